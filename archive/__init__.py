@@ -1,0 +1,35 @@
+"""The archive: an append-only store of issued invoices, kept exactly as issued.
+
+Use `LocalArchive(root)` (folder + SQLite) through the `ArchiveStore` protocol.
+"""
+
+from archive.core import Archive
+from archive.local import LocalArchive
+from archive.model import ArchiveEntry, NewArchiveItem
+from archive.store import (
+    ArchiveConflict,
+    ArchiveDamaged,
+    ArchiveError,
+    ArchiveStore,
+    InvalidArchiveKey,
+    NotArchived,
+    PutResult,
+    VerifyProblem,
+    VerifyReport,
+)
+
+__all__ = [
+    "Archive",
+    "ArchiveConflict",
+    "ArchiveDamaged",
+    "ArchiveEntry",
+    "ArchiveError",
+    "ArchiveStore",
+    "InvalidArchiveKey",
+    "LocalArchive",
+    "NewArchiveItem",
+    "NotArchived",
+    "PutResult",
+    "VerifyProblem",
+    "VerifyReport",
+]

@@ -1,12 +1,17 @@
 """The `faktura` command line.
 
-Each concern keeps its commands next to its code and is registered here; this module only
-wires them together and turns expected errors into a one-line message and a non-zero exit.
+Each concern keeps its commands next to its code; this module only wires them together and
+turns expected errors (bad input, a refused operation) into one clear line on stderr and a
+non-zero exit — never a traceback.
 """
 
 from __future__ import annotations
 
+import sys
+
 import typer
+
+from faktura.errors import FakturaError
 
 app = typer.Typer(
     name="faktura",
@@ -15,17 +20,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+archive_app = typer.Typer(help="The archive of issued invoices.", no_args_is_help=True)
 
 
 def _register() -> None:
-    """Attach each concern's commands (imported lazily so one broken concern shows clearly)."""
+    from archive.cli import archive_get, archive_list, archive_verify
+    from faktura.fik.cli import fik_command
+    from renderer.cli import render_command
+
+    app.command("fik")(fik_command)
+    app.command("render")(render_command)
+    archive_app.command("get")(archive_get)
+    archive_app.command("list")(archive_list)
+    archive_app.command("verify")(archive_verify)
+    app.add_typer(archive_app, name="archive")
 
 
 _register()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except FakturaError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except ValueError as error:  # e.g. the FIK package's errors: rooted in ValueError
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""`LocalBlobStore`: write-once files in a folder.
+
+A blob is written to a temporary file in its target folder, fsynced, made read-only (0o444) and
+then hard-linked to its name. `os.link` fails if the name exists, so an existing file is never
+replaced, and readers see either no file or the complete one. Needs a filesystem with hard
+links (any local POSIX filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+READ_ONLY = 0o444
+
+
+class LocalBlobStore:
+    """Blobs as files under `root`; key 'a/b/c.pdf' is the file `root/a/b/c.pdf`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """The file for `key`; refuses keys that are absolute, empty or climb out of root."""
+        segments = key.split("/")
+        if not all(_SEGMENT_RE.fullmatch(s) and s not in (".", "..") for s in segments):
+            raise ValueError(f"invalid blob key {key!r}")
+        return self.root.joinpath(*segments)
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Write `data` under `key` unless it exists; True if this call wrote it."""
+        target = self.path(key)
+        if target.exists():
+            return False
+        _make_dirs(target.parent)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.chmod(tmp_name, READ_ONLY)
+            try:
+                os.link(tmp_name, target)
+            except FileExistsError:
+                return False  # someone else stored it first; the caller compares contents
+            _fsync_dir(target.parent)
+            return True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+
+    def get(self, key: str) -> bytes:
+        """The file's bytes; raises `KeyError` if there is no such file."""
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def exists(self, key: str) -> bool:
+        """Whether the file exists."""
+        return self.path(key).is_file()
+
+
+def _make_dirs(folder: Path) -> None:
+    """Create `folder` and missing parents, fsyncing each new directory entry."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir()
+        _fsync_dir(new.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a directory's entries durable (best effort where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

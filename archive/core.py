@@ -1,0 +1,220 @@
+"""`Archive`: the append-only invoice archive, composed of a `BlobStore` and an `ArchiveIndex`.
+
+Write order is files first, index row last, so an index row always points at complete files.
+A crash in between leaves files without a row; putting the same item again reuses files with
+the same hash and completes the row, while a file with a different hash is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from archive.model import ArchiveEntry, NewArchiveItem, check_invoice_number, check_tenant
+from archive.store import (
+    ArchiveConflict,
+    ArchiveDamaged,
+    ArchiveIndex,
+    BlobStore,
+    FileKind,
+    InvalidArchiveKey,
+    NotArchived,
+    PutResult,
+    VerifyProblem,
+    VerifyReport,
+)
+
+MAX_LIMIT = 1000
+FILES: tuple[FileKind, ...] = ("pdf", "json")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def blob_key(tenant: str, issue_date: date, invoice_number: str, file: FileKind) -> str:
+    """The blob key of one archived file: '<tenant>/<year>/<invoice_number>.<pdf|json>'."""
+    return f"{tenant}/{issue_date.year:04d}/{invoice_number}.{file}"
+
+
+def recorded_sha256(entry: ArchiveEntry, file: FileKind) -> str:
+    """The hash recorded at archive time for one of the entry's files."""
+    return entry.pdf_sha256 if file == "pdf" else entry.invoice_json_sha256
+
+
+def _checked_key(tenant: str, invoice_number: str) -> tuple[str, str]:
+    try:
+        return check_tenant(tenant), check_invoice_number(invoice_number)
+    except ValueError as exc:
+        raise InvalidArchiveKey(str(exc)) from None
+
+
+def _checked_tenant(tenant: str) -> str:
+    try:
+        return check_tenant(tenant)
+    except ValueError as exc:
+        raise InvalidArchiveKey(str(exc)) from None
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+class Archive:
+    """An `ArchiveStore` over any `BlobStore` and `ArchiveIndex`."""
+
+    def __init__(
+        self,
+        blobs: BlobStore,
+        index: ArchiveIndex,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.blobs = blobs
+        self.index = index
+        self._clock = clock
+
+    def put(self, item: NewArchiveItem) -> PutResult:
+        """Archive an issued invoice; a no-op for identical content, `ArchiveConflict` otherwise."""
+        tenant, number = _checked_key(item.tenant, item.invoice_number)
+        json_bytes = item.invoice_json.encode("utf-8")
+        pdf_sha, json_sha = sha256_hex(item.pdf), sha256_hex(json_bytes)
+
+        existing = self.index.get(tenant, number)
+        if existing is not None:
+            return _same_or_conflict(existing, pdf_sha, json_sha)
+
+        self._store(blob_key(tenant, item.issue_date, number, "pdf"), item.pdf, pdf_sha, item)
+        self._store(blob_key(tenant, item.issue_date, number, "json"), json_bytes, json_sha, item)
+        entry = ArchiveEntry(
+            **item.metadata(),
+            pdf_sha256=pdf_sha,
+            invoice_json_sha256=json_sha,
+            archived_at=self._clock(),
+            pdf_size=len(item.pdf),
+        )
+        if self.index.insert(entry):
+            return PutResult(entry=entry, created=True)
+        winner = self.index.get(tenant, number)  # a concurrent put of the same number won
+        if winner is None:  # pragma: no cover - insert said the row exists
+            raise ArchiveConflict(tenant, number, "index refused the entry")
+        return _same_or_conflict(winner, pdf_sha, json_sha)
+
+    def get(self, tenant: str, invoice_number: str) -> ArchiveEntry:
+        """The entry for an invoice number; raises `NotArchived`."""
+        tenant, number = _checked_key(tenant, invoice_number)
+        entry = self.index.get(tenant, number)
+        if entry is None:
+            raise NotArchived(tenant, number)
+        return entry
+
+    def pdf(self, tenant: str, invoice_number: str) -> bytes:
+        """The exact PDF bytes as issued (hash-checked before they are returned)."""
+        return self._read(self.get(tenant, invoice_number), "pdf")
+
+    def invoice_json(self, tenant: str, invoice_number: str) -> str:
+        """The invoice JSON text as archived (hash-checked before it is returned)."""
+        return self._read(self.get(tenant, invoice_number), "json").decode("utf-8")
+
+    def list(
+        self,
+        tenant: str,
+        *,
+        customer: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        q: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ArchiveEntry]:
+        """A page of entries, newest issue date first; filters combine with AND."""
+        tenant = _checked_tenant(tenant)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT} (got {limit})")
+        if offset < 0:
+            raise ValueError(f"offset must not be negative (got {offset})")
+        return self.index.list(
+            tenant,
+            customer=customer,
+            date_from=date_from,
+            date_to=date_to,
+            q=q,
+            limit=limit,
+            offset=offset,
+        )
+
+    def find_by_source_id(self, tenant: str, source_id: str) -> ArchiveEntry | None:
+        """The entry issued for a source-system invoice identity, if any."""
+        return self.index.find_by_source_id(_checked_tenant(tenant), source_id)
+
+    def verify(self, tenant: str | None = None) -> VerifyReport:
+        """Re-read every archived file and compare it with the hash recorded at archive time."""
+        if tenant is not None:
+            tenant = _checked_tenant(tenant)
+        checked = 0
+        problems: list[VerifyProblem] = []
+        for entry in self.index.all(tenant):
+            checked += 1
+            for file in FILES:
+                problem = self._check_file(entry, file)
+                if problem is not None:
+                    problems.append(problem)
+        return VerifyReport(checked=checked, problems=problems)
+
+    def _store(self, key: str, data: bytes, sha: str, item: NewArchiveItem) -> None:
+        """Write a blob once; an existing blob must already hold exactly these bytes."""
+        if self.blobs.put_if_absent(key, data):
+            return
+        try:
+            stored_sha = sha256_hex(self.blobs.get(key))
+        except KeyError:  # pragma: no cover - vanished between exists and get
+            raise ArchiveDamaged(f"{key} disappeared while it was being archived") from None
+        if stored_sha != sha:
+            raise ArchiveConflict(
+                item.tenant, item.invoice_number, f"{key} already holds other bytes"
+            )
+
+    def _read(self, entry: ArchiveEntry, file: FileKind) -> bytes:
+        key = blob_key(entry.tenant, entry.issue_date, entry.invoice_number, file)
+        try:
+            data = self.blobs.get(key)
+        except KeyError:
+            raise ArchiveDamaged(
+                f"invoice {entry.invoice_number}: archived {file} file {key} is missing"
+            ) from None
+        if sha256_hex(data) != recorded_sha256(entry, file):
+            raise ArchiveDamaged(
+                f"invoice {entry.invoice_number}: archived {file} file {key} has been altered "
+                "(hash differs from the one recorded when it was archived)"
+            )
+        return data
+
+    def _check_file(self, entry: ArchiveEntry, file: FileKind) -> VerifyProblem | None:
+        key = blob_key(entry.tenant, entry.issue_date, entry.invoice_number, file)
+        expected = recorded_sha256(entry, file)
+        try:
+            actual = sha256_hex(self.blobs.get(key))
+        except KeyError:
+            return VerifyProblem(entry.tenant, entry.invoice_number, file, "missing", key)
+        if actual != expected:
+            detail = f"{key}: sha256 {actual[:12]}… recorded {expected[:12]}…"
+            return VerifyProblem(entry.tenant, entry.invoice_number, file, "altered", detail)
+        return None
+
+
+def _same_or_conflict(existing: ArchiveEntry, pdf_sha: str, json_sha: str) -> PutResult:
+    if existing.pdf_sha256 == pdf_sha and existing.invoice_json_sha256 == json_sha:
+        return PutResult(entry=existing, created=False)
+    differs = [
+        name
+        for name, same in (
+            ("pdf", existing.pdf_sha256 == pdf_sha),
+            ("invoice json", existing.invoice_json_sha256 == json_sha),
+        )
+        if not same
+    ]
+    detail = " and ".join(differs) + " differ"
+    raise ArchiveConflict(existing.tenant, existing.invoice_number, detail)

@@ -1,0 +1,46 @@
+"""`LocalArchive`: the embedded default archive — files in a folder plus a SQLite index.
+
+Layout under `root`::
+
+    root/index.sqlite                         metadata (WAL)
+    root/<tenant>/<year>/<invoice_number>.pdf  the exact PDF as issued (read-only)
+    root/<tenant>/<year>/<invoice_number>.json the invoice JSON as issued (read-only)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from archive.blobs import LocalBlobStore
+from archive.core import Archive, utc_now
+from archive.index import SqliteIndex
+
+INDEX_FILE = "index.sqlite"
+
+
+class LocalArchive(Archive):
+    """An `Archive` rooted in a local folder (created if missing)."""
+
+    def __init__(self, root: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.sqlite_index = SqliteIndex(self.root / INDEX_FILE)
+        super().__init__(LocalBlobStore(self.root), self.sqlite_index, clock=clock)
+
+    def close(self) -> None:
+        """Release the index's database connections."""
+        self.sqlite_index.close()
+
+    def __enter__(self) -> LocalArchive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

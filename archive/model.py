@@ -1,0 +1,124 @@
+"""What the archive keeps with each issued invoice, and what a caller hands in.
+
+Keys (tenant and invoice number) end up in file names, so they are checked strictly here and
+again by the store: a key is never path-like.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+INVOICE_NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,20}")
+TENANT_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+DocumentType = Literal["invoice", "credit_note"]
+Layout = Literal["clienttime", "uniconta"]
+Sha256Hex = Annotated[str, Field(pattern=_SHA256_PATTERN)]
+
+
+def check_invoice_number(value: object) -> str:
+    """Return `value` if it is a valid invoice number, else raise a ValueError naming the field.
+
+    Valid: 1–20 characters of 0-9, A-Z, a-z and '-'. Anything path-like (`../x`, `a/b`, `\\`)
+    or empty is refused.
+    """
+    if not isinstance(value, str) or not INVOICE_NUMBER_RE.fullmatch(value):
+        raise ValueError(
+            f"invoice_number must be 1-20 characters of 0-9, A-Z, a-z and '-' (got {value!r})"
+        )
+    return value
+
+
+def check_tenant(value: object) -> str:
+    """Return `value` if it is a valid tenant slug, else raise a ValueError naming the field.
+
+    Valid: 1–40 characters of a-z, 0-9, '-' and '_', starting with a letter or digit.
+    """
+    if not isinstance(value, str) or not TENANT_RE.fullmatch(value):
+        raise ValueError(
+            "tenant must be a slug of 1-40 characters a-z, 0-9, '-', '_' starting with a "
+            f"letter or digit (got {value!r})"
+        )
+    return value
+
+
+class ArchiveMetadata(BaseModel):
+    """Fields the caller supplies for an issued invoice (shared by item and entry)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant: str
+    invoice_number: str
+    document_type: DocumentType
+    issue_date: date
+    customer_number: Annotated[str, Field(min_length=1, max_length=64)]
+    customer_name: Annotated[str, Field(min_length=1, max_length=300)]
+    currency_code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    total_amount: Annotated[Decimal, Field(allow_inf_nan=False)]
+    fik_line: Annotated[str, Field(max_length=100)] | None = None
+    layout: Layout
+    uniconta_invoice_number: int | None = None
+    voucher: int | None = None
+    journal_posted_id: int | None = None
+    source_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    @field_validator("tenant", mode="before")
+    @classmethod
+    def _tenant(cls, value: object) -> str:
+        return check_tenant(value)
+
+    @field_validator("invoice_number", mode="before")
+    @classmethod
+    def _invoice_number(cls, value: object) -> str:
+        return check_invoice_number(value)
+
+
+class NewArchiveItem(ArchiveMetadata):
+    """An issued invoice handed to the archive: metadata, the exact PDF and the invoice JSON.
+
+    `invoice_json` is stored byte for byte as its UTF-8 encoding; it must parse as JSON.
+    """
+
+    pdf: Annotated[bytes, Field(repr=False)]
+    invoice_json: Annotated[str, Field(repr=False)]
+
+    @field_validator("pdf")
+    @classmethod
+    def _pdf(cls, value: bytes) -> bytes:
+        if not value.startswith(b"%PDF-"):
+            raise ValueError("pdf must be a PDF document (bytes starting with %PDF-)")
+        return value
+
+    @field_validator("invoice_json")
+    @classmethod
+    def _invoice_json(cls, value: str) -> str:
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"invoice_json must be valid JSON text: {exc}") from None
+        return value
+
+    def metadata(self) -> dict[str, object]:
+        """The metadata fields only (no document content)."""
+        return self.model_dump(exclude={"pdf", "invoice_json"})
+
+
+class ArchiveEntry(ArchiveMetadata):
+    """What is stored with each issued invoice: its metadata plus hashes of the stored files."""
+
+    pdf_sha256: Sha256Hex
+    invoice_json_sha256: Sha256Hex
+    archived_at: AwareDatetime
+    pdf_size: Annotated[int, Field(ge=0)]
+
+    @field_validator("archived_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)

@@ -1,0 +1,63 @@
+"""Errors a user can act on.
+
+Every expected failure in Faktura is an `InvalidInput` (bad data: names the field and the
+problem) or another `FakturaError`. The CLI and the HTTP API print these as one clear message;
+anything else is a bug and may show a traceback.
+
+Validation messages never repeat the offending *value*: a mistyped password must not end up in
+a terminal, a log file or an HTTP response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+
+class FakturaError(Exception):
+    """Base of every error Faktura reports to a user instead of crashing."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where (a dotted field path) and what."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class InvalidInput(FakturaError, ValueError):
+    """The input (an invoice, a settings file, a request) is not acceptable.
+
+    >>> str(InvalidInput("invoice.json", [Problem("lines.0.quantity", "must be a number")]))
+    'invoice.json: lines.0.quantity: must be a number'
+    """
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        body = "; ".join(str(p) for p in self.problems)
+        return f"{self.source}: {body}" if self.source else body
+
+    @classmethod
+    def from_validation_error(cls, source: str, error: ValidationError) -> InvalidInput:
+        """Turn pydantic's error into field/problem pairs, dropping the input values."""
+        return cls(source, problems_from_validation_error(error))
+
+
+def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"])
+        message = item["msg"]
+        # pydantic prefixes custom errors with "Value error, "; the user does not need it.
+        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        problems.append(Problem(field, message))
+    return problems

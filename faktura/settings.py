@@ -1,0 +1,218 @@
+"""Settings: the ClientTime integration collection, the seller, the layout, Uniconta defaults.
+
+A TOML file holds them, one table each (`samples/settings.toml` is a complete example):
+
+* `[integration]`: the ClientTime "Collection", under its own member names (Username,
+  Password, FiCreditorNumber, TermsOfPayment, FooterText, ProductNumber, ProductNumberExVat,
+  Company, PaymentInfo, VatPercentage, UseTimeViewInvoice, Team-, Department-,
+  DivisionDimension);
+* `[seller]`: who issues the invoice (name, address, CVR, logo);
+* `[layout]`: default language and FI card type;
+* `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
+  VAT zone, payment terms, layout group) plus the default project group and category.
+
+Environment variables override the file: `FAKTURA_<TABLE>__<FIELD>`, e.g.
+`FAKTURA_INTEGRATION__PASSWORD` or `FAKTURA_UNICONTA__GATEWAY_URL`. The password is a
+`SecretStr`: it is never printed, logged or put in an error message.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from faktura.errors import InvalidInput, Problem
+
+DimensionNumber = Annotated[int, Field(ge=0, le=5)]
+CLIENTTIME_LAYOUT = 1
+UNICONTA_LAYOUT = 0
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class IntegrationSettings(_Section):
+    """The ClientTime integration collection (the guide's members, by their own names)."""
+
+    username: str = Field(alias="Username", min_length=1, description="Uniconta Server user")
+    password: SecretStr = Field(alias="Password", description="The Server user's password")
+    fi_creditor_number: str | None = Field(
+        None, alias="FiCreditorNumber", description="8-digit FI creditor number (FIK)"
+    )
+    terms_of_payment: int = Field(
+        alias="TermsOfPayment", ge=0, le=365, description="Default days to pay (e.g. 8)"
+    )
+    footer_text: str = Field("", alias="FooterText", max_length=300)
+    product_number: str = Field(
+        alias="ProductNumber", min_length=1, description="Uniconta item for lines with VAT"
+    )
+    product_number_ex_vat: str = Field(
+        alias="ProductNumberExVat", min_length=1, description="Uniconta item for lines without VAT"
+    )
+    company: str = Field(alias="Company", min_length=1, description="The Uniconta company name")
+    payment_info: str = Field("", alias="PaymentInfo", max_length=300)
+    vat_percentage: Decimal = Field(alias="VatPercentage", ge=0, le=100)
+    use_time_view_invoice: Literal[0, 1] = Field(
+        alias="UseTimeViewInvoice", description="1 = ClientTime layout, 0 = Uniconta layout"
+    )
+    team_dimension: DimensionNumber = Field(0, alias="TeamDimension")
+    department_dimension: DimensionNumber = Field(0, alias="DepartmentDimension")
+    division_dimension: DimensionNumber = Field(0, alias="DivisionDimension")
+
+    @field_validator("fi_creditor_number")
+    @classmethod
+    def _creditor(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.replace(" ", "")
+        if not (len(value) == 8 and value.isdigit()):
+            raise ValueError("the FI creditor number must be exactly 8 digits")
+        return value
+
+    @model_validator(mode="after")
+    def _layout_needs(self) -> IntegrationSettings:
+        dims = [d for d in (self.team_dimension, self.department_dimension,
+                            self.division_dimension) if d]
+        if len(dims) != len(set(dims)):
+            raise ValueError("TeamDimension, DepartmentDimension and DivisionDimension must be"
+                             " different dimension numbers (0 = not used)")
+        if self.use_time_view_invoice == CLIENTTIME_LAYOUT:
+            missing = [name for name, value in (("FiCreditorNumber", self.fi_creditor_number),
+                                                ("PaymentInfo", self.payment_info)) if not value]
+            if missing:
+                raise ValueError(f"{' and '.join(missing)} must have a value when"
+                                 " UseTimeViewInvoice is 1 (the ClientTime layout)")
+        return self
+
+    @property
+    def dimension_of(self) -> dict[str, int]:
+        """Which Uniconta dimension (1–5) carries team, department, division (0 = none)."""
+        return {"team": self.team_dimension, "department": self.department_dimension,
+                "division": self.division_dimension}
+
+
+class SellerSettings(_Section):
+    """The issuer printed on every invoice (momsbekendtgørelsen § 58: name, address, CVR)."""
+
+    name: str = Field(min_length=1, description="BT-27 Seller name")
+    address_lines: list[str] = Field(min_length=1, description="BT-35.. street lines")
+    post_code: str = Field(min_length=1, description="BT-38")
+    city: str = Field(min_length=1, description="BT-37")
+    country_code: str = Field("DK", pattern=r"^[A-Z]{2}$", description="BT-40")
+    cvr: str = Field(description="BT-31 without the DK prefix: 8 digits")
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    logo: Path | None = Field(None, description="SVG or PNG, relative to the settings file")
+
+    @field_validator("cvr")
+    @classmethod
+    def _cvr(cls, value: str) -> str:
+        value = value.replace(" ", "").removeprefix("DK")
+        if not (len(value) == 8 and value.isdigit()):
+            raise ValueError("CVR must be 8 digits")
+        return value
+
+
+class LayoutSettings(_Section):
+    language: Literal["da", "en"] = Field("da", description="Default; a customer may override")
+    fi_card_type: Literal["71", "75"] = Field("71", description="FI card type on the slip")
+
+
+class UnicontaSettings(_Section):
+    """Where Uniconta is and the values set centrally for new debtors and orders."""
+
+    gateway_url: str | None = Field(
+        None, description="The gateway's base URL; blank: the built-in emulator"
+    )
+    company_id: int | None = Field(None, description="Pick the company by id instead of name")
+    debtor_group: str = Field("1", description="Debtor group when the customer has none")
+    vat_zone: Literal["Domestic", "EU", "Foreign", "NoVatReg", "VatFree"] = "Domestic"
+    payment_terms: str = Field("Netto8", description="Uniconta PaymentTerm for new debtors")
+    layout_group: str | None = Field(None, description="DebtorLayoutGroup for new debtors")
+    project_group: str | None = Field(None, description="ProjectGroup for new projects")
+    project_category: str | None = Field(
+        None, description="PrCategory on orders and lines with a project"
+    )
+    simulate_before_posting: bool = True
+    post_as_drafts: bool = Field(False, description="Leave orders as drafts (TimeLog mode)")
+
+
+class Settings(BaseSettings):
+    """All settings; build with `load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FAKTURA_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    integration: IntegrationSettings
+    seller: SellerSettings
+    layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
+    tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
+    archive_dir: Path = Field(Path("var/archive"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file (passed in as init kwargs).
+        return env_settings, init_settings
+
+    @property
+    def layout_name(self) -> Literal["clienttime", "uniconta"]:
+        if self.integration.use_time_view_invoice == CLIENTTIME_LAYOUT:
+            return "clienttime"
+        return "uniconta"
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Paths in the file are relative to the file, not to the current directory."""
+    seller = data.get("seller")
+    if isinstance(seller, dict) and isinstance(seller.get("logo"), str):
+        seller["logo"] = str((base / seller["logo"]).resolve())
+    for key in ("state_dir", "archive_dir"):
+        if isinstance(data.get(key), str):
+            data[key] = str(base / data[key])
+    return data
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from a TOML file (may be None: environment only), overridden by the environment.
+
+    Errors name the file, the setting and the problem, never a value.
+    """
+    source = str(path) if path else "environment"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidInput(source, [Problem("", "settings file not found")]) from None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise InvalidInput(source, [Problem("", f"not valid TOML ({error})")]) from None
+        data = _resolve_paths(data, path.parent)
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        raise InvalidInput.from_validation_error(source, error) from None

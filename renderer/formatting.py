@@ -1,0 +1,69 @@
+"""Danish (and English) number, money and date formatting through Babel.
+
+Babel rounds half-even, so every amount is quantized with the product's rounding rule
+(`faktura.money.round_ore`, half-up) before it is formatted.
+
+>>> amount(Decimal("1234.5"), "da")
+'1.234,50'
+>>> money(Decimal("1234.5"), "DKK", "da")
+'1.234,50\\xa0kr.'
+>>> quantity(Decimal("7.50"), "da"), quantity(Decimal("3"), "da")
+('7,50', '3')
+>>> long_date(date(2026, 11, 22), "da")
+'22. november 2026'
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from faktura.money import round_ore
+
+LOCALES = {"da": "da_DK", "en": "en_GB"}
+
+
+def _locale(language: str) -> str:
+    return LOCALES.get(language, "da_DK")
+
+
+def amount(value: Decimal, language: str) -> str:
+    """An amount in a table: thousands separators, always two decimals."""
+    return format_decimal(round_ore(value), format="#,##0.00", locale=_locale(language))
+
+
+def money(value: Decimal, currency_code: str, language: str) -> str:
+    """An amount with its currency, the way the locale writes it ('1.234,50 kr.')."""
+    return format_currency(round_ore(value), currency_code, locale=_locale(language))
+
+
+def money_iso(value: Decimal, currency_code: str, language: str) -> str:
+    """An amount with the ISO code first ('DKK 1.234,50'), for totals."""
+    return f"{currency_code}\xa0{amount(value, language)}"
+
+
+def quantity(value: Decimal, language: str) -> str:
+    """A quantity: whole numbers without decimals, others with two."""
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def percent(value: Decimal, language: str) -> str:
+    """A percentage as a plain number ('25', '12,5'), the % sign is in the label."""
+    return format_decimal(value.normalize(), format="#,##0.##", locale=_locale(language))
+
+
+def rate(value: Decimal, language: str) -> str:
+    """An exchange rate with up to six decimals."""
+    return format_decimal(value, format="#,##0.00####", locale=_locale(language))
+
+
+def short_date(value: date, language: str) -> str:
+    return format_date(value, "dd.MM.yyyy", locale=_locale(language))
+
+
+def long_date(value: date, language: str) -> str:
+    return format_date(value, "long", locale=_locale(language))

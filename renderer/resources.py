@@ -1,0 +1,72 @@
+"""Where the renderer's own files live, and the only URLs a rendered document may load.
+
+Templates and fonts sit in the project's top-level `templates/` and `fonts/` folders (in a
+wheel they are installed inside the `renderer` package). The document may load files from
+those two folders and `data:` URLs (the logo is embedded as one) and nothing else: no
+network, no other `file:` path, whatever an invoice's text contains.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from faktura.errors import FakturaError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    installed = _PACKAGE / name  # wheel: force-included into the package
+    return installed if installed.is_dir() else _PACKAGE.parent / name
+
+
+TEMPLATES_DIR = _resource_dir("templates")
+FONTS_DIR = _resource_dir("fonts")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg"}
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class ResourceError(FakturaError):
+    """A resource the layout needs (the logo) cannot be used."""
+
+
+class ProjectOnlyFetcher(URLFetcher):
+    """Fetch `data:` URLs and files under the project's template and font folders only."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self._roots = (TEMPLATES_DIR.resolve(), FONTS_DIR.resolve())
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None):  # type: ignore[override]
+        if url.startswith("file:"):
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self._roots):
+                raise FatalURLFetchingError(f"refused to load {path.name}: outside the"
+                                            " project's template and font folders")
+        elif not url.startswith("data:"):
+            raise FatalURLFetchingError("refused to load a resource that is not part of the"
+                                        " project")
+        return super().fetch(url, headers)
+
+
+@cache
+def logo_data_url(path: Path) -> str:
+    """The logo as a `data:` URL, read once per process."""
+    suffix = path.suffix.lower()
+    if suffix not in LOGO_TYPES:
+        raise ResourceError(f"seller.logo: {path.name} is not an SVG, PNG or JPEG file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ResourceError(f"seller.logo: cannot read {path.name} ({error.strerror})") from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ResourceError(f"seller.logo: {path.name} is larger than 2 MB")
+    mime = LOGO_TYPES[suffix] or mimetypes.guess_type(path.name)[0]
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
