@@ -148,7 +148,8 @@ class UnicontaSettings(_Section):
     project_category: str | None = Field(
         None, description="PrCategory on orders and lines with a project"
     )
-    simulate_before_posting: bool = True
+    simulate_before_posting: bool = Field(
+        False, description="Simulate each posting first (one more call per invoice)")
     post_as_drafts: bool = Field(False, description="Leave orders as drafts (TimeLog mode)")
 
 

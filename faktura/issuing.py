@@ -1,0 +1,133 @@
+"""Issue an invoice: post it to Uniconta exactly once, make its PDF, archive it.
+
+The one pipeline behind `faktura sync`, `faktura batch` and `POST /v1/invoices`:
+
+    source invoice → Poster.post (sync core: Uniconta assigns the number)
+                   → PDF: the ClientTime layout with its FIK line, or Uniconta's own PDF
+                   → archive (append-only) → Poster.mark_archived
+
+Issuing is idempotent on the source invoice's identity: a second call returns what was
+issued the first time, and an invoice whose content changed after it was issued is refused
+(the fix is a credit note).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from archive import ArchiveEntry, ArchiveStore, NewArchiveItem
+from faktura.errors import FakturaError
+from faktura.model import Invoice
+from faktura.money import compute_totals
+from faktura.settings import Settings
+from renderer.render import Renderer
+
+
+class ContentChanged(FakturaError):
+    """The source invoice changed after it was issued; issued invoices are never altered."""
+
+
+@dataclass(frozen=True)
+class Posting:
+    """What Uniconta answered for a posted invoice."""
+
+    invoice_number: str
+    voucher: int | None = None
+    journal_posted_id: int | None = None
+    uniconta_pdf: bytes | None = None  # the Uniconta layout's PDF, when that layout is used
+
+
+class Poster(Protocol):
+    """The sync core, as the issuing pipeline sees it."""
+
+    def post(self, invoice: Invoice) -> Posting:
+        """Post the invoice to Uniconta exactly once (a re-run returns the first posting)."""
+        ...
+
+    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+        """Record that the issued PDF is safely archived."""
+        ...
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    entry: ArchiveEntry
+    already_issued: bool
+
+    @property
+    def invoice_number(self) -> str:
+        return self.entry.invoice_number
+
+
+def invoice_json(invoice: Invoice) -> str:
+    """The canonical JSON kept in the archive with the PDF."""
+    return invoice.model_dump_json(indent=2, exclude_none=True)
+
+
+def content_sha256(invoice: Invoice) -> str:
+    """A fingerprint of what the customer is billed for, independent of the assigned number."""
+    unnumbered = invoice.model_copy(update={"invoice_number": None})
+    return hashlib.sha256(invoice_json(unnumbered).encode("utf-8")).hexdigest()
+
+
+class Issuer:
+    """Issues invoices for one tenant with one set of settings."""
+
+    def __init__(self, settings: Settings, *, poster: Poster, archive: ArchiveStore,
+                 renderer: Renderer | None = None) -> None:
+        self.settings = settings
+        self.poster = poster
+        self.archive = archive
+        self.renderer = renderer or Renderer()
+
+    def issue(self, invoice: Invoice) -> IssuedInvoice:
+        tenant = self.settings.tenant
+        existing = self.archive.find_by_source_id(tenant, invoice.source_id)
+        if existing is not None:
+            self._check_unchanged(invoice, existing)
+            return IssuedInvoice(existing, already_issued=True)
+
+        posting = self.poster.post(invoice)
+        numbered = invoice.with_number(posting.invoice_number)
+        pdf, fik_line = self._pdf(numbered, posting)
+        totals = compute_totals(numbered, self.settings.integration.vat_percentage)
+        result = self.archive.put(NewArchiveItem(
+            tenant=tenant,
+            invoice_number=posting.invoice_number,
+            document_type="credit_note" if numbered.is_credit_note else "invoice",
+            issue_date=numbered.issue_date,
+            customer_number=numbered.customer.customer_number,
+            customer_name=numbered.buyer_name,
+            currency_code=numbered.currency_code,
+            total_amount=totals.total_with_vat,
+            fik_line=fik_line,
+            layout=self.settings.layout_name,
+            uniconta_invoice_number=int(posting.invoice_number),
+            voucher=posting.voucher,
+            journal_posted_id=posting.journal_posted_id,
+            source_id=numbered.source_id,
+            pdf=pdf,
+            invoice_json=invoice_json(numbered),
+        ))
+        self.poster.mark_archived(invoice, result.entry)
+        return IssuedInvoice(result.entry, already_issued=not result.created)
+
+    def _pdf(self, numbered: Invoice, posting: Posting) -> tuple[bytes, str | None]:
+        if self.settings.layout_name == "uniconta":
+            if posting.uniconta_pdf is None:
+                raise FakturaError(f"invoice {posting.invoice_number}: Uniconta returned no"
+                                   " PDF for the Uniconta layout")
+            return posting.uniconta_pdf, None
+        view, pdf = self.renderer.render(numbered, self.settings, pdf_variant="pdf/a-3b")
+        return pdf, view.fi_slip.code_line if view.fi_slip else None
+
+    def _check_unchanged(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+        issued = Invoice.model_validate_json(
+            self.archive.invoice_json(entry.tenant, entry.invoice_number))
+        if content_sha256(issued) != content_sha256(invoice):
+            raise ContentChanged(
+                f"invoice {invoice.source_id} was issued as number {entry.invoice_number} and"
+                " has changed since; an issued invoice is never altered: issue a credit note"
+                " and a new invoice instead")

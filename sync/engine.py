@@ -1,0 +1,339 @@
+"""The sync engine: post a source invoice to Uniconta exactly once.
+
+Per invoice: validate → master data (debtor only when a mapped field changed, contact,
+employee, project) → order → its lines (one call) → optional simulation → post with the
+invoice date → record. At steady state that is three calls: order, lines, post.
+
+Exactly once, through the posting ledger (`sync.ledger`) and three rules:
+
+1. Every step is recorded before the next begins; a re-run resumes from the record.
+2. An invoice is posted only from an order this engine created and recorded. When a
+   previous run may have posted it (a crash, or a lost answer to the posting), Uniconta is
+   asked first — `DebtorInvoice` by order number — and a found invoice is recorded, not
+   posted again.
+3. When an order's creation answer was lost, the order is found by its marker (the
+   `Ref: <source id>` line in Remark) and removed before a clean one is made. An order whose
+   lines failed, or whose posting was refused, is removed too: nothing is left half-posted.
+
+An invoice whose content changed after posting is refused (the fix is a credit note).
+Postings are serialised across processes by a lock file, so two workers never race on one
+invoice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from archive import ArchiveEntry
+from faktura.errors import FakturaError, InvalidInput
+from faktura.issuing import ContentChanged, Posting, content_sha256
+from faktura.model import Invoice
+from faktura.settings import Settings
+from sync import mapping
+from sync.errors import GatewayError, PostingOutcomeUnknown, TransportError, UnicontaError
+from sync.gateway import GatewayClient, PostingResult
+from sync.ledger import Ledger, PostingRecord, State
+from sync.log import SyncLog
+from sync.masterdata import MasterData
+from sync.wire import field
+
+MAX_LINES_DELETE = 10_000
+
+
+class SyncFailed(FakturaError):
+    """This invoice could not be posted; the reason says what to fix. Nothing is half-posted."""
+
+
+@dataclass(frozen=True)
+class PreparedInvoice:
+    """An invoice checked against Uniconta's rules, before anything is written."""
+
+    invoice: Invoice
+    account: str
+    items: list[tuple[str | None, int | None]]  # per line: (item, decimals)
+
+
+class SyncEngine:
+    """Posts invoices for one tenant through one gateway client (implements `Poster`)."""
+
+    def __init__(self, client: GatewayClient, ledger: Ledger, settings: Settings,
+                 log: SyncLog, *, lock_path: Path | None = None) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.settings = settings
+        self.tenant = settings.tenant
+        self.log = log
+        self.master = MasterData(client, ledger, settings)
+        self._lock_path = lock_path or ledger.path.with_suffix(".lock")
+        self._dimensions: int | None = None
+
+    # ----------------------------------------------------------------- Poster
+
+    def post(self, invoice: Invoice) -> Posting:
+        """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason."""
+        started, calls_before = time.monotonic(), self.client.stats.snapshot()
+        with self._posting_lock():
+            try:
+                posting = self._post(invoice)
+            except (GatewayError, FakturaError) as error:
+                reason = _reason(error)
+                if self.ledger.get(self.tenant, invoice.source_id):
+                    self.ledger.fail(self.tenant, invoice.source_id, reason)
+                self.log.step(invoice.source_id, "failed", reason=reason,
+                              calls=_calls_since(self.client, calls_before))
+                if isinstance(error, ContentChanged | InvalidInput):
+                    raise
+                raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
+            finally:
+                calls = _calls_since(self.client, calls_before)
+                if self.ledger.get(self.tenant, invoice.source_id):
+                    self.ledger.add_calls(self.tenant, invoice.source_id, calls)
+        self.log.step(invoice.source_id, "done", invoice_number=posting.invoice_number,
+                      calls=_calls_since(self.client, calls_before),
+                      ms=round((time.monotonic() - started) * 1000))
+        return posting
+
+    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+        self.ledger.advance(self.tenant, invoice.source_id, State.ARCHIVED)
+        self.log.step(invoice.source_id, "archived", invoice_number=entry.invoice_number,
+                      pdf_sha256=entry.pdf_sha256)
+
+    # ----------------------------------------------------------------- the steps
+
+    def _post(self, invoice: Invoice) -> Posting:
+        source_id = invoice.source_id
+        content = content_sha256(invoice)
+        record = self.ledger.get(self.tenant, source_id)
+        if record and record.state in (State.POSTED, State.ARCHIVED):
+            if record.content_sha256 != content:
+                raise ContentChanged(
+                    f"invoice {source_id} was posted to Uniconta as invoice"
+                    f" {record.invoice_number} and has changed since; a posted invoice is"
+                    " never changed: issue a credit note and a new invoice instead")
+            self.log.step(source_id, "already_posted", invoice_number=record.invoice_number)
+            return self._posting_of(record)
+
+        prepared = self.prepare(invoice)
+        resumed = record is not None
+        if record and record.content_sha256 != content:
+            # Corrected in the source before it was posted: drop the stale order, start over.
+            self._discard_order(record, invoice)
+            self.ledger.replace_content(self.tenant, source_id, content, prepared.account)
+            self.ledger.advance(self.tenant, source_id, State.VALIDATED, order_number=None)
+        record = self.ledger.start(self.tenant, source_id, content, prepared.account)
+        self.log.step(source_id, "validated", resumed=resumed)
+
+        account, contact_row = self.master.ensure_for(invoice)
+        self.log.step(source_id, "master_data", account=account)
+
+        order_number = record.order_number
+        if record.state == State.ORDER_CREATED and order_number is not None:
+            found = self._find_posted(order_number)
+            if found is not None:
+                return self._record_posting(invoice, found)
+            if not self._order_is_complete(order_number, len(invoice.lines)):
+                self._delete_order(order_number)
+                order_number = None
+        elif resumed:
+            # The last run may have created an order whose answer never arrived.
+            self._remove_orphans(invoice, account)
+        if order_number is None:
+            order_number = self._create_order(prepared, contact_row)
+
+        if self.settings.uniconta.simulate_before_posting:
+            self._simulate(invoice, order_number)
+        return self._post_order(invoice, order_number)
+
+    def prepare(self, invoice: Invoice) -> PreparedInvoice:
+        """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
+        before anything is written."""
+        settings = self.settings
+        account = mapping.debtor_account(invoice.customer)
+        mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
+        mapping.debtor_fields(invoice.customer, settings)
+        mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
+        items: list[tuple[str | None, int | None]] = []
+        for position, line in enumerate(invoice.lines, start=1):
+            number = mapping.item_of(line, settings)
+            if number is None:
+                items.append((None, None))
+                continue
+            item = self.master.item(number, position)
+            mapping.quantity_for_item(line, position, number, item.decimals)
+            items.append((number, item.decimals))
+        if invoice.project:
+            self.master.project_category()
+        return PreparedInvoice(invoice, account, items)
+
+    def _create_order(self, prepared: PreparedInvoice, contact_row: int | None) -> int:
+        invoice = prepared.invoice
+        category = self.master.project_category() if invoice.project else None
+        dims = self._number_of_dimensions()
+        order = mapping.order_fields(invoice, self.settings, account=prepared.account,
+                                     contact_row_id=contact_row, category=category,
+                                     number_of_dimensions=dims)
+        try:
+            rows = self.client.insert("DebtorOrder", order)
+        except TransportError:
+            # Created or not? The next run finds it by its marker; nothing was posted.
+            raise
+        order_number = int(field(rows[0], "OrderNumber"))
+        self.ledger.advance(self.tenant, invoice.source_id, State.ORDER_CREATED,
+                            order_number=order_number)
+        self.log.step(invoice.source_id, "order_created", order_number=order_number)
+        lines = [
+            mapping.line_fields(invoice, line, position, self.settings,
+                                order_number=order_number, item=item, decimals=decimals,
+                                category=category, number_of_dimensions=dims)
+            for position, (line, (item, decimals)) in enumerate(
+                zip(invoice.lines, prepared.items, strict=True), start=1)
+        ]
+        try:
+            self.client.insert("DebtorOrderLine", lines)
+        except GatewayError:
+            self._delete_order(order_number)
+            self.ledger.advance(self.tenant, invoice.source_id, State.VALIDATED,
+                                order_number=None)
+            raise
+        self.log.step(invoice.source_id, "lines_created", order_number=order_number,
+                      lines=len(lines))
+        return order_number
+
+    def _simulate(self, invoice: Invoice, order_number: int) -> None:
+        try:
+            result = self.client.post_invoice(order_number, simulate=True,
+                                              date=invoice.issue_date)
+        except UnicontaError:
+            self._abandon_order(invoice, order_number)
+            raise
+        self.log.step(invoice.source_id, "simulated", order_number=order_number,
+                      total=str(result.total))
+
+    def _post_order(self, invoice: Invoice, order_number: int) -> Posting:
+        want_pdf = self.settings.layout_name == "uniconta"
+        try:
+            if want_pdf:
+                result, pdf = self.client.post_invoice_with_pdf(order_number,
+                                                                date=invoice.issue_date)
+                result = _with_pdf(result, pdf)
+            else:
+                result = self.client.post_invoice(order_number, date=invoice.issue_date)
+        except PostingOutcomeUnknown:
+            # The answer was lost: ask Uniconta before anything else happens.
+            found = self._find_posted(order_number)
+            if found is None:
+                raise
+            self.log.step(invoice.source_id, "posting_found_after_lost_answer",
+                          invoice_number=found.invoice_number)
+            return self._record_posting(invoice, found)
+        except UnicontaError:
+            self._abandon_order(invoice, order_number)
+            raise
+        return self._record_posting(invoice, result)
+
+    def _record_posting(self, invoice: Invoice, result: PostingResult) -> Posting:
+        number = str(result.invoice_number)
+        self.ledger.advance(self.tenant, invoice.source_id, State.POSTED,
+                            invoice_number=number, voucher=result.voucher,
+                            journal_posted_id=result.journal_posted_id)
+        self.log.step(invoice.source_id, "posted", invoice_number=number,
+                      voucher=result.voucher, order_number=result.order_number)
+        pdf = result.pdf
+        if pdf is None and self.settings.layout_name == "uniconta":
+            pdf = self.client.invoice_pdf(result.invoice_number)
+        return Posting(number, result.voucher, result.journal_posted_id, uniconta_pdf=pdf)
+
+    def _posting_of(self, record: PostingRecord) -> Posting:
+        assert record.invoice_number is not None
+        pdf = None
+        if self.settings.layout_name == "uniconta" and record.state != State.ARCHIVED:
+            pdf = self.client.invoice_pdf(int(record.invoice_number))
+        return Posting(record.invoice_number, record.voucher, record.journal_posted_id,
+                       uniconta_pdf=pdf)
+
+    # ----------------------------------------------------------------- what Uniconta has
+
+    def _find_posted(self, order_number: int) -> PostingResult | None:
+        rows = self.client.query("DebtorInvoice", OrderNumber=order_number)
+        if not rows:
+            return None
+        return PostingResult.from_invoice_row(order_number, rows[0])
+
+    def _order_is_complete(self, order_number: int, expected_lines: int) -> bool:
+        if not self.client.query("DebtorOrder", OrderNumber=order_number):
+            return False
+        lines = self.client.query("DebtorOrderLine", OrderNumber=order_number)
+        return len(lines) == expected_lines
+
+    def _remove_orphans(self, invoice: Invoice, account: str) -> None:
+        marker = mapping.marker(invoice)
+        for row in self.client.query("DebtorOrder", Account=account):
+            remark = str(field(row, "Remark") or "")
+            if remark.splitlines() and remark.splitlines()[-1] == marker:
+                number = int(field(row, "OrderNumber"))
+                self.log.step(invoice.source_id, "orphan_order_removed", order_number=number)
+                self._delete_order(number)
+
+    def _discard_order(self, record: PostingRecord, invoice: Invoice) -> None:
+        if record.state != State.ORDER_CREATED or record.order_number is None:
+            return
+        if self._find_posted(record.order_number) is not None:
+            raise ContentChanged(
+                f"invoice {invoice.source_id} was posted to Uniconta (order"
+                f" {record.order_number}) and has changed since: issue a credit note instead")
+        self._delete_order(record.order_number)
+
+    def _abandon_order(self, invoice: Invoice, order_number: int) -> None:
+        """Posting was refused: remove the order so nothing is left half-done."""
+        self._delete_order(order_number)
+        self.ledger.advance(self.tenant, invoice.source_id, State.VALIDATED, order_number=None)
+
+    def _delete_order(self, order_number: int) -> None:
+        self.client.delete("DebtorOrderLine", {"OrderNumber": order_number},
+                           limit=MAX_LINES_DELETE)
+        self.client.delete("DebtorOrder", {"OrderNumber": order_number}, limit=1)
+
+    def _number_of_dimensions(self) -> int | None:
+        if self._dimensions is None:
+            self._dimensions = self.client.resolve_company().number_of_dimensions
+        return self._dimensions
+
+    @contextmanager
+    def _posting_lock(self) -> Iterator[None]:
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _with_pdf(result: PostingResult, pdf: bytes) -> PostingResult:
+    return replace(result, pdf=pdf)
+
+
+def _calls_since(client: GatewayClient, before: dict[str, int]) -> int:
+    return sum(client.stats.since(before).values())
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, UnicontaError):
+        return f"Uniconta refused: {error}"
+    return str(error)
+
+
+def describe(record: PostingRecord) -> dict[str, Any]:
+    """A ledger record as a plain dict (for `faktura sync status` and the sync log)."""
+    return {
+        "source_id": record.source_id, "state": record.state.value,
+        "order_number": record.order_number, "invoice_number": record.invoice_number,
+        "voucher": record.voucher, "error": record.error, "calls": record.calls,
+        "updated_at": record.updated_at.isoformat(),
+    }

@@ -1,0 +1,204 @@
+"""The posting ledger: what this product has done in Uniconta, per source invoice.
+
+A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves through
+
+    validated → order_created → posted → archived          (or failed, with the reason)
+
+and every state is written *before* the next step starts, so a re-run after a crash resumes
+where it stopped and knows which Uniconta facts to check before doing anything again
+(see `sync.engine`). The ledger also remembers a fingerprint of each customer's and
+contact's data as last sent, so master data is written only when it changed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+
+class State(enum.StrEnum):
+    VALIDATED = "validated"
+    ORDER_CREATED = "order_created"
+    POSTED = "posted"
+    ARCHIVED = "archived"
+    FAILED = "failed"
+
+
+_metadata = MetaData()
+
+postings = Table(
+    "postings", _metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("source_id", String(200), primary_key=True),
+    Column("content_sha256", String(64), nullable=False),
+    Column("customer_number", String(64), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("order_number", Integer),
+    Column("invoice_number", String(20)),
+    Column("voucher", Integer),
+    Column("journal_posted_id", Integer),
+    Column("error", Text),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Master data as last sent to Uniconta: kind ('debtor', 'contact', 'employee', 'project',
+# 'customer-id'), key, a fingerprint of the mapped fields, and a reference (e.g. a RowId).
+master_data = Table(
+    "master_data", _metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("reference", String(200)),
+)
+
+
+@dataclass(frozen=True)
+class PostingRecord:
+    tenant: str
+    source_id: str
+    content_sha256: str
+    customer_number: str
+    state: State
+    order_number: int | None
+    invoice_number: str | None
+    voucher: int | None
+    journal_posted_id: int | None
+    error: str | None
+    calls: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ledger:
+    """The posting ledger in one SQLite file (safe for several processes: WAL, short writes)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._engine: Engine = create_engine(f"sqlite:///{path}")
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+        _metadata.create_all(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # ----------------------------------------------------------------- postings
+
+    def get(self, tenant: str, source_id: str) -> PostingRecord | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id)).first()
+        return _record(row) if row else None
+
+    def start(self, tenant: str, source_id: str, content_sha256: str,
+              customer_number: str) -> PostingRecord:
+        """Record a validated invoice (or return the record it already has)."""
+        now = _now()
+        with self._engine.begin() as conn:
+            row = conn.execute(select(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id)).first()
+            if row is None:
+                conn.execute(insert(postings).values(
+                    tenant=tenant, source_id=source_id, content_sha256=content_sha256,
+                    customer_number=customer_number, state=State.VALIDATED, calls=0,
+                    created_at=now, updated_at=now))
+        record = self.get(tenant, source_id)
+        assert record is not None
+        return record
+
+    def advance(self, tenant: str, source_id: str, state: State, **values: object) -> None:
+        """Move an invoice to `state`, recording the given columns (and clearing the error)."""
+        values = {"error": None, **values}
+        with self._engine.begin() as conn:
+            conn.execute(update(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id,
+            ).values(state=state, updated_at=_now(), **values))
+
+    def fail(self, tenant: str, source_id: str, reason: str) -> None:
+        """Record why the last attempt failed. The state stays, so a re-run resumes from it."""
+        with self._engine.begin() as conn:
+            conn.execute(update(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id,
+            ).values(error=reason, updated_at=_now()))
+
+    def replace_content(self, tenant: str, source_id: str, content_sha256: str,
+                        customer_number: str) -> None:
+        """A not-yet-posted invoice was corrected in the source: track the new content."""
+        with self._engine.begin() as conn:
+            conn.execute(update(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id,
+            ).values(content_sha256=content_sha256, customer_number=customer_number,
+                     updated_at=_now()))
+
+    def add_calls(self, tenant: str, source_id: str, calls: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id,
+            ).values(calls=postings.c.calls + calls))
+
+    def all(self, tenant: str) -> list[PostingRecord]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(postings).where(postings.c.tenant == tenant)
+                                .order_by(postings.c.created_at)).all()
+        return [_record(row) for row in rows]
+
+    # ----------------------------------------------------------------- master data
+
+    def master(self, tenant: str, kind: str, key: str) -> tuple[str, str | None] | None:
+        """(fingerprint, reference) of master data as last sent, or None."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(master_data.c.fingerprint, master_data.c.reference).where(
+                master_data.c.tenant == tenant, master_data.c.kind == kind,
+                master_data.c.key == key)).first()
+        return (row.fingerprint, row.reference) if row else None
+
+    def remember(self, tenant: str, kind: str, key: str, fingerprint: str,
+                 reference: str | None = None) -> None:
+        with self._engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO master_data (tenant, kind, key, fingerprint, reference)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, kind, key) DO UPDATE SET"
+                " fingerprint = excluded.fingerprint, reference = excluded.reference",
+                (tenant, kind, key, fingerprint, reference))
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _record(row) -> PostingRecord:  # type: ignore[no-untyped-def]
+    return PostingRecord(
+        tenant=row.tenant, source_id=row.source_id, content_sha256=row.content_sha256,
+        customer_number=row.customer_number, state=State(row.state),
+        order_number=row.order_number, invoice_number=row.invoice_number,
+        voucher=row.voucher, journal_posted_id=row.journal_posted_id, error=row.error,
+        calls=row.calls, created_at=row.created_at, updated_at=row.updated_at)

@@ -1,0 +1,236 @@
+"""Source invoice → Uniconta entities, per the seeds' mapping tables.
+
+Pure functions: no calls. Each returns the `_`-prefixed backing-field names the gateway
+writes (reference §2.5). Errors name the customer or line and say what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from faktura.errors import FakturaError
+from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
+from faktura.settings import Settings
+from sync.wire import currency_code_to_byte
+
+MAX_ACCOUNT_LENGTH = 20
+
+# ISO 3166 alpha-2 → Uniconta's CountryCode enum names.
+COUNTRIES = {
+    "DK": "Denmark", "FO": "Faroe", "FI": "Finland", "FR": "France", "DE": "Germany",
+    "GL": "Greenland", "IS": "Iceland", "NL": "Netherlands", "NO": "Norway", "PL": "Poland",
+    "SE": "Sweden", "GB": "UnitedKingdom", "US": "UnitedStates",
+}
+
+# Printed units → Uniconta's ItemUnit enum names.
+UNITS = {
+    "timer": "Hours", "time": "Hours", "t": "Hours", "hours": "Hours", "hour": "Hours",
+    "h": "Hours", "stk": "Pcs", "stk.": "Pcs", "pcs": "Pcs", "pcs.": "Pcs",
+    "dage": "Days", "dag": "Days", "days": "Days", "day": "Days",
+    "minutter": "Minutes", "min": "Minutes", "minutes": "Minutes",
+}
+
+
+class MappingError(FakturaError):
+    """The invoice cannot be expressed in Uniconta as it stands; the message says the fix."""
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    """A stable hash of mapped fields: master data is sent again only when this changes."""
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def debtor_account(customer: Customer) -> str:
+    """The Uniconta debtor account: the customer number, digits only, at most 20.
+
+    Uniconta accepts no letters in customer numbers (the ClientTime guide); the FIK debtor
+    part and auto-numbering are numeric too.
+    """
+    number = customer.customer_number
+    if not number.isascii() or not number.isdigit():
+        raise MappingError(
+            f"customer {customer.name!r}: customer number {number!r} must contain digits only"
+            " (Uniconta debtor accounts); change it in the source system")
+    if len(number) > MAX_ACCOUNT_LENGTH:
+        raise MappingError(
+            f"customer {customer.name!r}: customer number has {len(number)} digits; Uniconta"
+            f" allows at most {MAX_ACCOUNT_LENGTH}")
+    return number
+
+
+def country(code: str, where: str) -> str:
+    try:
+        return COUNTRIES[code]
+    except KeyError:
+        raise MappingError(f"{where}: country {code!r} is not one this integration maps to"
+                           " Uniconta") from None
+
+
+def currency_byte(code: str, where: str) -> int:
+    try:
+        return currency_code_to_byte(code)
+    except ValueError:
+        raise MappingError(f"{where}: currency {code!r} is not a currency Uniconta knows") from None
+
+
+def debtor_fields(customer: Customer, settings: Settings) -> dict[str, Any]:
+    """Customer → Debtor (the seed's Customer table; group, VAT zone, payment terms and
+    layout group come from the settings, set centrally)."""
+    uni = settings.uniconta
+    address = customer.address
+    where = f"customer {customer.customer_number}"
+    fields: dict[str, Any] = {
+        "_Account": debtor_account(customer),
+        "_Name": customer.name,
+        "_Group": customer.group or uni.debtor_group,
+        "_Address1": address.line1,
+        "_Address2": address.line2,
+        "_Address3": address.line3,
+        "_ZipCode": address.post_code,
+        "_City": address.city,
+        "_Country": country(address.country_code, where),
+        "_LegalIdent": (customer.vat_number or "").removeprefix("DK") or None,
+        "_Phone": customer.phone,
+        "_ContactEmail": customer.email,
+        "_InvoiceEmail": customer.invoice_email,
+        "_EAN": customer.ean,
+        "_Currency": currency_byte(customer.currency_code, where)
+        if customer.currency_code else None,
+        "_Payment": uni.payment_terms,
+        "_VatZone": uni.vat_zone,
+        "_LayoutGroup": uni.layout_group,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def contact_fields(contact: Contact, account: str) -> dict[str, Any]:
+    """Contact → Contact (first and last name concatenated; phone → Mobil)."""
+    fields = {"_DCType": 1, "_DCAccount": account, "_Name": contact.name,
+              "_Email": contact.email, "_Mobil": contact.phone}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def employee_fields(employee: Employee) -> dict[str, Any]:
+    fields = {"_Number": employee.number, "_Name": employee.name, "_Email": employee.email}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def project_fields(project: Project, account: str, settings: Settings) -> dict[str, Any]:
+    fields = {"_Number": project.number, "_Name": project.name,
+              "_Description": project.description, "_DCAccount": account,
+              "_Group": settings.uniconta.project_group}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def dimension_fields(invoice: Invoice, settings: Settings,
+                     number_of_dimensions: int | None) -> dict[str, Any]:
+    """team / department / division → `_Dim<n>` per TeamDimension etc. (0 = not used)."""
+    fields: dict[str, Any] = {}
+    for name, dim in settings.integration.dimension_of.items():
+        value = getattr(invoice, name)
+        if not dim or not value:
+            continue
+        if number_of_dimensions is not None and dim > number_of_dimensions:
+            raise MappingError(
+                f"{name} dimension is set to {dim}, but the Uniconta company uses only"
+                f" {number_of_dimensions} dimensions: fix {name.capitalize()}Dimension")
+        fields[f"_Dim{dim}"] = value
+    return fields
+
+
+def remark(invoice: Invoice) -> str:
+    """Heading and comment concatenated (the seed's Remark), plus the source reference.
+
+    The last line, `Ref: <source id>`, lets the sync core find an order whose creation
+    answer was lost; it also tells the bookkeeper where the invoice came from.
+    """
+    parts = [part for part in (invoice.header, invoice.note) if part]
+    parts.append(marker(invoice))
+    return "\n".join(parts)
+
+
+def marker(invoice: Invoice) -> str:
+    return f"Ref: {invoice.source_id}"
+
+
+def order_fields(invoice: Invoice, settings: Settings, *, account: str,
+                 contact_row_id: int | None, category: str | None,
+                 number_of_dimensions: int | None) -> dict[str, Any]:
+    """Invoice → DebtorOrder (the seed's Invoices table)."""
+    address = invoice.invoicing_address
+    where = f"invoice {invoice.source_id}"
+    fields: dict[str, Any] = {
+        "_DCAccount": account,
+        "_ContactRef": contact_row_id,
+        "_YourRef": invoice.buyer_reference or invoice.fixed_contact_full_name,
+        "_OurRef": invoice.internal_reference.name if invoice.internal_reference else None,
+        "_Employee": invoice.internal_reference.number if invoice.internal_reference else None,
+        "_Requisition": invoice.purchase_order_reference,
+        "_Remark": remark(invoice),
+        "_Project": invoice.project.number if invoice.project else None,
+        "_PrCategory": category if invoice.project else None,
+        "_Currency": currency_byte(invoice.currency_code, where),
+        "_InvoiceDate": invoice.issue_date,
+        "_DeleteOrder": True,
+        **dimension_fields(invoice, settings, number_of_dimensions),
+    }
+    if invoice.fixed_customer_name:
+        fields["_DeliveryName"] = invoice.fixed_customer_name
+    if address is not None:
+        fields.update({
+            "_DeliveryAddress1": address.line1, "_DeliveryAddress2": address.line2,
+            "_DeliveryAddress3": address.line3, "_DeliveryZipCode": address.post_code,
+            "_DeliveryCity": address.city,
+            "_DeliveryCountry": country(address.country_code, where),
+        })
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def item_of(line: InvoiceLine, settings: Settings) -> str | None:
+    """The line's item: its own, else ProductNumber (with VAT) / ProductNumberExVat."""
+    if line.is_text:
+        return None
+    if line.item_number:
+        return line.item_number
+    integration = settings.integration
+    return integration.product_number if line.vat else integration.product_number_ex_vat
+
+
+def quantity_for_item(line: InvoiceLine, position: int, item: str, decimals: int) -> Decimal:
+    """The quantity rounded to the item's decimals — refused if that would change it."""
+    assert line.quantity is not None
+    rounded = line.quantity.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded != line.quantity:
+        raise MappingError(
+            f"line {position}: item {item} has {decimals} decimals in Uniconta, so quantity"
+            f" {line.quantity} would become {rounded}; set the item up with 2 decimals"
+            " (the ClientTime guide requires it) or use another item")
+    return rounded
+
+
+def line_fields(invoice: Invoice, line: InvoiceLine, position: int, settings: Settings, *,
+                order_number: int, item: str | None, decimals: int | None,
+                category: str | None, number_of_dimensions: int | None) -> dict[str, Any]:
+    """Invoice line → DebtorOrderLine. Text lines carry only text; credit notes negate Qty."""
+    fields: dict[str, Any] = {"_OrderNumber": order_number, "_Text": line.text}
+    if line.is_text:
+        return fields
+    assert item is not None and decimals is not None and line.unit_price is not None
+    quantity = quantity_for_item(line, position, item, decimals)
+    fields.update({
+        "_Item": item,
+        "_Qty": -quantity if invoice.is_credit_note else quantity,
+        "_Price": line.unit_price,
+        "_DiscountPct": invoice.discount_of(line),
+        "_Unit": UNITS.get((line.unit or "").strip().lower()),
+        "_Project": invoice.project.number if invoice.project else None,
+        "_PrCategory": category if invoice.project else None,
+        # A property only on order lines (no backing field in the v94 model).
+        "Employee": invoice.internal_reference.number if invoice.internal_reference else None,
+        **dimension_fields(invoice, settings, number_of_dimensions),
+    })
+    return {key: value for key, value in fields.items() if value is not None}
