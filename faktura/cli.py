@@ -27,6 +27,8 @@ def _register() -> None:
     from archive.cli import archive_get, archive_list, archive_verify
     from faktura.fik.cli import fik_command
     from renderer.cli import render_command
+    from sync.cli import app as sync_app
+    from sync.emulator.cli import emulator_command
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)
@@ -34,6 +36,8 @@ def _register() -> None:
     archive_app.command("list")(archive_list)
     archive_app.command("verify")(archive_verify)
     app.add_typer(archive_app, name="archive")
+    app.add_typer(sync_app, name="sync")
+    app.command("uniconta-emulator")(emulator_command)
 
 
 _register()

@@ -63,9 +63,14 @@ def _address(data: dict[str, Any], prefix: str, *, line1: str, zip_key: str) -> 
 
 def _customer(invoice: dict[str, Any]) -> dict[str, Any]:
     customer = _get(invoice, "Customer", {}) or {}
+    return customer_data(customer, customer_key=_get(invoice, "CustomerKey"))
+
+
+def customer_data(customer: dict[str, Any], customer_key: str | None = None) -> dict[str, Any]:
+    """Map a TimeLog customer (the seed's Customer table) onto `Customer` field names."""
     return _drop_none({
         "source_id": _get(customer, "CustomerID"),
-        "customer_number": _get(invoice, "CustomerKey") or _get(customer, "CustomerNo"),
+        "customer_number": customer_key or _get(customer, "CustomerNo"),
         "name": _get(customer, "Name"),
         "group": _get(customer, "Group"),
         "key_account_manager_initials": _get(customer, "KeyAccountManagerInitials"),

@@ -86,16 +86,16 @@ class SyncEngine:
                 if self.ledger.get(self.tenant, invoice.source_id):
                     self.ledger.fail(self.tenant, invoice.source_id, reason)
                 self.log.step(invoice.source_id, "failed", reason=reason,
-                              calls=_calls_since(self.client, calls_before))
+                              calls=calls_since(self.client, calls_before))
                 if isinstance(error, ContentChanged | InvalidInput):
                     raise
                 raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
             finally:
-                calls = _calls_since(self.client, calls_before)
+                calls = calls_since(self.client, calls_before)
                 if self.ledger.get(self.tenant, invoice.source_id):
                     self.ledger.add_calls(self.tenant, invoice.source_id, calls)
         self.log.step(invoice.source_id, "done", invoice_number=posting.invoice_number,
-                      calls=_calls_since(self.client, calls_before),
+                      calls=calls_since(self.client, calls_before),
                       ms=round((time.monotonic() - started) * 1000))
         return posting
 
@@ -319,8 +319,9 @@ def _with_pdf(result: PostingResult, pdf: bytes) -> PostingResult:
     return replace(result, pdf=pdf)
 
 
-def _calls_since(client: GatewayClient, before: dict[str, int]) -> int:
-    return sum(client.stats.since(before).values())
+def calls_since(client: GatewayClient, before: dict[str, int]) -> int:
+    """Uniconta calls made since `before` (a `client.stats.snapshot()`)."""
+    return client.stats.since(before).get("total", 0)
 
 
 def _reason(error: Exception) -> str:

@@ -1,0 +1,169 @@
+"""`faktura sync …`: post invoices to Uniconta exactly once, sync customers, show status.
+
+    faktura sync INVOICE.json... [--settings FILE] [--dry-run]
+    faktura sync customers FILE [--settings FILE]
+    faktura sync status [SOURCE_ID] [--settings FILE]
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from faktura import timelog
+from faktura.errors import FakturaError, InvalidInput, Problem
+from faktura.model import Customer, load_invoice
+from faktura.settings import load_settings
+from sync.engine import calls_since
+from sync.factory import open_engine, open_issuer
+from sync.ledger import Ledger
+from sync.masterdata import MasterData
+
+DEFAULT_SETTINGS = Path("samples/settings.toml")
+SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
+console = Console(stderr=True)
+
+
+class DefaultToInvoices(TyperGroup):
+    """`faktura sync a.json b.json` means `faktura sync invoices a.json b.json`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, "invoices")
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=DefaultToInvoices, no_args_is_help=True,
+                  help="Post invoices to Uniconta exactly once; sync customers; status.")
+
+
+@app.command("invoices", hidden=True)
+def sync_invoices(
+    files: Annotated[list[Path], typer.Argument(help="Invoice JSON files")],
+    settings: SettingsOption = DEFAULT_SETTINGS,
+    dry_run: Annotated[bool, typer.Option(help="Validate and map only; write nothing")] = False,
+) -> None:
+    """Issue each invoice: post to Uniconta, make the PDF, archive it."""
+    config = load_settings(settings)
+    results: list[tuple[str, str, str, str]] = []
+    failed = 0
+    context = open_engine(config) if dry_run else open_issuer(config)
+    with context as worker, _progress() as progress:
+        task = progress.add_task("sync", total=len(files))
+        engine = worker if dry_run else worker.poster
+        for path in files:
+            before = engine.client.stats.snapshot()
+            try:
+                invoice = load_invoice(path)
+                if dry_run:
+                    engine.prepare(invoice)
+                    outcome, number = "would post", ""
+                else:
+                    issued = worker.issue(invoice)
+                    outcome = "already posted" if issued.already_issued else "posted"
+                    number = issued.invoice_number
+            except FakturaError as error:
+                failed += 1
+                outcome, number = "failed", str(error)
+            calls = calls_since(engine.client, before)
+            results.append((path.name, outcome, number, str(calls)))
+            progress.advance(task)
+    _summary(results, dry_run)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("customers")
+def sync_customers(
+    file: Annotated[Path, typer.Argument(help="JSON list of customers (ours or TimeLog's)")],
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Create or update the debtors of a customer list (only those that changed)."""
+    config = load_settings(settings)
+    customers = _load_customers(file)
+    table = Table("customer", "name", "outcome")
+    failed = 0
+    with open_engine(config) as engine:
+        master = MasterData(engine.client, engine.ledger, config)
+        for customer in customers:
+            before = engine.client.stats.snapshot()
+            try:
+                master.debtor(customer)
+                changed = calls_since(engine.client, before) > 1
+                table.add_row(customer.customer_number, customer.name,
+                              "synced" if changed else "unchanged")
+            except FakturaError as error:
+                failed += 1
+                table.add_row(customer.customer_number, customer.name, f"failed: {error}")
+    Console().print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def sync_status(
+    source_id: Annotated[str | None, typer.Argument(help="One invoice's source id")] = None,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """What the posting ledger knows: state, order and invoice number, last error, calls."""
+    config = load_settings(settings)
+    ledger = Ledger(config.state_dir / "ledger.sqlite")
+    try:
+        records = ledger.all(config.tenant)
+    finally:
+        ledger.close()
+    if source_id is not None:
+        records = [r for r in records if r.source_id == source_id]
+        if not records:
+            raise FakturaError(f"invoice {source_id} is not in the posting ledger")
+    table = Table("invoice", "state", "order", "invoice no.", "calls", "last error")
+    for r in records:
+        table.add_row(r.source_id, r.state.value, str(r.order_number or ""),
+                      r.invoice_number or "", str(r.calls), r.error or "")
+    Console().print(table)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), console=console, transient=True)
+
+
+def _summary(results: list[tuple[str, str, str, str]], dry_run: bool) -> None:
+    table = Table("file", "outcome", "invoice no. / reason", "calls",
+                  title="Dry run" if dry_run else "Sync")
+    for row in results:
+        style = "red" if row[1] == "failed" else None
+        table.add_row(*row, style=style)
+    counts: dict[str, int] = {}
+    for _, outcome, _, _ in results:
+        counts[outcome] = counts.get(outcome, 0) + 1
+    calls = [int(row[3]) for row in results]
+    Console().print(table)
+    per_invoice = f"{sum(calls) / len(calls):.1f}" if calls else "0"
+    Console().print(", ".join(f"{n} {k}" for k, n in counts.items())
+                    + f"; {sum(calls)} Uniconta calls ({per_invoice} per invoice)")
+
+
+def _load_customers(path: Path) -> list[Customer]:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, ValueError) as error:
+        raise InvalidInput(str(path), [Problem("", f"cannot read customers ({error})")]) from None
+    if not isinstance(data, list):
+        raise InvalidInput(str(path), [Problem("", "expected a JSON list of customers")])
+    rows = [timelog.customer_data(row) if isinstance(row, dict) and "CustomerNo" in row
+            else row for row in data]
+    try:
+        return TypeAdapter(list[Customer]).validate_python(rows)
+    except ValidationError as error:
+        raise InvalidInput.from_validation_error(str(path), error) from None
