@@ -1,0 +1,6 @@
+"""A faithful local emulator of the Uniconta HTTP gateway (rmja/unicontarest + extensions).
+
+Public API: :func:`sync.emulator.app.create_app`, :func:`sync.emulator.server.running_emulator`,
+:class:`sync.emulator.settings.EmulatorSettings` / :class:`~sync.emulator.settings.Faults`,
+:func:`sync.emulator.cli.emulator_command`; seed values in :mod:`sync.emulator.fixtures`.
+"""
