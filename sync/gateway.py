@@ -1,0 +1,1220 @@
+"""HTTP client for the Uniconta gateway (rmja/unicontarest contract + §2.8 extensions).
+
+See ``/work/shared/reference/uniconta-gateway.md`` §2 (routes, auth, filters, JSON shape,
+status codes), §5 (limits) and §6(a) (call plan, error policy).
+
+Quick tour::
+
+    with GatewayClient("http://sidecar:8080", "faktura", SecretStr("..."), "Demo ApS") as gw:
+        gw.resolve_company()                                   # GET /Companies (extension)
+        rows = gw.query("Debtor", Account="1001")              # GET  .../Query/Debtor
+        order = gw.insert("DebtorOrder", {"_DCAccount": "1001", "_DeleteOrder": True})[0]
+        n = field(order, "OrderNumber")
+        gw.insert("DebtorOrderLine", [{"_OrderNumber": n, "_Item": "1000", "_Qty": 2}])
+        gw.post_invoice(n, simulate=True)                      # dry run
+        result, pdf = gw.post_invoice_with_pdf(n, date=date(2024, 5, 31))
+
+Error policy (reference §6(a)):
+
+* retries with exponential back-off ONLY on ``SlowDown``/``ServerIsBusy``/``UserNotLoggedIn``
+  (definite "not done" answers: every method), and on HTTP 502/503 and connection errors for
+  idempotent requests only (GET, DELETE, PATCH whose ops are repeatable);
+* a POST (insert, invoice posting) that fails without a definite answer is NEVER retried:
+  :class:`~sync.errors.TransportError` for inserts, :class:`~sync.errors.PostingOutcomeUnknown`
+  for postings, so the caller can look at what Uniconta has before trying again;
+* every HTTP attempt is counted (:class:`CallStats`) and reported to the ``on_call`` hook as a
+  :class:`CallEvent` (method, route, status, duration; never credentials or bodies).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import httpx
+from pydantic import SecretStr
+
+from sync.errors import (
+    THROTTLE_CODES,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    GatewayError,
+    NotFoundError,
+    PdfUnavailableError,
+    PostingOutcomeUnknown,
+    ThrottledError,
+    TransportError,
+    UnexpectedResponseError,
+    UnicontaError,
+    UnsupportedFeatureError,
+)
+from sync.wire import (
+    Range,
+    between,
+    byte_to_currency_code,
+    check_field_name,
+    currency_code_to_byte,
+    field,
+    filter_params,
+    format_filter_date,
+    format_filter_value,
+    one_of,
+    parse_wire_date,
+    split_large_lists,
+    to_decimal,
+    to_wire,
+)
+
+__all__ = [
+    "CallEvent",
+    "CallStats",
+    "CompanyInfo",
+    "GatewayClient",
+    "PostingResult",
+    "Range",
+    "RetryPolicy",
+    "between",
+    "byte_to_currency_code",
+    "currency_code_to_byte",
+    "field",
+    "format_filter_date",
+    "format_filter_value",
+    "one_of",
+]
+
+logger = logging.getLogger(__name__)
+
+#: ErrorCodes answers that are retried (for every method: they mean "not done").
+RETRY_CODES: frozenset[str] = frozenset({"SlowDown", "ServerIsBusy", "UserNotLoggedIn"})
+#: HTTP statuses retried for idempotent requests only.
+RETRY_STATUSES: frozenset[int] = frozenset({502, 503})
+#: Patch ops whose repetition yields the same state (RFC 6902 on object members).
+_REPEATABLE_PATCH_OPS = frozenset({"replace", "add", "remove", "test"})
+#: httpx errors raised before any byte of the request left this process.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_TYPE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_ERROR_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_PDF_MAGIC = b"%PDF-"
+#: Document types whose posting creates a DebtorInvoice (with a number from the series).
+INVOICING_DOCUMENT_TYPES: frozenset[str] = frozenset({"Invoice", "Creditnote"})
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_POSTING_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+
+
+# --------------------------------------------------------------------------- value types
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off for the retryable answers (see module docstring).
+
+    ``max_attempts`` counts the first try (1 = never retry).  The n-th retry waits
+    ``min(max_delay, base_delay * multiplier**(n-1))`` plus up to ``jitter`` of that at
+    random; a ``Retry-After`` header in seconds is honoured up to ``max_delay``.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    multiplier: float = 2.0
+    max_delay: float = 8.0
+    jitter: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError("RetryPolicy.max_attempts must be at least 1")
+        if min(self.base_delay, self.max_delay, self.jitter) < 0 or self.multiplier < 1:
+            raise ConfigurationError("RetryPolicy delays must be >= 0 and multiplier >= 1")
+
+    def delay(self, retry_number: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based)."""
+        if retry_after is not None:
+            return min(self.max_delay, max(0.0, retry_after))
+        base = min(self.max_delay, self.base_delay * self.multiplier ** (retry_number - 1))
+        return base + (random.uniform(0, base * self.jitter) if base and self.jitter else 0.0)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One HTTP attempt, as given to the ``on_call`` hook.
+
+    ``route`` is the path label without host, query string or body
+    (``"Query/Debtor"``, ``"Invoice/DebtorOrders/5012"``); ``status`` is ``None`` when no
+    response arrived; ``error`` is an ErrorCodes name, ``"HTTP 503"`` or an exception class
+    name; ``will_retry`` tells whether the client retries after this attempt.
+    """
+
+    method: str
+    route: str
+    kind: str
+    status: int | None
+    duration: float
+    attempt: int
+    error: str | None = None
+    will_retry: bool = False
+
+
+class CallStats:
+    """Thread-safe counter of HTTP attempts, total and per route kind.
+
+    Kinds: ``companies``, ``index``, ``query``, ``insert``, ``patch``, ``delete``,
+    ``post_invoice``, ``invoice_pdf``.  Every attempt counts (a retried call counts twice:
+    Uniconta's daily call quota counts them too).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.total = 0
+        self.by_kind: dict[str, int] = {}
+
+    def record(self, kind: str) -> None:
+        """Count one attempt of ``kind``."""
+        with self._lock:
+            self.total += 1
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+    def snapshot(self) -> dict[str, int]:
+        """``{"total": n, "<kind>": n, ...}``, a copy safe to keep."""
+        with self._lock:
+            return {"total": self.total, **self.by_kind}
+
+    def since(self, snapshot: Mapping[str, int]) -> dict[str, int]:
+        """Calls made after ``snapshot`` was taken (kinds with zero calls omitted)."""
+        now = self.snapshot()
+        return {k: v - snapshot.get(k, 0) for k, v in now.items() if v - snapshot.get(k, 0)}
+
+    def reset(self) -> None:
+        """Zero all counters."""
+        with self._lock:
+            self.total = 0
+            self.by_kind = {}
+
+    def __repr__(self) -> str:
+        return f"CallStats({self.snapshot()})"
+
+
+@dataclass(frozen=True)
+class CompanyInfo:
+    """The resolved company and its dimension setup (names only when the extension exists)."""
+
+    company_id: int
+    name: str | None = None
+    currency: str | None = None
+    number_of_dimensions: int | None = None
+    dimension_names: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> CompanyInfo:
+        """Build from a ``GET /Companies`` row (tolerates CompanyClient spellings)."""
+        company_id = _as_int(field(row, "CompanyId"))
+        if company_id is None:
+            raise UnexpectedResponseError(
+                "company row without CompanyId", operation="GET Companies"
+            )
+        dims_count = _as_int(field(row, "NumberOfDimensions"))
+        names = [field(row, f"Dim{i}") for i in range(1, 6)]
+        if dims_count is not None:
+            names = names[:dims_count]
+        currency = field(row, "Currency")
+        if isinstance(currency, int) and not isinstance(currency, bool):
+            currency = byte_to_currency_code(currency)
+        return cls(
+            company_id=company_id,
+            name=field(row, "Name"),
+            currency=currency,
+            number_of_dimensions=dims_count,
+            dimension_names=tuple(str(n) for n in names if n),
+            raw=dict(row),
+        )
+
+
+@dataclass(frozen=True)
+class PostingResult:
+    """Outcome of ``POST .../Invoice/DebtorOrders/{n}`` (reference §3.12).
+
+    ``invoice_number`` is 0 for a simulation; ``voucher``/``journal_posted_id`` are ``None``
+    when Uniconta reports none (simulation); amounts are ``Decimal`` (``None`` if absent).
+    ``simulated_trans`` are the GL lines of a simulation.  ``raw`` is the JSON as received
+    (or the ``DebtorInvoice`` row in PDF-fallback mode).
+    """
+
+    order_number: int
+    invoice_number: int
+    simulated: bool
+    voucher: int | None = None
+    journal_posted_id: int | None = None
+    net: Decimal | None = None
+    vat: Decimal | None = None
+    total: Decimal | None = None
+    invoice_date: dt.date | None = None
+    account: str | None = None
+    simulated_trans: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
+    lines: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
+    pdf: bytes | None = dc_field(default=None, repr=False)
+    raw: Mapping[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(
+        cls, order_number: int, simulated: bool, data: Mapping[str, Any]
+    ) -> PostingResult:
+        """Parse an ``InvoicePostingResult`` JSON object."""
+        header = data.get("Header")
+        header = header if isinstance(header, Mapping) else {}
+        ledger = data.get("ledgerRes") or data.get("LedgerRes")
+        ledger = ledger if isinstance(ledger, Mapping) else {}
+        trans = ledger.get("SimulatedTrans") or []
+        lines = data.get("Lines") or []
+        return cls(
+            order_number=order_number,
+            invoice_number=_as_int(field(header, "InvoiceNumber")) or 0,
+            simulated=simulated,
+            voucher=_as_int(field(header, "Voucher")) or None,
+            journal_posted_id=(
+                _as_int(field(ledger, "JournalPostedlId"))
+                or _as_int(field(header, "JournalPostedId"))
+                or None
+            ),
+            net=to_decimal(field(header, "NetAmount")),
+            vat=to_decimal(field(header, "VatAmount")),
+            total=to_decimal(field(header, "TotalAmount")),
+            invoice_date=parse_wire_date(field(header, "Date")),
+            account=field(header, "Account"),
+            simulated_trans=[dict(t) for t in trans if isinstance(t, Mapping)],
+            lines=[dict(x) for x in lines if isinstance(x, Mapping)],
+            raw=dict(data),
+        )
+
+    @classmethod
+    def from_invoice_row(cls, order_number: int, row: Mapping[str, Any]) -> PostingResult:
+        """Build from a ``DebtorInvoice`` row (PDF fallback: the JSON result is not returned)."""
+        return cls(
+            order_number=order_number,
+            invoice_number=_as_int(field(row, "InvoiceNumber")) or 0,
+            simulated=False,
+            voucher=_as_int(field(row, "Voucher")) or None,
+            journal_posted_id=_as_int(field(row, "JournalPostedId")) or None,
+            net=to_decimal(field(row, "NetAmount")),
+            vat=to_decimal(field(row, "VatAmount")),
+            total=to_decimal(field(row, "TotalAmount")),
+            invoice_date=parse_wire_date(field(row, "Date")),
+            account=field(row, "Account"),
+            raw=dict(row),
+        )
+
+
+# --------------------------------------------------------------------------- the client
+
+
+class GatewayClient:
+    """Synchronous client for one Uniconta user and one company behind the gateway.
+
+    Args:
+        base_url: gateway root, e.g. ``"http://uniconta-sidecar:8080"`` (no credentials).
+        login: the Uniconta (server) user's login id.
+        password: its password (``SecretStr`` preferred); never logged nor shown in reprs.
+        company: company id (``int`` or digit string) or company name (needs the extension).
+        timeout: timeout of ordinary calls; ``posting_timeout`` of invoice postings.
+        retry: back-off policy; tests pass ``RetryPolicy(base_delay=0)``.
+        extensions: whether the gateway has the §2.8 extensions; ``None`` = detect with one
+            ``GET /Companies`` on first need.
+        http_client: an ``httpx.Client`` to use (not closed by :meth:`close`); or
+        transport: an httpx transport for a client owned by this object (e.g. MockTransport).
+        on_call: callback receiving a :class:`CallEvent` after every HTTP attempt.
+        sleep: the back-off sleeper (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        login: str,
+        password: str | SecretStr,
+        company: int | str,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        posting_timeout: float | httpx.Timeout = DEFAULT_POSTING_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        extensions: bool | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_call: Callable[[CallEvent], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = _check_base_url(base_url)
+        if not login:
+            raise ConfigurationError("a gateway login is required")
+        self.login = login
+        self._password = password if isinstance(password, SecretStr) else SecretStr(password)
+        if isinstance(company, bool) or not isinstance(company, int | str) or company == "":
+            raise ConfigurationError(f"company must be an id or a name, not {company!r}")
+        self.company = company
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.posting_timeout = posting_timeout
+        self.on_call = on_call
+        self.stats = CallStats()
+        self._sleep = sleep
+        self._extensions = extensions
+        self._company_info: CompanyInfo | None = None
+        self._companies: list[CompanyInfo] | None = None
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass either http_client or transport, not both")
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, follow_redirects=False)
+
+    # ----------------------------------------------------------------- lifecycle / repr
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"GatewayClient(base_url={self.base_url!r}, login={self.login!r}, "
+            f"company={self.company!r}, extensions={self._extensions!r})"
+        )
+
+    __str__ = __repr__
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError("GatewayClient holds credentials and an open connection; not picklable")
+
+    # ----------------------------------------------------------------- company & features
+
+    def has_extensions(self) -> bool:
+        """Whether the gateway offers the §2.8 extensions (detected once when unknown)."""
+        if self._extensions is None:
+            try:
+                self._companies = self._fetch_companies()
+                self._extensions = True
+            except NotFoundError:
+                self._extensions = False
+            logger.info("gateway extensions %s", "detected" if self._extensions else "absent")
+        return self._extensions
+
+    def list_companies(self, *, refresh: bool = False) -> list[CompanyInfo]:
+        """Companies of this user, via ``GET /Companies`` (extension)."""
+        if not self.has_extensions():
+            raise UnsupportedFeatureError(
+                "listing companies needs the GET /Companies extension; configure the company id",
+                operation="GET Companies",
+            )
+        if self._companies is None or refresh:
+            self._companies = self._fetch_companies()
+        return list(self._companies)
+
+    def resolve_company(self, *, refresh: bool = False) -> CompanyInfo:
+        """Resolve the configured company to a :class:`CompanyInfo` (cached).
+
+        By id: checked against ``GET /Companies`` when the extension exists (and the
+        dimension setup remembered); taken as given otherwise.  By name: needs the
+        extension; exact match first, then case-insensitive.
+        """
+        if self._company_info is not None and not refresh:
+            return self._company_info
+        wanted_id = _company_id_of(self.company)
+        if wanted_id is not None and not self.has_extensions():
+            self._company_info = CompanyInfo(company_id=wanted_id)
+            return self._company_info
+        if wanted_id is None and not self.has_extensions():
+            raise UnsupportedFeatureError(
+                f"company {self.company!r} is given by name, but this gateway has no "
+                "GET /Companies extension: configure the numeric company id instead",
+                operation="GET Companies",
+            )
+        companies = self.list_companies(refresh=refresh)
+        info = _pick_company(companies, self.company, wanted_id)
+        self._company_info = info
+        return info
+
+    @property
+    def company_id(self) -> int:
+        """Numeric id of the configured company (resolves on first use)."""
+        return self.resolve_company().company_id
+
+    def server_info(self) -> dict[str, Any]:
+        """``GET /`` usage document (endpoints, enums, types) - a cheap health check."""
+        response = self._request("GET", "/", kind="index", label="index", idempotent=True)
+        data = self._json(response, "GET index")
+        if not isinstance(data, dict):
+            raise UnexpectedResponseError("expected a JSON object", operation="GET index")
+        return data
+
+    # ----------------------------------------------------------------- generic CRUD
+
+    def query(
+        self, type_name: str, where: Mapping[str, Any] | None = None, /, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """``GET Query/{type}`` with ``filter.<Field>=<value>`` for each filter (AND-ed).
+
+        Values: scalars (exact), :func:`between` / :class:`Range`, :func:`one_of` / lists /
+        sets, ``date`` (sent as ``d/M-yyyy``).  A list longer than 40 values is split into
+        several calls (Uniconta's OR limit) and the rows merged by ``RowId``.  Field names
+        may be properties (``Account``) or fields (``_Account``); pass ``where`` for names
+        that are not Python identifiers.
+        """
+        merged = {**(where or {}), **filters}
+        route = f"Query/{_check_type(type_name)}"
+        rows: list[dict[str, Any]] = []
+        seen: set[Any] = set()
+        for part in split_large_lists(merged):
+            response = self._company_request(
+                "GET", route, kind="query", params=filter_params(part), idempotent=True
+            )
+            for row in self._json_rows(response, f"GET {route}"):
+                key = row.get("RowId")
+                if key is not None and key in seen:
+                    continue
+                seen.add(key)
+                rows.append(row)
+        return rows
+
+    def insert(
+        self, type_name: str, obj_or_list: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``POST Crud/{type}`` one object or a list (one call); returns the inserted rows.
+
+        Write ``_``-prefixed field names; ``_Currency`` may be an ISO code (sent as the
+        ``Currencies`` byte), ``Decimal``/``date`` values are encoded for the wire.  Never
+        retried after a connection error (raises :class:`TransportError`: check first).
+        """
+        route = f"Crud/{_check_type(type_name)}"
+        if isinstance(obj_or_list, Mapping):
+            body: Any = to_wire(obj_or_list)
+        else:
+            items = list(obj_or_list)
+            if not items:
+                return []
+            if not all(isinstance(x, Mapping) for x in items):
+                raise ConfigurationError("insert expects a mapping or a list of mappings")
+            body = to_wire(items)
+        response = self._company_request(
+            "POST", route, kind="insert", json_body=body, idempotent=False
+        )
+        return self._json_rows(response, f"POST {route}")
+
+    def patch(
+        self,
+        type_name: str,
+        filters: Mapping[str, Any],
+        ops: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        limit: int = 1,
+    ) -> list[dict[str, Any]]:
+        """``PATCH Crud/{type}?filter...&limit=n`` with RFC 6902 ops; returns updated rows.
+
+        ``ops`` is a list of ops (``{"op": "replace", "path": "/_Text", "value": "x"}``) or a
+        mapping ``{"_Text": "x"}`` meaning one ``replace`` per key.  409 (more matches than
+        ``limit``) raises :class:`ConflictError` and changes nothing.
+        """
+        route = f"Crud/{_check_type(type_name)}"
+        op_list = _patch_ops(ops)
+        response = self._company_request(
+            "PATCH",
+            route,
+            kind="patch",
+            params=self._filter_and_limit(filters, limit),
+            content=json.dumps(op_list).encode(),
+            headers={"Content-Type": "application/json-patch+json"},
+            idempotent=all(_repeatable(op) for op in op_list),
+        )
+        return self._json_rows(response, f"PATCH {route}")
+
+    def delete(self, type_name: str, filters: Mapping[str, Any], limit: int = 1) -> None:
+        """``DELETE Crud/{type}?filter...&limit=n`` (204).  409 if more rows match."""
+        route = f"Crud/{_check_type(type_name)}"
+        self._company_request(
+            "DELETE",
+            route,
+            kind="delete",
+            params=self._filter_and_limit(filters, limit),
+            idempotent=True,
+            expect=(200, 204),
+        )
+
+    # ----------------------------------------------------------------- invoices
+
+    def post_invoice(
+        self,
+        order_number: int,
+        *,
+        simulate: bool = False,
+        document_type: str = "Invoice",
+        date: dt.date | None = None,
+        want_pdf: bool = False,
+        emails: Sequence[str] = (),
+    ) -> PostingResult:
+        """Post (or simulate) debtor order ``order_number`` as an invoice.
+
+        ``date`` is sent as ``date=yyyy-MM-dd`` (extension); without the extension only
+        today's date is possible and any other date raises :class:`UnsupportedFeatureError`
+        before anything is sent.  ``want_pdf=True`` also fetches the PDF into
+        ``result.pdf`` (see :meth:`post_invoice_with_pdf`).
+
+        Raises :class:`UnicontaError` for a refusal (e.g. ``PrCategoryCannotBeBlank``) and
+        :class:`PostingOutcomeUnknown` when no definite answer arrived: then query
+        ``DebtorInvoice`` by ``OrderNumber`` before posting again.  Never retried blindly.
+        """
+        if want_pdf:
+            result, pdf = self.post_invoice_with_pdf(
+                order_number,
+                simulate=simulate,
+                document_type=document_type,
+                date=date,
+                emails=emails,
+            )
+            return replace(result, pdf=pdf)
+        response = self._posting_request(
+            order_number, simulate, document_type, date, emails, accept="application/json"
+        )
+        return self._posting_result(response, order_number, simulate, document_type)
+
+    def invoice_pdf(self, invoice_number: int, document_type: str = "Invoice") -> bytes:
+        """PDF of a posted invoice: ``GET Invoice/DebtorInvoices/{no}/Pdf`` (extension).
+
+        Raises :class:`NotFoundError` when Uniconta has no stored PDF and
+        :class:`UnsupportedFeatureError` without the extension (use
+        :meth:`post_invoice_with_pdf`, which falls back to ``Accept: application/pdf``).
+        """
+        number = _positive_int(invoice_number, "invoice_number")
+        route = f"Invoice/DebtorInvoices/{number}/Pdf"
+        if not self.has_extensions():
+            raise UnsupportedFeatureError(
+                "fetching the PDF of a posted invoice needs the gateway extension; "
+                "use post_invoice_with_pdf() when posting",
+                operation=f"GET {route}",
+            )
+        response = self._company_request(
+            "GET",
+            route,
+            kind="invoice_pdf",
+            params=[("documentType", _check_type(document_type))],
+            headers={"Accept": "application/pdf"},
+            idempotent=True,
+        )
+        if not _is_pdf(response):
+            raise UnexpectedResponseError(
+                f"expected application/pdf, got {response.headers.get('content-type')!r}",
+                operation=f"GET {route}",
+                status_code=response.status_code,
+            )
+        return response.content
+
+    def post_invoice_with_pdf(
+        self,
+        order_number: int,
+        *,
+        simulate: bool = False,
+        document_type: str = "Invoice",
+        date: dt.date | None = None,
+        emails: Sequence[str] = (),
+    ) -> tuple[PostingResult, bytes]:
+        """Post (or simulate) an order and return the result together with its PDF.
+
+        With extensions: post as JSON, then ``GET .../DebtorInvoices/{no}/Pdf`` (2 calls).
+        Without (upstream contract): post with ``Accept: application/pdf``, then learn the
+        number with ``query("DebtorInvoice", OrderNumber=n)`` (2 calls; the newest invoice
+        of the order is taken).  A simulation is done twice (JSON for the totals, PDF for
+        the preview); simulations persist nothing.  Document types other than Invoice and
+        Creditnote create no invoice: one ``Accept: application/pdf`` call, number 0.
+
+        If the posting succeeded but no PDF can be had, :class:`PdfUnavailableError` is
+        raised carrying the committed ``result`` - record it, do not post again.
+        """
+        number = _positive_int(order_number, "order_number")
+        if simulate:
+            result = self.post_invoice(
+                number, simulate=True, document_type=document_type, date=date, emails=emails
+            )
+            response = self._posting_request(
+                number, True, document_type, date, (), accept="application/pdf"
+            )
+            if not _is_pdf(response):
+                raise PdfUnavailableError(
+                    "the gateway returned no PDF for the simulation",
+                    result=result,
+                    operation=_posting_label(number),
+                )
+            return replace(result, pdf=response.content), response.content
+        if document_type in INVOICING_DOCUMENT_TYPES and self.has_extensions():
+            result = self.post_invoice(
+                number, document_type=document_type, date=date, emails=emails
+            )
+            return self._attach_pdf(result, document_type)
+        return self._post_with_accept_pdf(number, document_type, date, emails)
+
+    # ----------------------------------------------------------------- internals: posting
+
+    def _post_with_accept_pdf(
+        self, number: int, document_type: str, date: dt.date | None, emails: Sequence[str]
+    ) -> tuple[PostingResult, bytes]:
+        """Upstream-only PDF path: Accept: application/pdf, then DebtorInvoice lookup."""
+        response = self._posting_request(
+            number, False, document_type, date, emails, accept="application/pdf"
+        )
+        if not _is_pdf(response):
+            # No PDF was produced: the gateway answered with the JSON posting result.
+            result = self._posting_result(response, number, False, document_type)
+            raise PdfUnavailableError(
+                f"invoice {result.invoice_number} was posted but the gateway produced no PDF",
+                result=result,
+                operation=_posting_label(number),
+            )
+        pdf = response.content
+        if document_type not in INVOICING_DOCUMENT_TYPES:
+            # Packnote, OrderConfirmation...: no DebtorInvoice to read back.
+            return PostingResult(number, 0, simulated=False, pdf=pdf), pdf
+        try:
+            rows = self.query("DebtorInvoice", OrderNumber=number)
+        except GatewayError as exc:
+            raise PostingOutcomeUnknown(
+                "the invoice was posted (PDF received) but reading back its number failed "
+                f"({exc}); query DebtorInvoice?filter.OrderNumber={number}",
+                operation=_posting_label(number),
+                request_sent=True,
+                order_number=number,
+                pdf=pdf,
+            ) from exc
+        if not rows:
+            raise PostingOutcomeUnknown(
+                f"PDF received but no DebtorInvoice with OrderNumber {number} was found",
+                operation=_posting_label(number),
+                request_sent=True,
+                order_number=number,
+                pdf=pdf,
+            )
+        newest = max(rows, key=lambda r: _as_int(field(r, "InvoiceNumber")) or 0)
+        result = PostingResult.from_invoice_row(number, newest)
+        return replace(result, pdf=pdf), pdf
+
+    def _attach_pdf(self, result: PostingResult, document_type: str) -> tuple[PostingResult, bytes]:
+        try:
+            pdf = self.invoice_pdf(result.invoice_number, document_type)
+        except GatewayError as exc:
+            raise PdfUnavailableError(
+                f"invoice {result.invoice_number} was posted but its PDF could not be "
+                f"fetched: {exc}",
+                result=result,
+                operation=_posting_label(result.order_number),
+                status_code=exc.status_code,
+            ) from exc
+        return replace(result, pdf=pdf), pdf
+
+    def _posting_request(
+        self,
+        order_number: int,
+        simulate: bool,
+        document_type: str,
+        date: dt.date | None,
+        emails: Sequence[str],
+        *,
+        accept: str,
+    ) -> httpx.Response:
+        number = _positive_int(order_number, "order_number")
+        params: list[tuple[str, str]] = [
+            ("simulate", "true" if simulate else "false"),
+            ("documentType", _check_type(document_type)),
+        ]
+        params += [("email", str(e)) for e in emails]
+        if date is not None:
+            if not isinstance(date, dt.date):
+                raise ConfigurationError(f"date must be a datetime.date, not {date!r}")
+            day = date.date() if isinstance(date, dt.datetime) else date
+            if self.has_extensions():
+                params.append(("date", day.isoformat()))
+            elif day != dt.date.today():
+                raise UnsupportedFeatureError(
+                    f"invoice date {day.isoformat()} requested, but this gateway has no date "
+                    "extension and always posts with today's date",
+                    operation=_posting_label(number),
+                )
+        return self._company_request(
+            "POST",
+            f"Invoice/DebtorOrders/{number}",
+            kind="post_invoice",
+            params=params,
+            headers={"Accept": accept},
+            idempotent=False,
+            posting_order=number,
+            timeout=self.posting_timeout,
+        )
+
+    def _posting_result(
+        self,
+        response: httpx.Response,
+        order_number: int,
+        simulate: bool,
+        document_type: str = "Invoice",
+    ) -> PostingResult:
+        label = _posting_label(order_number)
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, Mapping):
+            raise PostingOutcomeUnknown(
+                f"HTTP {response.status_code} with an unreadable body; the invoice may or may "
+                f"not be posted: query DebtorInvoice?filter.OrderNumber={order_number}",
+                operation=label,
+                status_code=response.status_code,
+                request_sent=True,
+                order_number=order_number,
+            )
+        err = data.get("Err")
+        ledger = data.get("ledgerRes")
+        ledger = ledger if isinstance(ledger, Mapping) else {}
+        for code in (err, ledger.get("Err")):
+            if code not in (None, "Succes", 0):
+                details = ", ".join(
+                    f"{k}={ledger.get(k)}"
+                    for k in ("ErrorProperty", "ErrorValue", "Account")
+                    if ledger.get(k)
+                )
+                raise UnicontaError(
+                    str(code),
+                    operation=label,
+                    status_code=response.status_code,
+                    details=details or None,
+                )
+        result = PostingResult.from_json(order_number, simulate, data)
+        if not simulate and document_type in INVOICING_DOCUMENT_TYPES and not result.invoice_number:
+            raise PostingOutcomeUnknown(
+                "the posting succeeded but the answer carries no invoice number: query "
+                f"DebtorInvoice?filter.OrderNumber={order_number} before posting again",
+                operation=label,
+                status_code=response.status_code,
+                request_sent=True,
+                order_number=order_number,
+            )
+        return result
+
+    # ----------------------------------------------------------------- internals: HTTP
+
+    def _filter_and_limit(self, filters: Mapping[str, Any], limit: int) -> list[tuple[str, str]]:
+        if not filters:
+            raise ConfigurationError("patch/delete need at least one filter")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigurationError(f"limit must be a non-negative int, not {limit!r}")
+        return [*filter_params(filters), ("limit", str(limit))]
+
+    def _fetch_companies(self) -> list[CompanyInfo]:
+        response = self._request(
+            "GET", "/Companies", kind="companies", label="Companies", idempotent=True
+        )
+        data = self._json(response, "GET Companies")
+        if not isinstance(data, list):
+            raise UnexpectedResponseError("expected a JSON array", operation="GET Companies")
+        return [CompanyInfo.from_row(row) for row in data if isinstance(row, Mapping)]
+
+    def _company_request(
+        self, method: str, route: str, *, kind: str, **kwargs: Any
+    ) -> httpx.Response:
+        company_id = self.resolve_company().company_id
+        return self._request(
+            method, f"/Companies/{company_id}/{route}", kind=kind, label=route, **kwargs
+        )
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: str,
+        label: str,
+        idempotent: bool,
+        params: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        posting_order: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        expect: tuple[int, ...] = (200,),
+    ) -> httpx.Response:
+        """Send one logical call with the retry policy; return the accepted response."""
+        operation = f"{method} {label}"
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        body = content
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = self._http.request(
+                    method,
+                    self.base_url + path,
+                    params=list(params or ()),
+                    content=body,
+                    headers=all_headers,
+                    auth=httpx.BasicAuth(self.login, self._password.get_secret_value()),
+                    timeout=timeout if timeout is not None else self.timeout,
+                )
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+                self._emit(method, label, kind, None, started, attempt, type(exc).__name__, False)
+                raise ConfigurationError(
+                    self._redact(f"cannot send request: {exc}"), operation=operation
+                ) from None
+            except httpx.TransportError as exc:
+                retry = idempotent and attempt < self.retry.max_attempts
+                self._emit(method, label, kind, None, started, attempt, type(exc).__name__, retry)
+                if retry:
+                    self._sleep(self.retry.delay(attempt))
+                    continue
+                raise self._transport_error(
+                    operation, exc, idempotent, posting_order, attempt
+                ) from exc
+
+            code = _error_code(response)
+            reason = _retry_reason(response, code, idempotent)
+            retry = reason is not None and attempt < self.retry.max_attempts
+            error = (
+                None if response.status_code in expect else (code or f"HTTP {response.status_code}")
+            )
+            self._emit(method, label, kind, response.status_code, started, attempt, error, retry)
+            if retry:
+                self._sleep(self.retry.delay(attempt, _retry_after(response)))
+                continue
+            if response.status_code in expect:
+                return response
+            raise self._status_error(operation, response, code, posting_order, attempt, idempotent)
+
+    def _transport_error(
+        self,
+        operation: str,
+        exc: httpx.TransportError,
+        idempotent: bool,
+        posting_order: int | None,
+        attempts: int,
+    ) -> TransportError:
+        sent = not isinstance(exc, _NOT_SENT)
+        what = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        if posting_order is not None:
+            return PostingOutcomeUnknown(
+                f"no answer from the gateway ({what}); the invoice may or may not be posted - "
+                f"query DebtorInvoice?filter.OrderNumber={posting_order} before posting again",
+                operation=operation,
+                request_sent=sent,
+                order_number=posting_order,
+            )
+        if idempotent:
+            return TransportError(
+                f"no answer from the gateway after {attempts} attempt(s) ({what})",
+                operation=operation,
+                request_sent=sent,
+            )
+        return TransportError(
+            f"no answer from the gateway ({what}); not retried because the request may have "
+            "been carried out - check before trying again",
+            operation=operation,
+            request_sent=sent,
+        )
+
+    def _status_error(
+        self,
+        operation: str,
+        response: httpx.Response,
+        code: str | None,
+        posting_order: int | None,
+        attempts: int,
+        idempotent: bool,
+    ) -> GatewayError:
+        status = response.status_code
+        text = self._redact(_one_line(response.text))[:300]
+        if status == 401:
+            return AuthenticationError(
+                f"HTTP 401: the gateway wants Basic credentials for login {self.login!r}",
+                operation=operation,
+                status_code=status,
+            )
+        if status == 403:
+            return AuthenticationError(
+                f"login {self.login!r} refused by Uniconta ({code or 'HTTP 403'})",
+                operation=operation,
+                status_code=status,
+                code=code,
+            )
+        if status == 404:
+            return NotFoundError(
+                f"HTTP 404 (unknown or not granted company, unknown route or no such document)"
+                f"{': ' + text if text else ''}",
+                operation=operation,
+                status_code=status,
+            )
+        if status == 400:
+            return BadRequestError(
+                f"bad request: {text or 'HTTP 400'}", operation=operation, text=text
+            )
+        if status == 409:
+            return ConflictError(
+                f"limit exceeded, nothing changed: {text or 'HTTP 409'}",
+                operation=operation,
+                text=text,
+            )
+        if status == 500 and code is not None:
+            cls = ThrottledError if code in THROTTLE_CODES else UnicontaError
+            details = f"after {attempts} attempts" if attempts > 1 else None
+            return cls(code, operation=operation, status_code=status, details=details)
+        if posting_order is not None and status >= 500:
+            return PostingOutcomeUnknown(
+                f"HTTP {status} without an ErrorCodes answer; the invoice may or may not be "
+                f"posted - query DebtorInvoice?filter.OrderNumber={posting_order} before "
+                "posting again",
+                operation=operation,
+                status_code=status,
+                request_sent=True,
+                order_number=posting_order,
+            )
+        if status in (502, 503, 504):
+            tail = (
+                f"after {attempts} attempt(s)"
+                if idempotent
+                else "; not retried because the request may have been carried out - check "
+                "before trying again"
+            )
+            return TransportError(
+                f"gateway unavailable (HTTP {status}){' ' if idempotent else ''}{tail}",
+                operation=operation,
+                status_code=status,
+                request_sent=True,
+            )
+        return UnexpectedResponseError(
+            f"unexpected HTTP {status}{': ' + text[:200] if text else ''}",
+            operation=operation,
+            status_code=status,
+        )
+
+    def _json(self, response: httpx.Response, operation: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"HTTP {response.status_code} body is not JSON",
+                operation=operation,
+                status_code=response.status_code,
+            ) from None
+
+    def _json_rows(self, response: httpx.Response, operation: str) -> list[dict[str, Any]]:
+        data = self._json(response, operation)
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise UnexpectedResponseError(
+                "expected a JSON array of objects",
+                operation=operation,
+                status_code=response.status_code,
+            )
+        return data
+
+    def _emit(
+        self,
+        method: str,
+        route: str,
+        kind: str,
+        status: int | None,
+        started: float,
+        attempt: int,
+        error: str | None,
+        will_retry: bool,
+    ) -> None:
+        self.stats.record(kind)
+        event = CallEvent(
+            method=method,
+            route=route,
+            kind=kind,
+            status=status,
+            duration=time.monotonic() - started,
+            attempt=attempt,
+            error=error,
+            will_retry=will_retry,
+        )
+        level = logging.WARNING if will_retry else logging.DEBUG
+        logger.log(
+            level,
+            "%s %s -> %s in %.3fs (attempt %d%s%s)",
+            method,
+            route,
+            status if status is not None else "no response",
+            event.duration,
+            attempt,
+            f", {error}" if error else "",
+            ", retrying" if will_retry else "",
+        )
+        if self.on_call is not None:
+            try:
+                self.on_call(event)
+            except Exception:  # a logging hook must never break a posting
+                logger.exception("on_call hook failed for %s %s", method, route)
+
+    def _redact(self, text: str) -> str:
+        """Remove the password and the Basic credential from ``text``."""
+        secret = self._password.get_secret_value()
+        if secret:
+            token = base64.b64encode(f"{self.login}:{secret}".encode()).decode()
+            text = text.replace(token, "***").replace(secret, "***")
+        return text
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_base_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except Exception as exc:  # httpx.InvalidURL and friends
+        raise ConfigurationError(f"invalid gateway base_url: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError("gateway base_url must be an absolute http(s) URL")
+    if url.userinfo:
+        raise ConfigurationError(
+            "gateway base_url must not contain credentials; pass login and password"
+        )
+    if url.query or url.fragment:
+        raise ConfigurationError("gateway base_url must not have a query or fragment")
+    return str(url).rstrip("/")
+
+
+def _check_type(type_name: str) -> str:
+    if not isinstance(type_name, str) or not _TYPE_NAME_RE.match(type_name):
+        raise ConfigurationError(f"invalid Uniconta type/enum name {type_name!r}")
+    if type_name.lower().endswith("client") and len(type_name) > len("client"):
+        raise ConfigurationError(
+            f"use the type name without 'Client' ({type_name[:-6]!r}, not {type_name!r})"
+        )
+    return type_name
+
+
+def _company_id_of(company: int | str) -> int | None:
+    if isinstance(company, int):
+        return company
+    text = company.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _pick_company(
+    companies: Sequence[CompanyInfo], wanted: int | str, wanted_id: int | None
+) -> CompanyInfo:
+    if wanted_id is not None:
+        for info in companies:
+            if info.company_id == wanted_id:
+                return info
+        raise NotFoundError(
+            f"company {wanted_id} is not among this user's companies", operation="GET Companies"
+        )
+    name = str(wanted).strip()
+    exact = [c for c in companies if (c.name or "").strip() == name]
+    matches = exact or [
+        c for c in companies if (c.name or "").strip().casefold() == name.casefold()
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(f"{c.name!r} ({c.company_id})" for c in companies) or "none"
+    if not matches:
+        raise NotFoundError(
+            f"no company named {name!r}; this user has: {known}", operation="GET Companies"
+        )
+    raise ConfigurationError(
+        f"company name {name!r} is ambiguous ({known}); configure the company id",
+        operation="GET Companies",
+    )
+
+
+def _patch_ops(ops: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(ops, Mapping):
+        op_list = [
+            {"op": "replace", "path": f"/{check_field_name(k)}", "value": v} for k, v in ops.items()
+        ]
+    else:
+        op_list = [dict(op) for op in ops]
+    if not op_list:
+        raise ConfigurationError("patch needs at least one operation")
+    for op in op_list:
+        if not isinstance(op.get("op"), str) or not isinstance(op.get("path"), str):
+            raise ConfigurationError(f"invalid JSON Patch operation {op!r}")
+        if "value" in op:
+            op["value"] = to_wire(op["value"], key=op["path"].lstrip("/"))
+    return op_list
+
+
+def _repeatable(op: Mapping[str, Any]) -> bool:
+    return op.get("op") in _REPEATABLE_PATCH_OPS and not str(op.get("path", "")).endswith("/-")
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The ErrorCodes name of a JSON-string body (``"KeyExists"``), else ``None``."""
+    if response.status_code < 400 or not response.content or len(response.content) > 200:
+        return None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    return data if isinstance(data, str) and _ERROR_CODE_RE.match(data) else None
+
+
+def _retry_reason(response: httpx.Response, code: str | None, idempotent: bool) -> str | None:
+    if response.status_code == 500 and code in RETRY_CODES:
+        return code
+    if idempotent and response.status_code in RETRY_STATUSES:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _is_pdf(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype == "application/pdf" or response.content.startswith(_PDF_MAGIC)
+
+
+def _posting_label(order_number: int) -> str:
+    return f"POST Invoice/DebtorOrders/{order_number}"
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError(f"{name} must be a positive int, not {value!r}")
+    return value
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(Decimal(str(value)))
+        except Exception:
+            return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
