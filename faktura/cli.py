@@ -29,6 +29,7 @@ def _register() -> None:
     from renderer.cli import render_command
     from sync.cli import app as sync_app
     from sync.emulator.cli import emulator_command
+    from sync.timelog_cli import balance_command, import_app
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)
@@ -38,6 +39,8 @@ def _register() -> None:
     app.add_typer(archive_app, name="archive")
     app.add_typer(sync_app, name="sync")
     app.command("uniconta-emulator")(emulator_command)
+    app.add_typer(import_app, name="import")
+    app.command("balance")(balance_command)
 
 
 _register()

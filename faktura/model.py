@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -53,9 +53,15 @@ class InvoiceTypeCode(IntEnum):
 class PostalAddress(_Model):
     """BG-8 / BG-5 postal address. TimeLog `Address.*` / `InvoicingAddress.*`."""
 
-    line1: Text | None = Field(None, description="BT-50 Address line 1. TimeLog Address1 → Address1")
-    line2: Text | None = Field(None, description="BT-51 Address line 2. TimeLog Address2 → Address2")
-    line3: Text | None = Field(None, description="BT-163 Address line 3. TimeLog Address3 → Address3")
+    line1: Text | None = Field(
+        None, description="BT-50 Address line 1. TimeLog Address1 → Address1"
+    )
+    line2: Text | None = Field(
+        None, description="BT-51 Address line 2. TimeLog Address2 → Address2"
+    )
+    line3: Text | None = Field(
+        None, description="BT-163 Address line 3. TimeLog Address3 → Address3"
+    )
     post_code: Annotated[str, Field(max_length=20)] | None = Field(
         None, description="BT-53 Post code. TimeLog ZipCode/Zip → ZipCode"
     )
@@ -174,11 +180,18 @@ class InvoiceLine(_Model):
     unit: Annotated[str, Field(max_length=20)] | None = Field(
         None, description="BT-130 unit, as printed ('timer', 'stk.'). TimeLog Unit"
     )
-    unit_price: Money | None = Field(None, description="BT-146 Item net price. TimeLog Rate → Price")
+    unit_price: Money | None = Field(
+        None, description="BT-146 Item net price. TimeLog Rate → Price"
+    )
     discount_percent: Percent | None = Field(
         None,
         description="BT-138 line allowance %. TimeLog Discount → DiscountPct; blank: the"
         " invoice's default discount",
+    )
+    kind: Literal["hours", "expenses", "travel", "fixed_price", "other"] | None = Field(
+        None,
+        description="What the line bills, for the product-number principle (settings"
+        " [products]); blank: inferred from the unit. TimeLog Kind",
     )
     vat: bool = Field(
         True,
@@ -191,12 +204,24 @@ class InvoiceLine(_Model):
         """A line that only carries text (a heading of combined lines)."""
         return self.quantity is None and self.unit_price is None
 
-    @field_validator("quantity")
+    @field_validator("quantity", mode="before")
     @classmethod
-    def _two_decimals(cls, value: Decimal | None) -> Decimal | None:
-        if value is None:
-            return None
-        return value.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    def _two_decimals(cls, value: object) -> object:
+        """Round half-up to 2 decimals *before* the precision check: 0.33333 h is 0.33 h.
+
+        Anything that is not a finite number is left for the type check to report.
+        """
+        if value is None or isinstance(value, bool):
+            return value
+        if not isinstance(value, int | float | str | Decimal):
+            return value
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+            if not number.is_finite():
+                return value
+            return number.quantize(QUANTITY_STEP, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            return value
 
     @model_validator(mode="after")
     def _item_or_text(self) -> InvoiceLine:
@@ -319,8 +344,15 @@ class Invoice(_Model):
         return self.default_discount_percent
 
     def with_number(self, invoice_number: str) -> Invoice:
-        """The same invoice with the number the ledger assigned."""
-        return self.model_validate({**self.model_dump(), "invoice_number": invoice_number})
+        """The same invoice with the number the ledger assigned.
+
+        A number that is not 1–20 digits is an `InvalidInput` naming `invoice_number`, without
+        repeating the value.
+        """
+        try:
+            return self.model_validate({**self.model_dump(), "invoice_number": invoice_number})
+        except ValidationError as error:
+            raise InvalidInput.from_validation_error("invoice", error) from None
 
 
 def parse_invoice(data: object, source: str = "invoice") -> Invoice:

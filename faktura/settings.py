@@ -10,6 +10,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
 * `[layout]`: default language and FI card type;
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
+* `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
+  invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.catalogue`).
 
 Environment variables override the file: `FAKTURA_<TABLE>__<FIELD>`, e.g.
 `FAKTURA_INTEGRATION__PASSWORD` or `FAKTURA_UNICONTA__GATEWAY_URL`. The password is a
@@ -72,6 +74,31 @@ class IntegrationSettings(_Section):
     team_dimension: DimensionNumber = Field(0, alias="TeamDimension")
     department_dimension: DimensionNumber = Field(0, alias="DepartmentDimension")
     division_dimension: DimensionNumber = Field(0, alias="DivisionDimension")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _python_names(cls, data: Any) -> Any:
+        """Accept `FAKTURA_INTEGRATION__TERMS_OF_PAYMENT` as well as `…__TERMSOFPAYMENT`.
+
+        The file uses the Collection's member names (`TermsOfPayment`); an environment variable
+        may spell the field's Python name, which then arrives next to the file's member name.
+        Only the environment can put it there, so it wins (the environment overrides the file).
+        """
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, field in cls.model_fields.items():
+            if field.alias and field.alias != name and name in data:
+                data[field.alias] = data.pop(name)
+        return data
+
+    @field_validator("use_time_view_invoice", mode="before")
+    @classmethod
+    def _zero_or_one(cls, value: object) -> object:
+        """An environment variable is a string: accept "0" and "1" as the numbers."""
+        if isinstance(value, str) and value.strip() in ("0", "1"):
+            return int(value)
+        return value
 
     @field_validator("fi_creditor_number")
     @classmethod
@@ -139,6 +166,9 @@ class UnicontaSettings(_Section):
     gateway_url: str | None = Field(
         None, description="The gateway's base URL; blank: the built-in emulator"
     )
+    transport: Literal["gateway", "rest"] = Field(
+        "gateway", description="rest: Uniconta's official REST service (no posting: use drafts)"
+    )
     company_id: int | None = Field(None, description="Pick the company by id instead of name")
     debtor_group: str = Field("1", description="Debtor group when the customer has none")
     vat_zone: Literal["Domestic", "EU", "Foreign", "NoVatReg", "VatFree"] = "Domestic"
@@ -152,6 +182,59 @@ class UnicontaSettings(_Section):
         False, description="Simulate each posting first (one more call per invoice)")
     post_as_drafts: bool = Field(False, description="Leave orders as drafts (TimeLog mode)")
 
+    @model_validator(mode="after")
+    def _rest_needs_drafts(self) -> UnicontaSettings:
+        if self.transport == "rest" and not self.post_as_drafts:
+            raise ValueError("transport 'rest' (Uniconta's official REST service) cannot book"
+                             " invoices: set post_as_drafts = true, or use the gateway")
+        return self
+
+
+# --- product-number principle (issue #5) -------------------------------------------------
+
+#: The kinds of invoice line the product-number principle distinguishes (TimeLog data types).
+LINE_KINDS = ("hours", "expenses", "travel", "fixed_price", "other")
+LineKind = Literal["hours", "expenses", "travel", "fixed_price", "other"]
+ItemNumber = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class KindProducts(_Section):
+    """Which Uniconta item one kind of invoice line is posted with (the guide's steps 2 and 3).
+
+    `principle = "line"`: the line's own product number (TimeLog `ProductNo`) when it has one,
+    else this kind's default; `"default"`: always this kind's default. Without a default for
+    the line's VAT, `ProductNumber` / `ProductNumberExVat` apply (see `sync.catalogue`).
+    """
+
+    principle: Literal["line", "default"] = "line"
+    default: ItemNumber | None = Field(None, description="Item for lines with VAT")
+    default_ex_vat: ItemNumber | None = Field(None, description="Item for lines without VAT")
+
+    @model_validator(mode="after")
+    def _default_for_principle(self) -> KindProducts:
+        if self.principle == "default" and not (self.default or self.default_ex_vat):
+            raise ValueError('principle "default" needs a default (or default_ex_vat) item')
+        return self
+
+
+class ProductSettings(_Section):
+    """`[products.<kind>]`: the product-number principle per kind of invoice line."""
+
+    hours: KindProducts = Field(default_factory=KindProducts)
+    expenses: KindProducts = Field(default_factory=KindProducts)
+    travel: KindProducts = Field(default_factory=KindProducts)
+    fixed_price: KindProducts = Field(default_factory=KindProducts)
+    other: KindProducts = Field(default_factory=KindProducts)
+
+    def for_kind(self, kind: str) -> KindProducts:
+        if kind not in LINE_KINDS:
+            raise ValueError(f"unknown kind of invoice line {kind!r}"
+                             f" (known: {', '.join(LINE_KINDS)})")
+        return getattr(self, kind)  # type: ignore[no-any-return]
+
+
+# --- end product-number principle ----------------------------------------------------------
+
 
 class Settings(BaseSettings):
     """All settings; build with `load_settings`."""
@@ -164,6 +247,7 @@ class Settings(BaseSettings):
     seller: SellerSettings
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
+    products: ProductSettings = Field(default_factory=ProductSettings)  # issue #5
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))

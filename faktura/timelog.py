@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-EXTENSION_KEYS = ("InvoiceID", "VatExempt", "IsCreditNote", "CreditNoteFor", "ExchangeRate",
+EXTENSION_KEYS = ("InvoiceID", "Kind", "VatExempt", "IsCreditNote", "CreditNoteFor", "ExchangeRate",
                   "Language", "Team", "Department", "Division", "CustomerID")
 
 _MISSING = object()
@@ -33,7 +33,9 @@ def looks_like_timelog(data: object) -> bool:
 
 
 def _get(data: dict[str, Any], dotted: str, default: Any = None) -> Any:
-    """`data["A.B"]` if given flat, else `data["A"]["B"]`."""
+    """`data["A.B"]` if given flat, else `data["A"]["B"]`; `default` when `data` is no object."""
+    if not isinstance(data, dict):
+        return default
     if dotted in data:
         return data[dotted]
     node: Any = data
@@ -128,6 +130,7 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
         "unit": _get(line, "Unit"),
         "unit_price": _get(line, "Rate"),
         "discount_percent": _get(line, "Discount"),
+        "kind": _get(line, "Kind"),
         "vat": (not _get(line, "VatExempt")) if _get(line, "VatExempt") is not None else None,
     })
 
@@ -152,7 +155,9 @@ def to_invoice_data(invoice: dict[str, Any]) -> dict[str, Any]:
         "fixed_contact_full_name": _get(invoice, "FixedContactFullName")
         or _get(invoice, "FixedAttContactFullName"),
         "invoicing_address": invoicing_address or None,
-        "buyer_reference": _get(invoice, "CustomersReference"),
+        # The guide: "Kundens ref." is CustomersReference / FixedAttContactFullName → YourRef.
+        "buyer_reference": _get(invoice, "CustomersReference")
+        or _get(invoice, "FixedAttContactFullName"),
         "internal_reference": _employee(invoice),
         "purchase_order_reference": _get(invoice, "RequisitionNo"),
         "project": _project(invoice),
@@ -163,5 +168,7 @@ def to_invoice_data(invoice: dict[str, Any]) -> dict[str, Any]:
         "team": _get(invoice, "Team"),
         "department": _get(invoice, "Department"),
         "division": _get(invoice, "Division"),
-        "lines": [_line(line) if isinstance(line, dict) else line for line in lines],
+        # Not a list: passed on as it is, so that the model reports "lines: … valid list".
+        "lines": [_line(line) if isinstance(line, dict) else line for line in lines]
+        if isinstance(lines, list) else lines,
     })

@@ -57,10 +57,11 @@ def sync_invoices(
     config = load_settings(settings)
     results: list[tuple[str, str, str, str]] = []
     failed = 0
-    context = open_engine(config) if dry_run else open_issuer(config)
+    engine_only = dry_run or config.uniconta.post_as_drafts
+    context = open_engine(config) if engine_only else open_issuer(config)
     with context as worker, _progress() as progress:
         task = progress.add_task("sync", total=len(files))
-        engine = worker if dry_run else worker.poster
+        engine = worker if engine_only else worker.poster
         for path in files:
             before = engine.client.stats.snapshot()
             try:
@@ -68,6 +69,8 @@ def sync_invoices(
                 if dry_run:
                     engine.prepare(invoice)
                     outcome, number = "would post", ""
+                elif config.uniconta.post_as_drafts:
+                    outcome, number = "drafted", f"order {engine.transfer_draft(invoice)}"
                 else:
                     issued = worker.issue(invoice)
                     outcome = "already posted" if issued.already_issued else "posted"

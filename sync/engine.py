@@ -36,7 +36,14 @@ from faktura.issuing import ContentChanged, Posting, content_sha256
 from faktura.model import Invoice
 from faktura.settings import Settings
 from sync import mapping
-from sync.errors import GatewayError, PostingOutcomeUnknown, TransportError, UnicontaError
+from sync.catalogue import check_against_catalogue, item_of_line
+from sync.errors import (
+    GatewayError,
+    PdfUnavailableError,
+    PostingOutcomeUnknown,
+    TransportError,
+    UnicontaError,
+)
 from sync.gateway import GatewayClient, PostingResult
 from sync.ledger import Ledger, PostingRecord, State
 from sync.log import SyncLog
@@ -104,6 +111,73 @@ class SyncEngine:
         self.log.step(invoice.source_id, "archived", invoice_number=entry.invoice_number,
                       pdf_sha256=entry.pdf_sha256)
 
+    # ----------------------------------------------------------------- drafts mode (issue #5)
+
+    def transfer_draft(self, invoice: Invoice) -> int:
+        """Drafts mode (`uniconta.post_as_drafts`): leave the invoice in Uniconta as an order
+        with its lines, not booked; its order number. Exactly once: a re-run returns the
+        recorded order (state DRAFTED). The project category is set when a project is."""
+        calls_before = self.client.stats.snapshot()
+        with self._posting_lock():
+            try:
+                order_number = self._transfer_draft(invoice)
+            except (GatewayError, FakturaError) as error:
+                reason = _reason(error)
+                if self.ledger.get(self.tenant, invoice.source_id):
+                    self.ledger.fail(self.tenant, invoice.source_id, reason)
+                self.log.step(invoice.source_id, "failed", reason=reason)
+                if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
+                    raise
+                raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
+            finally:
+                if self.ledger.get(self.tenant, invoice.source_id):
+                    self.ledger.add_calls(self.tenant, invoice.source_id,
+                                          calls_since(self.client, calls_before))
+        return order_number
+
+    def _transfer_draft(self, invoice: Invoice) -> int:
+        source_id = invoice.source_id
+        content = content_sha256(invoice)
+        record = self.ledger.get(self.tenant, source_id)
+        if record and record.state in (State.DRAFTED, State.POSTED, State.ARCHIVED):
+            if record.content_sha256 != content:
+                raise ContentChanged(
+                    f"invoice {source_id} was transferred to Uniconta (order"
+                    f" {record.order_number}) and has changed since: change the draft in"
+                    " Uniconta, or issue a credit note and a new invoice")
+            if record.state != State.DRAFTED or record.order_number is None:
+                raise SyncFailed(f"invoice {source_id} is already posted as invoice"
+                                 f" {record.invoice_number}; no draft is made")
+            self.log.step(source_id, "already_drafted", order_number=record.order_number)
+            return record.order_number
+        prepared = self.prepare(invoice)
+        resumed = record is not None
+        if record and record.content_sha256 != content:
+            self._discard_order(record, invoice)
+            self.ledger.replace_content(self.tenant, source_id, content, prepared.account)
+            self.ledger.advance(self.tenant, source_id, State.VALIDATED, order_number=None)
+        record = self.ledger.start(self.tenant, source_id, content, prepared.account)
+        account, contact_row = self.master.ensure_for(invoice)
+        order_number = record.order_number
+        if record.state == State.ORDER_CREATED and order_number is not None:
+            found = self._find_posted(order_number)
+            if found is not None:  # a run before drafts mode posted it: record, never redo
+                posting = self._record_posting(invoice, found)
+                raise SyncFailed(f"invoice {source_id} is already posted as invoice"
+                                 f" {posting.invoice_number}; no draft is made")
+            if not self._order_is_complete(order_number, len(invoice.lines)):
+                self._delete_order(order_number)
+                order_number = None
+        elif resumed:
+            self._remove_orphans(invoice, account)
+        if order_number is None:
+            order_number = self._create_order(prepared, contact_row)
+        self.ledger.advance(self.tenant, source_id, State.DRAFTED, order_number=order_number)
+        self.log.step(source_id, "drafted", order_number=order_number)
+        return order_number
+
+    # ----------------------------------------------------------------- end drafts mode
+
     # ----------------------------------------------------------------- the steps
 
     def _post(self, invoice: Invoice) -> Posting:
@@ -133,7 +207,7 @@ class SyncEngine:
         self.log.step(source_id, "master_data", account=account)
 
         order_number = record.order_number
-        if record.state == State.ORDER_CREATED and order_number is not None:
+        if record.state in (State.ORDER_CREATED, State.DRAFTED) and order_number is not None:
             found = self._find_posted(order_number)
             if found is not None:
                 return self._record_posting(invoice, found)
@@ -154,13 +228,14 @@ class SyncEngine:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
         before anything is written."""
         settings = self.settings
+        check_against_catalogue(invoice, settings)  # issue #5: items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
         mapping.debtor_fields(invoice.customer, settings)
         mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
         items: list[tuple[str | None, int | None]] = []
         for position, line in enumerate(invoice.lines, start=1):
-            number = mapping.item_of(line, settings)
+            number = item_of_line(line, settings)  # issue #5: [products] principle
             if number is None:
                 items.append((None, None))
                 continue
@@ -197,9 +272,7 @@ class SyncEngine:
         try:
             self.client.insert("DebtorOrderLine", lines)
         except GatewayError:
-            self._delete_order(order_number)
-            self.ledger.advance(self.tenant, invoice.source_id, State.VALIDATED,
-                                order_number=None)
+            self._abandon_order(invoice, order_number)
             raise
         self.log.step(invoice.source_id, "lines_created", order_number=order_number,
                       lines=len(lines))
@@ -224,14 +297,17 @@ class SyncEngine:
                 result = _with_pdf(result, pdf)
             else:
                 result = self.client.post_invoice(order_number, date=invoice.issue_date)
-        except PostingOutcomeUnknown:
+        except PostingOutcomeUnknown as lost:
             # The answer was lost: ask Uniconta before anything else happens.
             found = self._find_posted(order_number)
             if found is None:
                 raise
             self.log.step(invoice.source_id, "posting_found_after_lost_answer",
                           invoice_number=found.invoice_number)
-            return self._record_posting(invoice, found)
+            return self._record_posting(invoice, replace(found, pdf=lost.pdf))
+        except PdfUnavailableError as error:
+            # Posted, only the PDF did not come: record the posting before anything else.
+            return self._record_posting(invoice, error.result)
         except UnicontaError:
             self._abandon_order(invoice, order_number)
             raise
@@ -290,8 +366,18 @@ class SyncEngine:
         self._delete_order(record.order_number)
 
     def _abandon_order(self, invoice: Invoice, order_number: int) -> None:
-        """Posting was refused: remove the order so nothing is left half-done."""
-        self._delete_order(order_number)
+        """Lines or posting were refused: remove the order so nothing is left half-done.
+
+        Called while handling that refusal: if the removal fails too (e.g. the same throttle),
+        the order stays recorded, the next run removes or completes it, and the caller
+        re-raises the original error — the reason the user sees is the real one.
+        """
+        try:
+            self._delete_order(order_number)
+        except GatewayError as error:
+            self.log.step(invoice.source_id, "order_removal_failed", order_number=order_number,
+                          reason=_reason(error))
+            return
         self.ledger.advance(self.tenant, invoice.source_id, State.VALIDATED, order_number=None)
 
     def _delete_order(self, order_number: int) -> None:
@@ -324,9 +410,28 @@ def calls_since(client: GatewayClient, before: dict[str, int]) -> int:
     return client.stats.since(before).get("total", 0)
 
 
+# What to do about the refusals a user can fix (ErrorCodes name → the fix).
+_FIXES = {
+    "SlowDown": "the Uniconta user's call limit is reached and nothing more was done; sync"
+                " again later (or buy extended server calls)",
+    "ServerIsBusy": "Uniconta is busy and nothing more was done; sync again later",
+    "ToManyCreatesInOneDay": "Uniconta's limit of new records per day is reached; sync again"
+                             " tomorrow",
+    "DebtorIsStopped": "the debtor is blocked in Uniconta; unblock it, then sync again",
+    "ItemIsOnHold": "an item on the invoice is blocked in Uniconta",
+    "ProjectIsBlocked": "the project is blocked in Uniconta",
+    "PrCategoryCannotBeBlank": "set uniconta.project_category to a Uniconta project category",
+    "DimensionDoesNotExist": "the team, department or division is not a value of that"
+                             " dimension in Uniconta; create it there or fix the invoice",
+    "NumberSerieDoesNotExist": "the debtor group has no invoice number series in Uniconta",
+    "NumberSerieIsBlocked": "the debtor group's invoice number series is blocked in Uniconta",
+}
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, UnicontaError):
-        return f"Uniconta refused: {error}"
+        fix = _FIXES.get(error.code)
+        return f"Uniconta refused: {error}" + (f": {fix}" if fix else "")
     return str(error)
 
 

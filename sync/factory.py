@@ -32,7 +32,12 @@ def open_gateway(settings: Settings) -> Iterator[GatewayClient]:
                 running_emulator(settings.state_dir / "emulator.sqlite"))
             base_url = emulator.base_url
         company: int | str = settings.uniconta.company_id or settings.integration.company
-        client = stack.enter_context(GatewayClient(
+        client_class = GatewayClient
+        if settings.uniconta.transport == "rest":  # the emulator serves both contracts
+            from sync.rest import RestClient
+
+            client_class = RestClient  # type: ignore[assignment]
+        client = stack.enter_context(client_class(
             base_url, settings.integration.username, settings.integration.password,
             company))
         yield client

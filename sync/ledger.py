@@ -4,6 +4,8 @@ A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves th
 
     validated → order_created → posted → archived          (or failed, with the reason)
 
+or, in drafts mode (`uniconta.post_as_drafts`), validated → order_created → drafted.
+
 and every state is written *before* the next step starts, so a re-run after a crash resumes
 where it stopped and knows which Uniconta facts to check before doing anything again
 (see `sync.engine`). The ledger also remembers a fingerprint of each customer's and
@@ -37,6 +39,7 @@ from sqlalchemy.engine import Engine
 class State(enum.StrEnum):
     VALIDATED = "validated"
     ORDER_CREATED = "order_created"
+    DRAFTED = "drafted"  # drafts mode: the order is left in Uniconta, not posted (issue #5)
     POSTED = "posted"
     ARCHIVED = "archived"
     FAILED = "failed"

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.emulator import admin, fixtures, routes
+from sync.emulator import admin, fixtures, rest_routes, routes
 from sync.emulator.auth import StatusOnly
 from sync.emulator.errors import BadRequest, TooManyMatches, UnicontaError
 from sync.emulator.pdf import render_pdf
@@ -123,5 +123,6 @@ def create_app(state_path: Path, *, settings: EmulatorSettings | None = None) ->
     _install_handlers(app)
     app.include_router(admin.router)
     app.include_router(routes.router)
+    app.include_router(rest_routes.router)  # official REST contract, same state
     app.add_middleware(GatewayMiddleware, runtime=runtime)
     return app

@@ -1,0 +1,682 @@
+"""HTTP client for Uniconta's official REST service (``/api/Entities/...``, reference §1.2, §2.9).
+
+A drop-in for :class:`sync.gateway.GatewayClient` where the engine needs no posting: the same
+``query`` / ``insert`` / ``patch`` / ``delete`` / ``resolve_company`` / ``company_id`` /
+``stats`` / ``has_extensions`` / ``close`` methods, the same typed errors (:mod:`sync.errors`)
+and the same retry policy. Callers keep writing the gateway's ``_Field`` names; this client
+sends property names (``_DCAccount`` -> ``Account`` on an order, ``DCAccount`` on a contact,
+``_LegalIdent`` -> ``CompanyRegNo``, ``_Dim1`` -> ``Dimension1``...; see
+:func:`property_name`) and ``_Currency`` bytes as ISO codes.
+
+What the official service cannot do - book an invoice, simulate, render Uniconta's PDF - raises
+:class:`~sync.errors.UnsupportedFeatureError` before anything is sent (use drafts mode).
+
+Calls made (one HTTP request each, counted in :attr:`RestClient.stats`):
+
+* ``resolve_company``: ``GET CompanyClient`` once (kind ``companies``). Basic auth username is
+  ``00<CompanyId>/<LoginId>``; a company given by name is looked up with the bare login first.
+* ``query``: ``GET /api/Entities/<Type>Client?Name=<Prop>&Value=<v>`` (one pair per filter;
+  a list of more than 40 values is split into several calls).
+* ``insert``: ``POST Insert/<Type>Client`` (object) or ``InsertList/<Type>Client`` (list).
+* ``patch``: a ``query`` of the matching rows, then ``PUT Update/<Type>Client`` with each whole
+  row as read plus the changes (kind ``update``); more matches than ``limit`` ⇒
+  :class:`~sync.errors.ConflictError` and nothing is changed.
+* ``delete``: a ``query``, then ``DELETE Delete/<Type>Client`` with each row as read.
+
+Error answers (the emulator's documented shape, reference §1.2 calls the real one undocumented):
+``{"error": "<ErrorCodes name>"}`` on 400 ⇒ :class:`~sync.errors.UnicontaError` (``.code``);
+``{"error": "BadRequest", "message": ...}`` ⇒ :class:`~sync.errors.BadRequestError`; 401/403 ⇒
+:class:`~sync.errors.AuthenticationError`; 404 ⇒ :class:`~sync.errors.NotFoundError`; 503 with
+``SlowDown``/``ServerIsBusy``/``UserNotLoggedIn`` is retried for every method, 502/503 without a
+code only for GET/PUT/DELETE; an insert that got no answer is never retried.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn
+
+import httpx
+from pydantic import SecretStr
+
+from sync.errors import (
+    THROTTLE_CODES,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    GatewayError,
+    NotFoundError,
+    ThrottledError,
+    TransportError,
+    UnexpectedResponseError,
+    UnicontaError,
+    UnsupportedFeatureError,
+)
+from sync.gateway import (
+    DEFAULT_TIMEOUT,
+    RETRY_CODES,
+    RETRY_STATUSES,
+    CallEvent,
+    CallStats,
+    CompanyInfo,
+    PostingResult,
+    RetryPolicy,
+)
+from sync.wire import (
+    byte_to_currency_code,
+    check_field_name,
+    currency_code_to_byte,
+    format_filter_value,
+    split_large_lists,
+    to_wire,
+)
+
+__all__ = ["REST_CANNOT_POST", "RestClient", "property_name"]
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/Entities"
+#: Why posting and Uniconta's PDF are unavailable on this transport (the message users see).
+REST_CANNOT_POST = (
+    "the official Uniconta REST service cannot book invoices or render Uniconta's PDF: use "
+    "drafts mode (uniconta.post_as_drafts = true) or the gateway"
+)
+
+#: ``_Field`` -> property where the property is not simply the name without ``_`` (§3).
+_COMMON_PROPERTIES: dict[str, str] = {
+    "_dcaccount": "Account",
+    "_legalident": "CompanyRegNo",
+    **{f"_dim{i}": f"Dimension{i}" for i in range(1, 6)},
+}
+_TYPE_PROPERTIES: dict[str, dict[str, str]] = {
+    "Contact": {"_dcaccount": "DCAccount"},
+    "GLTrans": {"_dcaccount": "DCAccount"},
+    "DebtorGroup": {"_vat": "SalesVat"},
+    "InvGroup": {"_vat": "SalesVat"},
+    "ProjectGroup": {"_vat": "SalesVat"},
+}
+_CURRENCY_PROPERTY_RE = re.compile(r"^Currency\d?$")
+_TYPE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_REMOVE = object()
+
+
+def property_name(type_name: str, name: str) -> str:
+    """The REST (property) name of a member the engine names by field or property.
+
+    ``property_name("DebtorOrder", "_DCAccount") == "Account"``;
+    ``property_name("Contact", "_DCAccount") == "DCAccount"``; property names pass unchanged.
+    """
+    check_field_name(name)
+    if not name.startswith("_"):
+        return name
+    key = name.lower()
+    bare = _bare_type(type_name)
+    return _TYPE_PROPERTIES.get(bare, {}).get(key) or _COMMON_PROPERTIES.get(key) or name[1:]
+
+
+def _bare_type(type_name: str) -> str:
+    if not isinstance(type_name, str) or not _TYPE_NAME_RE.match(type_name):
+        raise ConfigurationError(f"invalid Uniconta type name {type_name!r}")
+    if type_name.lower().endswith("client") and len(type_name) > len("client"):
+        return type_name[: -len("client")]
+    return type_name
+
+
+def _entity(type_name: str) -> str:
+    """``Debtor`` or ``DebtorClient`` -> ``DebtorClient`` (the REST entity name)."""
+    return f"{_bare_type(type_name)}Client"
+
+
+def _wire_value(prop: str, value: Any) -> Any:
+    wired = to_wire(value)
+    if _CURRENCY_PROPERTY_RE.match(prop) and wired is not None:
+        # The property is the ISO code; the engine writes the backing field's byte.
+        if isinstance(wired, int) and not isinstance(wired, bool):
+            return byte_to_currency_code(wired) if wired else None
+        if isinstance(wired, str):
+            currency_code_to_byte(wired)  # validates
+            return wired.strip().upper()
+    return wired
+
+
+def _body(type_name: str, obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        prop = property_name(type_name, str(key))
+        if prop in out:
+            raise ConfigurationError(f"{key!r} names {prop!r} a second time")
+        out[prop] = _wire_value(prop, value)
+    return out
+
+
+def _changes(type_name: str, ops: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> dict:
+    """``{"_Text": "x"}`` or JSON Patch replace/add/remove ops -> ``{prop: value | _REMOVE}``."""
+    if isinstance(ops, Mapping):
+        op_list = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in ops.items()]
+    else:
+        op_list = [dict(op) for op in ops]
+    if not op_list:
+        raise ConfigurationError("patch needs at least one operation")
+    changes: dict[str, Any] = {}
+    for op in op_list:
+        kind, path = op.get("op"), op.get("path")
+        if not isinstance(kind, str) or not isinstance(path, str) or not path.startswith("/"):
+            raise ConfigurationError(f"invalid JSON Patch operation {op!r}")
+        prop = property_name(type_name, path[1:])
+        if kind in ("replace", "add"):
+            if "value" not in op:
+                raise ConfigurationError(f"JSON Patch {kind} without a value: {op!r}")
+            changes[prop] = _wire_value(prop, op["value"])
+        elif kind == "remove":
+            changes[prop] = _REMOVE
+        else:
+            raise ConfigurationError(
+                f"the REST transport applies replace/add/remove only, not {kind!r}"
+            )
+    return changes
+
+
+class RestClient:
+    """Synchronous client for one Uniconta user and one company on the official REST service.
+
+    Args mirror :class:`sync.gateway.GatewayClient`: ``base_url`` (the service root, e.g.
+    ``https://odata.uniconta.com``; no credentials), ``login``, ``password`` (``SecretStr``
+    preferred; never logged nor shown), ``company`` (id, or name: looked up in
+    ``CompanyClient``), ``timeout``, ``retry``, ``http_client`` or ``transport``, ``on_call``,
+    ``sleep``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        login: str,
+        password: str | SecretStr,
+        company: int | str,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_call: Callable[[CallEvent], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = _check_base_url(base_url)
+        if not login:
+            raise ConfigurationError("a Uniconta login is required")
+        self.login = login
+        self._password = password if isinstance(password, SecretStr) else SecretStr(password)
+        if isinstance(company, bool) or not isinstance(company, int | str) or company == "":
+            raise ConfigurationError(f"company must be an id or a name, not {company!r}")
+        self.company = company
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.on_call = on_call
+        self.stats = CallStats()
+        self._sleep = sleep
+        self._company_info: CompanyInfo | None = None
+        self._companies: list[CompanyInfo] | None = None
+        if http_client is not None and transport is not None:
+            raise ConfigurationError("pass either http_client or transport, not both")
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(transport=transport, follow_redirects=False)
+
+    # ----------------------------------------------------------------- lifecycle / repr
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> RestClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"RestClient(base_url={self.base_url!r}, login={self.login!r}, "
+            f"company={self.company!r})"
+        )
+
+    __str__ = __repr__
+
+    def __getstate__(self) -> NoReturn:
+        raise TypeError("RestClient holds credentials and an open connection; not picklable")
+
+    # ----------------------------------------------------------------- company & features
+
+    def has_extensions(self) -> bool:
+        """Always ``False``: the official service has none of the gateway's §2.8 extensions."""
+        return False
+
+    def list_companies(self, *, refresh: bool = False) -> list[CompanyInfo]:
+        """This user's companies, via ``GET CompanyClient`` (cached)."""
+        if self._companies is None or refresh:
+            response = self._request(
+                "GET",
+                "CompanyClient",
+                kind="companies",
+                idempotent=True,
+                username=self._username(_company_id_of(self.company)),
+            )
+            rows = self._json_rows(response, "GET CompanyClient")
+            self._companies = [CompanyInfo.from_row(row) for row in rows]
+        return list(self._companies)
+
+    def resolve_company(self, *, refresh: bool = False) -> CompanyInfo:
+        """The configured company (id or name) as a :class:`CompanyInfo` (one call, cached)."""
+        if self._company_info is not None and not refresh:
+            return self._company_info
+        wanted_id = _company_id_of(self.company)
+        companies = self.list_companies(refresh=refresh)
+        if wanted_id is not None:
+            found = [c for c in companies if c.company_id == wanted_id]
+            if not found:
+                raise NotFoundError(
+                    f"company {wanted_id} is not among this user's companies",
+                    operation="GET CompanyClient",
+                )
+        else:
+            name = str(self.company).strip()
+            found = [c for c in companies if (c.name or "").strip() == name] or [
+                c for c in companies if (c.name or "").strip().casefold() == name.casefold()
+            ]
+            known = ", ".join(f"{c.name!r} ({c.company_id})" for c in companies) or "none"
+            if not found:
+                raise NotFoundError(
+                    f"no company named {name!r}; this user has: {known}",
+                    operation="GET CompanyClient",
+                )
+            if len(found) > 1:
+                raise ConfigurationError(
+                    f"company name {name!r} is ambiguous ({known}); configure the company id",
+                    operation="GET CompanyClient",
+                )
+        self._company_info = found[0]
+        return self._company_info
+
+    @property
+    def company_id(self) -> int:
+        """Numeric id of the configured company (resolves on first use)."""
+        return self.resolve_company().company_id
+
+    # ----------------------------------------------------------------- generic CRUD
+
+    def query(
+        self, type_name: str, where: Mapping[str, Any] | None = None, /, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Rows of ``type_name`` matching every filter (AND), property names only.
+
+        Filter names may be fields (``_DCAccount``) or properties (``Account``); values as
+        for the gateway (scalars, :func:`~sync.wire.between`, :func:`~sync.wire.one_of`,
+        lists, dates).  A list over 40 values is split and the rows merged by ``RowId``.
+        """
+        entity = _entity(type_name)
+        merged = {**(where or {}), **filters}
+        rows: list[dict[str, Any]] = []
+        seen: set[Any] = set()
+        for part in split_large_lists(merged):
+            params: list[tuple[str, str]] = []
+            for name, value in part.items():
+                params += [
+                    ("Name", property_name(type_name, name)),
+                    ("Value", format_filter_value(value)),
+                ]
+            response = self._company_request(
+                "GET", entity, kind="query", params=params, idempotent=True
+            )
+            for row in self._json_rows(response, f"GET {entity}"):
+                key = row.get("RowId")
+                if key is not None and key in seen:
+                    continue
+                seen.add(key)
+                rows.append(row)
+        return rows
+
+    def insert(
+        self, type_name: str, obj_or_list: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``Insert`` one object or ``InsertList`` a list (one call); the stored rows.
+
+        Never retried after a connection error (raises :class:`TransportError`: check first).
+        """
+        entity = _entity(type_name)
+        if isinstance(obj_or_list, Mapping):
+            route, body = f"Insert/{entity}", _body(type_name, obj_or_list)
+        else:
+            items = list(obj_or_list)
+            if not items:
+                return []
+            if not all(isinstance(x, Mapping) for x in items):
+                raise ConfigurationError("insert expects a mapping or a list of mappings")
+            route, body = f"InsertList/{entity}", [_body(type_name, x) for x in items]
+        response = self._company_request(
+            "POST", route, kind="insert", json_body=body, idempotent=False
+        )
+        return self._json_rows(response, f"POST {route}")
+
+    def patch(
+        self,
+        type_name: str,
+        filters: Mapping[str, Any],
+        ops: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        limit: int = 1,
+    ) -> list[dict[str, Any]]:
+        """Read the matching rows, then ``PUT Update`` each whole row with the changes.
+
+        ``ops`` is ``{"_Text": "x"}`` or JSON Patch ``replace``/``add``/``remove`` ops.  More
+        matches than ``limit`` raise :class:`ConflictError` before anything is written.
+        """
+        changes = _changes(type_name, ops)
+        route = f"Update/{_entity(type_name)}"
+        out: list[dict[str, Any]] = []
+        for row in self._matching(type_name, filters, limit, f"PUT {route}"):
+            obj = dict(row)
+            for prop, value in changes.items():
+                if value is _REMOVE:
+                    obj.pop(prop, None)
+                else:
+                    obj[prop] = value
+            response = self._company_request(
+                "PUT", route, kind="update", json_body=obj, idempotent=True
+            )
+            out += self._json_rows(response, f"PUT {route}")
+        return out
+
+    def delete(self, type_name: str, filters: Mapping[str, Any], limit: int = 1) -> None:
+        """Read the matching rows, then ``DELETE Delete`` each (409-like ConflictError first)."""
+        route = f"Delete/{_entity(type_name)}"
+        for row in self._matching(type_name, filters, limit, f"DELETE {route}"):
+            self._company_request("DELETE", route, kind="delete", json_body=row, idempotent=True)
+
+    # ----------------------------------------------------------------- not on this service
+
+    def post_invoice(self, order_number: int, **_: Any) -> PostingResult:
+        """Unsupported: raises :class:`UnsupportedFeatureError` and sends nothing."""
+        raise UnsupportedFeatureError(REST_CANNOT_POST, operation=f"post_invoice({order_number})")
+
+    def post_invoice_with_pdf(self, order_number: int, **_: Any) -> tuple[PostingResult, bytes]:
+        """Unsupported: raises :class:`UnsupportedFeatureError` and sends nothing."""
+        raise UnsupportedFeatureError(
+            REST_CANNOT_POST, operation=f"post_invoice_with_pdf({order_number})"
+        )
+
+    def invoice_pdf(self, invoice_number: int, document_type: str = "Invoice") -> bytes:
+        """Unsupported: raises :class:`UnsupportedFeatureError` and sends nothing."""
+        raise UnsupportedFeatureError(REST_CANNOT_POST, operation=f"invoice_pdf({invoice_number})")
+
+    # ----------------------------------------------------------------- internals
+
+    def _matching(
+        self, type_name: str, filters: Mapping[str, Any], limit: int, operation: str
+    ) -> list[dict[str, Any]]:
+        if not filters:
+            raise ConfigurationError("patch/delete need at least one filter")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigurationError(f"limit must be a non-negative int, not {limit!r}")
+        rows = self.query(type_name, filters)
+        if len(rows) > limit:
+            text = (
+                f"There are more values ({len(rows)}) matching filter then allowed by the "
+                f"limit ({limit})"
+            )
+            raise ConflictError(
+                f"limit exceeded, nothing changed: {text}", operation=operation, text=text
+            )
+        return rows
+
+    def _username(self, company_id: int | None) -> str:
+        return f"00{company_id}/{self.login}" if company_id is not None else self.login
+
+    def _company_request(self, method: str, route: str, **kwargs: Any) -> httpx.Response:
+        company_id = self.resolve_company().company_id
+        return self._request(method, route, username=self._username(company_id), **kwargs)
+
+    def _request(
+        self,
+        method: str,
+        route: str,
+        *,
+        kind: str,
+        idempotent: bool,
+        username: str,
+        params: Sequence[tuple[str, str]] | None = None,
+        json_body: Any = None,
+    ) -> httpx.Response:
+        """Send one logical call with the retry policy; return the 200 response."""
+        operation = f"{method} {route}"
+        headers = {"Accept": "application/json"}
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = self._http.request(
+                    method,
+                    f"{self.base_url}{API_PREFIX}/{route}",
+                    params=list(params or ()),
+                    content=body,
+                    headers=headers,
+                    auth=httpx.BasicAuth(username, self._password.get_secret_value()),
+                    timeout=self.timeout,
+                )
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+                self._emit(method, route, kind, None, started, attempt, type(exc).__name__, False)
+                raise ConfigurationError(
+                    self._redact(f"cannot send request: {exc}"), operation=operation
+                ) from None
+            except httpx.TransportError as exc:
+                retry = idempotent and attempt < self.retry.max_attempts
+                self._emit(method, route, kind, None, started, attempt, type(exc).__name__, retry)
+                if retry:
+                    self._sleep(self.retry.delay(attempt))
+                    continue
+                what = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+                tail = (
+                    f"after {attempt} attempt(s)"
+                    if idempotent
+                    else "; not retried because the request may have been carried out - "
+                    "check before trying again"
+                )
+                raise TransportError(
+                    f"no answer from the REST service ({what}) {tail}",
+                    operation=operation,
+                    request_sent=not isinstance(exc, _NOT_SENT),
+                ) from exc
+
+            code, message = _error_body(response)
+            status = response.status_code
+            retry = attempt < self.retry.max_attempts and (
+                (status >= 400 and code in RETRY_CODES) or (idempotent and status in RETRY_STATUSES)
+            )
+            error = None if status == 200 else (code or f"HTTP {status}")
+            self._emit(method, route, kind, status, started, attempt, error, retry)
+            if retry:
+                self._sleep(self.retry.delay(attempt, _retry_after(response)))
+                continue
+            if status == 200:
+                return response
+            raise self._status_error(operation, response, code, message, attempt, idempotent)
+
+    def _status_error(
+        self,
+        operation: str,
+        response: httpx.Response,
+        code: str | None,
+        message: str | None,
+        attempts: int,
+        idempotent: bool,
+    ) -> GatewayError:
+        status = response.status_code
+        text = self._redact(message or " ".join(response.text.split()))[:300]
+        if status in (401, 403):
+            return AuthenticationError(
+                f"login {self.login!r} refused by Uniconta ({code or f'HTTP {status}'})"
+                f"{': ' + text if message else ''}",
+                operation=operation,
+                status_code=status,
+                code=code if status == 403 else None,
+            )
+        if status == 404:
+            return NotFoundError(
+                f"HTTP 404 (unknown entity or route){': ' + text if text else ''}",
+                operation=operation,
+                status_code=status,
+            )
+        if code is not None and code != "BadRequest":
+            cls = ThrottledError if code in THROTTLE_CODES else UnicontaError
+            details = f"after {attempts} attempts" if attempts > 1 else message
+            return cls(code, operation=operation, status_code=status, details=details)
+        if status == 400:
+            return BadRequestError(
+                f"bad request: {text or 'HTTP 400'}", operation=operation, text=text
+            )
+        if status in (502, 503, 504):
+            tail = (
+                f"after {attempts} attempt(s)"
+                if idempotent
+                else "; not retried because the request may have been carried out - check "
+                "before trying again"
+            )
+            return TransportError(
+                f"REST service unavailable (HTTP {status}) {tail}",
+                operation=operation,
+                status_code=status,
+                request_sent=True,
+            )
+        return UnexpectedResponseError(
+            f"unexpected HTTP {status}{': ' + text[:200] if text else ''}",
+            operation=operation,
+            status_code=status,
+        )
+
+    def _json_rows(self, response: httpx.Response, operation: str) -> list[dict[str, Any]]:
+        try:
+            data = response.json()
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"HTTP {response.status_code} body is not JSON",
+                operation=operation,
+                status_code=response.status_code,
+            ) from None
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise UnexpectedResponseError(
+                "expected a JSON object or an array of objects",
+                operation=operation,
+                status_code=response.status_code,
+            )
+        return data
+
+    def _emit(
+        self,
+        method: str,
+        route: str,
+        kind: str,
+        status: int | None,
+        started: float,
+        attempt: int,
+        error: str | None,
+        will_retry: bool,
+    ) -> None:
+        self.stats.record(kind)
+        event = CallEvent(
+            method=method,
+            route=route,
+            kind=kind,
+            status=status,
+            duration=time.monotonic() - started,
+            attempt=attempt,
+            error=error,
+            will_retry=will_retry,
+        )
+        logger.log(
+            logging.WARNING if will_retry else logging.DEBUG,
+            "%s %s -> %s in %.3fs (attempt %d%s%s)",
+            method,
+            route,
+            status if status is not None else "no response",
+            event.duration,
+            attempt,
+            f", {error}" if error else "",
+            ", retrying" if will_retry else "",
+        )
+        if self.on_call is not None:
+            try:
+                self.on_call(event)
+            except Exception:  # a logging hook must never break a call
+                logger.exception("on_call hook failed for %s %s", method, route)
+
+    def _redact(self, text: str) -> str:
+        """Remove the password and every Basic credential this client sends from ``text``."""
+        secret = self._password.get_secret_value()
+        if not secret:
+            return text
+        resolved = self._company_info.company_id if self._company_info else None
+        usernames = {self.login, self._username(resolved)}
+        usernames.add(self._username(_company_id_of(self.company)))
+        for username in usernames:
+            token = base64.b64encode(f"{username}:{secret}".encode()).decode()
+            text = text.replace(token, "***")
+        return text.replace(secret, "***")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_base_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except Exception as exc:  # httpx.InvalidURL and friends
+        raise ConfigurationError(f"invalid REST base_url: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError("REST base_url must be an absolute http(s) URL")
+    if url.userinfo:
+        raise ConfigurationError("REST base_url must not contain credentials")
+    if url.query or url.fragment:
+        raise ConfigurationError("REST base_url must not have a query or fragment")
+    return str(url).rstrip("/")
+
+
+def _company_id_of(company: int | str) -> int | None:
+    if isinstance(company, int):
+        return company
+    text = company.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _error_body(response: httpx.Response) -> tuple[str | None, str | None]:
+    """``(error, message)`` of a ``{"error": ..., "message": ...}`` body (or a JSON string)."""
+    if response.status_code < 400 or not response.content or len(response.content) > 4000:
+        return None, None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None, None
+    if isinstance(data, str):
+        data = {"error": data}
+    if not isinstance(data, dict):
+        return None, None
+    code, message = data.get("error"), data.get("message")
+    code = code if isinstance(code, str) and _TYPE_NAME_RE.match(code) else None
+    return code, message if isinstance(message, str) else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,245 @@
+"""`faktura import …` and `faktura balance`: the TimeLog guide's transfers from Uniconta.
+
+    faktura import items [--out FILE] [--settings FILE]
+    faktura import expenses --from DATE --to DATE [--source vouchers|project-trans]
+                            [--out FILE] [--settings FILE]
+    faktura import customers [--account ACC]... [--out FILE] [--settings FILE]
+    faktura balance --from DATE --to DATE [--format table|json|csv] [--out FILE]
+                    [--settings FILE]
+
+Register in `faktura.cli`: ``app.add_typer(import_app, name="import")`` and
+``app.command("balance")(balance_command)`` (or the four functions one by one).
+
+Exit codes: 0 done; 1 balancing found differences (or `import items` found configured items
+Uniconta lacks); 2 bad input or a refused operation (one clear line on stderr). Output files
+are written atomically: complete or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from faktura.atomic import write_bytes_atomically
+from faktura.errors import FakturaError
+from faktura.settings import load_settings
+from sync import balance as balancing
+from sync.catalogue import Catalogue, check_configured_items, import_items
+from sync.errors import GatewayError
+from sync.factory import open_gateway
+from sync.imports import check_period, customers_from_uniconta, expenses_from_uniconta
+
+DEFAULT_SETTINGS = Path("samples/settings.toml")
+SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write JSON here (atomically); default: stdout")
+]
+FromOption = Annotated[str, typer.Option("--from", help="First date, YYYY-MM-DD")]
+ToOption = Annotated[str, typer.Option("--to", help="Last date (inclusive), YYYY-MM-DD")]
+console = Console(stderr=True)
+
+
+class ExpenseSourceChoice(enum.StrEnum):
+    vouchers = "vouchers"
+    project_trans = "project-trans"
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class BadDate(FakturaError):
+    pass
+
+
+def parse_date(text: str, option: str) -> dt.date:
+    """An ISO date (YYYY-MM-DD), or a clear error naming the option."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadDate(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parse_period(date_from: str, date_to: str) -> tuple[dt.date, dt.date]:
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    check_period(start, end)
+    return start, end
+
+
+def _fail(error: Exception) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)  # one line, never wrapped
+    return typer.Exit(2)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def to_json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
+            + "\n").encode("utf-8")
+
+
+def _emit(data: bytes, out: Path | None) -> None:
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        write_bytes_atomically(out, data)
+    except OSError as error:
+        raise FakturaError(f"cannot write {out}: {error.strerror or error}") from None
+    console.print(f"wrote {out}", highlight=False)
+
+
+# --------------------------------------------------------------------------- import items
+
+
+def import_items_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the items in TimeLog's shape (ProductNo, Name, Description)")
+    ] = None,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Import Uniconta's items into the local catalogue (step 1 of the product-number setup)."""
+    try:
+        config = load_settings(settings)
+        catalogue = Catalogue.for_settings(config)
+        with open_gateway(config) as client:
+            result = import_items(client, catalogue, config.tenant)
+        problems = check_configured_items(catalogue, config)
+        if out is not None:
+            _emit(to_json_bytes([item.timelog() for item in result.items]), out)
+    except (FakturaError, GatewayError) as error:
+        raise _fail(error) from None
+    table = Table("Item", "Name", "Group", "Unit", "Decimals", "Blocked", "SalesPrice1",
+                  title=f"{len(result.items)} items imported")
+    for item in result.items:
+        table.add_row(item.item, item.name, item.group or "", item.unit or "",
+                      str(item.decimals), "yes" if item.blocked else "",
+                      "" if item.sales_price1 is None else f"{item.sales_price1:.2f}",
+                      style="dim" if item.blocked else None)
+    Console().print(table)
+    for label, numbers in (("new", result.added), ("gone from Uniconta", result.removed),
+                           ("changed", result.changed)):
+        if numbers and (label != "new" or len(numbers) != len(result.items)):
+            console.print(f"{label}: {', '.join(numbers)}", highlight=False)
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- import expenses
+
+
+def import_expenses_command(
+    date_from: FromOption,
+    date_to: ToOption,
+    out: OutOption = None,
+    source: Annotated[ExpenseSourceChoice, typer.Option(
+        "--source", help="Uniconta entity: vouchers (with VAT) or project-trans (cost only)")
+    ] = ExpenseSourceChoice.vouchers,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Write Uniconta's expenses of a period in TimeLog's shape (the guide's Expenses table)."""
+    try:
+        start, end = parse_period(date_from, date_to)
+        config = load_settings(settings)
+        with open_gateway(config) as client:
+            expenses = expenses_from_uniconta(client, start, end, source.value)
+        _emit(to_json_bytes(expenses), out)
+    except (FakturaError, GatewayError) as error:
+        raise _fail(error) from None
+    console.print(f"{len(expenses)} expenses {start}..{end} from {source.value}",
+                  highlight=False)
+
+
+# --------------------------------------------------------------------------- import customers
+
+
+def import_customers_command(
+    out: OutOption = None,
+    account: Annotated[list[str] | None, typer.Option(
+        "--account", help="Only this debtor (repeatable); each must exist in Uniconta")
+    ] = None,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Write Uniconta's debtors and their contacts in TimeLog's shape (Customer, Contacts)."""
+    try:
+        config = load_settings(settings)
+        with open_gateway(config) as client:
+            result = customers_from_uniconta(client, account or ())
+        _emit(to_json_bytes(result.customers), out)
+    except (FakturaError, GatewayError) as error:
+        raise _fail(error) from None
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    contacts = sum(len(c["Contacts"]) for c in result.customers)
+    console.print(f"{len(result.customers)} customers, {contacts} contacts", highlight=False)
+
+
+# --------------------------------------------------------------------------- balance
+
+
+def balance_command(
+    date_from: FromOption,
+    date_to: ToOption,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", help="table (readable), json or csv")] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report here")] = None,
+    settings: SettingsOption = DEFAULT_SETTINGS,
+) -> None:
+    """Compare the invoices issued here with those booked in Uniconta; exit 1 if they differ."""
+    try:
+        start, end = parse_period(date_from, date_to)
+        config = load_settings(settings)
+        report = balancing.balance_for_period(config, start, end)
+        if output_format is OutputFormat.json:
+            _emit(balancing.to_json(report).encode("utf-8") + b"\n", out)
+        elif output_format is OutputFormat.csv:
+            _emit(balancing.to_csv(report).encode("utf-8"), out)
+        else:
+            _print_table(report, start, end)
+    except (FakturaError, GatewayError) as error:
+        raise _fail(error) from None
+    if not report.balanced:
+        raise typer.Exit(1)
+
+
+def _print_table(report: balancing.BalanceReport, start: dt.date, end: dt.date) -> None:
+    title = (f"Invoice balance {start}..{end}: {len(report.matched)} matched,"
+             f" {len({d.number for d in report.differing})} differing,"
+             f" {len(report.missing_in_uniconta)} missing in Uniconta,"
+             f" {len(report.missing_here)} missing here")
+    Console().print(title, highlight=False)
+    rows = balancing.report_rows(report)
+    if not rows:
+        return
+    table = Table("status", "invoice", "field", "ours", "Uniconta")
+    styles = {"matched": "green", "differs": "red", "missing in Uniconta": "red",
+              "missing here": "yellow", "booked from our draft": "cyan"}
+    for row in rows:
+        table.add_row(row["status"], row["number"], row["field"], row["ours"], row["theirs"],
+                      style=styles.get(row["status"]))
+    Console().print(table)
+
+
+import_app = typer.Typer(no_args_is_help=True,
+                         help="Import from Uniconta: items, expenses, customers (TimeLog shape).")
+import_app.command("items")(import_items_command)
+import_app.command("expenses")(import_expenses_command)
+import_app.command("customers")(import_customers_command)
