@@ -37,10 +37,16 @@ HUNDRED = Decimal(100)
 def round_ore(amount: Decimal) -> Decimal:
     """Round half-up to øre (2 decimals): the product's one rounding rule.
 
+    Zero is always positive zero, so a credited line with 100 % discount prints "0,00" and
+    not "-0,00".
+
     >>> round_ore(Decimal("2.675")), round_ore(Decimal("-2.675"))
     (Decimal('2.68'), Decimal('-2.68'))
+    >>> round_ore(Decimal("-0.004"))
+    Decimal('0.00')
     """
-    return amount.quantize(ORE, rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(ORE, rounding=ROUND_HALF_UP)
+    return rounded if rounded else rounded.copy_abs()
 
 
 def line_net_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from faktura.atomic import write_bytes_atomically
+from faktura.errors import InvalidInput, Problem
 from faktura.model import load_invoice
 from faktura.settings import load_settings
 from renderer.render import Renderer
@@ -31,12 +32,17 @@ def render_command(
     config = load_settings(settings)
     renderer = Renderer()
     view, pdf = renderer.render(parsed, config)
-    name = f"{view.title.lower().replace(' ', '-')}-{parsed.invoice_number or 'kladde-' + invoice.stem}"
-    out.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomically(out / f"{name}.pdf", pdf)
-    if html:
-        write_bytes_atomically(out / f"{name}.html",
-                               renderer.html(view, standalone=True).encode("utf-8"))
+    number = parsed.invoice_number or f"kladde-{invoice.stem}"
+    name = f"{view.title.lower().replace(' ', '-')}-{number}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(out / f"{name}.pdf", pdf)
+        if html:
+            write_bytes_atomically(out / f"{name}.html",
+                                   renderer.html(view, standalone=True).encode("utf-8"))
+    except OSError as error:
+        raise InvalidInput("--out", [Problem("", f"cannot write to {out} ({error.strerror})")]
+                           ) from None
     typer.echo(out / f"{name}.pdf")
     if view.fi_slip:
         typer.echo(view.fi_slip.code_line)

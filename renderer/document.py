@@ -103,7 +103,7 @@ def fi_slip(invoice: Invoice, totals: InvoiceTotals, settings: Settings,
 def build_view(invoice: Invoice, settings: Settings, *, draft: bool = False) -> InvoiceView:
     """Everything the ClientTime layout prints for this invoice."""
     totals = compute_totals(invoice, settings.integration.vat_percentage)
-    if totals.line_total < 0:
+    if totals.line_total < 0 or totals.total_with_vat < 0:
         raise InvalidInput("invoice", [Problem(
             "lines", "the total is negative: issue a credit note (type_code 381) instead")])
     pay_by = due_date(invoice, settings.integration.terms_of_payment)

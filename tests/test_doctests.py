@@ -1,0 +1,18 @@
+"""The examples in the docstrings are run, so the documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "renderer.formatting"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
