@@ -21,10 +21,13 @@ app = typer.Typer(
     add_completion=False,
 )
 archive_app = typer.Typer(help="The archive of issued invoices.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 
 
 def _register() -> None:
+    from api.cli import apikey_create_command, serve_command
     from archive.cli import archive_get, archive_list, archive_verify
+    from faktura.batch_cli import batch_command
     from faktura.fik.cli import fik_command
     from renderer.cli import render_command
     from sync.cli import app as sync_app
@@ -33,6 +36,10 @@ def _register() -> None:
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)
+    app.command("batch")(batch_command)
+    app.command("serve")(serve_command)
+    apikey_app.command("create")(apikey_create_command)
+    app.add_typer(apikey_app, name="apikey")
     archive_app.command("get")(archive_get)
     archive_app.command("list")(archive_list)
     archive_app.command("verify")(archive_verify)

@@ -87,6 +87,8 @@ class Issuer:
         existing = self.archive.find_by_source_id(tenant, invoice.source_id)
         if existing is not None:
             self._check_unchanged(invoice, existing)
+            # A crash may have come between the archive write and this record.
+            self.poster.mark_archived(invoice, existing)
             return IssuedInvoice(existing, already_issued=True)
 
         posting = self.poster.post(invoice)

@@ -102,7 +102,10 @@ def sync_customers(
             before = engine.client.stats.snapshot()
             try:
                 master.debtor(customer)
-                changed = calls_since(engine.client, before) > 1
+                # Synced = something was written; lookups (and resolving the company on
+                # the first call) are not a change.
+                made = engine.client.stats.since(before)
+                changed = bool(made.get("insert") or made.get("patch"))
                 table.add_row(customer.customer_number, customer.name,
                               "synced" if changed else "unchanged")
             except FakturaError as error:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +195,10 @@ class SyncEngine:
             return self._posting_of(record)
 
         prepared = self.prepare(invoice)
+        self._check_invoice_date(invoice)
         resumed = record is not None
+        # An orphan order of an earlier run sits under the account that run used.
+        earlier_account = record.customer_number if record else None
         if record and record.content_sha256 != content:
             # Corrected in the source before it was posted: drop the stale order, start over.
             self._discard_order(record, invoice)
@@ -216,7 +220,7 @@ class SyncEngine:
                 order_number = None
         elif resumed:
             # The last run may have created an order whose answer never arrived.
-            self._remove_orphans(invoice, account)
+            self._remove_orphans(invoice, account, earlier_account)
         if order_number is None:
             order_number = self._create_order(prepared, contact_row)
 
@@ -245,6 +249,15 @@ class SyncEngine:
         if invoice.project:
             self.master.project_category()
         return PreparedInvoice(invoice, account, items)
+
+    def _check_invoice_date(self, invoice: Invoice) -> None:
+        """Without the gateway's date extension Uniconta dates every invoice today: refuse
+        another date before an order is made, rather than fail at the posting."""
+        if invoice.issue_date != date.today() and not self.client.has_extensions():
+            raise mapping.MappingError(
+                f"invoice {invoice.source_id}: the Uniconta gateway has no date extension, so"
+                f" the invoice would be dated today instead of {invoice.issue_date}; post it on"
+                " its issue date, or use a gateway with the extensions")
 
     def _create_order(self, prepared: PreparedInvoice, contact_row: int | None) -> int:
         invoice = prepared.invoice
@@ -347,9 +360,15 @@ class SyncEngine:
         lines = self.client.query("DebtorOrderLine", OrderNumber=order_number)
         return len(lines) == expected_lines
 
-    def _remove_orphans(self, invoice: Invoice, account: str) -> None:
+    def _remove_orphans(self, invoice: Invoice, account: str,
+                        earlier_account: str | None = None) -> None:
+        """Remove orders carrying this invoice's marker (made by a run that never heard the
+        answer), under its debtor and under the debtor an earlier run used, if another."""
         marker = mapping.marker(invoice)
-        for row in self.client.query("DebtorOrder", Account=account):
+        accounts = [account] + ([earlier_account] if earlier_account not in (None, account)
+                                else [])
+        rows = [row for acc in accounts for row in self.client.query("DebtorOrder", Account=acc)]
+        for row in rows:
             remark = str(field(row, "Remark") or "")
             if remark.splitlines() and remark.splitlines()[-1] == marker:
                 number = int(field(row, "OrderNumber"))

@@ -14,6 +14,7 @@ from typing import Any
 from faktura.model import Contact, Customer, Employee, Invoice, Project
 from faktura.settings import Settings
 from sync import mapping
+from sync.errors import UnicontaError
 from sync.gateway import GatewayClient
 from sync.ledger import Ledger
 from sync.mapping import MappingError
@@ -153,7 +154,13 @@ class MasterData:
             self._employees = {str(field(row, "Number"))
                                for row in self.client.query("Employee")}
         if employee.number not in self._employees:
-            self.client.insert("Employee", fields)
+            try:
+                self.client.insert("Employee", fields)
+            except UnicontaError as error:
+                # Made since the list was read — e.g. by an insert whose answer was lost, or
+                # with another letter case (Uniconta keys ignore case): it exists, use it.
+                if error.code not in ("KeyExists", "RecordExists"):
+                    raise
             self._employees.add(employee.number)
         self.ledger.remember(self.tenant, "employee", employee.number,
                              mapping.fingerprint(fields))

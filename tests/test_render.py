@@ -259,7 +259,8 @@ def test_the_long_sample_repeats_the_table_header_and_has_the_slip_only_at_the_e
         # The header is above every line of its page.
         header_y = doc.runs_with(index, "Varenr.")[0].y
         assert all(run.y < header_y for run in doc.runs[index] if run.text == "1000"), index
-        assert "INDBETALINGSKORT" not in texts
+        if index < doc.pages - 1:
+            assert "INDBETALINGSKORT" not in texts
     last = doc.pages - 1
     for index in range(last):
         assert "INDBETALINGSKORT" not in doc.texts[index]

@@ -1,4 +1,4 @@
-"""A small "Uniconta layout" invoice PDF, rendered with WeasyPrint from a tiny HTML page.
+"""A small "Uniconta layout" invoice PDF, written directly (one page, Helvetica).
 
 This stands in for the PDF Uniconta's report engine would produce; it is a real PDF (bytes start
 with ``%PDF-``) showing the Uniconta layout marker, document title and number, customer, lines
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from html import escape
 
 _TITLES = {
     "Invoice": "Faktura",
@@ -20,18 +19,6 @@ _TITLES = {
     "PurchageOrder": "Indkøbsordre",
     "Requisition": "Rekvisition",
 }
-
-_CSS = """
-@page { size: A4; margin: 18mm; }
-body { font-size: 10pt; color: #222; }
-.brand { color: #0a5a8c; font-weight: bold; font-size: 9pt; letter-spacing: 1px; }
-h1 { font-size: 18pt; margin: 4mm 0; }
-table { width: 100%; border-collapse: collapse; margin-top: 6mm; }
-th, td { padding: 1.5mm 2mm; border-bottom: 0.3pt solid #bbb; text-align: left; }
-td.n, th.n { text-align: right; }
-.totals td { border: none; }
-"""
-
 
 @dataclass
 class PdfLine:
@@ -67,36 +54,57 @@ def _money(value: Decimal) -> str:
     return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def render_html(doc: PdfDocument) -> str:
-    """The HTML of the layout (exposed for tests and debugging)."""
+def text_lines(doc: PdfDocument) -> list[tuple[float, str]]:
+    """The page's text as (font size, line), top to bottom."""
     title = _TITLES.get(doc.document_type, doc.document_type)
     number = "KLADDE (simulering)" if doc.simulated else f"nr. {doc.number}"
-    rows = "".join(
-        f"<tr><td>{escape(line.text)}</td><td class='n'>{line.qty.normalize():f}</td>"
-        f"<td class='n'>{_money(line.price)}</td><td class='n'>{_money(line.amount)}</td></tr>"
-        for line in doc.lines
-    )
-    address = "<br>".join(escape(a) for a in doc.customer_address if a)
-    return f"""<!doctype html><html><head><meta charset="utf-8"><style>{_CSS}</style></head><body>
-<div class="brand">UNICONTA LAYOUT · {escape(doc.company_name)}</div>
-<h1>{escape(title)} {escape(number)}</h1>
-<p><b>Kunde {escape(doc.customer_account)}</b><br>{escape(doc.customer_name)}<br>{address}</p>
-<p>Dato: {escape(doc.date)} · Forfald: {escape(doc.due_date)}
- · Deres ref.: {escape(doc.your_ref)}</p>
-<table><tr><th>Tekst</th><th class="n">Antal</th><th class="n">Pris</th>
-<th class="n">Beløb</th></tr>
-{rows}</table>
-<table class="totals">
-<tr><td>Netto</td><td class="n">{_money(doc.net)} {escape(doc.currency)}</td></tr>
-<tr><td>Moms</td><td class="n">{_money(doc.vat)} {escape(doc.currency)}</td></tr>
-<tr><td><b>Total</b></td><td class="n"><b>{_money(doc.total)} {escape(doc.currency)}</b></td></tr>
-</table></body></html>"""
+    out = [(8.0, f"UNICONTA LAYOUT · {doc.company_name}"), (18.0, f"{title} {number}"),
+           (10.0, ""), (10.0, f"Kunde {doc.customer_account}"), (10.0, doc.customer_name)]
+    out += [(10.0, line) for line in doc.customer_address if line]
+    out += [(10.0, ""), (10.0, f"Dato: {doc.date}   Forfald: {doc.due_date}"
+                                f"   Deres ref.: {doc.your_ref}"), (10.0, "")]
+    out += [(10.0, f"{line.text[:60]:<60} {line.qty.normalize():f} x {_money(line.price)}"
+                   f" = {_money(line.amount)}") for line in doc.lines]
+    out += [(10.0, ""), (10.0, f"Netto {_money(doc.net)} {doc.currency}"),
+            (10.0, f"Moms {_money(doc.vat)} {doc.currency}"),
+            (12.0, f"Total {_money(doc.total)} {doc.currency}")]
+    return out
+
+
+def _pdf_string(text: str) -> bytes:
+    data = text.encode("cp1252", errors="replace")
+    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
 def render_pdf(doc: PdfDocument) -> bytes:
-    """Render the document to PDF bytes."""
-    from weasyprint import HTML  # imported lazily: slow import, only needed when posting
+    """A one-page PDF in Helvetica (a standard font: nothing embedded, no layout engine).
 
-    data = HTML(string=render_html(doc)).write_pdf()
-    assert data is not None and data.startswith(b"%PDF-")
-    return data
+    Uniconta's real report engine is not ours to imitate; what matters to a client is a real
+    PDF it can archive and read back, produced as fast as a posting.
+    """
+    y, ops = 800.0, [b"BT"]
+    for size, line in text_lines(doc):
+        y -= size * 1.5
+        ops.append(b"/F1 %.1f Tf 1 0 0 1 50 %.1f Tm " % (size, y) + _pdf_string(line) + b" Tj")
+        if y < 60:
+            break
+    ops.append(b"ET")
+    content = b"\n".join(ops)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)

@@ -1,0 +1,100 @@
+"""The Faktura HTTP API: `create_app(...)` builds the FastAPI application.
+
+    uvicorn "api.app:create_app" --factory        # or: faktura serve
+
+Routes: `POST /v1/preview`, `POST /v1/invoices`, `POST /v1/batches`, `GET /v1/batches/{id}`,
+`GET /v1/batches/{id}/pdf`, `GET /v1/archive`, `GET /v1/archive/{n}`,
+`GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs`. Errors are problem+json
+(`api.problems`), callers authenticate with a per-tenant API key (`api.auth`).
+
+The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
+requests; rendering runs in worker threads so the event loop stays free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import openapi, problems
+from api.auth import KeyStore
+from api.batches import BatchService
+from api.limits import DEFAULT_MAX_BODY, BodySizeLimit
+from api.routes_archive import router as archive_router
+from api.routes_batches import router as batches_router
+from api.routes_health import router as health_router
+from api.routes_invoices import router as invoices_router
+from api.routes_preview import router as preview_router
+from api.state import AppState
+from api.tenants import IssuerFactory, TenantRegistry
+from faktura.batch import default_workers
+from faktura.issuing import Issuer
+from faktura.settings import Settings
+from renderer.render import Renderer
+
+DEFAULT_SETTINGS = Path("samples/settings.toml")
+
+
+def default_issuer_factory(settings: Settings,
+                           renderer: Renderer) -> AbstractContextManager[Issuer]:
+    """The sync core's issuer (starts the built-in Uniconta emulator when no gateway is set)."""
+    from sync.factory import open_issuer
+
+    return open_issuer(settings, renderer)
+
+
+def create_app(
+    settings: Path | TenantRegistry = DEFAULT_SETTINGS,
+    *,
+    keys: KeyStore | Path | None = None,
+    issuer_factory: IssuerFactory | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    batch_workers: int | None = None,
+    resume_batches: bool = True,
+) -> FastAPI:
+    """The API application.
+
+    `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`.
+    `keys`: the API key store (default: the registry's `api-keys.sqlite`).
+    `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
+    `batch_workers`: render processes for batches (default one per core; 0 renders batches
+    in the server process). `resume_batches`: pick up batches a previous run left unfinished.
+    """
+    registry = settings if isinstance(settings, TenantRegistry) else TenantRegistry.load(settings)
+    workers = default_workers() if batch_workers is None else batch_workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        key_store = keys if isinstance(keys, KeyStore) else KeyStore(
+            keys or registry.key_store_path)
+        renderer = await run_in_threadpool(Renderer)
+        state = AppState(registry=registry, keys=key_store, renderer=renderer,
+                         issuer_factory=issuer_factory or default_issuer_factory,
+                         batches=BatchService(workers=workers), max_body_bytes=max_body_bytes)
+        app.state.faktura = state
+        if resume_batches:
+            for services in state.all_services():
+                state.batches.resume_unfinished(services)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(state.close)
+
+    app = FastAPI(
+        title="Faktura",
+        version="0.1.0",
+        description="Danish invoices: preview, issue (exactly once to Uniconta), batch and"
+        " archive. Authenticate with `Authorization: Bearer <API key>`.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for router in (health_router, preview_router, invoices_router, batches_router,
+                   archive_router):
+        app.include_router(router)
+    openapi.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app

@@ -1,0 +1,238 @@
+"""Batches submitted over the API: kept on disk, run in the background, resumed after a restart.
+
+Each batch lives in the tenant's own state folder::
+
+    <state_dir>/api-batches/<tenant>/<batch_id>.request.json   the invoices as submitted
+    <state_dir>/api-batches/<tenant>/<batch_id>.json           status and per-invoice results
+
+Batches run one at a time on one background thread (rendering itself uses every core through
+the batch engine's worker processes). A server stopped mid-batch picks unfinished batches up
+again at startup; issuing is idempotent, so nothing is posted or archived twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.tenants import TenantServices
+from faktura.atomic import write_bytes_atomically
+from faktura.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
+
+log = logging.getLogger(__name__)
+
+BATCH_ID_PATTERN = r"^[0-9a-f]{32}$"
+SAVE_EVERY_SECONDS = 1.0
+Status = Literal["queued", "running", "done", "failed"]
+
+
+class ResultOut(BaseModel):
+    """One invoice of a batch."""
+
+    index: int
+    name: str
+    outcome: Literal["issued", "already_issued", "failed"]
+    source_id: str | None = None
+    invoice_number: str | None = None
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BatchRecord(BaseModel):
+    """A batch's status, progress and results (what `GET /v1/batches/{id}` returns)."""
+
+    id: str
+    tenant: str
+    status: Status
+    created_at: datetime
+    finished_at: datetime | None = None
+    total: int
+    done: int = 0
+    issued: int = 0
+    already_issued: int = 0
+    failed: int = 0
+    error: str | None = None
+    results: list[ResultOut] = Field(default_factory=list)
+
+    def add(self, result: BatchResult) -> None:
+        self.results.append(ResultOut.model_validate(result.to_json()))
+        self.results.sort(key=lambda r: r.index)
+        self._count()
+
+    def _count(self) -> None:
+        self.done = len(self.results)
+        self.issued = sum(r.outcome == Outcome.ISSUED for r in self.results)
+        self.already_issued = sum(r.outcome == Outcome.ALREADY_ISSUED for r in self.results)
+        self.failed = sum(r.outcome == Outcome.FAILED for r in self.results)
+
+    def archived_numbers(self) -> list[str]:
+        return [r.invoice_number for r in self.results
+                if r.outcome != Outcome.FAILED and r.invoice_number]
+
+
+class BatchFiles:
+    """Where one tenant's batches are kept."""
+
+    def __init__(self, services: TenantServices) -> None:
+        settings = services.settings
+        self.folder = settings.state_dir / "api-batches" / settings.tenant
+
+    def record_path(self, batch_id: str) -> Path:
+        return self.folder / f"{_checked_id(batch_id)}.json"
+
+    def request_path(self, batch_id: str) -> Path:
+        return self.folder / f"{_checked_id(batch_id)}.request.json"
+
+    def save(self, record: BatchRecord) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(self.record_path(record.id),
+                               record.model_dump_json().encode("utf-8"))
+
+    def load(self, batch_id: str) -> BatchRecord | None:
+        try:
+            return BatchRecord.model_validate_json(self.record_path(batch_id).read_bytes())
+        except FileNotFoundError:
+            return None
+
+    def unfinished(self) -> list[BatchRecord]:
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*.json")):
+            if path.name.endswith(".request.json"):
+                continue
+            record = BatchRecord.model_validate_json(path.read_bytes())
+            if record.status in ("queued", "running"):
+                found.append(record)
+        return found
+
+
+def _checked_id(batch_id: str) -> str:
+    if not re.fullmatch(BATCH_ID_PATTERN, batch_id):
+        raise ValueError("not a batch id")
+    return batch_id
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+class BatchService:
+    """Accepts batches, runs them one at a time in the background and reports progress."""
+
+    def __init__(self, *, workers: int, renderer_factory: Callable[[int], ProcessRenderer]
+                 = ProcessRenderer) -> None:
+        self.workers = workers
+        self._renderer_factory = renderer_factory
+        self._renderer: ProcessRenderer | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-batch")
+        self._live: dict[tuple[str, str], BatchRecord] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, services: TenantServices, invoices: list[Any]) -> BatchRecord:
+        """Store the request, queue the batch and return its record (status 'queued')."""
+        files = BatchFiles(services)
+        record = BatchRecord(id=uuid.uuid4().hex, tenant=services.tenant, status="queued",
+                             created_at=datetime.now(UTC), total=len(invoices))
+        files.folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(files.request_path(record.id),
+                               json.dumps(invoices, default=_json_default).encode("utf-8"))
+        files.save(record)
+        self._start(services, record)
+        return record.model_copy(deep=True)
+
+    def resume_unfinished(self, services: TenantServices) -> int:
+        """Queue again every batch of this tenant a previous server left unfinished."""
+        records = BatchFiles(services).unfinished()
+        for record in records:
+            log.info("resuming batch %s of %s (%d/%d done)", record.id, record.tenant,
+                     record.done, record.total)
+            self._start(services, record)
+        return len(records)
+
+    def get(self, services: TenantServices, batch_id: str) -> BatchRecord | None:
+        """The batch's current record, if it belongs to this tenant."""
+        with self._lock:
+            live = self._live.get((services.tenant, batch_id))
+            if live is not None:
+                return live.model_copy(deep=True)
+        record = BatchFiles(services).load(batch_id)
+        if record is None or record.tenant != services.tenant:
+            return None
+        return record
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._renderer is not None:
+            self._renderer.close()
+
+    def _start(self, services: TenantServices, record: BatchRecord) -> None:
+        with self._lock:
+            self._live[(record.tenant, record.id)] = record
+        self._executor.submit(self._run, services, record)
+
+    def _process_renderer(self) -> ProcessRenderer | None:
+        if self.workers <= 0:
+            return None
+        if self._renderer is None:
+            self._renderer = self._renderer_factory(self.workers)
+        return self._renderer
+
+    def _run(self, services: TenantServices, record: BatchRecord) -> None:
+        files = BatchFiles(services)
+        last_save = 0.0
+
+        def update(change: Callable[[], None], force: bool = False) -> None:
+            nonlocal last_save
+            with self._lock:
+                change()
+                snapshot = record.model_copy(deep=True)
+            if force or time.monotonic() - last_save >= SAVE_EVERY_SECONDS:
+                files.save(snapshot)
+                last_save = time.monotonic()
+
+        def running() -> None:
+            record.status = "running"
+
+        update(running, force=True)
+        try:
+            invoices = json.loads(files.request_path(record.id).read_bytes(),
+                                  parse_float=Decimal)
+            inputs = parse_inputs(invoices)
+            known = {r.index for r in record.results}
+            run_batch(services.issuer(), inputs, renderer=self._process_renderer(),
+                      guard=services.guard, skip=known.__contains__,
+                      on_result=lambda result: update(lambda: record.add(result)))
+        except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
+            log.exception("batch %s failed", record.id)
+            reason = f"{type(error).__name__}: {error}"
+
+            def failed() -> None:
+                record.status = "failed"
+                record.error = reason
+                record.finished_at = datetime.now(UTC)
+
+            update(failed, force=True)
+        else:
+            def done() -> None:
+                record.status = "done"
+                record.finished_at = datetime.now(UTC)
+
+            update(done, force=True)
+        finally:
+            with self._lock:
+                self._live.pop((record.tenant, record.id), None)
+

@@ -1,0 +1,168 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`).
+
+Every error the API returns has `type`, `title`, `status` and `detail`, and, when the input is
+at fault, `errors: [{field, message}]` naming each field and its problem. Input values are
+never echoed back (a mistyped password or a customer's data does not belong in an error).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
+from faktura.errors import FakturaError, InvalidInput, Problem
+from faktura.issuing import ContentChanged
+from sync.errors import GatewayError, ThrottledError, TransportError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://faktura.example/problems/"
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+}
+
+SLUGS = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "too-large",
+    415: "unsupported-media-type", 422: "invalid-input", 500: "internal", 502: "bad-gateway",
+    503: "unavailable",
+}
+
+
+class ApiProblem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, *, errors: Sequence[Problem] = (),
+                 slug: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = list(errors)
+        self.slug = slug or SLUGS.get(status, "error")
+        self.headers = headers or {}
+
+
+def problem_body(status: int, detail: str, errors: Sequence[Problem] = (),
+                 slug: str | None = None, instance: str | None = None) -> dict[str, Any]:
+    """The problem document as a dict."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or SLUGS.get(status, "error")),
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [{"field": p.field, "message": p.message} for p in errors]
+    return body
+
+
+def problem_response(status: int, detail: str, errors: Sequence[Problem] = (), *,
+                     slug: str | None = None, instance: str | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    """A `JSONResponse` with the problem document and its media type."""
+    return JSONResponse(problem_body(status, detail, errors, slug, instance), status_code=status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_problems(error: RequestValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            where, loc = loc[0], loc[1:]
+        else:
+            where = ""
+        field = ".".join(loc) or where
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(Problem(field, message))
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(exc.status, exc.detail, exc.errors, slug=exc.slug,
+                                instance=request.url.path, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # pydantic's own messages, field paths only: `input` is deliberately dropped.
+        return problem_response(422, "the request is not valid", _validation_problems(exc),
+                                instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
+        return problem_response(exc.status_code, detail, instance=request.url.path,
+                                headers=dict(exc.headers or {}))
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        return problem_response(422, "the invoice is not valid", exc.problems,
+                                instance=request.url.path)
+
+    @app.exception_handler(ContentChanged)
+    async def _changed(request: Request, exc: ContentChanged) -> JSONResponse:
+        return problem_response(409, str(exc), slug="content-changed",
+                                instance=request.url.path)
+
+    @app.exception_handler(ArchiveError)
+    async def _archive(request: Request, exc: ArchiveError) -> JSONResponse:
+        if isinstance(exc, NotArchived):
+            return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
+                                    instance=request.url.path)
+        if isinstance(exc, ArchiveConflict):
+            return problem_response(409, str(exc), slug="archive-conflict",
+                                    instance=request.url.path)
+        if isinstance(exc, InvalidArchiveKey):
+            return problem_response(422, "not a valid archive key", [Problem(
+                "invoice_number", "must be 1-20 characters of 0-9, A-Z, a-z and '-'")],
+                instance=request.url.path)
+        if isinstance(exc, ArchiveDamaged):
+            log.error("archive damaged: %s", exc)
+            return problem_response(500, "the archived file is damaged; the operator has been"
+                                    " told", slug="archive-damaged", instance=request.url.path)
+        log.exception("archive error", exc_info=exc)
+        return problem_response(500, "archive error", instance=request.url.path)
+
+    @app.exception_handler(FakturaError)
+    async def _faktura(request: Request, exc: FakturaError) -> JSONResponse:
+        return problem_response(422, str(exc), slug="not-issuable", instance=request.url.path)
+
+    @app.exception_handler(GatewayError)
+    async def _gateway(request: Request, exc: GatewayError) -> JSONResponse:
+        log.warning("Uniconta gateway: %s", exc)
+        status = 503 if isinstance(exc, ThrottledError | TransportError) else 502
+        return problem_response(status, f"Uniconta: {exc}", slug="uniconta",
+                                instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+

@@ -1,0 +1,86 @@
+"""`POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`.
+
+A batch is accepted at once (202) and issued in the background; every invoice is validated
+on its own, so a bad one is reported in the results and the others are issued.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.batches import BATCH_ID_PATTERN, BatchRecord
+from api.body import read_json
+from api.deps import State, Tenant
+from api.openapi import BATCH_BODY, PROBLEM_RESPONSES, problem_doc
+from api.problems import ApiProblem
+from api.schemas import BatchAccepted
+from api.tenants import TenantServices
+from faktura.batch import merge_pdfs
+from faktura.errors import Problem
+
+router = APIRouter(tags=["batches"])
+
+MAX_INVOICES = 10_000
+BatchId = Annotated[str, Path(pattern=BATCH_ID_PATTERN, description="The batch id")]
+
+
+@router.post(
+    "/v1/batches",
+    status_code=202,
+    response_model=BatchAccepted,
+    summary="Issue many invoices in the background",
+    responses=PROBLEM_RESPONSES,
+    openapi_extra=BATCH_BODY,
+)
+async def submit_batch(request: Request, response: Response, services: Tenant,
+                       state: State) -> BatchAccepted:
+    """Accept `{"invoices": [...]}` and issue them; poll the status URL for progress."""
+    data = await read_json(request)
+    invoices = data.get("invoices") if isinstance(data, dict) else None
+    if not isinstance(invoices, list) or not invoices:
+        raise ApiProblem(422, "the body must be {\"invoices\": [ ... ]} with at least one"
+                         " invoice", errors=[Problem("invoices", "must be a non-empty list")])
+    if len(invoices) > MAX_INVOICES:
+        raise ApiProblem(422, "too many invoices in one batch", errors=[Problem(
+            "invoices", f"at most {MAX_INVOICES} invoices per batch")])
+    record = await run_in_threadpool(state.batches.submit, services, invoices)
+    response.headers["Location"] = f"/v1/batches/{record.id}"
+    return BatchAccepted(id=record.id, status=record.status, total=record.total,
+                         status_url=f"/v1/batches/{record.id}",
+                         pdf_url=f"/v1/batches/{record.id}/pdf")
+
+
+def _record(state: State, services: TenantServices, batch_id: str) -> BatchRecord:
+    record = state.batches.get(services, batch_id)
+    if record is None:
+        raise ApiProblem(404, "no such batch")
+    return record
+
+
+@router.get("/v1/batches/{batch_id}", response_model=BatchRecord,
+            responses={404: problem_doc("No such batch (for this tenant)")})
+def get_batch(batch_id: BatchId, services: Tenant, state: State) -> BatchRecord:
+    """Progress (`done` of `total`) and each invoice's result so far."""
+    return _record(state, services, batch_id)
+
+
+@router.get("/v1/batches/{batch_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}},
+                       404: problem_doc("No such batch, or nothing issued"),
+                       409: problem_doc("The batch is still running")})
+def get_batch_pdf(batch_id: BatchId, services: Tenant, state: State) -> Response:
+    """One print file: every invoice the batch issued, in order, exactly as archived."""
+    record = _record(state, services, batch_id)
+    if record.status in ("queued", "running"):
+        raise ApiProblem(409, f"the batch is still {record.status} ({record.done} of"
+                         f" {record.total} done)")
+    numbers = record.archived_numbers()
+    if not numbers:
+        raise ApiProblem(404, "the batch issued no invoice")
+    archive = services.archive
+    pdf = merge_pdfs(archive.pdf(services.tenant, n) for n in numbers)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="batch-{batch_id}.pdf"'})

@@ -1,0 +1,47 @@
+"""`POST /v1/invoices`: issue one invoice through the tenant's issuer.
+
+201 when this call issued it, 200 with the same number when it was issued before (issuing is
+idempotent on the source invoice id), 409 when it changed since it was issued.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.body import read_invoice
+from api.deps import Tenant
+from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problem_doc
+from api.schemas import IssuedOut
+from api.tenants import TenantServices
+from faktura.issuing import IssuedInvoice
+from faktura.model import Invoice
+
+router = APIRouter(tags=["invoices"])
+
+
+def _issue(services: TenantServices, invoice: Invoice) -> IssuedInvoice:
+    return services.guard.issue(services.issuer(), invoice)
+
+
+@router.post(
+    "/v1/invoices",
+    status_code=201,
+    response_model=IssuedOut,
+    summary="Issue an invoice (post to Uniconta, render, archive)",
+    responses={200: {"model": IssuedOut, "description": "Already issued: the same number"},
+               409: problem_doc("Changed since it was issued, or an archive conflict"),
+               **PROBLEM_RESPONSES},
+    openapi_extra=INVOICE_BODY,
+)
+async def issue_invoice(request: Request, response: Response, services: Tenant) -> IssuedOut:
+    """Issue the invoice exactly once; repeat the call safely (same answer, status 200)."""
+    invoice = await read_invoice(request)
+    issued = await run_in_threadpool(_issue, services, invoice)
+    number = issued.invoice_number
+    if issued.already_issued:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/archive/{number}"
+    return IssuedOut(invoice_number=number, already_issued=issued.already_issued,
+                     entry=issued.entry, pdf_url=f"/v1/archive/{number}",
+                     meta_url=f"/v1/archive/{number}/meta")

@@ -1,0 +1,170 @@
+"""`faktura batch DIR|FILES...`: issue many invoices, with a progress bar and a summary.
+
+`batch_command` is a plain function with typer annotations for the lead to register; run
+`python -m faktura.batch_cli` for the same command on its own. Exit status: 0 when every
+invoice is issued (now or before), 1 when any failed, 2 when the batch could not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from archive import ArchiveError
+from faktura.atomic import write_bytes_atomically
+from faktura.batch import (
+    BatchInput,
+    BatchReport,
+    BatchResult,
+    Outcome,
+    ProcessRenderer,
+    default_workers,
+    iter_archived_pdfs,
+    merge_pdfs,
+    read_inputs,
+    run_batch,
+)
+from faktura.errors import FakturaError
+from faktura.issuing import Issuer
+from faktura.settings import Settings, load_settings
+from sync.errors import GatewayError
+
+DEFAULT_SETTINGS = Path("samples/settings.toml")
+# (settings, renderer or None) → context manager of an Issuer, like `sync.factory.open_issuer`.
+IssuerFactory = Callable[[Settings, Any], AbstractContextManager[Issuer]]
+
+
+def default_issuer_factory(settings: Settings,
+                           renderer: Any = None) -> AbstractContextManager[Issuer]:
+    """The sync core's issuer for these settings (starts the built-in emulator if needed)."""
+    from sync.factory import open_issuer
+
+    return open_issuer(settings, renderer)
+
+
+def batch_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Invoice JSON files, or folders of them (*.json)", show_default=False)],
+    settings: Annotated[Path, typer.Option(help="Settings TOML")] = DEFAULT_SETTINGS,
+    workers: Annotated[int | None, typer.Option(
+        help="Render processes (default: one per core; 0: render in this process)",
+        min=0, show_default=False)] = None,
+    merged: Annotated[Path | None, typer.Option(
+        help="Write one merged print file (PDF) of every issued invoice here")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Copy each issued invoice's PDF into this folder")] = None,
+) -> None:
+    """Issue many invoices: post each to Uniconta once, render in parallel, archive.
+
+    Re-running the same batch is safe: invoices already issued are skipped (reported as
+    'already issued'), so a batch that was interrupted can simply be started again.
+    """
+    console = Console()
+    try:
+        config = load_settings(settings)
+        inputs = read_inputs(paths)
+        if not inputs:
+            raise FakturaError("no invoice files found (give JSON files or folders of *.json)")
+        report = issue_batch(inputs, config, workers=workers, merged=merged, out=out,
+                             console=console)
+    except (FakturaError, ArchiveError, GatewayError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def issue_batch(
+    inputs: Sequence[BatchInput],
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    merged: Path | None = None,
+    out: Path | None = None,
+    console: Console | None = None,
+    open_issuer: IssuerFactory = default_issuer_factory,
+) -> BatchReport:
+    """The batch command without the command line (tests inject `open_issuer`)."""
+    console = console or Console()
+    workers = default_workers() if workers is None else workers
+    with _renderer(workers) as renderer, open_issuer(settings, renderer) as issuer, _progress(
+            console, len(inputs)) as advance:
+        report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
+        if out is not None:
+            _copy_pdfs(issuer, report, out)
+        if merged is not None and report.archived_numbers:
+            write_bytes_atomically(
+                _ready(merged), merge_pdfs(iter_archived_pdfs(issuer, report.archived_numbers)))
+    console.print(summary_table(report))
+    if merged is not None:
+        console.print(f"print file: {merged}" if report.archived_numbers
+                      else "print file: not written (no invoice was issued)")
+    return report
+
+
+@contextlib.contextmanager
+def _renderer(workers: int) -> Iterator[ProcessRenderer | None]:
+    if workers == 0:
+        yield None
+        return
+    with ProcessRenderer(workers) as renderer:
+        yield renderer
+
+
+@contextlib.contextmanager
+def _progress(console: Console, total: int) -> Iterator[Callable[[BatchResult], None]]:
+    columns = (TextColumn("[bold]issuing"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[last]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("issuing", total=total, last="")
+
+        def advance(result: BatchResult) -> None:
+            label = result.invoice_number or result.outcome.value
+            progress.update(task, advance=1, last=f"{result.name} → {label}")
+
+        yield advance
+
+
+def summary_table(report: BatchReport) -> Table:
+    """Issued / already issued / failed, with each failure's reason."""
+    table = Table(title="Batch summary", show_lines=False)
+    table.add_column("Invoice")
+    table.add_column("Source id")
+    table.add_column("Result")
+    table.add_column("Number")
+    table.add_column("Reason", overflow="fold")
+    styles = {Outcome.ISSUED: "green", Outcome.ALREADY_ISSUED: "cyan", Outcome.FAILED: "red"}
+    for r in report.results:
+        table.add_row(r.name, r.source_id or "", f"[{styles[r.outcome]}]{r.outcome.value}",
+                      r.invoice_number or "", r.reason)
+    table.caption = (f"issued {report.count(Outcome.ISSUED)} · already issued "
+                     f"{report.count(Outcome.ALREADY_ISSUED)} · failed {len(report.failed)}")
+    return table
+
+
+def _copy_pdfs(issuer: Issuer, report: BatchReport, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = report.archived_numbers
+    for number, pdf in zip(numbers, iter_archived_pdfs(issuer, numbers), strict=True):
+        write_bytes_atomically(out / f"{number}.pdf", pdf)
+
+
+def _ready(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main() -> None:
+    """`python -m faktura.batch_cli …` (the same command as `faktura batch`)."""
+    typer.run(batch_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Bad input and refusals: the invoice fails with a reason that says what to fix, the rest of
+the batch goes on, nothing is left half-posted, and once fixed it is posted exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sync_support import MakeStack, SyncStack, customer, invoice, invoices_by_marker, line
+
+from faktura.errors import FakturaError
+from faktura.model import Invoice
+from sync.emulator.testing import EmulatorHandle
+
+
+@dataclass(frozen=True)
+class Case:
+    bad: dict[str, Any]
+    reason: str
+    fixed: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    fixed_settings: dict[str, Any] = field(default_factory=dict)
+
+
+PROJECT = {"project": {"number": "P300", "name": "Revision 2026"}}
+CASES = {
+    "letters in the customer number": Case(
+        {"customer_data": customer("10A7")},
+        "customer number '10A7' must contain digits only",
+        {"customer_data": customer("1007")}),
+    "customer number over 20 digits": Case(
+        {"customer_data": customer("1" * 21)},
+        "customer number has 21 digits; Uniconta allows at most 20",
+        {"customer_data": customer("1021")}),
+    "unknown item": Case(
+        {"lines": [line(item_number="4242")]},
+        "line 1: item 4242 does not exist in Uniconta",
+        {"lines": [line(item_number="1000")]}),
+    "blocked item": Case(
+        {"lines": [{"text": "Overskrift"}, line(item_number="9000")]},
+        "line 2: item 9000 is blocked in Uniconta",
+        {"lines": [{"text": "Overskrift"}, line(item_number="1000")]}),
+    "fractional quantity of a 0-decimal item": Case(
+        {"lines": [line("Licens", quantity="1.5", price="1200.00", item_number="2000")]},
+        "item 2000 has 0 decimals in Uniconta, so quantity 1.50 would become 2",
+        {"lines": [line("Licens", quantity="2", price="1200.00", item_number="2000")]}),
+    "unknown currency": Case(
+        {"currency_code": "XYZ", "exchange_rate": "1.25"},
+        "currency 'XYZ' is not a currency Uniconta knows",
+        {"currency_code": "EUR", "exchange_rate": "7.46"}),
+    "team that is not a dimension value": Case(
+        {"team": "Team Z"},
+        "DimensionDoesNotExist: the team, department or division is not a value of that"
+        " dimension in Uniconta",
+        {"team": "Team B"}),
+    "project category missing in Uniconta": Case(
+        PROJECT,
+        "project category 'NOPE' (settings: uniconta.project_category) does not exist",
+        PROJECT, settings={"project_category": "NOPE"},
+        fixed_settings={"project_category": "SALG"}),
+}
+
+
+def _run(stack: SyncStack, batch: list[Invoice]) -> dict[str, str]:
+    """Issue a batch like `faktura sync` does: one failure does not stop the rest."""
+    issuer = stack.issuer()
+    outcome: dict[str, str] = {}
+    for item in batch:
+        try:
+            issued = issuer.issue(item)
+            outcome[item.source_id] = ("already " if issued.already_issued else "posted ") + (
+                issued.invoice_number)
+        except FakturaError as error:
+            outcome[item.source_id] = f"failed: {error}"
+    return outcome
+
+
+def _assert_exactly_once(emulator: EmulatorHandle, source_ids: list[str]) -> None:
+    posted = invoices_by_marker(emulator)
+    assert {source_id: len(posted.get(source_id, [])) for source_id in source_ids} == {
+        source_id: 1 for source_id in source_ids}
+    assert emulator.query("DebtorOrder") == [] and emulator.query("DebtorOrderLine") == []
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
+def test_bad_input_fails_alone_and_posts_once_when_fixed(
+        make_stack: MakeStack, emulator: EmulatorHandle, case: Case) -> None:
+    good = [invoice("OK-1"), invoice("OK-2", customer_data=customer("1002"))]
+    stack = make_stack(uniconta=case.settings)
+    first = _run(stack, [good[0], invoice("BAD-1", **case.bad), good[1]])
+    assert first["OK-1"].startswith("posted") and first["OK-2"].startswith("posted")
+    assert first["BAD-1"].startswith("failed: ")
+    assert case.reason in first["BAD-1"]
+    assert set(invoices_by_marker(emulator)) == {"OK-1", "OK-2"}
+    assert emulator.query("DebtorOrder") == []
+    failed = [e for e in stack.log.entries("BAD-1") if e["step"] == "failed"]
+    assert len(failed) == 1 and case.reason in failed[0]["reason"]
+
+    rerun = make_stack(uniconta=case.fixed_settings)
+    second = _run(rerun, [good[0], invoice("BAD-1", **case.fixed), good[1]])
+    assert second["OK-1"] == "already " + first["OK-1"].removeprefix("posted ")
+    assert second["OK-2"] == "already " + first["OK-2"].removeprefix("posted ")
+    assert second["BAD-1"].startswith("posted"), second["BAD-1"]
+    _assert_exactly_once(emulator, ["OK-1", "BAD-1", "OK-2"])
+    assert _run(rerun, [invoice("BAD-1", **case.fixed)])["BAD-1"].startswith("already")
+
+
+def test_a_blocked_debtor_fails_alone_and_posts_once_unblocked(
+        make_stack: MakeStack, emulator: EmulatorHandle) -> None:
+    stack = make_stack()
+    _run(stack, [invoice("B-0")])
+    stack.client.patch("Debtor", {"Account": "1001"}, {"Blocked": True})
+    outcome = _run(stack, [invoice("B-1"), invoice("B-2", customer_data=customer("1002"))])
+    assert "DebtorIsStopped" in outcome["B-1"] and "blocked" in outcome["B-1"]
+    assert outcome["B-2"].startswith("posted")
+    assert emulator.query("DebtorOrder") == [] and set(invoices_by_marker(emulator)) == {
+        "B-0", "B-2"}
+    (record,) = [r for r in stack.ledger.all("revisorhuset") if r.source_id == "B-1"]
+    assert record.state.value == "validated" and "DebtorIsStopped" in (record.error or "")
+
+    stack.client.patch("Debtor", {"Account": "1001"}, {"Blocked": False})
+    assert _run(make_stack(), [invoice("B-1")])["B-1"].startswith("posted")
+    _assert_exactly_once(emulator, ["B-0", "B-1", "B-2"])
+
+
+# Calls of a first invoice for a new customer: companies, item, debtor query, debtor insert,
+# order, lines, post. A call limit of n lets n calls through, then answers SlowDown.
+@pytest.mark.parametrize("limit", range(7))
+def test_a_throttled_gateway_fails_cleanly_and_posts_once_later(
+        make_stack: MakeStack, emulator: EmulatorHandle, limit: int) -> None:
+    stack = make_stack()
+    emulator.reset_counters()
+    emulator.set_faults(call_limit=limit)
+    outcome = _run(stack, [invoice("T-1")])
+    assert outcome["T-1"].startswith("failed: ") and "SlowDown" in outcome["T-1"]
+    assert "call limit" in outcome["T-1"]
+    emulator.set_faults(call_limit=None)
+    emulator.reset_counters()
+    assert invoices_by_marker(emulator) == {}
+    # An order the throttle kept us from removing is in the ledger, to be resumed.
+    recorded = [r.order_number for r in stack.ledger.all("revisorhuset") if r.order_number]
+    assert [o["OrderNumber"] for o in emulator.query("DebtorOrder")] == recorded
+    assert _run(stack, [invoice("T-1")])["T-1"].startswith("posted")
+    _assert_exactly_once(emulator, ["T-1"])
