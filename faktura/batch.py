@@ -353,6 +353,42 @@ class ProcessRenderer:
 # -- the batch ------------------------------------------------------------------------------------
 
 
+class PostingOrder:
+    """Invoices of a batch reach Uniconta in input order, so their numbers follow the files.
+
+    Each invoice posts only after every earlier one has posted or given up; rendering still
+    overlaps. Driver threads take invoices in order, so the next one is always in progress.
+    """
+
+    def __init__(self, poster: Poster, positions: dict[str, int]) -> None:
+        self._poster = poster
+        self._positions = positions
+        self._waiting = sorted(positions.values())
+        self._done: set[int] = set()
+        self._turn = threading.Condition()
+
+    def post(self, invoice: Invoice) -> Posting:
+        position = self._positions[invoice.source_id]
+        with self._turn:
+            self._turn.wait_for(lambda: self._next() == position)
+        try:
+            return self._poster.post(invoice)
+        finally:
+            self.release(position)
+
+    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+        self._poster.mark_archived(invoice, entry)
+
+    def release(self, position: int) -> None:
+        with self._turn:
+            self._done.add(position)
+            self._turn.notify_all()
+
+    def _next(self) -> int | None:
+        return next((p for p in self._waiting if p not in self._done), None)
+
+
+
 def problems_of(error: BaseException) -> tuple[Problem, ...]:
     """An error as field/problem pairs, for a batch report."""
     if isinstance(error, InvalidInput):
@@ -403,10 +439,10 @@ def run_batch(
         else:
             todo.append((index, item))
 
-    def issue_one(index: int, item: BatchInput) -> None:
+    def issue_one(issuer: Issuer, index: int, item: BatchInput) -> None:
         assert item.invoice is not None
         try:
-            issued = guard.issue(active, item.invoice)
+            issued = guard.issue(issuer, item.invoice)
         except Exception as error:  # noqa: BLE001 - reported per invoice, the batch goes on
             log.info("batch: %s failed: %s", item.name, error)
             record(BatchResult(index, item.name, Outcome.FAILED, source_id=item.source_id,
@@ -427,10 +463,20 @@ def run_batch(
     for round_ in (first, repeats):
         if threads == 1 or len(round_) <= 1:
             for index, item in round_:
-                issue_one(index, item)
+                issue_one(active, index, item)
             continue
+        order = PostingOrder(active.poster, {item.source_id: index for index, item in round_})
+        ordered = Issuer(active.settings, poster=order, archive=active.archive,
+                         renderer=active.renderer)
+
+        def issue_in_order(index: int, item: BatchInput) -> None:
+            try:
+                issue_one(ordered, index, item)
+            finally:
+                order.release(index)  # also when it never reached posting
+
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="batch") as pool:
-            for future in [pool.submit(issue_one, index, item) for index, item in round_]:
+            for future in [pool.submit(issue_in_order, index, item) for index, item in round_]:
                 future.result()
     return BatchReport([results[i] for i in sorted(results)])
 

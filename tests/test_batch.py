@@ -124,6 +124,7 @@ def test_process_pool_renders_and_posts_one_at_a_time(tmp_path: Path) -> None:
     assert all(r.outcome is Outcome.ISSUED for r in report.results)
     numbers = [r.invoice_number for r in report.results]
     assert len(set(numbers)) == 6
+    assert numbers == sorted(numbers, key=int)  # numbered in the order of the input files
     assert poster.max_active == 1 and poster.posts == 6
     assert sorted(poster.archived) == sorted(numbers)
 
