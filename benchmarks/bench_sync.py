@@ -3,7 +3,7 @@
     python benchmarks/bench_sync.py                    # 500 invoices, posting only
     python benchmarks/bench_sync.py --count 100 --issuer          # full Issuer, stub PDF
     python benchmarks/bench_sync.py --count 50 --render           # full Issuer, real PDFs
-    python benchmarks/bench_sync.py --no-emulator-pdf --latency-ms 30
+    python benchmarks/bench_sync.py --latency-ms 30
 
 Generates small invoices for ~20 customers (some with a contact, an internal reference and
 a project, so master data is created on first sight) and posts them through the real wiring
@@ -14,8 +14,7 @@ as counted by the client and by the emulator, and invoices per second.
 
 Posting only (default) is `SyncEngine.post`; `--issuer` runs the whole `Issuer` (post →
 ClientTime PDF → archive) with a stub PDF, `--render` with the real WeasyPrint rendering.
-The emulator renders its own "Uniconta layout" PDF on every posting, as Uniconta does;
-`--no-emulator-pdf` replaces that with a stub to measure the client side alone.
+The emulator renders its own "Uniconta layout" PDF on every posting, as Uniconta does.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.settings import Settings, load_settings  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import PdfVariant, Renderer  # noqa: E402
-from sync.emulator.pdf import PdfDocument  # noqa: E402
 from sync.emulator.server import running_emulator  # noqa: E402
 from sync.factory import open_engine, open_issuer  # noqa: E402
 
@@ -52,10 +50,6 @@ class StubRenderer(Renderer):
 
     def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
         return b"%PDF-1.4\n% benchmark stub\n%%EOF\n"
-
-
-def stub_uniconta_pdf(doc: PdfDocument) -> bytes:
-    return f"%PDF-1.4\n% Uniconta {doc.document_type} {doc.number}\n%%EOF\n".encode()
 
 
 def generate(count: int, customers: int, seed: int) -> list[Invoice]:
@@ -122,8 +116,6 @@ def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         tmp = Path(folder)
         emulator = stack.enter_context(running_emulator(tmp / "emulator.sqlite"))
-        if not args.emulator_pdf:
-            emulator.app.state.render_pdf = stub_uniconta_pdf
         admin = f"{emulator.base_url}/_emulator"
         httpx.post(f"{admin}/faults", json={"latency_ms": args.latency_ms}).raise_for_status()
         settings = settings_for(emulator.base_url, tmp)
@@ -152,7 +144,7 @@ def run(args: argparse.Namespace) -> None:
         emulator_calls = httpx.get(f"{admin}/stats").json()["calls"]
 
     print(f"sync benchmark: {len(invoices)} invoices, {args.customers} customers, {mode},"
-          f" emulator PDF {'on' if args.emulator_pdf else 'stubbed'},"
+
           f" latency {args.latency_ms} ms/call")
     print(f"  wall time           {elapsed:8.2f} s")
     print(f"  invoices per second {len(invoices) / elapsed:8.1f}")
@@ -174,8 +166,6 @@ def main() -> None:
                         help="run the full Issuer (post → PDF → archive) with a stub PDF")
     parser.add_argument("--render", action=argparse.BooleanOptionalAction, default=False,
                         help="full Issuer with the real ClientTime PDF rendering")
-    parser.add_argument("--emulator-pdf", action=argparse.BooleanOptionalAction, default=True,
-                        help="let the emulator render its Uniconta PDF on every posting")
     parser.add_argument("--latency-ms", type=int, default=0,
                         help="latency the emulator adds to every call (network to Uniconta)")
     run(parser.parse_args())
