@@ -1,128 +1,27 @@
 """Card type 71 (FI): the default for invoices; a 15-digit payment ID.
 
 The payer enters card type, payment ID, creditor number and amount in net or mobile
-banking (or scans the code line). The amount is not part of the code line.
+banking (or scans the code line). The amount is not part of the code line. The payment ID is
+the invoice number zero-padded to 14 digits plus a modulus-10 check digit; a longer invoice
+number is refused (card type 75 holds 15).
 
-The payment ID is 15 digits: the numeric invoice number zero-padded on the left to 14
-digits, then a modulus-10 check digit (see :mod:`faktura.fik.mod10`). Invoice numbers that are
-not digits, are 0, or need more than 14 digits are refused — never truncated or stripped,
-because that would let two invoices share a payment ID.
-
->>> code_line("12345678", 1)
-'+71<000000000000018+12345678<'
->>> validate("000000000000018")
-'000000000000018'
+>>> code_line("12345678", "404040000066")
+'+71<004040400000669+12345678<'
+>>> validate("0040 4040 0000 669"), is_valid("000000000000017")
+('004040400000669', False)
+>>> validate("000000000000017")
+Traceback (most recent call last):
+    ...
+faktura.fik.InvalidChecksum: payment ID '000000000000017': check digit should be 8, not 7
 """
 
-from __future__ import annotations
-
 from faktura.fik import _payid
-from faktura.fik import creditor as _creditor
-from faktura.fik.exceptions import InvalidComponent
 
-__all__ = [
-    "CARD_TYPE",
-    "ID_LENGTH",
-    "calc_check_digit",
-    "code_line",
-    "creditor_warnings",
-    "is_valid",
-    "payment_id",
-    "validate",
-    "validate_creditor",
-]
+__all__ = _payid.NUMERIC_CARD_API
 
 CARD_TYPE = "71"
 ID_LENGTH = 15
 """Digits in the payment ID, check digit included."""
 
-
-def payment_id(invoice_number: str | int) -> str:
-    """Return the 15-digit payment ID for a numeric invoice number.
-
-    >>> payment_id(1)
-    '000000000000018'
-    >>> payment_id("404040000066")
-    '004040400000669'
-    >>> payment_id("12a4")
-    Traceback (most recent call last):
-        ...
-    faktura.fik.InvalidFormat: payment ID '12a4': only digits 0-9 are allowed
-    >>> payment_id(0)
-    Traceback (most recent call last):
-        ...
-    faktura.fik.InvalidComponent: payment ID 0: invoice number 0 cannot be paid by FI
-    """
-    return _payid.payment_id(invoice_number, ID_LENGTH, CARD_TYPE)
-
-
-def calc_check_digit(base: str) -> str:
-    """Return the check digit for a base of up to 14 digits (leading zeros do not matter).
-
-    >>> calc_check_digit("00404040000066")
-    '9'
-    >>> calc_check_digit("404040000066")
-    '9'
-    """
-    return _payid.calc_check_digit(base, ID_LENGTH, CARD_TYPE)
-
-
-def validate(payment_id: str) -> str:
-    """Return the compact payment ID (spaces removed) if it is a valid type 71 ID, else raise.
-
-    It must be exactly 15 digits with a correct check digit, and not 0.
-
-    >>> validate("0040 4040 0000 669")
-    '004040400000669'
-    >>> validate("000000000000017")
-    Traceback (most recent call last):
-        ...
-    faktura.fik.InvalidChecksum: payment ID '000000000000017': check digit should be 8, not 7
-    """
-    return _payid.validate(payment_id, ID_LENGTH, CARD_TYPE)
-
-
-def is_valid(payment_id: str) -> bool:
-    """Return True if ``payment_id`` is a valid type 71 payment ID.
-
-    >>> is_valid("000000000000018"), is_valid("000000000000017"), is_valid("18")
-    (True, False, False)
-    """
-    return _payid.is_valid(payment_id, ID_LENGTH, CARD_TYPE)
-
-
-def validate_creditor(number: str | int) -> str:
-    """Return the compact 8-digit creditor number, or raise (see :mod:`faktura.fik.creditor`).
-
-    >>> validate_creditor("1234 5678")
-    '12345678'
-    """
-    return _creditor.validate(number)
-
-
-def creditor_warnings(number: str | int) -> list[str]:
-    """Return the soft-rule warnings for the creditor number (never raises for the soft rule).
-
-    >>> creditor_warnings("80000006")
-    []
-    """
-    return _creditor.warnings(number)
-
-
-def code_line(creditor: str | int, invoice_number: str | int | None = None) -> str:
-    """Return the canonical code line ``+71<payment ID+creditor<``, without spaces.
-
-    The invoice number is required for this card type.
-
-    >>> code_line("12345678", "404040000066")
-    '+71<004040400000669+12345678<'
-    >>> code_line("12345678")
-    Traceback (most recent call last):
-        ...
-    faktura.fik.InvalidComponent: payment ID: card type 71 needs an invoice number
-    """
-    if invoice_number is None:
-        raise InvalidComponent(
-            _payid.FIELD, None, f"card type {CARD_TYPE} needs an invoice number"
-        )
-    return f"+{CARD_TYPE}<{payment_id(invoice_number)}+{validate_creditor(creditor)}<"
+(payment_id, calc_check_digit, validate, is_valid, code_line, validate_creditor,
+ creditor_warnings) = _payid.numeric_card(__name__, CARD_TYPE, ID_LENGTH)

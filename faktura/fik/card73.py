@@ -11,44 +11,13 @@ Traceback (most recent call last):
 faktura.fik.InvalidComponent: payment ID 42: card type 73 carries no payment ID
 """
 
-from __future__ import annotations
+from faktura.fik import _payid
 
-from faktura.fik import creditor as _creditor
-from faktura.fik.exceptions import InvalidComponent
-
-__all__ = ["CARD_TYPE", "ID_LENGTH", "code_line", "creditor_warnings", "validate_creditor"]
+__all__ = _payid.NO_ID_CARD_API
 
 CARD_TYPE = "73"
 ID_LENGTH: int | None = None
 """Type 73 has no payment ID."""
 
-
-def validate_creditor(number: str | int) -> str:
-    """Return the compact 8-digit creditor number, or raise (see :mod:`faktura.fik.creditor`).
-
-    >>> validate_creditor(12345678)
-    '12345678'
-    """
-    return _creditor.validate(number)
-
-
-def creditor_warnings(number: str | int) -> list[str]:
-    """Return the soft-rule warnings for the creditor number.
-
-    >>> creditor_warnings("80000006")
-    []
-    """
-    return _creditor.warnings(number)
-
-
-def code_line(creditor: str | int, invoice_number: str | int | None = None) -> str:
-    """Return the canonical code line ``+73<+creditor<``; ``invoice_number`` must be None.
-
-    >>> code_line(" 8000 0006 ")
-    '+73<+80000006<'
-    """
-    if invoice_number is not None:
-        raise InvalidComponent(
-            "payment ID", invoice_number, f"card type {CARD_TYPE} carries no payment ID"
-        )
-    return f"+{CARD_TYPE}<+{validate_creditor(creditor)}<"
+validate_creditor, creditor_warnings = _payid.validate_creditor, _payid.creditor_warnings
+code_line = _payid.no_id_code_line(__name__, CARD_TYPE, validate_creditor, "creditor")

@@ -16,9 +16,10 @@ faktura.fik.InvalidLength: giro account '12345678': must be exactly 7 digits, go
 
 from __future__ import annotations
 
+from faktura.fik import _payid
 from faktura.fik._digits import compact as _compact
 from faktura.fik._digits import require_digits
-from faktura.fik.exceptions import InvalidComponent, InvalidLength
+from faktura.fik.exceptions import InvalidLength
 
 __all__ = [
     "ACCOUNT_LENGTH",
@@ -71,16 +72,4 @@ def creditor_warnings(number: str) -> list[str]:
     return []
 
 
-def code_line(creditor: str, invoice_number: str | int | None = None) -> str:
-    """Return the canonical code line ``+01<+account<``; ``creditor`` is the giro account.
-
-    ``invoice_number`` must be None: type 01 carries no payment ID.
-
-    >>> code_line("7654321", invoice_number=None)
-    '+01<+7654321<'
-    """
-    if invoice_number is not None:
-        raise InvalidComponent(
-            "payment ID", invoice_number, f"card type {CARD_TYPE} carries no payment ID"
-        )
-    return f"+{CARD_TYPE}<+{validate_account(creditor)}<"
+code_line = _payid.no_id_code_line(__name__, CARD_TYPE, validate_account, "account")
