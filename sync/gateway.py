@@ -28,25 +28,42 @@ Error policy (reference §6(a)):
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
-import random
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from sync._http import (
+    DEFAULT_TIMEOUT,
+    NOT_RETRIED,
+    NOT_SENT,
+    RETRY_CODES,  # noqa: F401 - re-exported: importable from sync.gateway as before
+    RETRY_STATUSES,  # noqa: F401 - re-exported
+    Call,
+    CallEvent,
+    CallStats,
+    HttpClientBase,
+    RetryPolicy,
+    check_filters_and_limit,
+    coded_error,
+    company_id_of,
+    insert_items,
+    one_line,
+    pick_company,
+    transport_what,
+    unavailable,
+    unexpected_status,
+)
 from sync.errors import (
-    THROTTLE_CODES,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -55,7 +72,6 @@ from sync.errors import (
     NotFoundError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
-    ThrottledError,
     TransportError,
     UnexpectedResponseError,
     UnicontaError,
@@ -97,113 +113,18 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: ErrorCodes answers that are retried (for every method: they mean "not done").
-RETRY_CODES: frozenset[str] = frozenset({"SlowDown", "ServerIsBusy", "UserNotLoggedIn"})
-#: HTTP statuses retried for idempotent requests only.
-RETRY_STATUSES: frozenset[int] = frozenset({502, 503})
 #: Patch ops whose repetition yields the same state (RFC 6902 on object members).
 _REPEATABLE_PATCH_OPS = frozenset({"replace", "add", "remove", "test"})
-#: httpx errors raised before any byte of the request left this process.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TYPE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _ERROR_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _PDF_MAGIC = b"%PDF-"
 #: Document types whose posting creates a DebtorInvoice (with a number from the series).
 INVOICING_DOCUMENT_TYPES: frozenset[str] = frozenset({"Invoice", "Creditnote"})
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_POSTING_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 
 
 # --------------------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential back-off for the retryable answers (see module docstring).
-
-    ``max_attempts`` counts the first try (1 = never retry).  The n-th retry waits
-    ``min(max_delay, base_delay * multiplier**(n-1))`` plus up to ``jitter`` of that at
-    random; a ``Retry-After`` header in seconds is honoured up to ``max_delay``.
-    """
-
-    max_attempts: int = 4
-    base_delay: float = 0.5
-    multiplier: float = 2.0
-    max_delay: float = 8.0
-    jitter: float = 0.1
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigurationError("RetryPolicy.max_attempts must be at least 1")
-        if min(self.base_delay, self.max_delay, self.jitter) < 0 or self.multiplier < 1:
-            raise ConfigurationError("RetryPolicy delays must be >= 0 and multiplier >= 1")
-
-    def delay(self, retry_number: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry ``retry_number`` (1-based)."""
-        if retry_after is not None:
-            return min(self.max_delay, max(0.0, retry_after))
-        base = min(self.max_delay, self.base_delay * self.multiplier ** (retry_number - 1))
-        return base + (random.uniform(0, base * self.jitter) if base and self.jitter else 0.0)
-
-
-@dataclass(frozen=True)
-class CallEvent:
-    """One HTTP attempt, as given to the ``on_call`` hook.
-
-    ``route`` is the path label without host, query string or body
-    (``"Query/Debtor"``, ``"Invoice/DebtorOrders/5012"``); ``status`` is ``None`` when no
-    response arrived; ``error`` is an ErrorCodes name, ``"HTTP 503"`` or an exception class
-    name; ``will_retry`` tells whether the client retries after this attempt.
-    """
-
-    method: str
-    route: str
-    kind: str
-    status: int | None
-    duration: float
-    attempt: int
-    error: str | None = None
-    will_retry: bool = False
-
-
-class CallStats:
-    """Thread-safe counter of HTTP attempts, total and per route kind.
-
-    Kinds: ``companies``, ``index``, ``query``, ``insert``, ``patch``, ``delete``,
-    ``post_invoice``, ``invoice_pdf``.  Every attempt counts (a retried call counts twice:
-    Uniconta's daily call quota counts them too).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.total = 0
-        self.by_kind: dict[str, int] = {}
-
-    def record(self, kind: str) -> None:
-        """Count one attempt of ``kind``."""
-        with self._lock:
-            self.total += 1
-            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
-
-    def snapshot(self) -> dict[str, int]:
-        """``{"total": n, "<kind>": n, ...}``, a copy safe to keep."""
-        with self._lock:
-            return {"total": self.total, **self.by_kind}
-
-    def since(self, snapshot: Mapping[str, int]) -> dict[str, int]:
-        """Calls made after ``snapshot`` was taken (kinds with zero calls omitted)."""
-        now = self.snapshot()
-        return {k: v - snapshot.get(k, 0) for k, v in now.items() if v - snapshot.get(k, 0)}
-
-    def reset(self) -> None:
-        """Zero all counters."""
-        with self._lock:
-            self.total = 0
-            self.by_kind = {}
-
-    def __repr__(self) -> str:
-        return f"CallStats({self.snapshot()})"
 
 
 @dataclass(frozen=True)
@@ -319,7 +240,7 @@ class PostingResult:
 # --------------------------------------------------------------------------- the client
 
 
-class GatewayClient:
+class GatewayClient(HttpClientBase):
     """Synchronous client for one Uniconta user and one company behind the gateway.
 
     Args:
@@ -353,51 +274,30 @@ class GatewayClient:
         on_call: Callable[[CallEvent], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = _check_base_url(base_url)
-        if not login:
-            raise ConfigurationError("a gateway login is required")
-        self.login = login
-        self._password = password if isinstance(password, SecretStr) else SecretStr(password)
-        if isinstance(company, bool) or not isinstance(company, int | str) or company == "":
-            raise ConfigurationError(f"company must be an id or a name, not {company!r}")
-        self.company = company
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.posting_timeout = posting_timeout
-        self.on_call = on_call
-        self.stats = CallStats()
-        self._sleep = sleep
-        self._extensions = extensions
-        self._company_info: CompanyInfo | None = None
-        self._companies: list[CompanyInfo] | None = None
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass either http_client or transport, not both")
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, follow_redirects=False)
-
-    # ----------------------------------------------------------------- lifecycle / repr
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> GatewayClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"GatewayClient(base_url={self.base_url!r}, login={self.login!r}, "
-            f"company={self.company!r}, extensions={self._extensions!r})"
+        super().__init__(
+            base_url,
+            login,
+            password,
+            company,
+            timeout=timeout,
+            retry=retry,
+            http_client=http_client,
+            transport=transport,
+            on_call=on_call,
+            sleep=sleep,
         )
+        self.posting_timeout = posting_timeout
+        self._extensions = extensions
 
-    __str__ = __repr__
+    _CLIENT_NAME = "GatewayClient"
+    _SERVICE = "gateway"
+    _LOGIN_REQUIRED = "a gateway login is required"
+    _URL_CREDENTIALS_HINT = "; pass login and password"
+    _ROWS_EXPECTED = "expected a JSON array of objects"
+    _logger = logger
 
-    def __getstate__(self) -> NoReturn:
-        raise TypeError("GatewayClient holds credentials and an open connection; not picklable")
+    def _repr_extra(self) -> str:
+        return f", extensions={self._extensions!r}"
 
     # ----------------------------------------------------------------- company & features
 
@@ -432,7 +332,7 @@ class GatewayClient:
         """
         if self._company_info is not None and not refresh:
             return self._company_info
-        wanted_id = _company_id_of(self.company)
+        wanted_id = company_id_of(self.company)
         if wanted_id is not None and not self.has_extensions():
             self._company_info = CompanyInfo(company_id=wanted_id)
             return self._company_info
@@ -443,14 +343,9 @@ class GatewayClient:
                 operation="GET Companies",
             )
         companies = self.list_companies(refresh=refresh)
-        info = _pick_company(companies, self.company, wanted_id)
+        info = pick_company(companies, self.company, wanted_id, "GET Companies")
         self._company_info = info
         return info
-
-    @property
-    def company_id(self) -> int:
-        """Numeric id of the configured company (resolves on first use)."""
-        return self.resolve_company().company_id
 
     def server_info(self) -> dict[str, Any]:
         """``GET /`` usage document (endpoints, enums, types) - a cheap health check."""
@@ -475,19 +370,7 @@ class GatewayClient:
         """
         merged = {**(where or {}), **filters}
         route = f"Query/{_check_type(type_name)}"
-        rows: list[dict[str, Any]] = []
-        seen: set[Any] = set()
-        for part in split_large_lists(merged):
-            response = self._company_request(
-                "GET", route, kind="query", params=filter_params(part), idempotent=True
-            )
-            for row in self._json_rows(response, f"GET {route}"):
-                key = row.get("RowId")
-                if key is not None and key in seen:
-                    continue
-                seen.add(key)
-                rows.append(row)
-        return rows
+        return self._merged_query(route, map(filter_params, split_large_lists(merged)))
 
     def insert(
         self, type_name: str, obj_or_list: Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -499,19 +382,10 @@ class GatewayClient:
         retried after a connection error (raises :class:`TransportError`: check first).
         """
         route = f"Crud/{_check_type(type_name)}"
-        if isinstance(obj_or_list, Mapping):
-            body: Any = to_wire(obj_or_list)
-        else:
-            items = list(obj_or_list)
-            if not items:
-                return []
-            if not all(isinstance(x, Mapping) for x in items):
-                raise ConfigurationError("insert expects a mapping or a list of mappings")
-            body = to_wire(items)
-        response = self._company_request(
-            "POST", route, kind="insert", json_body=body, idempotent=False
-        )
-        return self._json_rows(response, f"POST {route}")
+        items = insert_items(obj_or_list)
+        if items == []:
+            return []
+        return self._post_insert(route, to_wire(obj_or_list if items is None else items))
 
     def patch(
         self,
@@ -810,10 +684,7 @@ class GatewayClient:
     # ----------------------------------------------------------------- internals: HTTP
 
     def _filter_and_limit(self, filters: Mapping[str, Any], limit: int) -> list[tuple[str, str]]:
-        if not filters:
-            raise ConfigurationError("patch/delete need at least one filter")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise ConfigurationError(f"limit must be a non-negative int, not {limit!r}")
+        check_filters_and_limit(filters, limit)
         return [*filter_params(filters), ("limit", str(limit))]
 
     def _fetch_companies(self) -> list[CompanyInfo]:
@@ -834,81 +705,21 @@ class GatewayClient:
         )
 
     def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        kind: str,
-        label: str,
-        idempotent: bool,
-        params: Sequence[tuple[str, str]] | None = None,
-        json_body: Any = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        posting_order: int | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        expect: tuple[int, ...] = (200,),
+        self, method: str, path: str, *, posting_order: int | None = None, **kwargs: Any
     ) -> httpx.Response:
         """Send one logical call with the retry policy; return the accepted response."""
-        operation = f"{method} {label}"
-        all_headers = {"Accept": "application/json", **(headers or {})}
-        body = content
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            all_headers.setdefault("Content-Type", "application/json")
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.monotonic()
-            try:
-                response = self._http.request(
-                    method,
-                    self.base_url + path,
-                    params=list(params or ()),
-                    content=body,
-                    headers=all_headers,
-                    auth=httpx.BasicAuth(self.login, self._password.get_secret_value()),
-                    timeout=timeout if timeout is not None else self.timeout,
-                )
-            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-                self._emit(method, label, kind, None, started, attempt, type(exc).__name__, False)
-                raise ConfigurationError(
-                    self._redact(f"cannot send request: {exc}"), operation=operation
-                ) from None
-            except httpx.TransportError as exc:
-                retry = idempotent and attempt < self.retry.max_attempts
-                self._emit(method, label, kind, None, started, attempt, type(exc).__name__, retry)
-                if retry:
-                    self._sleep(self.retry.delay(attempt))
-                    continue
-                raise self._transport_error(
-                    operation, exc, idempotent, posting_order, attempt
-                ) from exc
+        return self._send(method, path, context=posting_order, **kwargs)
 
-            code = _error_code(response)
-            reason = _retry_reason(response, code, idempotent)
-            retry = reason is not None and attempt < self.retry.max_attempts
-            error = (
-                None if response.status_code in expect else (code or f"HTTP {response.status_code}")
-            )
-            self._emit(method, label, kind, response.status_code, started, attempt, error, retry)
-            if retry:
-                self._sleep(self.retry.delay(attempt, _retry_after(response)))
-                continue
-            if response.status_code in expect:
-                return response
-            raise self._status_error(operation, response, code, posting_order, attempt, idempotent)
+    def _error_info(self, response: httpx.Response) -> tuple[str | None, str | None]:
+        return _error_code(response), None
 
-    def _transport_error(
-        self,
-        operation: str,
-        exc: httpx.TransportError,
-        idempotent: bool,
-        posting_order: int | None,
-        attempts: int,
-    ) -> TransportError:
-        sent = not isinstance(exc, _NOT_SENT)
-        what = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+    def _code_retryable(self, status: int) -> bool:
+        return status == 500
+
+    def _transport_error(self, call: Call, exc: httpx.TransportError) -> TransportError:
+        operation, posting_order = call.operation, call.context
+        sent = not isinstance(exc, NOT_SENT)
+        what = self._redact(transport_what(exc))
         if posting_order is not None:
             return PostingOutcomeUnknown(
                 f"no answer from the gateway ({what}); the invoice may or may not be posted - "
@@ -917,30 +728,24 @@ class GatewayClient:
                 request_sent=sent,
                 order_number=posting_order,
             )
-        if idempotent:
+        if call.idempotent:
             return TransportError(
-                f"no answer from the gateway after {attempts} attempt(s) ({what})",
+                f"no answer from the gateway after {call.attempts} attempt(s) ({what})",
                 operation=operation,
                 request_sent=sent,
             )
         return TransportError(
-            f"no answer from the gateway ({what}); not retried because the request may have "
-            "been carried out - check before trying again",
+            f"no answer from the gateway ({what}){NOT_RETRIED}",
             operation=operation,
             request_sent=sent,
         )
 
     def _status_error(
-        self,
-        operation: str,
-        response: httpx.Response,
-        code: str | None,
-        posting_order: int | None,
-        attempts: int,
-        idempotent: bool,
+        self, call: Call, response: httpx.Response, code: str | None, message: str | None
     ) -> GatewayError:
+        operation, posting_order = call.operation, call.context
         status = response.status_code
-        text = self._redact(_one_line(response.text))[:300]
+        text = self._redact(one_line(response.text))[:300]
         if status == 401:
             return AuthenticationError(
                 f"HTTP 401: the gateway wants Basic credentials for login {self.login!r}",
@@ -972,9 +777,7 @@ class GatewayClient:
                 text=text,
             )
         if status == 500 and code is not None:
-            cls = ThrottledError if code in THROTTLE_CODES else UnicontaError
-            details = f"after {attempts} attempts" if attempts > 1 else None
-            return cls(code, operation=operation, status_code=status, details=details)
+            return coded_error(code, operation, status, call.attempts)
         if posting_order is not None and status >= 500:
             return PostingOutcomeUnknown(
                 f"HTTP {status} without an ErrorCodes answer; the invoice may or may not be "
@@ -986,112 +789,12 @@ class GatewayClient:
                 order_number=posting_order,
             )
         if status in (502, 503, 504):
-            tail = (
-                f"after {attempts} attempt(s)"
-                if idempotent
-                else "; not retried because the request may have been carried out - check "
-                "before trying again"
-            )
-            return TransportError(
-                f"gateway unavailable (HTTP {status}){' ' if idempotent else ''}{tail}",
-                operation=operation,
-                status_code=status,
-                request_sent=True,
-            )
-        return UnexpectedResponseError(
-            f"unexpected HTTP {status}{': ' + text[:200] if text else ''}",
-            operation=operation,
-            status_code=status,
-        )
-
-    def _json(self, response: httpx.Response, operation: str) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise UnexpectedResponseError(
-                f"HTTP {response.status_code} body is not JSON",
-                operation=operation,
-                status_code=response.status_code,
-            ) from None
-
-    def _json_rows(self, response: httpx.Response, operation: str) -> list[dict[str, Any]]:
-        data = self._json(response, operation)
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise UnexpectedResponseError(
-                "expected a JSON array of objects",
-                operation=operation,
-                status_code=response.status_code,
-            )
-        return data
-
-    def _emit(
-        self,
-        method: str,
-        route: str,
-        kind: str,
-        status: int | None,
-        started: float,
-        attempt: int,
-        error: str | None,
-        will_retry: bool,
-    ) -> None:
-        self.stats.record(kind)
-        event = CallEvent(
-            method=method,
-            route=route,
-            kind=kind,
-            status=status,
-            duration=time.monotonic() - started,
-            attempt=attempt,
-            error=error,
-            will_retry=will_retry,
-        )
-        level = logging.WARNING if will_retry else logging.DEBUG
-        logger.log(
-            level,
-            "%s %s -> %s in %.3fs (attempt %d%s%s)",
-            method,
-            route,
-            status if status is not None else "no response",
-            event.duration,
-            attempt,
-            f", {error}" if error else "",
-            ", retrying" if will_retry else "",
-        )
-        if self.on_call is not None:
-            try:
-                self.on_call(event)
-            except Exception:  # a logging hook must never break a posting
-                logger.exception("on_call hook failed for %s %s", method, route)
-
-    def _redact(self, text: str) -> str:
-        """Remove the password and the Basic credential from ``text``."""
-        secret = self._password.get_secret_value()
-        if secret:
-            token = base64.b64encode(f"{self.login}:{secret}".encode()).decode()
-            text = text.replace(token, "***").replace(secret, "***")
-        return text
+            sep = " " if call.idempotent else ""
+            return unavailable(call, status, f"gateway unavailable (HTTP {status}){sep}")
+        return unexpected_status(operation, status, text)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _check_base_url(base_url: str) -> str:
-    try:
-        url = httpx.URL(base_url)
-    except Exception as exc:  # httpx.InvalidURL and friends
-        raise ConfigurationError(f"invalid gateway base_url: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError("gateway base_url must be an absolute http(s) URL")
-    if url.userinfo:
-        raise ConfigurationError(
-            "gateway base_url must not contain credentials; pass login and password"
-        )
-    if url.query or url.fragment:
-        raise ConfigurationError("gateway base_url must not have a query or fragment")
-    return str(url).rstrip("/")
 
 
 def _check_type(type_name: str) -> str:
@@ -1102,41 +805,6 @@ def _check_type(type_name: str) -> str:
             f"use the type name without 'Client' ({type_name[:-6]!r}, not {type_name!r})"
         )
     return type_name
-
-
-def _company_id_of(company: int | str) -> int | None:
-    if isinstance(company, int):
-        return company
-    text = company.strip()
-    return int(text) if text.isdigit() else None
-
-
-def _pick_company(
-    companies: Sequence[CompanyInfo], wanted: int | str, wanted_id: int | None
-) -> CompanyInfo:
-    if wanted_id is not None:
-        for info in companies:
-            if info.company_id == wanted_id:
-                return info
-        raise NotFoundError(
-            f"company {wanted_id} is not among this user's companies", operation="GET Companies"
-        )
-    name = str(wanted).strip()
-    exact = [c for c in companies if (c.name or "").strip() == name]
-    matches = exact or [
-        c for c in companies if (c.name or "").strip().casefold() == name.casefold()
-    ]
-    if len(matches) == 1:
-        return matches[0]
-    known = ", ".join(f"{c.name!r} ({c.company_id})" for c in companies) or "none"
-    if not matches:
-        raise NotFoundError(
-            f"no company named {name!r}; this user has: {known}", operation="GET Companies"
-        )
-    raise ConfigurationError(
-        f"company name {name!r} is ambiguous ({known}); configure the company id",
-        operation="GET Companies",
-    )
 
 
 def _patch_ops(ops: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -1171,24 +839,6 @@ def _error_code(response: httpx.Response) -> str | None:
     return data if isinstance(data, str) and _ERROR_CODE_RE.match(data) else None
 
 
-def _retry_reason(response: httpx.Response, code: str | None, idempotent: bool) -> str | None:
-    if response.status_code == 500 and code in RETRY_CODES:
-        return code
-    if idempotent and response.status_code in RETRY_STATUSES:
-        return f"HTTP {response.status_code}"
-    return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def _is_pdf(response: httpx.Response) -> bool:
     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return ctype == "application/pdf" or response.content.startswith(_PDF_MAGIC)
@@ -1214,7 +864,3 @@ def _as_int(value: Any) -> int | None:
             return int(Decimal(str(value)))
         except Exception:
             return None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -33,41 +33,40 @@ code only for GET/PUT/DELETE; an insert that got no answer is never retried.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
+from sync._http import (
+    NOT_SENT,
+    Call,
+    HttpClientBase,
+    check_filters_and_limit,
+    coded_error,
+    company_id_of,
+    gave_up,
+    insert_items,
+    one_line,
+    pick_company,
+    transport_what,
+    unavailable,
+    unexpected_status,
+)
 from sync.errors import (
-    THROTTLE_CODES,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     ConflictError,
     GatewayError,
     NotFoundError,
-    ThrottledError,
     TransportError,
-    UnexpectedResponseError,
-    UnicontaError,
     UnsupportedFeatureError,
 )
-from sync.gateway import (
-    DEFAULT_TIMEOUT,
-    RETRY_CODES,
-    RETRY_STATUSES,
-    CallEvent,
-    CallStats,
-    CompanyInfo,
-    PostingResult,
-    RetryPolicy,
-)
+from sync.gateway import CompanyInfo, PostingResult
 from sync.wire import (
     byte_to_currency_code,
     check_field_name,
@@ -103,7 +102,6 @@ _TYPE_PROPERTIES: dict[str, dict[str, str]] = {
 }
 _CURRENCY_PROPERTY_RE = re.compile(r"^Currency\d?$")
 _TYPE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _REMOVE = object()
 
 
@@ -183,7 +181,7 @@ def _changes(type_name: str, ops: Sequence[Mapping[str, Any]] | Mapping[str, Any
     return changes
 
 
-class RestClient:
+class RestClient(HttpClientBase):
     """Synchronous client for one Uniconta user and one company on the official REST service.
 
     Args mirror :class:`sync.gateway.GatewayClient`: ``base_url`` (the service root, e.g.
@@ -193,63 +191,14 @@ class RestClient:
     ``sleep``.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        login: str,
-        password: str | SecretStr,
-        company: int | str,
-        *,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        on_call: Callable[[CallEvent], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.base_url = _check_base_url(base_url)
-        if not login:
-            raise ConfigurationError("a Uniconta login is required")
-        self.login = login
-        self._password = password if isinstance(password, SecretStr) else SecretStr(password)
-        if isinstance(company, bool) or not isinstance(company, int | str) or company == "":
-            raise ConfigurationError(f"company must be an id or a name, not {company!r}")
-        self.company = company
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.on_call = on_call
-        self.stats = CallStats()
-        self._sleep = sleep
-        self._company_info: CompanyInfo | None = None
-        self._companies: list[CompanyInfo] | None = None
-        if http_client is not None and transport is not None:
-            raise ConfigurationError("pass either http_client or transport, not both")
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, follow_redirects=False)
+    # __init__ is HttpClientBase's: (base_url, login, password, company, *, timeout, retry,
+    # http_client, transport, on_call, sleep).
 
-    # ----------------------------------------------------------------- lifecycle / repr
-
-    def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> RestClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return (
-            f"RestClient(base_url={self.base_url!r}, login={self.login!r}, "
-            f"company={self.company!r})"
-        )
-
-    __str__ = __repr__
-
-    def __getstate__(self) -> NoReturn:
-        raise TypeError("RestClient holds credentials and an open connection; not picklable")
+    _CLIENT_NAME = "RestClient"
+    _SERVICE = "REST"
+    _LOGIN_REQUIRED = "a Uniconta login is required"
+    _ROWS_EXPECTED = "expected a JSON object or an array of objects"
+    _logger = logger
 
     # ----------------------------------------------------------------- company & features
 
@@ -265,7 +214,7 @@ class RestClient:
                 "CompanyClient",
                 kind="companies",
                 idempotent=True,
-                username=self._username(_company_id_of(self.company)),
+                username=self._username(company_id_of(self.company)),
             )
             rows = self._json_rows(response, "GET CompanyClient")
             self._companies = [CompanyInfo.from_row(row) for row in rows]
@@ -275,38 +224,11 @@ class RestClient:
         """The configured company (id or name) as a :class:`CompanyInfo` (one call, cached)."""
         if self._company_info is not None and not refresh:
             return self._company_info
-        wanted_id = _company_id_of(self.company)
         companies = self.list_companies(refresh=refresh)
-        if wanted_id is not None:
-            found = [c for c in companies if c.company_id == wanted_id]
-            if not found:
-                raise NotFoundError(
-                    f"company {wanted_id} is not among this user's companies",
-                    operation="GET CompanyClient",
-                )
-        else:
-            name = str(self.company).strip()
-            found = [c for c in companies if (c.name or "").strip() == name] or [
-                c for c in companies if (c.name or "").strip().casefold() == name.casefold()
-            ]
-            known = ", ".join(f"{c.name!r} ({c.company_id})" for c in companies) or "none"
-            if not found:
-                raise NotFoundError(
-                    f"no company named {name!r}; this user has: {known}",
-                    operation="GET CompanyClient",
-                )
-            if len(found) > 1:
-                raise ConfigurationError(
-                    f"company name {name!r} is ambiguous ({known}); configure the company id",
-                    operation="GET CompanyClient",
-                )
-        self._company_info = found[0]
+        self._company_info = pick_company(
+            companies, self.company, company_id_of(self.company), "GET CompanyClient"
+        )
         return self._company_info
-
-    @property
-    def company_id(self) -> int:
-        """Numeric id of the configured company (resolves on first use)."""
-        return self.resolve_company().company_id
 
     # ----------------------------------------------------------------- generic CRUD
 
@@ -321,25 +243,18 @@ class RestClient:
         """
         entity = _entity(type_name)
         merged = {**(where or {}), **filters}
-        rows: list[dict[str, Any]] = []
-        seen: set[Any] = set()
-        for part in split_large_lists(merged):
-            params: list[tuple[str, str]] = []
-            for name, value in part.items():
-                params += [
+        param_sets = (  # lazily, one part at a time, as the calls are made
+            [
+                pair
+                for name, value in part.items()
+                for pair in (
                     ("Name", property_name(type_name, name)),
                     ("Value", format_filter_value(value)),
-                ]
-            response = self._company_request(
-                "GET", entity, kind="query", params=params, idempotent=True
-            )
-            for row in self._json_rows(response, f"GET {entity}"):
-                key = row.get("RowId")
-                if key is not None and key in seen:
-                    continue
-                seen.add(key)
-                rows.append(row)
-        return rows
+                )
+            ]
+            for part in split_large_lists(merged)
+        )
+        return self._merged_query(entity, param_sets)
 
     def insert(
         self, type_name: str, obj_or_list: Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -349,19 +264,12 @@ class RestClient:
         Never retried after a connection error (raises :class:`TransportError`: check first).
         """
         entity = _entity(type_name)
-        if isinstance(obj_or_list, Mapping):
-            route, body = f"Insert/{entity}", _body(type_name, obj_or_list)
-        else:
-            items = list(obj_or_list)
-            if not items:
-                return []
-            if not all(isinstance(x, Mapping) for x in items):
-                raise ConfigurationError("insert expects a mapping or a list of mappings")
-            route, body = f"InsertList/{entity}", [_body(type_name, x) for x in items]
-        response = self._company_request(
-            "POST", route, kind="insert", json_body=body, idempotent=False
-        )
-        return self._json_rows(response, f"POST {route}")
+        items = insert_items(obj_or_list)
+        if items is None:
+            return self._post_insert(f"Insert/{entity}", _body(type_name, obj_or_list))
+        if not items:
+            return []
+        return self._post_insert(f"InsertList/{entity}", [_body(type_name, x) for x in items])
 
     def patch(
         self,
@@ -418,10 +326,7 @@ class RestClient:
     def _matching(
         self, type_name: str, filters: Mapping[str, Any], limit: int, operation: str
     ) -> list[dict[str, Any]]:
-        if not filters:
-            raise ConfigurationError("patch/delete need at least one filter")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise ConfigurationError(f"limit must be a non-negative int, not {limit!r}")
+        check_filters_and_limit(filters, limit)
         rows = self.query(type_name, filters)
         if len(rows) > limit:
             text = (
@@ -440,87 +345,30 @@ class RestClient:
         company_id = self.resolve_company().company_id
         return self._request(method, route, username=self._username(company_id), **kwargs)
 
-    def _request(
-        self,
-        method: str,
-        route: str,
-        *,
-        kind: str,
-        idempotent: bool,
-        username: str,
-        params: Sequence[tuple[str, str]] | None = None,
-        json_body: Any = None,
-    ) -> httpx.Response:
+    def _request(self, method: str, route: str, *, username: str, **kwargs: Any) -> httpx.Response:
         """Send one logical call with the retry policy; return the 200 response."""
-        operation = f"{method} {route}"
-        headers = {"Accept": "application/json"}
-        body = None
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            headers["Content-Type"] = "application/json"
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.monotonic()
-            try:
-                response = self._http.request(
-                    method,
-                    f"{self.base_url}{API_PREFIX}/{route}",
-                    params=list(params or ()),
-                    content=body,
-                    headers=headers,
-                    auth=httpx.BasicAuth(username, self._password.get_secret_value()),
-                    timeout=self.timeout,
-                )
-            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-                self._emit(method, route, kind, None, started, attempt, type(exc).__name__, False)
-                raise ConfigurationError(
-                    self._redact(f"cannot send request: {exc}"), operation=operation
-                ) from None
-            except httpx.TransportError as exc:
-                retry = idempotent and attempt < self.retry.max_attempts
-                self._emit(method, route, kind, None, started, attempt, type(exc).__name__, retry)
-                if retry:
-                    self._sleep(self.retry.delay(attempt))
-                    continue
-                what = self._redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
-                tail = (
-                    f"after {attempt} attempt(s)"
-                    if idempotent
-                    else "; not retried because the request may have been carried out - "
-                    "check before trying again"
-                )
-                raise TransportError(
-                    f"no answer from the REST service ({what}) {tail}",
-                    operation=operation,
-                    request_sent=not isinstance(exc, _NOT_SENT),
-                ) from exc
+        return self._send(method, f"{API_PREFIX}/{route}", label=route, username=username, **kwargs)
 
-            code, message = _error_body(response)
-            status = response.status_code
-            retry = attempt < self.retry.max_attempts and (
-                (status >= 400 and code in RETRY_CODES) or (idempotent and status in RETRY_STATUSES)
-            )
-            error = None if status == 200 else (code or f"HTTP {status}")
-            self._emit(method, route, kind, status, started, attempt, error, retry)
-            if retry:
-                self._sleep(self.retry.delay(attempt, _retry_after(response)))
-                continue
-            if status == 200:
-                return response
-            raise self._status_error(operation, response, code, message, attempt, idempotent)
+    def _error_info(self, response: httpx.Response) -> tuple[str | None, str | None]:
+        return _error_body(response)
+
+    def _code_retryable(self, status: int) -> bool:
+        return status >= 400
+
+    def _transport_error(self, call: Call, exc: httpx.TransportError) -> TransportError:
+        what = self._redact(transport_what(exc))
+        return TransportError(
+            f"no answer from the REST service ({what}) {gave_up(call.idempotent, call.attempts)}",
+            operation=call.operation,
+            request_sent=not isinstance(exc, NOT_SENT),
+        )
 
     def _status_error(
-        self,
-        operation: str,
-        response: httpx.Response,
-        code: str | None,
-        message: str | None,
-        attempts: int,
-        idempotent: bool,
+        self, call: Call, response: httpx.Response, code: str | None, message: str | None
     ) -> GatewayError:
+        operation = call.operation
         status = response.status_code
-        text = self._redact(message or " ".join(response.text.split()))[:300]
+        text = self._redact(message or one_line(response.text))[:300]
         if status in (401, 403):
             return AuthenticationError(
                 f"login {self.login!r} refused by Uniconta ({code or f'HTTP {status}'})"
@@ -536,126 +384,25 @@ class RestClient:
                 status_code=status,
             )
         if code is not None and code != "BadRequest":
-            cls = ThrottledError if code in THROTTLE_CODES else UnicontaError
-            details = f"after {attempts} attempts" if attempts > 1 else message
-            return cls(code, operation=operation, status_code=status, details=details)
+            return coded_error(code, operation, status, call.attempts, message)
         if status == 400:
             return BadRequestError(
                 f"bad request: {text or 'HTTP 400'}", operation=operation, text=text
             )
         if status in (502, 503, 504):
-            tail = (
-                f"after {attempts} attempt(s)"
-                if idempotent
-                else "; not retried because the request may have been carried out - check "
-                "before trying again"
-            )
-            return TransportError(
-                f"REST service unavailable (HTTP {status}) {tail}",
-                operation=operation,
-                status_code=status,
-                request_sent=True,
-            )
-        return UnexpectedResponseError(
-            f"unexpected HTTP {status}{': ' + text[:200] if text else ''}",
-            operation=operation,
-            status_code=status,
-        )
+            return unavailable(call, status, f"REST service unavailable (HTTP {status}) ")
+        return unexpected_status(operation, status, text)
 
-    def _json_rows(self, response: httpx.Response, operation: str) -> list[dict[str, Any]]:
-        try:
-            data = response.json()
-        except ValueError:
-            raise UnexpectedResponseError(
-                f"HTTP {response.status_code} body is not JSON",
-                operation=operation,
-                status_code=response.status_code,
-            ) from None
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise UnexpectedResponseError(
-                "expected a JSON object or an array of objects",
-                operation=operation,
-                status_code=response.status_code,
-            )
-        return data
-
-    def _emit(
-        self,
-        method: str,
-        route: str,
-        kind: str,
-        status: int | None,
-        started: float,
-        attempt: int,
-        error: str | None,
-        will_retry: bool,
-    ) -> None:
-        self.stats.record(kind)
-        event = CallEvent(
-            method=method,
-            route=route,
-            kind=kind,
-            status=status,
-            duration=time.monotonic() - started,
-            attempt=attempt,
-            error=error,
-            will_retry=will_retry,
-        )
-        logger.log(
-            logging.WARNING if will_retry else logging.DEBUG,
-            "%s %s -> %s in %.3fs (attempt %d%s%s)",
-            method,
-            route,
-            status if status is not None else "no response",
-            event.duration,
-            attempt,
-            f", {error}" if error else "",
-            ", retrying" if will_retry else "",
-        )
-        if self.on_call is not None:
-            try:
-                self.on_call(event)
-            except Exception:  # a logging hook must never break a call
-                logger.exception("on_call hook failed for %s %s", method, route)
-
-    def _redact(self, text: str) -> str:
-        """Remove the password and every Basic credential this client sends from ``text``."""
-        secret = self._password.get_secret_value()
-        if not secret:
-            return text
+    def _credential_usernames(self) -> Iterable[str]:
         resolved = self._company_info.company_id if self._company_info else None
-        usernames = {self.login, self._username(resolved)}
-        usernames.add(self._username(_company_id_of(self.company)))
-        for username in usernames:
-            token = base64.b64encode(f"{username}:{secret}".encode()).decode()
-            text = text.replace(token, "***")
-        return text.replace(secret, "***")
+        return {
+            self.login,
+            self._username(resolved),
+            self._username(company_id_of(self.company)),
+        }
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _check_base_url(base_url: str) -> str:
-    try:
-        url = httpx.URL(base_url)
-    except Exception as exc:  # httpx.InvalidURL and friends
-        raise ConfigurationError(f"invalid REST base_url: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError("REST base_url must be an absolute http(s) URL")
-    if url.userinfo:
-        raise ConfigurationError("REST base_url must not contain credentials")
-    if url.query or url.fragment:
-        raise ConfigurationError("REST base_url must not have a query or fragment")
-    return str(url).rstrip("/")
-
-
-def _company_id_of(company: int | str) -> int | None:
-    if isinstance(company, int):
-        return company
-    text = company.strip()
-    return int(text) if text.isdigit() else None
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -673,10 +420,3 @@ def _error_body(response: httpx.Response) -> tuple[str | None, str | None]:
     code, message = data.get("error"), data.get("message")
     code = code if isinstance(code, str) and _TYPE_NAME_RE.match(code) else None
     return code, message if isinstance(message, str) else None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
