@@ -469,14 +469,17 @@ def run_batch(
         ordered = Issuer(active.settings, poster=order, archive=active.archive,
                          renderer=active.renderer)
 
-        def issue_in_order(index: int, item: BatchInput) -> None:
+        def issue_in_order(order: PostingOrder, issuer: Issuer, index: int,
+                           item: BatchInput) -> None:
             try:
-                issue_one(ordered, index, item)
+                issue_one(issuer, index, item)
             finally:
                 order.release(index)  # also when it never reached posting
 
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="batch") as pool:
-            for future in [pool.submit(issue_in_order, index, item) for index, item in round_]:
+            futures = [pool.submit(issue_in_order, order, ordered, index, item)
+                       for index, item in round_]
+            for future in futures:
                 future.result()
     return BatchReport([results[i] for i in sorted(results)])
 
