@@ -40,11 +40,6 @@ def money(value: Decimal, currency_code: str, language: str) -> str:
     return format_currency(round_ore(value), currency_code, locale=_locale(language))
 
 
-def money_iso(value: Decimal, currency_code: str, language: str) -> str:
-    """An amount with the ISO code first ('DKK 1.234,50'), for totals."""
-    return f"{currency_code}\xa0{amount(value, language)}"
-
-
 def quantity(value: Decimal, language: str) -> str:
     """A quantity: whole numbers without decimals, others with two."""
     pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"

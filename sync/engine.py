@@ -29,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from archive import ArchiveEntry
 from faktura.errors import FakturaError, InvalidInput
@@ -42,7 +41,6 @@ from sync.errors import (
     GatewayError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
-    TransportError,
     UnicontaError,
 )
 from sync.gateway import GatewayClient, PostingResult
@@ -266,11 +264,8 @@ class SyncEngine:
         order = mapping.order_fields(invoice, self.settings, account=prepared.account,
                                      contact_row_id=contact_row, category=category,
                                      number_of_dimensions=dims)
-        try:
-            rows = self.client.insert("DebtorOrder", order)
-        except TransportError:
-            # Created or not? The next run finds it by its marker; nothing was posted.
-            raise
+        # If the answer is lost, the next run finds the order by its marker (nothing was posted).
+        rows = self.client.insert("DebtorOrder", order)
         order_number = int(field(rows[0], "OrderNumber"))
         self.ledger.advance(self.tenant, invoice.source_id, State.ORDER_CREATED,
                             order_number=order_number)
@@ -307,7 +302,7 @@ class SyncEngine:
             if want_pdf:
                 result, pdf = self.client.post_invoice_with_pdf(order_number,
                                                                 date=invoice.issue_date)
-                result = _with_pdf(result, pdf)
+                result = replace(result, pdf=pdf)
             else:
                 result = self.client.post_invoice(order_number, date=invoice.issue_date)
         except PostingOutcomeUnknown as lost:
@@ -420,10 +415,6 @@ class SyncEngine:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _with_pdf(result: PostingResult, pdf: bytes) -> PostingResult:
-    return replace(result, pdf=pdf)
-
-
 def calls_since(client: GatewayClient, before: dict[str, int]) -> int:
     """Uniconta calls made since `before` (a `client.stats.snapshot()`)."""
     return client.stats.since(before).get("total", 0)
@@ -452,13 +443,3 @@ def _reason(error: Exception) -> str:
         fix = _FIXES.get(error.code)
         return f"Uniconta refused: {error}" + (f": {fix}" if fix else "")
     return str(error)
-
-
-def describe(record: PostingRecord) -> dict[str, Any]:
-    """A ledger record as a plain dict (for `faktura sync status` and the sync log)."""
-    return {
-        "source_id": record.source_id, "state": record.state.value,
-        "order_number": record.order_number, "invoice_number": record.invoice_number,
-        "voucher": record.voucher, "error": record.error, "calls": record.calls,
-        "updated_at": record.updated_at.isoformat(),
-    }

@@ -2,11 +2,10 @@
 
 A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves through
 
-    validated → order_created → posted → archived          (or failed, with the reason)
+    validated → order_created → posted → archived
 
 or, in drafts mode (`uniconta.post_as_drafts`), validated → order_created → drafted.
-
-and every state is written *before* the next step starts, so a re-run after a crash resumes
+A failed attempt keeps its state and records the reason. Every state is written *before* the next step starts, so a re-run after a crash resumes
 where it stopped and knows which Uniconta facts to check before doing anything again
 (see `sync.engine`). The ledger also remembers a fingerprint of each customer's and
 contact's data as last sent, so master data is written only when it changed.
@@ -42,7 +41,6 @@ class State(enum.StrEnum):
     DRAFTED = "drafted"  # drafts mode: the order is left in Uniconta, not posted (issue #5)
     POSTED = "posted"
     ARCHIVED = "archived"
-    FAILED = "failed"
 
 
 _metadata = MetaData()
