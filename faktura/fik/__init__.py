@@ -5,8 +5,9 @@ In the style of python-stdnum: one small module per concern, each with ``validat
 
 * :mod:`faktura.fik.mod10` — the right-anchored modulus-10 (Luhn) check digit;
 * :mod:`faktura.fik.creditor` — the 8-digit creditor number (hard rule) and its soft warnings;
-* one module per card type: ``card71``, ``card73``, ``card75``, ``giro01``, ``giro04``,
-  ``giro15``, registered in :data:`CARD_TYPES`;
+* :mod:`faktura.fik.cards` — the card types as one table of records (``card71``, ``card73``,
+  ``card75``, ``giro01``, ``giro04``, ``giro15``, all in :data:`CARD_TYPES`), each with the
+  same verbs (``payment_id``, ``calc_check_digit``, ``validate``, ``is_valid``, ``code_line``);
 * :mod:`faktura.fik.codeline` — parsing and formatting ``+71<000000000000018+12345678<``.
 
 Every error is a :class:`FikError` (a :class:`ValueError`) whose message names the field:
@@ -28,19 +29,8 @@ faktura.fik.InvalidFormat: payment ID '12a4': only digits 0-9 are allowed
 
 from __future__ import annotations
 
-from faktura.fik import (
-    card71,
-    card73,
-    card75,
-    cards,
-    codeline,
-    creditor,
-    giro01,
-    giro04,
-    giro15,
-    mod10,
-)
-from faktura.fik.cards import CARD_TYPES
+from faktura.fik import cards, codeline, creditor, mod10
+from faktura.fik.cards import CARD_TYPES, CardType, card71, card73, card75, giro01, giro04, giro15
 from faktura.fik.codeline import CodeLine
 from faktura.fik.exceptions import (
     FikError,
@@ -52,6 +42,7 @@ from faktura.fik.exceptions import (
 
 __all__ = [
     "CARD_TYPES",
+    "CardType",
     "CodeLine",
     "FikError",
     "InvalidChecksum",
