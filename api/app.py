@@ -31,9 +31,9 @@ from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
-from faktura.batch import default_workers
-from faktura.issuing import Issuer
 from faktura.settings import Settings
+from issuing.batch import default_workers
+from issuing.pipeline import Issuer
 from renderer.render import Renderer
 
 DEFAULT_SETTINGS = Path("samples/settings.toml")
@@ -42,7 +42,7 @@ DEFAULT_SETTINGS = Path("samples/settings.toml")
 def default_issuer_factory(settings: Settings,
                            renderer: Renderer) -> AbstractContextManager[Issuer]:
     """The sync core's issuer (starts the built-in Uniconta emulator when no gateway is set)."""
-    from sync.factory import open_issuer
+    from issuing.wiring import open_issuer
 
     return open_issuer(settings, renderer)
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from api.tenants import TenantServices
 from faktura.atomic import write_bytes_atomically
-from faktura.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
+from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`faktura serve` and `faktura apikey create` (plain functions for the lead to register).
+"""`faktura serve` and `faktura apikey create` (plain functions the CLI root registers).
 
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
     faktura apikey create --tenant NAME [--settings FILE|DIR] [--label TEXT]

@@ -17,9 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
-from faktura.errors import FakturaError, InvalidInput, Problem
-from faktura.issuing import ContentChanged
-from sync.errors import GatewayError, ThrottledError, TransportError
+from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
+from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from api.openapi import BATCH_BODY, PROBLEM_RESPONSES, problem_doc
 from api.problems import ApiProblem
 from api.schemas import BatchAccepted
 from api.tenants import TenantServices
-from faktura.batch import merge_pdfs
 from faktura.errors import Problem
+from issuing.batch import merge_pdfs
 
 router = APIRouter(tags=["batches"])
 

@@ -14,8 +14,8 @@ from api.deps import Tenant
 from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problem_doc
 from api.schemas import IssuedOut
 from api.tenants import TenantServices
-from faktura.issuing import IssuedInvoice
 from faktura.model import Invoice
+from issuing.pipeline import IssuedInvoice
 
 router = APIRouter(tags=["invoices"])
 

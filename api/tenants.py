@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive import LocalArchive
-from faktura.batch import IssuingGuard
 from faktura.errors import InvalidInput, Problem
-from faktura.issuing import Issuer
 from faktura.settings import Settings, load_settings
+from issuing.batch import IssuingGuard
+from issuing.pipeline import Issuer
 from renderer.render import Renderer
 
 KEYS_FILE = "api-keys.sqlite"
-# (settings, renderer to use) → context manager of the tenant's Issuer; `sync.factory.open_issuer`.
+# (settings, renderer to use) → context manager of the tenant's Issuer; `sync.connect.open_issuer`.
 IssuerFactory = Callable[[Settings, Renderer], AbstractContextManager[Issuer]]
 
 

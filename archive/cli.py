@@ -1,4 +1,4 @@
-"""Archive commands (`archive-get`, `archive-list`, `archive-verify`) for the lead to register.
+"""Archive commands (`archive-get`, `archive-list`, `archive-verify`), registered by the CLI root.
 
 Plain functions with typer annotations. Expected errors print one line on stderr and exit 1;
 `archive_verify` exits 1 when files are missing or altered and 2 when it could not run.

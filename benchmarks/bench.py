@@ -42,10 +42,11 @@ import weasyprint  # noqa: E402
 from archive import ArchiveEntry, LocalArchive  # noqa: E402
 from archive.core import blob_key, sha256_hex  # noqa: E402
 from archive.index import _to_row, entries  # noqa: E402
-from faktura.batch import ProcessRenderer, parse_inputs, run_batch  # noqa: E402
-from faktura.issuing import Issuer, Posting  # noqa: E402
 from faktura.model import Invoice, parse_invoice  # noqa: E402
+from faktura.posting import Posting  # noqa: E402
 from faktura.settings import Settings, load_settings  # noqa: E402
+from issuing.batch import ProcessRenderer, parse_inputs, run_batch  # noqa: E402
+from issuing.pipeline import Issuer  # noqa: E402
 from renderer.document import build_view  # noqa: E402
 from renderer.render import STYLESHEET, Renderer  # noqa: E402
 from renderer.resources import TEMPLATES_DIR  # noqa: E402
@@ -134,7 +135,7 @@ class MemoryPoster:
                                               str(20260001 + len(self._numbers)))
         return Posting(invoice_number=number)
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         pass
 
 

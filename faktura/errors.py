@@ -19,6 +19,10 @@ class FakturaError(Exception):
     """Base of every error Faktura reports to a user instead of crashing."""
 
 
+class ContentChanged(FakturaError):
+    """The source invoice changed after it was issued; issued invoices are never altered."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where (a dotted field path) and what."""

@@ -13,6 +13,7 @@ numbers, as in EN 16931; the sync core posts it to Uniconta with negative quanti
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -376,3 +377,14 @@ def load_invoice(path: Path) -> Invoice:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidInput(str(path), [Problem("", f"not valid JSON ({error})")]) from None
     return parse_invoice(data, str(path))
+
+
+def invoice_json(invoice: Invoice) -> str:
+    """The canonical JSON kept in the archive with the PDF."""
+    return invoice.model_dump_json(indent=2, exclude_none=True)
+
+
+def content_sha256(invoice: Invoice) -> str:
+    """A fingerprint of what the customer is billed for, independent of the assigned number."""
+    unnumbered = invoice.model_copy(update={"invoice_number": None})
+    return hashlib.sha256(invoice_json(unnumbered).encode("utf-8")).hexdigest()

@@ -11,7 +11,7 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
-  invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.catalogue`).
+  invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.posting.catalogue`).
 
 Environment variables override the file: `FAKTURA_<TABLE>__<FIELD>`, e.g.
 `FAKTURA_INTEGRATION__PASSWORD` or `FAKTURA_UNICONTA__GATEWAY_URL`. The password is a
@@ -190,7 +190,7 @@ class UnicontaSettings(_Section):
         return self
 
 
-# --- product-number principle (issue #5) -------------------------------------------------
+# --- product-number principle ----------------------------------------------------------
 
 #: The kinds of invoice line the product-number principle distinguishes (TimeLog data types).
 LINE_KINDS = ("hours", "expenses", "travel", "fixed_price", "other")
@@ -203,7 +203,7 @@ class KindProducts(_Section):
 
     `principle = "line"`: the line's own product number (TimeLog `ProductNo`) when it has one,
     else this kind's default; `"default"`: always this kind's default. Without a default for
-    the line's VAT, `ProductNumber` / `ProductNumberExVat` apply (see `sync.catalogue`).
+    the line's VAT, `ProductNumber` / `ProductNumberExVat` apply (see `sync.posting.catalogue`).
     """
 
     principle: Literal["line", "default"] = "line"
@@ -233,9 +233,6 @@ class ProductSettings(_Section):
         return getattr(self, kind)  # type: ignore[no-any-return]
 
 
-# --- end product-number principle ----------------------------------------------------------
-
-
 class Settings(BaseSettings):
     """All settings; build with `load_settings`."""
 
@@ -247,7 +244,7 @@ class Settings(BaseSettings):
     seller: SellerSettings
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
-    products: ProductSettings = Field(default_factory=ProductSettings)  # issue #5
+    products: ProductSettings = Field(default_factory=ProductSettings)
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))

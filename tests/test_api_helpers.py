@@ -2,7 +2,7 @@
 
 `FakePoster` stands in for the sync core where a test is about the API or the batch engine and
 not about Uniconta: it hands out numbers in order and is idempotent on the source id, like the
-real ledger. Tests that issue for real use `sync.factory.open_issuer` against the emulator.
+real ledger. Tests that issue for real use `sync.connect.open_issuer` against the emulator.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from archive import ArchiveEntry, LocalArchive
-from faktura.issuing import Issuer, Posting
+from archive import LocalArchive
 from faktura.model import Invoice
+from faktura.posting import Posting
 from faktura.settings import Settings, load_settings
+from issuing.pipeline import Issuer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -83,9 +84,9 @@ class FakePoster:
             self.active -= 1
             return Posting(invoice_number=number)
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         with self._lock:
-            self.archived.append(entry.invoice_number)
+            self.archived.append(invoice_number)
 
 
 class FakeIssuers:

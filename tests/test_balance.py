@@ -1,4 +1,4 @@
-"""Invoice balancing (issue #5): the pure comparison, and the whole thing over REAL HTTP
+"""Invoice balancing: the pure comparison, and the whole thing over REAL HTTP
 against the emulator with real invoices issued through the Issuer and planted differences."""
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ import typer
 from typer.testing import CliRunner
 
 from archive import LocalArchive, NewArchiveItem
-from faktura.issuing import Issuer
+from cli.balance import balance_command
 from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
-from renderer.document import InvoiceView
-from renderer.render import PdfVariant, Renderer
-from sync.balance import (
+from issuing.balance import (
     BalanceInvoice,
     Difference,
     balance,
@@ -32,13 +30,15 @@ from sync.balance import (
     to_csv,
     to_json,
 )
+from issuing.pipeline import Issuer
+from renderer.document import InvoiceView
+from renderer.render import PdfVariant, Renderer
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncEngine
-from sync.gateway import GatewayClient, RetryPolicy
-from sync.ledger import Ledger
-from sync.log import SyncLog
-from sync.timelog_cli import balance_command
+from sync.posting.engine import SyncEngine
+from sync.posting.ledger import Ledger
+from sync.posting.log import SyncLog
+from sync.uniconta.gateway import GatewayClient, RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_SETTINGS = REPO / "samples" / "settings.toml"

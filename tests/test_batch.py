@@ -27,7 +27,10 @@ from test_api_helpers import (
 )
 
 from archive import LocalArchive
-from faktura.batch import (
+from cli.batch import issue_batch
+from faktura.errors import InvalidInput
+from faktura.model import parse_invoice
+from issuing.batch import (
     BatchInput,
     Outcome,
     ProcessRenderer,
@@ -36,10 +39,7 @@ from faktura.batch import (
     read_inputs,
     run_batch,
 )
-from faktura.batch_cli import issue_batch
-from faktura.errors import InvalidInput
-from faktura.issuing import Issuer
-from faktura.model import parse_invoice
+from issuing.pipeline import Issuer
 from renderer.render import Renderer
 from sync.emulator.server import running_emulator
 
@@ -180,7 +180,7 @@ def test_issue_batch_writes_out_folder_and_merged_print_file(tmp_path: Path) -> 
 
 
 def batch_process(settings: Path, folder: Path, *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "faktura.batch_cli", str(folder), "--settings",
+    command = [sys.executable, "-m", "cli.batch", str(folder), "--settings",
                str(settings), *extra]
     env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,

@@ -1,6 +1,6 @@
 """`faktura render` from the command line: good input gives a PDF, bad input one clear line.
 
-Most cases run `faktura.cli.main` in-process (the real entry point: it turns a FakturaError or
+Most cases run `cli.main.main` in-process (the real entry point: it turns a FakturaError or
 ValueError into `error: …` and exit status 2); two run the installed module as a subprocess.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from faktura import cli
+from cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -243,7 +243,7 @@ def test_the_real_command_fails_without_a_traceback(tmp_path: Path) -> None:
     path = invoice_file(tmp_path, lines=[{"text": "x", "quantity": SECRET, "unit_price": "1"}])
     out_dir = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("FAKTURA_")}
-    done = subprocess.run([sys.executable, "-m", "faktura.cli", "render", str(path),
+    done = subprocess.run([sys.executable, "-m", "cli.main", "render", str(path),
                            "--settings", str(SETTINGS), "--out", str(out_dir)],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert_clean_failure(done.returncode, done.stdout, done.stderr, out_dir,
@@ -253,7 +253,7 @@ def test_the_real_command_fails_without_a_traceback(tmp_path: Path) -> None:
 def test_the_real_command_renders_a_timelog_export(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("FAKTURA_")}
-    done = subprocess.run([sys.executable, "-m", "faktura.cli", "render",
+    done = subprocess.run([sys.executable, "-m", "cli.main", "render",
                            str(SAMPLES / "02-consulting-month.timelog.json"), "--settings",
                            str(SETTINGS), "--invoice-number", "20260002", "--out", str(out_dir)],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)

@@ -1,4 +1,4 @@
-"""Drafts mode (issue #5, the TimeLog guide's "invoices are transferred as drafts") over REAL
+"""Drafts mode (the TimeLog guide's "invoices are transferred as drafts") over REAL
 HTTP against the emulator: an order with lines, not booked, exactly once."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from faktura.issuing import ContentChanged
+from faktura.errors import ContentChanged
 from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncEngine, SyncFailed
-from sync.gateway import GatewayClient, RetryPolicy
-from sync.ledger import Ledger, State
-from sync.log import SyncLog
+from sync.posting.engine import SyncEngine, SyncFailed
+from sync.posting.ledger import Ledger, State
+from sync.posting.log import SyncLog
+from sync.uniconta.gateway import GatewayClient, RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = RetryPolicy(max_attempts=2, base_delay=0.0, jitter=0.0)

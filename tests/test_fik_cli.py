@@ -1,4 +1,4 @@
-"""`faktura fik`, exercised through a throwaway Typer app (the lead wires the real one)."""
+"""`faktura fik`, exercised through a throwaway Typer app (the CLI root wires the real one)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from faktura.fik.cli import fik_command
+from cli.fik import fik_command
 
 CREDITOR = "12345678"
 

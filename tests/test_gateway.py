@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sync.errors import (
+from sync.uniconta.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -29,8 +29,8 @@ from sync.errors import (
     UnicontaError,
     UnsupportedFeatureError,
 )
-from sync.gateway import CallEvent, GatewayClient, PostingResult, RetryPolicy
-from sync.wire import (
+from sync.uniconta.gateway import CallEvent, GatewayClient, PostingResult, RetryPolicy
+from sync.uniconta.wire import (
     between,
     byte_to_currency_code,
     currency_code_to_byte,

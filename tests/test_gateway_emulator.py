@@ -19,7 +19,7 @@ pytest.importorskip("sync.emulator.server")
 
 from sync.emulator import fixtures  # noqa: E402
 from sync.emulator.testing import EmulatorHandle  # noqa: E402
-from sync.errors import (  # noqa: E402
+from sync.uniconta.errors import (  # noqa: E402
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -30,7 +30,7 @@ from sync.errors import (  # noqa: E402
     UnicontaError,
     UnsupportedFeatureError,
 )
-from sync.gateway import CallEvent, GatewayClient, RetryPolicy, between, field, one_of  # noqa: E402
+from sync.uniconta.gateway import CallEvent, GatewayClient, RetryPolicy, between, field, one_of  # noqa: E402
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0, jitter=0.0)
 POSTING_ROUTE = "POST /Companies/{company_id}/Invoice/DebtorOrders/{order_number}"

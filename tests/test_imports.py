@@ -1,4 +1,4 @@
-"""Issue #5 imports over REAL HTTP against the emulator: items (catalogue + product-number
+"""TimeLog-direction imports over REAL HTTP against the emulator: items (catalogue + product-number
 principle), expenses, customers with contacts; and the CLI's bad-input handling."""
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli.balance import balance_command
 from faktura import timelog
 from faktura.model import Customer, parse_invoice
 from faktura.settings import KindProducts, ProductSettings, Settings, load_settings
-from sync.catalogue import (
+from sync.emulator import fixtures
+from sync.emulator.testing import EmulatorHandle
+from sync.posting.catalogue import (
     Catalogue,
     check_configured_items,
     check_invoice_items,
@@ -24,20 +27,18 @@ from sync.catalogue import (
     item_of_line,
     line_kind,
 )
-from sync.emulator import fixtures
-from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncEngine, SyncFailed
-from sync.gateway import GatewayClient, RetryPolicy
-from sync.imports import (
+from sync.posting.engine import SyncEngine, SyncFailed
+from sync.posting.ledger import Ledger
+from sync.posting.log import SyncLog
+from sync.posting.mapping import MappingError
+from sync.timelog.cli import import_app
+from sync.timelog.imports import (
     ImportFailed,
     customers_from_uniconta,
     expense_from_voucher,
     expenses_from_uniconta,
 )
-from sync.ledger import Ledger
-from sync.log import SyncLog
-from sync.mapping import MappingError
-from sync.timelog_cli import balance_command, import_app
+from sync.uniconta.gateway import GatewayClient, RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_SETTINGS = REPO / "samples" / "settings.toml"

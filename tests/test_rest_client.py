@@ -1,4 +1,4 @@
-"""`sync.rest.RestClient` against the emulator's official-REST contract over real HTTP."""
+"""`sync.uniconta.rest.RestClient` against the emulator's official-REST contract over real HTTP."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ import pytest
 
 from faktura.model import Customer, parse_invoice
 from faktura.settings import Settings, load_settings
+from sync.connect import open_engine, open_gateway
 from sync.emulator import fixtures
 from sync.emulator.entities import ENTITIES
 from sync.emulator.testing import EmulatorHandle
-from sync.errors import (
+from sync.posting.ledger import Ledger
+from sync.posting.masterdata import MasterData
+from sync.uniconta.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -25,12 +28,9 @@ from sync.errors import (
     UnicontaError,
     UnsupportedFeatureError,
 )
-from sync.factory import open_engine, open_gateway
-from sync.gateway import CallEvent, GatewayClient, RetryPolicy
-from sync.ledger import Ledger
-from sync.masterdata import MasterData
-from sync.rest import REST_CANNOT_POST, RestClient, property_name
-from sync.wire import between, field, one_of
+from sync.uniconta.gateway import CallEvent, GatewayClient, RetryPolicy
+from sync.uniconta.rest import REST_CANNOT_POST, RestClient, property_name
+from sync.uniconta.wire import between, field, one_of
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0, multiplier=1.0, max_delay=0.0, jitter=0.0)
 SAMPLE_SETTINGS = Path(__file__).resolve().parents[1] / "samples" / "settings.toml"

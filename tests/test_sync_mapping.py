@@ -1,4 +1,4 @@
-"""Source invoice → Uniconta fields (`sync.mapping`): pure functions, no gateway.
+"""Source invoice → Uniconta fields (`sync.posting.mapping`): pure functions, no gateway.
 
 The end-to-end behaviour over HTTP is in tests/sync/; these pin the mapping rules that the
 seeds' tables and the ClientTime guide state, with the message a user gets when one is broken.
@@ -14,8 +14,8 @@ import pytest
 
 from faktura.model import Customer, Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
-from sync import mapping
-from sync.mapping import MappingError
+from sync.posting import mapping
+from sync.posting.mapping import MappingError
 
 SETTINGS = Path(__file__).resolve().parents[1] / "samples" / "settings.toml"
 

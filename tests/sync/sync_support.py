@@ -19,16 +19,16 @@ from typing import Any
 import httpx
 
 from archive import LocalArchive
-from faktura.issuing import Issuer
 from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
+from issuing.pipeline import Issuer
 from renderer.document import InvoiceView
 from renderer.render import PdfVariant, Renderer
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncEngine
-from sync.gateway import CallEvent, GatewayClient, RetryPolicy
-from sync.ledger import Ledger
-from sync.log import SyncLog
+from sync.posting.engine import SyncEngine
+from sync.posting.ledger import Ledger
+from sync.posting.log import SyncLog
+from sync.uniconta.gateway import CallEvent, GatewayClient, RetryPolicy
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -98,7 +98,7 @@ class StubRenderer(Renderer):
 
 @dataclass
 class SyncStack:
-    """One tenant's sync core against the emulator, as `sync.factory` wires it, but with a
+    """One tenant's sync core against the emulator, as `sync.connect` wires it, but with a
     zero-delay retry policy and a record of every HTTP attempt (`events`)."""
 
     emulator: EmulatorHandle

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sync_support import MakeStack, SyncStack, amount, customer, invoice, invoices_by_marker, line
 
-from faktura.issuing import ContentChanged
+from faktura.errors import ContentChanged
 from faktura.model import Invoice
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncFailed
-from sync.errors import TransportError
+from sync.posting.engine import SyncFailed
+from sync.uniconta.errors import TransportError
 
 
 class Crash(BaseException):

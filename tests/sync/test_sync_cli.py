@@ -17,7 +17,7 @@ import pytest
 from sync_support import SAMPLE_SETTINGS, SAMPLES, customer, line
 from typer.testing import CliRunner, Result
 
-from faktura.cli import app
+from cli.main import app
 from sync.emulator import fixtures
 from sync.emulator.server import running_emulator
 from sync.emulator.settings import EmulatorSettings, EmulatorUser

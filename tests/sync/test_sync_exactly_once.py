@@ -27,7 +27,7 @@ from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.money import compute_totals
 from sync.emulator.testing import EmulatorHandle
-from sync.errors import TransportError
+from sync.uniconta.errors import TransportError
 
 FAULTS = ("drop_after_commit", "fail_before_commit", "crash_in_ledger", "crash_in_client",
           "lost_insert_answer")

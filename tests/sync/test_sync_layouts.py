@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sync_support import MakeStack, invoice, invoices_by_marker
 
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncFailed
+from sync.posting.engine import SyncFailed
 
 UNICONTA_LAYOUT = {"use_time_view_invoice": 0}
 

@@ -9,7 +9,7 @@ import pytest
 from sync_support import MakeStack, SyncStack, customer, invoice, line
 
 from sync.emulator.testing import EmulatorHandle
-from sync.engine import SyncFailed
+from sync.posting.engine import SyncFailed
 
 CONTACT = {"first_name": "Jonas", "last_name": "Berg", "email": "jb@kunde1001.dk",
            "phone": "20 30 40 50"}

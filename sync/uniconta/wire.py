@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.errors import ConfigurationError
+from sync.uniconta.errors import ConfigurationError
 
 __all__ = [
     "CURRENCIES",
@@ -86,7 +86,7 @@ def currency_code_to_byte(code: str | int) -> int:
     """Return the ``Currencies`` byte for an ISO code (``"DKK"`` -> 9).
 
     An ``int`` that is a known byte is returned unchanged.  Raises
-    :class:`~sync.errors.ConfigurationError` for an unknown code.
+    :class:`~sync.uniconta.errors.ConfigurationError` for an unknown code.
     """
     if isinstance(code, bool):
         raise ConfigurationError(f"invalid currency {code!r}")
@@ -106,7 +106,7 @@ def currency_code_to_byte(code: str | int) -> int:
 def byte_to_currency_code(value: int | str) -> str:
     """Return the ISO code for a ``Currencies`` byte (9 -> ``"DKK"``).
 
-    Accepts a numeric string too.  Raises :class:`~sync.errors.ConfigurationError` for an
+    Accepts a numeric string too.  Raises :class:`~sync.uniconta.errors.ConfigurationError` for an
     unknown byte.
     """
     try:

@@ -1,6 +1,6 @@
 """``faktura fik``: print the FI code line for an invoice, or check a code line.
 
-The lead registers the command with ``app.command("fik")(fik_command)``. Exit codes:
+The CLI root registers it with ``app.command("fik")(fik_command)``. Exit codes:
 
 * 0 — the code line was printed, or ``--check`` found the line valid;
 * 1 — ``--check`` found the line invalid (the reason goes to stderr);

@@ -13,30 +13,16 @@ issued the first time, and an invoice whose content changed after it was issued 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from archive import ArchiveEntry, ArchiveStore, NewArchiveItem
-from faktura.errors import FakturaError
-from faktura.model import Invoice
+from faktura.errors import ContentChanged, FakturaError
+from faktura.model import Invoice, content_sha256, invoice_json
 from faktura.money import compute_totals
+from faktura.posting import Posting
 from faktura.settings import Settings
 from renderer.render import Renderer
-
-
-class ContentChanged(FakturaError):
-    """The source invoice changed after it was issued; issued invoices are never altered."""
-
-
-@dataclass(frozen=True)
-class Posting:
-    """What Uniconta answered for a posted invoice."""
-
-    invoice_number: str
-    voucher: int | None = None
-    journal_posted_id: int | None = None
-    uniconta_pdf: bytes | None = None  # the Uniconta layout's PDF, when that layout is used
 
 
 class Poster(Protocol):
@@ -46,7 +32,7 @@ class Poster(Protocol):
         """Post the invoice to Uniconta exactly once (a re-run returns the first posting)."""
         ...
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         """Record that the issued PDF is safely archived."""
         ...
 
@@ -59,17 +45,6 @@ class IssuedInvoice:
     @property
     def invoice_number(self) -> str:
         return self.entry.invoice_number
-
-
-def invoice_json(invoice: Invoice) -> str:
-    """The canonical JSON kept in the archive with the PDF."""
-    return invoice.model_dump_json(indent=2, exclude_none=True)
-
-
-def content_sha256(invoice: Invoice) -> str:
-    """A fingerprint of what the customer is billed for, independent of the assigned number."""
-    unnumbered = invoice.model_copy(update={"invoice_number": None})
-    return hashlib.sha256(invoice_json(unnumbered).encode("utf-8")).hexdigest()
 
 
 class Issuer:
@@ -88,7 +63,7 @@ class Issuer:
         if existing is not None:
             self._check_unchanged(invoice, existing)
             # A crash may have come between the archive write and this record.
-            self.poster.mark_archived(invoice, existing)
+            self.poster.mark_archived(invoice, existing.invoice_number, existing.pdf_sha256)
             return IssuedInvoice(existing, already_issued=True)
 
         posting = self.poster.post(invoice)
@@ -113,7 +88,8 @@ class Issuer:
             pdf=pdf,
             invoice_json=invoice_json(numbered),
         ))
-        self.poster.mark_archived(invoice, result.entry)
+        self.poster.mark_archived(invoice, result.entry.invoice_number,
+                                  result.entry.pdf_sha256)
         return IssuedInvoice(result.entry, already_issued=not result.created)
 
     def _pdf(self, numbered: Invoice, posting: Posting) -> tuple[bytes, str | None]:

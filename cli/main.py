@@ -27,12 +27,13 @@ apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True
 def _register() -> None:
     from api.cli import apikey_create_command, serve_command
     from archive.cli import archive_get, archive_list, archive_verify
-    from faktura.batch_cli import batch_command
-    from faktura.fik.cli import fik_command
+    from cli.balance import balance_command
+    from cli.batch import batch_command
+    from cli.fik import fik_command
+    from cli.sync import app as sync_app
     from renderer.cli import render_command
-    from sync.cli import app as sync_app
     from sync.emulator.cli import emulator_command
-    from sync.timelog_cli import balance_command, import_app
+    from sync.timelog.cli import import_app
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)

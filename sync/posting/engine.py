@@ -4,7 +4,7 @@ Per invoice: validate → master data (debtor only when a mapped field changed, 
 employee, project) → order → its lines (one call) → optional simulation → post with the
 invoice date → record. At steady state that is three calls: order, lines, post.
 
-Exactly once, through the posting ledger (`sync.ledger`) and three rules:
+Exactly once, through the posting ledger (`sync.posting.ledger`) and three rules:
 
 1. Every step is recorded before the next begins; a re-run resumes from the record.
 2. An invoice is posted only from an order this engine created and recorded. When a
@@ -30,24 +30,23 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from archive import ArchiveEntry
-from faktura.errors import FakturaError, InvalidInput
-from faktura.issuing import ContentChanged, Posting, content_sha256
-from faktura.model import Invoice
+from faktura.errors import ContentChanged, FakturaError, InvalidInput
+from faktura.model import Invoice, content_sha256
+from faktura.posting import Posting
 from faktura.settings import Settings
-from sync import mapping
-from sync.catalogue import check_against_catalogue, item_of_line
-from sync.errors import (
+from sync.posting import mapping
+from sync.posting.catalogue import check_against_catalogue, item_of_line
+from sync.posting.ledger import Ledger, PostingRecord, State
+from sync.posting.log import SyncLog
+from sync.posting.masterdata import MasterData
+from sync.uniconta.errors import (
     GatewayError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
     UnicontaError,
 )
-from sync.gateway import GatewayClient, PostingResult
-from sync.ledger import Ledger, PostingRecord, State
-from sync.log import SyncLog
-from sync.masterdata import MasterData
-from sync.wire import field
+from sync.uniconta.gateway import GatewayClient, PostingResult
+from sync.uniconta.wire import field
 
 MAX_LINES_DELETE = 10_000
 
@@ -105,12 +104,12 @@ class SyncEngine:
                       ms=round((time.monotonic() - started) * 1000))
         return posting
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         self.ledger.advance(self.tenant, invoice.source_id, State.ARCHIVED)
-        self.log.step(invoice.source_id, "archived", invoice_number=entry.invoice_number,
-                      pdf_sha256=entry.pdf_sha256)
+        self.log.step(invoice.source_id, "archived", invoice_number=invoice_number,
+                      pdf_sha256=pdf_sha256)
 
-    # ----------------------------------------------------------------- drafts mode (issue #5)
+    # ------------------------------------------------------------------------ drafts mode
 
     def transfer_draft(self, invoice: Invoice) -> int:
         """Drafts mode (`uniconta.post_as_drafts`): leave the invoice in Uniconta as an order
@@ -230,14 +229,14 @@ class SyncEngine:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
         before anything is written."""
         settings = self.settings
-        check_against_catalogue(invoice, settings)  # issue #5: items vs the imported catalogue
+        check_against_catalogue(invoice, settings)  # items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
         mapping.debtor_fields(invoice.customer, settings)
         mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
         items: list[tuple[str | None, int | None]] = []
         for position, line in enumerate(invoice.lines, start=1):
-            number = item_of_line(line, settings)  # issue #5: [products] principle
+            number = item_of_line(line, settings)  # the [products] principle
             if number is None:
                 items.append((None, None))
                 continue

@@ -20,7 +20,7 @@ Error policy (reference §6(a)):
   (definite "not done" answers: every method), and on HTTP 502/503 and connection errors for
   idempotent requests only (GET, DELETE, PATCH whose ops are repeatable);
 * a POST (insert, invoice posting) that fails without a definite answer is NEVER retried:
-  :class:`~sync.errors.TransportError` for inserts, :class:`~sync.errors.PostingOutcomeUnknown`
+  :class:`~.errors.TransportError` for inserts, :class:`~.errors.PostingOutcomeUnknown`
   for postings, so the caller can look at what Uniconta has before trying again;
 * every HTTP attempt is counted (:class:`CallStats`) and reported to the ``on_call`` hook as a
   :class:`CallEvent` (method, route, status, duration; never credentials or bodies).
@@ -34,19 +34,31 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from dataclasses import field as dc_field
-from decimal import Decimal
+from dataclasses import replace
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
-from sync._http import (
+from sync.uniconta.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    GatewayError,
+    NotFoundError,
+    PdfUnavailableError,
+    PostingOutcomeUnknown,
+    TransportError,
+    UnexpectedResponseError,
+    UnicontaError,
+    UnsupportedFeatureError,
+)
+from sync.uniconta.http import (
     DEFAULT_TIMEOUT,
     NOT_RETRIED,
     NOT_SENT,
-    RETRY_CODES,  # noqa: F401 - re-exported: importable from sync.gateway as before
+    RETRY_CODES,  # noqa: F401 - re-exported: importable from sync.uniconta.gateway as before
     RETRY_STATUSES,  # noqa: F401 - re-exported
     Call,
     CallEvent,
@@ -63,21 +75,8 @@ from sync._http import (
     unavailable,
     unexpected_status,
 )
-from sync.errors import (
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    GatewayError,
-    NotFoundError,
-    PdfUnavailableError,
-    PostingOutcomeUnknown,
-    TransportError,
-    UnexpectedResponseError,
-    UnicontaError,
-    UnsupportedFeatureError,
-)
-from sync.wire import (
+from sync.uniconta.records import CompanyInfo, PostingResult, as_int
+from sync.uniconta.wire import (
     Range,
     between,
     byte_to_currency_code,
@@ -88,9 +87,7 @@ from sync.wire import (
     format_filter_date,
     format_filter_value,
     one_of,
-    parse_wire_date,
     split_large_lists,
-    to_decimal,
     to_wire,
 )
 
@@ -122,119 +119,6 @@ _PDF_MAGIC = b"%PDF-"
 INVOICING_DOCUMENT_TYPES: frozenset[str] = frozenset({"Invoice", "Creditnote"})
 
 DEFAULT_POSTING_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
-
-
-# --------------------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True)
-class CompanyInfo:
-    """The resolved company and its dimension setup (names only when the extension exists)."""
-
-    company_id: int
-    name: str | None = None
-    currency: str | None = None
-    number_of_dimensions: int | None = None
-    dimension_names: tuple[str, ...] = ()
-    raw: Mapping[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> CompanyInfo:
-        """Build from a ``GET /Companies`` row (tolerates CompanyClient spellings)."""
-        company_id = _as_int(field(row, "CompanyId"))
-        if company_id is None:
-            raise UnexpectedResponseError(
-                "company row without CompanyId", operation="GET Companies"
-            )
-        dims_count = _as_int(field(row, "NumberOfDimensions"))
-        names = [field(row, f"Dim{i}") for i in range(1, 6)]
-        if dims_count is not None:
-            names = names[:dims_count]
-        currency = field(row, "Currency")
-        if isinstance(currency, int) and not isinstance(currency, bool):
-            currency = byte_to_currency_code(currency)
-        return cls(
-            company_id=company_id,
-            name=field(row, "Name"),
-            currency=currency,
-            number_of_dimensions=dims_count,
-            dimension_names=tuple(str(n) for n in names if n),
-            raw=dict(row),
-        )
-
-
-@dataclass(frozen=True)
-class PostingResult:
-    """Outcome of ``POST .../Invoice/DebtorOrders/{n}`` (reference §3.12).
-
-    ``invoice_number`` is 0 for a simulation; ``voucher``/``journal_posted_id`` are ``None``
-    when Uniconta reports none (simulation); amounts are ``Decimal`` (``None`` if absent).
-    ``simulated_trans`` are the GL lines of a simulation.  ``raw`` is the JSON as received
-    (or the ``DebtorInvoice`` row in PDF-fallback mode).
-    """
-
-    order_number: int
-    invoice_number: int
-    simulated: bool
-    voucher: int | None = None
-    journal_posted_id: int | None = None
-    net: Decimal | None = None
-    vat: Decimal | None = None
-    total: Decimal | None = None
-    invoice_date: dt.date | None = None
-    account: str | None = None
-    simulated_trans: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
-    lines: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
-    pdf: bytes | None = dc_field(default=None, repr=False)
-    raw: Mapping[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_json(
-        cls, order_number: int, simulated: bool, data: Mapping[str, Any]
-    ) -> PostingResult:
-        """Parse an ``InvoicePostingResult`` JSON object."""
-        header = data.get("Header")
-        header = header if isinstance(header, Mapping) else {}
-        ledger = data.get("ledgerRes") or data.get("LedgerRes")
-        ledger = ledger if isinstance(ledger, Mapping) else {}
-        trans = ledger.get("SimulatedTrans") or []
-        lines = data.get("Lines") or []
-        return cls(
-            order_number=order_number,
-            invoice_number=_as_int(field(header, "InvoiceNumber")) or 0,
-            simulated=simulated,
-            voucher=_as_int(field(header, "Voucher")) or None,
-            journal_posted_id=(
-                _as_int(field(ledger, "JournalPostedlId"))
-                or _as_int(field(header, "JournalPostedId"))
-                or None
-            ),
-            net=to_decimal(field(header, "NetAmount")),
-            vat=to_decimal(field(header, "VatAmount")),
-            total=to_decimal(field(header, "TotalAmount")),
-            invoice_date=parse_wire_date(field(header, "Date")),
-            account=field(header, "Account"),
-            simulated_trans=[dict(t) for t in trans if isinstance(t, Mapping)],
-            lines=[dict(x) for x in lines if isinstance(x, Mapping)],
-            raw=dict(data),
-        )
-
-    @classmethod
-    def from_invoice_row(cls, order_number: int, row: Mapping[str, Any]) -> PostingResult:
-        """Build from a ``DebtorInvoice`` row (PDF fallback: the JSON result is not returned)."""
-        return cls(
-            order_number=order_number,
-            invoice_number=_as_int(field(row, "InvoiceNumber")) or 0,
-            simulated=False,
-            voucher=_as_int(field(row, "Voucher")) or None,
-            journal_posted_id=_as_int(field(row, "JournalPostedId")) or None,
-            net=to_decimal(field(row, "NetAmount")),
-            vat=to_decimal(field(row, "VatAmount")),
-            total=to_decimal(field(row, "TotalAmount")),
-            invoice_date=parse_wire_date(field(row, "Date")),
-            account=field(row, "Account"),
-            raw=dict(row),
-        )
 
 
 # --------------------------------------------------------------------------- the client
@@ -576,7 +460,7 @@ class GatewayClient(HttpClientBase):
                 order_number=number,
                 pdf=pdf,
             )
-        newest = max(rows, key=lambda r: _as_int(field(r, "InvoiceNumber")) or 0)
+        newest = max(rows, key=lambda r: as_int(field(r, "InvoiceNumber")) or 0)
         result = PostingResult.from_invoice_row(number, newest)
         return replace(result, pdf=pdf), pdf
 
@@ -852,15 +736,3 @@ def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigurationError(f"{name} must be a positive int, not {value!r}")
     return value
-
-
-def _as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return int(Decimal(str(value)))
-        except Exception:
-            return None

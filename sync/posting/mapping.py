@@ -14,7 +14,7 @@ from typing import Any
 from faktura.errors import FakturaError
 from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
-from sync.wire import currency_code_to_byte
+from sync.uniconta.wire import currency_code_to_byte
 
 MAX_ACCOUNT_LENGTH = 20
 

@@ -31,9 +31,16 @@ from decimal import Decimal
 from typing import Any
 
 from faktura.errors import FakturaError
-from sync.gateway import GatewayClient
-from sync.mapping import COUNTRIES
-from sync.wire import between, byte_to_currency_code, field, one_of, parse_wire_date, to_decimal
+from sync.posting.mapping import COUNTRIES
+from sync.uniconta.gateway import GatewayClient
+from sync.uniconta.wire import (
+    between,
+    byte_to_currency_code,
+    field,
+    one_of,
+    parse_wire_date,
+    to_decimal,
+)
 
 EXPENSE_SOURCES: tuple[str, ...] = ("vouchers", "project-trans")
 #: Project category types whose transactions are expenses (not hours, not revenue).

@@ -33,10 +33,10 @@ from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.money import compute_totals, round_ore
 from faktura.settings import Settings
-from sync.gateway import GatewayClient
-from sync.ledger import Ledger, State
-from sync.wire import between, byte_to_currency_code, parse_wire_date, to_decimal
-from sync.wire import field as wire_field
+from sync.posting.ledger import Ledger, State
+from sync.uniconta.gateway import GatewayClient
+from sync.uniconta.wire import between, byte_to_currency_code, parse_wire_date, to_decimal
+from sync.uniconta.wire import field as wire_field
 
 
 class BalanceFailed(FakturaError):
@@ -226,7 +226,7 @@ def balance_for_period(settings: Settings, start: dt.date, end: dt.date) -> Bala
     """Collect both sides for the settings' tenant and compare them: `faktura balance` and,
     later, `GET /v1/balance?from=&to=`. One Uniconta call (plus the company lookup)."""
     from archive import LocalArchive
-    from sync.factory import open_gateway
+    from sync.connect import open_gateway
 
     if start > end:
         raise BalanceFailed(f"empty period: from {start} is after to {end}")

@@ -13,12 +13,12 @@ from typing import Any
 
 from faktura.model import Contact, Customer, Employee, Invoice, Project
 from faktura.settings import Settings
-from sync import mapping
-from sync.errors import UnicontaError
-from sync.gateway import GatewayClient
-from sync.ledger import Ledger
-from sync.mapping import MappingError
-from sync.wire import field
+from sync.posting import mapping
+from sync.posting.ledger import Ledger
+from sync.posting.mapping import MappingError
+from sync.uniconta.errors import UnicontaError
+from sync.uniconta.gateway import GatewayClient
+from sync.uniconta.wire import field
 
 ON_ACCOUNT_INVOICING = "OnAccountInvoicing"
 

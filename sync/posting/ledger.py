@@ -5,10 +5,11 @@ A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves th
     validated → order_created → posted → archived
 
 or, in drafts mode (`uniconta.post_as_drafts`), validated → order_created → drafted.
-A failed attempt keeps its state and records the reason. Every state is written *before* the next step starts, so a re-run after a crash resumes
-where it stopped and knows which Uniconta facts to check before doing anything again
-(see `sync.engine`). The ledger also remembers a fingerprint of each customer's and
-contact's data as last sent, so master data is written only when it changed.
+A failed attempt keeps its state and records the reason. Every state is written *before* the
+next step starts, so a re-run after a crash resumes where it stopped and knows which Uniconta
+facts to check before doing anything again (see `sync.posting.engine`). The ledger also
+remembers a fingerprint of each customer's and contact's data as last sent, so master data is
+written only when it changed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlalchemy.engine import Engine
 class State(enum.StrEnum):
     VALIDATED = "validated"
     ORDER_CREATED = "order_created"
-    DRAFTED = "drafted"  # drafts mode: the order is left in Uniconta, not posted (issue #5)
+    DRAFTED = "drafted"  # drafts mode: the order is left in Uniconta, not posted
     POSTED = "posted"
     ARCHIVED = "archived"
 

@@ -37,9 +37,9 @@ from typing import Any
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
-from sync.gateway import GatewayClient
-from sync.mapping import UNITS, MappingError, quantity_for_item
-from sync.wire import field, to_decimal
+from sync.posting.mapping import UNITS, MappingError, quantity_for_item
+from sync.uniconta.gateway import GatewayClient
+from sync.uniconta.wire import field, to_decimal
 
 CATALOGUE_FILE = "catalogue.sqlite"
 _TIME_UNITS = frozenset({"Hours", "Minutes", "Days"})

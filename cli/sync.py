@@ -24,10 +24,11 @@ from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Customer, load_invoice
 from faktura.settings import load_settings
-from sync.engine import calls_since
-from sync.factory import open_engine, open_issuer
-from sync.ledger import Ledger
-from sync.masterdata import MasterData
+from issuing.wiring import open_issuer
+from sync.connect import open_engine
+from sync.posting.engine import calls_since
+from sync.posting.ledger import Ledger
+from sync.posting.masterdata import MasterData
 
 DEFAULT_SETTINGS = Path("samples/settings.toml")
 SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]

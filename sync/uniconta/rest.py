@@ -1,15 +1,15 @@
 """HTTP client for Uniconta's official REST service (``/api/Entities/...``, reference §1.2, §2.9).
 
-A drop-in for :class:`sync.gateway.GatewayClient` where the engine needs no posting: the same
+A drop-in for :class:`~.gateway.GatewayClient` where the engine needs no posting: the same
 ``query`` / ``insert`` / ``patch`` / ``delete`` / ``resolve_company`` / ``company_id`` /
-``stats`` / ``has_extensions`` / ``close`` methods, the same typed errors (:mod:`sync.errors`)
+``stats`` / ``has_extensions`` / ``close`` methods, the same typed errors (:mod:`~.errors`)
 and the same retry policy. Callers keep writing the gateway's ``_Field`` names; this client
 sends property names (``_DCAccount`` -> ``Account`` on an order, ``DCAccount`` on a contact,
 ``_LegalIdent`` -> ``CompanyRegNo``, ``_Dim1`` -> ``Dimension1``...; see
 :func:`property_name`) and ``_Currency`` bytes as ISO codes.
 
 What the official service cannot do - book an invoice, simulate, render Uniconta's PDF - raises
-:class:`~sync.errors.UnsupportedFeatureError` before anything is sent (use drafts mode).
+:class:`~.errors.UnsupportedFeatureError` before anything is sent (use drafts mode).
 
 Calls made (one HTTP request each, counted in :attr:`RestClient.stats`):
 
@@ -20,13 +20,13 @@ Calls made (one HTTP request each, counted in :attr:`RestClient.stats`):
 * ``insert``: ``POST Insert/<Type>Client`` (object) or ``InsertList/<Type>Client`` (list).
 * ``patch``: a ``query`` of the matching rows, then ``PUT Update/<Type>Client`` with each whole
   row as read plus the changes (kind ``update``); more matches than ``limit`` ⇒
-  :class:`~sync.errors.ConflictError` and nothing is changed.
+  :class:`~.errors.ConflictError` and nothing is changed.
 * ``delete``: a ``query``, then ``DELETE Delete/<Type>Client`` with each row as read.
 
 Error answers (the emulator's documented shape, reference §1.2 calls the real one undocumented):
-``{"error": "<ErrorCodes name>"}`` on 400 ⇒ :class:`~sync.errors.UnicontaError` (``.code``);
-``{"error": "BadRequest", "message": ...}`` ⇒ :class:`~sync.errors.BadRequestError`; 401/403 ⇒
-:class:`~sync.errors.AuthenticationError`; 404 ⇒ :class:`~sync.errors.NotFoundError`; 503 with
+``{"error": "<ErrorCodes name>"}`` on 400 ⇒ :class:`~.errors.UnicontaError` (``.code``);
+``{"error": "BadRequest", "message": ...}`` ⇒ :class:`~.errors.BadRequestError`; 401/403 ⇒
+:class:`~.errors.AuthenticationError`; 404 ⇒ :class:`~.errors.NotFoundError`; 503 with
 ``SlowDown``/``ServerIsBusy``/``UserNotLoggedIn`` is retried for every method, 502/503 without a
 code only for GET/PUT/DELETE; an insert that got no answer is never retried.
 """
@@ -41,7 +41,17 @@ from typing import Any
 
 import httpx
 
-from sync._http import (
+from sync.uniconta.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    GatewayError,
+    NotFoundError,
+    TransportError,
+    UnsupportedFeatureError,
+)
+from sync.uniconta.http import (
     NOT_SENT,
     Call,
     HttpClientBase,
@@ -56,18 +66,8 @@ from sync._http import (
     unavailable,
     unexpected_status,
 )
-from sync.errors import (
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    GatewayError,
-    NotFoundError,
-    TransportError,
-    UnsupportedFeatureError,
-)
-from sync.gateway import CompanyInfo, PostingResult
-from sync.wire import (
+from sync.uniconta.records import CompanyInfo, PostingResult
+from sync.uniconta.wire import (
     byte_to_currency_code,
     check_field_name,
     currency_code_to_byte,
@@ -184,7 +184,7 @@ def _changes(type_name: str, ops: Sequence[Mapping[str, Any]] | Mapping[str, Any
 class RestClient(HttpClientBase):
     """Synchronous client for one Uniconta user and one company on the official REST service.
 
-    Args mirror :class:`sync.gateway.GatewayClient`: ``base_url`` (the service root, e.g.
+    Args mirror :class:`sync.uniconta.gateway.GatewayClient`: ``base_url`` (the service root, e.g.
     ``https://odata.uniconta.com``; no credentials), ``login``, ``password`` (``SecretStr``
     preferred; never logged nor shown), ``company`` (id, or name: looked up in
     ``CompanyClient``), ``timeout``, ``retry``, ``http_client`` or ``transport``, ``on_call``,
@@ -238,7 +238,7 @@ class RestClient(HttpClientBase):
         """Rows of ``type_name`` matching every filter (AND), property names only.
 
         Filter names may be fields (``_DCAccount``) or properties (``Account``); values as
-        for the gateway (scalars, :func:`~sync.wire.between`, :func:`~sync.wire.one_of`,
+        for the gateway (scalars, :func:`~.wire.between`, :func:`~.wire.one_of`,
         lists, dates).  A list over 40 values is split and the rows merged by ``RowId``.
         """
         entity = _entity(type_name)

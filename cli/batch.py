@@ -1,7 +1,7 @@
 """`faktura batch DIR|FILES...`: issue many invoices, with a progress bar and a summary.
 
-`batch_command` is a plain function with typer annotations for the lead to register; run
-`python -m faktura.batch_cli` for the same command on its own. Exit status: 0 when every
+`batch_command` is a plain function with typer annotations that the CLI root registers; run
+`python -m cli.batch` for the same command on its own. Exit status: 0 when every
 invoice is issued (now or before), 1 when any failed, 2 when the batch could not run.
 """
 
@@ -20,7 +20,9 @@ from rich.table import Table
 
 from archive import ArchiveError
 from faktura.atomic import write_bytes_atomically
-from faktura.batch import (
+from faktura.errors import FakturaError
+from faktura.settings import Settings, load_settings
+from issuing.batch import (
     BatchInput,
     BatchReport,
     BatchResult,
@@ -32,20 +34,18 @@ from faktura.batch import (
     read_inputs,
     run_batch,
 )
-from faktura.errors import FakturaError
-from faktura.issuing import Issuer
-from faktura.settings import Settings, load_settings
-from sync.errors import GatewayError
+from issuing.pipeline import Issuer
+from sync.uniconta.errors import GatewayError
 
 DEFAULT_SETTINGS = Path("samples/settings.toml")
-# (settings, renderer or None) → context manager of an Issuer, like `sync.factory.open_issuer`.
+# (settings, renderer or None) → context manager of an Issuer, like `sync.connect.open_issuer`.
 IssuerFactory = Callable[[Settings, Any], AbstractContextManager[Issuer]]
 
 
 def default_issuer_factory(settings: Settings,
                            renderer: Any = None) -> AbstractContextManager[Issuer]:
     """The sync core's issuer for these settings (starts the built-in emulator if needed)."""
-    from sync.factory import open_issuer
+    from issuing.wiring import open_issuer
 
     return open_issuer(settings, renderer)
 
@@ -162,7 +162,7 @@ def _ready(path: Path) -> Path:
 
 
 def main() -> None:
-    """`python -m faktura.batch_cli …` (the same command as `faktura batch`)."""
+    """`python -m cli.batch …` (the same command as `faktura batch`)."""
     typer.run(batch_command)
 
 

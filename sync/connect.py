@@ -1,4 +1,4 @@
-"""Wire the pieces for one tenant: gateway client, ledger, sync log, engine, archive, issuer.
+"""Connect to Uniconta for one tenant: the transport client, and the posting engine over it.
 
 With no `uniconta.gateway_url` in the settings, the built-in Uniconta emulator is started
 on a free loopback port with its state in `<state_dir>/emulator.sqlite` — the embedded
@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from archive import LocalArchive
-from faktura.issuing import Issuer
 from faktura.settings import Settings
-from renderer.render import Renderer
-from sync.engine import SyncEngine
-from sync.gateway import GatewayClient
-from sync.ledger import Ledger
-from sync.log import SyncLog
+from sync.posting.engine import SyncEngine
+from sync.posting.ledger import Ledger
+from sync.posting.log import SyncLog
+from sync.uniconta.gateway import GatewayClient
 
 
 @contextmanager
@@ -34,7 +31,7 @@ def open_gateway(settings: Settings) -> Iterator[GatewayClient]:
         company: int | str = settings.uniconta.company_id or settings.integration.company
         client_class = GatewayClient
         if settings.uniconta.transport == "rest":  # the emulator serves both contracts
-            from sync.rest import RestClient
+            from sync.uniconta.rest import RestClient
 
             client_class = RestClient  # type: ignore[assignment]
         client = stack.enter_context(client_class(
@@ -51,13 +48,3 @@ def open_engine(settings: Settings) -> Iterator[SyncEngine]:
         stack.callback(ledger.close)
         log = SyncLog(settings.state_dir / "sync-log.jsonl", settings.tenant)
         yield SyncEngine(client, ledger, settings, log)
-
-
-@contextmanager
-def open_issuer(settings: Settings, renderer: Renderer | None = None) -> Iterator[Issuer]:
-    """An Issuer for the settings' tenant; everything it opened is closed on exit."""
-    with ExitStack() as stack:
-        engine = stack.enter_context(open_engine(settings))
-        archive = LocalArchive(settings.archive_dir)
-        stack.callback(archive.close)
-        yield Issuer(settings, poster=engine, archive=archive, renderer=renderer)

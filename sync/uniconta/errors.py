@@ -1,4 +1,4 @@
-"""Typed exceptions raised by the Uniconta gateway client (:mod:`sync.gateway`).
+"""Typed exceptions raised by the Uniconta gateway client (:mod:`sync.uniconta.gateway`).
 
 Hierarchy (catch the base class to handle "anything the gateway did")::
 
@@ -29,10 +29,7 @@ the password or the ``Authorization`` header: the client redacts them before rai
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from sync.gateway import PostingResult
+from typing import Any
 
 __all__ = [
     "THROTTLE_CODES",
@@ -56,7 +53,7 @@ THROTTLE_CODES: frozenset[str] = frozenset({"SlowDown", "ServerIsBusy", "ToManyC
 
 
 class GatewayError(Exception):
-    """Base class of every error raised by :class:`sync.gateway.GatewayClient`.
+    """Base class of every error raised by :class:`sync.uniconta.gateway.GatewayClient`.
 
     ``operation`` is the short label of the call (``"POST Crud/DebtorOrder"``) or ``None`` for
     purely client-side errors; ``status_code`` is the HTTP status when there was a response.
@@ -232,7 +229,8 @@ class UnexpectedResponseError(GatewayError):
 class PdfUnavailableError(GatewayError):
     """The invoice WAS posted but its PDF could not be obtained.
 
-    ``result`` is the committed :class:`sync.gateway.PostingResult`; record it before
+    ``result`` is the committed :class:`sync.uniconta.records.PostingResult` (typed
+    loosely here: the records module builds on these errors); record it before
     anything else.  The PDF may be fetched later with ``invoice_pdf`` (extension).
     """
 
@@ -240,7 +238,7 @@ class PdfUnavailableError(GatewayError):
         self,
         message: str,
         *,
-        result: PostingResult,
+        result: Any,
         operation: str | None = None,
         status_code: int | None = None,
     ) -> None:

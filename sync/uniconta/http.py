@@ -1,6 +1,6 @@
-"""HTTP machinery shared by :class:`sync.gateway.GatewayClient` and :class:`sync.rest.RestClient`.
+"""HTTP machinery shared by the gateway client and the official REST client.
 
-Private: import the public names from :mod:`sync.gateway`.  What lives here is what both
+Private: import the public names from :mod:`sync.uniconta.gateway`.  What lives here is what both
 transports do the same way - the constructor's credential and company checks, the request loop
 with back-off (:class:`RetryPolicy`), call counting (:class:`CallStats`) and the ``on_call`` hook
 (:class:`CallEvent`), secret redaction, the repr and pickling guards, JSON row parsing.  Each
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 import httpx
 from pydantic import SecretStr
 
-from sync.errors import (
+from sync.uniconta.errors import (
     THROTTLE_CODES,
     ConfigurationError,
     GatewayError,
@@ -36,7 +36,7 @@ from sync.errors import (
 )
 
 if TYPE_CHECKING:
-    from sync.gateway import CompanyInfo
+    from sync.uniconta.records import CompanyInfo
 
 #: ErrorCodes answers that are retried (for every method: they mean "not done").
 RETRY_CODES: frozenset[str] = frozenset({"SlowDown", "ServerIsBusy", "UserNotLoggedIn"})
@@ -57,7 +57,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential back-off for the retryable answers (see :mod:`sync.gateway`).
+    """Exponential back-off for the retryable answers (see :mod:`sync.uniconta.gateway`).
 
     ``max_attempts`` counts the first try (1 = never retry).  The n-th retry waits
     ``min(max_delay, base_delay * multiplier**(n-1))`` plus up to ``jitter`` of that at

@@ -38,9 +38,9 @@ from pypdf import PdfReader, PdfWriter
 
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import FakturaError, InvalidInput, Problem
-from faktura.issuing import IssuedInvoice, Issuer, Poster, Posting
 from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
+from issuing.pipeline import IssuedInvoice, Issuer, Poster, Posting
 from renderer.document import InvoiceView
 from renderer.render import PdfVariant, Renderer
 
@@ -170,9 +170,9 @@ class SerializedPoster:
         with self._lock:
             return self.inner.post(invoice)
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         with self._lock:
-            self.inner.mark_archived(invoice, entry)
+            self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
 
 
 class KeyedLocks:
@@ -376,8 +376,8 @@ class PostingOrder:
         finally:
             self.release(position)
 
-    def mark_archived(self, invoice: Invoice, entry: ArchiveEntry) -> None:
-        self._poster.mark_archived(invoice, entry)
+    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+        self._poster.mark_archived(invoice, invoice_number, pdf_sha256)
 
     def release(self, position: int) -> None:
         with self._turn:

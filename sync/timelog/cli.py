@@ -1,17 +1,14 @@
-"""`faktura import …` and `faktura balance`: the TimeLog guide's transfers from Uniconta.
+"""`faktura import …`: the TimeLog guide's transfers from Uniconta.
 
     faktura import items [--out FILE] [--settings FILE]
     faktura import expenses --from DATE --to DATE [--source vouchers|project-trans]
                             [--out FILE] [--settings FILE]
     faktura import customers [--account ACC]... [--out FILE] [--settings FILE]
-    faktura balance --from DATE --to DATE [--format table|json|csv] [--out FILE]
-                    [--settings FILE]
 
-Register in `faktura.cli`: ``app.add_typer(import_app, name="import")`` and
-``app.command("balance")(balance_command)`` (or the four functions one by one).
+Register in the CLI root: ``app.add_typer(import_app, name="import")``.
 
-Exit codes: 0 done; 1 balancing found differences (or `import items` found configured items
-Uniconta lacks); 2 bad input or a refused operation (one clear line on stderr). Output files
+Exit codes: 0 done; 1 `import items` found configured items that
+Uniconta lacks; 2 bad input or a refused operation (one clear line on stderr). Output files
 are written atomically: complete or not at all.
 """
 
@@ -31,11 +28,10 @@ from rich.table import Table
 from faktura.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import load_settings
-from sync import balance as balancing
-from sync.catalogue import Catalogue, check_configured_items, import_items
-from sync.errors import GatewayError
-from sync.factory import open_gateway
-from sync.imports import check_period, customers_from_uniconta, expenses_from_uniconta
+from sync.connect import open_gateway
+from sync.posting.catalogue import Catalogue, check_configured_items, import_items
+from sync.timelog.imports import check_period, customers_from_uniconta, expenses_from_uniconta
+from sync.uniconta.errors import GatewayError
 
 DEFAULT_SETTINGS = Path("samples/settings.toml")
 SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
@@ -76,7 +72,7 @@ def parse_period(date_from: str, date_to: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _fail(error: Exception) -> typer.Exit:
+def fail(error: Exception) -> typer.Exit:
     typer.echo(f"error: {error}", err=True)  # one line, never wrapped
     return typer.Exit(2)
 
@@ -94,7 +90,7 @@ def to_json_bytes(data: Any) -> bytes:
             + "\n").encode("utf-8")
 
 
-def _emit(data: bytes, out: Path | None) -> None:
+def emit(data: bytes, out: Path | None) -> None:
     if out is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
@@ -122,9 +118,9 @@ def import_items_command(
             result = import_items(client, catalogue, config.tenant)
         problems = check_configured_items(catalogue, config)
         if out is not None:
-            _emit(to_json_bytes([item.timelog() for item in result.items]), out)
+            emit(to_json_bytes([item.timelog() for item in result.items]), out)
     except (FakturaError, GatewayError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     table = Table("Item", "Name", "Group", "Unit", "Decimals", "Blocked", "SalesPrice1",
                   title=f"{len(result.items)} items imported")
     for item in result.items:
@@ -161,9 +157,9 @@ def import_expenses_command(
         config = load_settings(settings)
         with open_gateway(config) as client:
             expenses = expenses_from_uniconta(client, start, end, source.value)
-        _emit(to_json_bytes(expenses), out)
+        emit(to_json_bytes(expenses), out)
     except (FakturaError, GatewayError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"{len(expenses)} expenses {start}..{end} from {source.value}",
                   highlight=False)
 
@@ -183,9 +179,9 @@ def import_customers_command(
         config = load_settings(settings)
         with open_gateway(config) as client:
             result = customers_from_uniconta(client, account or ())
-        _emit(to_json_bytes(result.customers), out)
+        emit(to_json_bytes(result.customers), out)
     except (FakturaError, GatewayError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     contacts = sum(len(c["Contacts"]) for c in result.customers)
@@ -193,49 +189,6 @@ def import_customers_command(
 
 
 # --------------------------------------------------------------------------- balance
-
-
-def balance_command(
-    date_from: FromOption,
-    date_to: ToOption,
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", help="table (readable), json or csv")] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the report here")] = None,
-    settings: SettingsOption = DEFAULT_SETTINGS,
-) -> None:
-    """Compare the invoices issued here with those booked in Uniconta; exit 1 if they differ."""
-    try:
-        start, end = parse_period(date_from, date_to)
-        config = load_settings(settings)
-        report = balancing.balance_for_period(config, start, end)
-        if output_format is OutputFormat.json:
-            _emit(balancing.to_json(report).encode("utf-8") + b"\n", out)
-        elif output_format is OutputFormat.csv:
-            _emit(balancing.to_csv(report).encode("utf-8"), out)
-        else:
-            _print_table(report, start, end)
-    except (FakturaError, GatewayError) as error:
-        raise _fail(error) from None
-    if not report.balanced:
-        raise typer.Exit(1)
-
-
-def _print_table(report: balancing.BalanceReport, start: dt.date, end: dt.date) -> None:
-    title = (f"Invoice balance {start}..{end}: {len(report.matched)} matched,"
-             f" {len({d.number for d in report.differing})} differing,"
-             f" {len(report.missing_in_uniconta)} missing in Uniconta,"
-             f" {len(report.missing_here)} missing here")
-    Console().print(title, highlight=False)
-    rows = balancing.report_rows(report)
-    if not rows:
-        return
-    table = Table("status", "invoice", "field", "ours", "Uniconta")
-    styles = {"matched": "green", "differs": "red", "missing in Uniconta": "red",
-              "missing here": "yellow", "booked from our draft": "cyan"}
-    for row in rows:
-        table.add_row(row["status"], row["number"], row["field"], row["ours"], row["theirs"],
-                      style=styles.get(row["status"]))
-    Console().print(table)
 
 
 import_app = typer.Typer(no_args_is_help=True,

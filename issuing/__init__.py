@@ -1,0 +1,11 @@
+"""The issuing pipeline: validate → post → render → archive, for one invoice or a batch.
+
+It decides the order of the steps and wires the adapters together; it computes nothing of its
+own (the domain's computed invoice does). Modules: `pipeline` (one invoice), `batch` (many,
+with warm render workers), `balance` (what was issued here against what Uniconta booked) and
+`wiring` (the adapters for one tenant from its settings).
+"""
+
+from issuing.pipeline import IssuedInvoice, Issuer, Poster
+
+__all__ = ["IssuedInvoice", "Issuer", "Poster"]

@@ -1,0 +1,26 @@
+"""Wire the issuing pipeline for one tenant: posting engine, archive and renderer.
+
+Settings are read at the edge (CLI, API start-up) and passed in; everything opened here is
+closed when the context ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from archive import LocalArchive
+from faktura.settings import Settings
+from issuing.pipeline import Issuer
+from renderer.render import Renderer
+from sync.connect import open_engine
+
+
+@contextmanager
+def open_issuer(settings: Settings, renderer: Renderer | None = None) -> Iterator[Issuer]:
+    """An Issuer for the settings' tenant; everything it opened is closed on exit."""
+    with ExitStack() as stack:
+        engine = stack.enter_context(open_engine(settings))
+        archive = LocalArchive(settings.archive_dir)
+        stack.callback(archive.close)
+        yield Issuer(settings, poster=engine, archive=archive, renderer=renderer)
