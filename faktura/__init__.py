@@ -1,1 +1,1 @@
-"""Faktura: the invoice core — model, money and VAT, FIK payment lines, settings, CLI."""
+"""Faktura's domain: the invoice model, money and VAT, the computed invoice, FIK, settings, errors.
