@@ -1,0 +1,6 @@
+"""The ClientTime layout: a computed invoice → HTML (Jinja2, Babel) → PDF (WeasyPrint).
+
+`document` builds what the page prints from the computed invoice (labels, logo, slip),
+`formatting` holds the Danish and English number and date filters, `render` runs WeasyPrint
+with the project's fonts and templates, `resources` finds them and refuses any other URL.
+"""
