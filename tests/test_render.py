@@ -41,7 +41,7 @@ NUMBERS = {
 }
 DKK_INVOICES = ["01-one-line", "02-consulting-month.timelog", "03-long-annual", "04-mixed-vat"]
 FOOTER = "Revisorhuset ApS · Vestergade 12, 2. · 8000 Aarhus C · CVR 31415926"
-TABLE_HEADER = "Varenr. Tekst Antal Enhed Pris Beløb (DKK)"
+TABLE_HEADER = "Varenr. Tekst Antal Enhed Pris ekskl. moms Beløb (DKK)"
 
 
 @dataclass(frozen=True)
@@ -199,9 +199,11 @@ def test_totals_are_printed(rendered: Callable[..., Rendered], name: str,
 
 def test_line_amounts_are_printed_with_two_decimals(rendered: Callable[..., Rendered]) -> None:
     text = squash(rendered("04-mixed-vat").text)
-    assert "1000 Strategimøde med direktionen 3,50 timer 1.150,00 0 4.025,00" in text
+    # The discount column is blank where a line has none.
+    assert "1000 Strategimøde med direktionen 3,50 timer 1.150,00 4.025,00" in text
     assert "1000 Likviditetsbudget 2027 6,25 timer 950,00 10 5.343,75" in text
-    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 0 1.850,00 *" in text
+    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 1.850,00 *" in text
+    assert "Pris ekskl. moms Rabat % Beløb (DKK)" in text
 
 
 def test_the_slip_amount_is_split_in_kroner_and_ore(rendered: Callable[..., Rendered]) -> None:
@@ -332,7 +334,7 @@ def test_the_english_customer_gets_english_labels(rendered: Callable[..., Render
     text = squash(doc.text)
     for label in ("Invoice 20260006", "Invoice no. 20260006", "Invoice date 18.11.2026",
                   "Due date 26.11.2026", "Customer no. 1004", "Your ref. Claire Dupont",
-                  "Item Description Qty Unit Price Disc. % Amount (EUR)", "Page 1 of 1"):
+                  "Item Description Qty Unit Price excl. VAT Disc. % Amount (EUR)", "Page 1 of 1"):
         assert label in text, label
     for danish in ("Fakturanr.", "Forfaldsdato", "Side 1", "I alt", "Moms ", "Betales"):
         assert danish not in text, danish
