@@ -7,7 +7,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   Company, PaymentInfo, VatPercentage, UseTimeViewInvoice, Team-, Department-,
   DivisionDimension);
 * `[seller]`: who issues the invoice (name, address, CVR, logo);
-* `[layout]`: default language and FI card type;
+* `[layout]`: default language and FI card type; `[layout.en]`: the footer and payment
+  texts of English invoices (FooterText and PaymentInfo are Danish);
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
@@ -155,9 +156,26 @@ class SellerSettings(_Section):
         return value
 
 
+class LanguageTexts(_Section):
+    """`[layout.en]`: the page footer and payment texts of invoices in that language."""
+
+    footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
+    payment_info: str | None = Field(
+        None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+
+
 class LayoutSettings(_Section):
     language: Literal["da", "en"] = Field("da", description="Default; a customer may override")
-    fi_card_type: Literal["71", "75"] = Field("71", description="FI card type on the slip")
+    fi_card_type: Literal["71", "73", "75"] = Field("71", description="FI card type on the slip")
+    en: LanguageTexts = Field(default_factory=LanguageTexts)
+
+    @field_validator("fi_card_type", mode="before")
+    @classmethod
+    def _printable_card_type(cls, value: object) -> object:
+        if value in ("01", "04", "15"):
+            raise ValueError(f"card type {value} is a giro card: the layout prints FI cards"
+                             " (71, 73, 75) only")
+        return value
 
 
 class UnicontaSettings(_Section):

@@ -98,6 +98,20 @@ class InvoiceView:
         return list(self.computed.lines)
 
 
+def page_texts(settings: Settings, language: str) -> tuple[str, str]:
+    """The footer text and payment info in the invoice's language.
+
+    FooterText and PaymentInfo (the integration collection) are the Danish texts; an English
+    invoice prints `[layout.en]` footer_text / payment_info where they are set.
+    """
+    integration = settings.integration
+    if language == "en":
+        texts = settings.layout.en
+        return (texts.footer_text or integration.footer_text,
+                texts.payment_info or integration.payment_info)
+    return integration.footer_text, integration.payment_info
+
+
 def build_view(invoice: Invoice | ComputedInvoice, settings: Settings, *,
                draft: bool = False) -> InvoiceView:
     """Everything the ClientTime layout prints for this invoice."""
@@ -107,12 +121,13 @@ def build_view(invoice: Invoice | ComputedInvoice, settings: Settings, *,
         raise InvalidInput("invoice", [Problem(
             "lines", "the total is negative: issue a credit note (type_code 381) instead")])
     language = computed.language
+    footer_text, payment_info = page_texts(settings, language)
     return InvoiceView(
         computed=computed,
         labels=labels(language),
         seller=settings.seller,
         logo_url=logo_data_url(settings.seller.logo) if settings.seller.logo else None,
-        footer_text=settings.integration.footer_text,
-        payment_info=settings.integration.payment_info,
+        footer_text=footer_text,
+        payment_info=payment_info,
         draft=draft or computed.invoice_number is None,
     )

@@ -41,6 +41,7 @@ NUMBERS = {
 }
 DKK_INVOICES = ["01-one-line", "02-consulting-month.timelog", "03-long-annual", "04-mixed-vat"]
 FOOTER = "Revisorhuset ApS · Vestergade 12, 2. · 8000 Aarhus C · CVR 31415926"
+FOOTER_EN = "Revisorhuset ApS · Vestergade 12, 2. · DK-8000 Aarhus C · VAT no. DK31415926"
 TABLE_HEADER = "Varenr. Tekst Antal Enhed Pris ekskl. moms Beløb (DKK)"
 
 
@@ -188,7 +189,7 @@ def test_the_slip_fields_hold_the_payment(rendered: Callable[..., Rendered]) -> 
                         "Krediteret i alt DKK 3.265,63"]),
     ("06-eur-invoice", ["Subject to VAT 2,439.50", "VAT 25 % of 2,439.50 609.88",
                         "Total EUR 3,049.38", "VAT in DKK (rate 7.4604) 4,549.95",
-                        "Please pay by 26 November 2026: €3,049.38"]),
+                        "Please pay by 26 November 2026: EUR 3,049.38"]),
 ])
 def test_totals_are_printed(rendered: Callable[..., Rendered], name: str,
                             expected: list[str]) -> None:
@@ -223,7 +224,8 @@ def test_every_page_says_side_n_af_m_once_and_has_the_footer_once(
     for index, text in enumerate(doc.texts, start=1):
         label = (f"Page {index} of {doc.pages}" if english else f"Side {index} af {doc.pages}")
         assert text.count(label) == 1, (index, label)
-        assert text.count(FOOTER) == 1, index  # the normal footer, or the last page's own
+        footer = FOOTER_EN if english else FOOTER  # [layout.en] footer_text for English
+        assert text.count(footer) == 1, index  # the normal footer, or the last page's own
 
 
 def test_a_short_invoice_fits_on_one_page_with_its_slip(
