@@ -1,4 +1,4 @@
-"""Foreign customers: the buyer's VAT number under the right label, reverse charge, English texts."""
+"""Foreign customers: the buyer's VAT number labelled by kind, reverse charge, English texts."""
 
 from __future__ import annotations
 

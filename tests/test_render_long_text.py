@@ -94,7 +94,7 @@ def test_every_word_lies_inside_the_page_and_every_section_58_field_is_printed(
     assert words
     for number, x0, y0, x1, y1, text in words:
         width, height = pages[number]
-        assert 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height, (number, text[:30], x1)
+        assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height, (number, text[:30], x1)
     printed = "".join(text for *_, text in words)
     required = [
         "20260099",  # invoice number
