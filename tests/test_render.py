@@ -236,17 +236,31 @@ def test_a_short_invoice_fits_on_one_page_with_its_slip(
     assert "I alt DKK" in doc.texts[0] and "INDBETALINGSKORT" in doc.texts[0]
 
 
-def test_the_footer_is_not_lost_when_only_the_slip_moves_to_the_next_page(
+def test_the_slip_never_stands_alone_the_totals_and_last_line_go_with_it(
     renderer: Renderer, settings: Settings,
 ) -> None:
-    # 04 with six more lines: lines and totals still fit on page 1, the slip does not.
+    # 04 with six more lines: lines and totals would fit on page 1, the slip would not.
     invoice = load_invoice(SAMPLES / "04-mixed-vat.json").with_number("20260004")
     extra = invoice.lines[1].model_copy()
     invoice = invoice.model_copy(update={"lines": [*invoice.lines, *[extra] * 6]})
     doc = read_back(*renderer.render(invoice, settings))
     assert doc.pages == 2
-    assert "I alt DKK" in doc.texts[0] and "INDBETALINGSKORT" in doc.texts[1]
+    assert "I alt DKK" in doc.texts[1] and "INDBETALINGSKORT" in doc.texts[1]
+    assert "I alt DKK" not in doc.texts[0]
     assert "Side 1 af 2" in doc.texts[0] and FOOTER in doc.texts[0]
+    # The last line of the table is printed on the slip's page, under the repeated header.
+    last = invoice.lines[-1].text
+    assert last in doc.texts[1] and TABLE_HEADER.split()[0] in doc.texts[1]
+
+
+def test_the_consulting_month_ends_with_lines_totals_and_slip_on_one_page(
+    rendered: Callable[..., Rendered],
+) -> None:
+    doc = rendered("02-consulting-month.timelog")
+    assert doc.pages == 2
+    last = squash(doc.texts[1])
+    assert "Rådgivning 28.10" in last and "I alt DKK 132.406,25" in last
+    assert "INDBETALINGSKORT" in last and "I alt DKK" not in doc.texts[0]
 
 
 def test_the_long_sample_repeats_the_table_header_and_has_the_slip_only_at_the_end(
