@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from faktura import fik, money, vatid
+from faktura import fik, money, printable, units, vatid
 from faktura.errors import InvalidInput, Problem
 from faktura.model import Invoice, InvoiceLine
 from faktura.money import InvoiceTotals, VatBreakdown, compute_totals
@@ -172,8 +172,19 @@ def is_reverse_charge(invoice: Invoice) -> bool:
     return not any(line.vat for line in invoice.lines if not line.is_text)
 
 
+def check(invoice: Invoice) -> None:
+    """What every document needs of an invoice beyond its model, checked before anything is
+    posted: every printed text can be printed (`faktura.printable`) and every unit is known
+    (`faktura.units`). Raises one `InvalidInput` naming each field."""
+    found = printable.problems(invoice) + units.problems(invoice)
+    if found:
+        raise InvalidInput("invoice", found)
+
+
 def compute(invoice: Invoice, settings: Settings) -> ComputedInvoice:
-    """Compute the invoice once. A numbered invoice also gets its payment means."""
+    """Compute the invoice once (after `check`). A numbered invoice also gets its payment
+    means."""
+    check(invoice)
     rate = settings.integration.vat_percentage
     totals = compute_totals(invoice, rate)
     reverse_charge = is_reverse_charge(invoice)

@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from archive import ArchiveEntry
+from faktura.computed import check
 from faktura.errors import FakturaError, InvalidInput
 from faktura.issuing import ContentChanged, Posting, content_sha256
 from faktura.model import Invoice
@@ -230,6 +231,7 @@ class SyncEngine:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
         before anything is written."""
         settings = self.settings
+        check(invoice)  # printable texts, known units
         check_against_catalogue(invoice, settings)  # issue #5: items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")

@@ -53,7 +53,7 @@ def long_invoice(length: int) -> Invoice:
         "lines": [
             {"text": word("T", length, 500)},
             {"text": word("L", length, 500), "item_number": word("1", length, 40),
-             "quantity": "3", "unit": word("U", length, 20), "unit_price": "1234.50",
+             "quantity": "3", "unit": "minutter", "unit_price": "1234.50",
              "discount_percent": "10"},
             {"text": "https://example.com/" + word("x", length, 480), "quantity": "2",
              "unit": "stk.", "unit_price": "50"},
