@@ -37,9 +37,20 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from faktura import printable
 from faktura.errors import InvalidInput, Problem
 
 DimensionNumber = Annotated[int, Field(ge=0, le=5)]
+
+
+def _printable(value: Any) -> Any:
+    """A text printed on every invoice must be printable by the layout's fonts."""
+    texts = value if isinstance(value, list) else [value]
+    chars = [c for text in texts if isinstance(text, str) for c in printable.unprintable(text)]
+    if chars:
+        raise ValueError("cannot be printed on the invoice: "
+                         + ", ".join(printable.describe(c) for c in dict.fromkeys(chars)))
+    return value
 CLIENTTIME_LAYOUT = 1
 UNICONTA_LAYOUT = 0
 
@@ -92,6 +103,8 @@ class IntegrationSettings(_Section):
             if field.alias and field.alias != name and name in data:
                 data[field.alias] = data.pop(name)
         return data
+
+    _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
     @field_validator("use_time_view_invoice", mode="before")
     @classmethod
@@ -147,6 +160,9 @@ class SellerSettings(_Section):
     website: str | None = None
     logo: Path | None = Field(None, description="SVG or PNG, relative to the settings file")
 
+    _printable_texts = field_validator("name", "address_lines", "post_code", "city", "email",
+                                       "phone", "website")(_printable)
+
     @field_validator("cvr")
     @classmethod
     def _cvr(cls, value: str) -> str:
@@ -162,6 +178,8 @@ class LanguageTexts(_Section):
     footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
     payment_info: str | None = Field(
         None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+
+    _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
 
 class LayoutSettings(_Section):

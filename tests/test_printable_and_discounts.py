@@ -101,3 +101,21 @@ def test_discounts_up_to_2_decimals_are_accepted(settings: Settings, discount: s
         {"text": "a", "quantity": "3", "unit": "timer", "unit_price": "950",
          "discount_percent": discount}]))
     assert compute(invoice, settings).lines[0].discount_percent == Decimal(discount)
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('tlf. 86 12 34 56"', 'tlf. 86 12 34 56 📞"', "integration.FooterText"),
+    ('name = "Revisorhuset ApS"', 'name = "Revisorhuset ApS 🧾"', "seller.name"),
+    ('BIC/SWIFT DABADKKK"', 'BIC/SWIFT DABADKKK 💶"', "layout.en.payment_info"),
+])
+def test_settings_texts_printed_on_every_invoice_must_be_printable(
+    tmp_path: Path, old: str, new: str, field: str,
+) -> None:
+    text = (SAMPLES / "settings.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "settings.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_settings(path)
+    assert [p.field for p in caught.value.problems] == [field]
+    assert "cannot be printed on the invoice" in caught.value.problems[0].message
