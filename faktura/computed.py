@@ -2,7 +2,8 @@
 
 `compute(invoice, settings)` decides everything a document states about an invoice: each
 line's amount and VAT category, the VAT breakdown and totals, the due date, the language,
-the document type and the invoice it credits, and — once Uniconta has assigned the number —
+the document type and the invoice it credits, how the buyer's VAT number is labelled and
+whether reverse charge applies, and — once Uniconta has assigned the number —
 the payment means with its FI code line. The PDF prints it, the e-invoice serialises it, the
 sync posts it and the archive stores it; none of them computes an amount, a date or a VAT flag
 of its own, so they agree to the øre and the day by construction.
@@ -15,10 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from faktura import fik, money
+from faktura import fik, money, printable, units, vatid
 from faktura.errors import InvalidInput, Problem
 from faktura.model import Invoice, InvoiceLine
-from faktura.money import InvoiceTotals, compute_totals
+from faktura.money import InvoiceTotals, VatBreakdown, compute_totals
 from faktura.settings import Settings
 
 DocumentType = Literal["invoice", "credit_note"]
@@ -26,6 +27,8 @@ DocumentType = Literal["invoice", "credit_note"]
 #: BT-118 VAT category codes (UNCL 5305) the product uses.
 STANDARD_RATED = "S"
 EXEMPT = "E"
+REVERSE_CHARGE = "AE"  # VAT reverse charge: VAT-free lines to a business in another EU state
+VAT_FREE = (EXEMPT, REVERSE_CHARGE)
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,17 @@ class ComputedLine:
     line: InvoiceLine
     net_amount: Decimal | None  # BT-131; None for a text line
     discount_percent: Decimal  # BT-138: the line's own, else the invoice's default
-    vat_category: str | None  # BT-151: "S" or "E"; None for a text line
+    vat_category: str | None  # BT-151: "S", "E" or "AE"; None for a text line
     vat_rate: Decimal | None  # BT-152
 
     @property
     def is_text(self) -> bool:
         return self.line.is_text
+
+    @property
+    def is_vat_free(self) -> bool:
+        """Exempt (E) or reverse charge (AE): the line carries no Danish VAT."""
+        return self.vat_category in VAT_FREE
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,9 @@ class ComputedInvoice:
     due_date: date  # BT-9
     language: str  # "da" or "en"
     payment: PaymentMeans | None  # None until Uniconta has assigned the number
+    buyer_vat_id: str | None = None  # BT-48 as printed: a CVR number's digits, else prefixed
+    buyer_vat_kind: vatid.Kind | None = None  # "cvr" (Danish), "eu", "other"; None: no number
+    reverse_charge: bool = False  # EU business customer, no Danish VAT: "Omvendt betalingspligt"
 
     @property
     def invoice_number(self) -> str | None:
@@ -90,7 +101,16 @@ class ComputedInvoice:
 
     @property
     def has_exempt_lines(self) -> bool:
-        return any(line.vat_category == EXEMPT for line in self.lines)
+        """Some lines carry no Danish VAT (exempt or reverse charge)."""
+        return any(line.is_vat_free for line in self.lines)
+
+    @property
+    def vat_breakdown(self) -> tuple[VatBreakdown, ...]:
+        """BG-23: the totals' breakdown, with the VAT-free part as AE under reverse charge."""
+        if not self.reverse_charge:
+            return self.totals.vat_breakdown
+        return tuple(replace(b, category_code=REVERSE_CHARGE) if b.category_code == EXEMPT
+                     else b for b in self.totals.vat_breakdown)
 
     @property
     def has_discount(self) -> bool:
@@ -143,17 +163,40 @@ def payment_means(invoice: Invoice, totals: InvoiceTotals, pay_by: date,
                         fik=fik_payment(invoice, totals, settings))
 
 
+def is_reverse_charge(invoice: Invoice) -> bool:
+    """Reverse charge: the buyer is a business in another EU state (it has an EU VAT number
+    that is not Danish) and no line carries Danish VAT. The buyer then accounts for the VAT."""
+    number = invoice.customer.vat_number
+    if not number or vatid.kind(number, invoice.customer.address.country_code) != "eu":
+        return False
+    return not any(line.vat for line in invoice.lines if not line.is_text)
+
+
+def check(invoice: Invoice) -> None:
+    """What every document needs of an invoice beyond its model, checked before anything is
+    posted: every printed text can be printed (`faktura.printable`) and every unit is known
+    (`faktura.units`). Raises one `InvalidInput` naming each field."""
+    found = printable.problems(invoice) + units.problems(invoice)
+    if found:
+        raise InvalidInput("invoice", found)
+
+
 def compute(invoice: Invoice, settings: Settings) -> ComputedInvoice:
-    """Compute the invoice once. A numbered invoice also gets its payment means."""
+    """Compute the invoice once (after `check`). A numbered invoice also gets its payment
+    means."""
+    check(invoice)
     rate = settings.integration.vat_percentage
     totals = compute_totals(invoice, rate)
+    reverse_charge = is_reverse_charge(invoice)
+    vat_free = REVERSE_CHARGE if reverse_charge else EXEMPT
+    number, country = invoice.customer.vat_number, invoice.customer.address.country_code
     lines = tuple(
         ComputedLine(
             position=position,
             line=line,
             net_amount=amount,
             discount_percent=invoice.discount_of(line),
-            vat_category=None if line.is_text else (STANDARD_RATED if line.vat else EXEMPT),
+            vat_category=None if line.is_text else (STANDARD_RATED if line.vat else vat_free),
             vat_rate=None if line.is_text else (rate if line.vat else Decimal(0)),
         )
         for position, (line, amount) in enumerate(
@@ -168,6 +211,9 @@ def compute(invoice: Invoice, settings: Settings) -> ComputedInvoice:
         due_date=pay_by,
         language=invoice.customer.language or settings.layout.language,
         payment=None,
+        buyer_vat_id=vatid.printed(number, country) if number else None,
+        buyer_vat_kind=vatid.kind(number, country) if number else None,
+        reverse_charge=reverse_charge,
     )
     if invoice.invoice_number is not None:
         computed = replace(computed, payment=payment_means(invoice, totals, pay_by, settings))

@@ -36,7 +36,9 @@ QUANTITY_STEP = Decimal("0.01")
 
 Text = Annotated[str, Field(max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
+#: A discount has at most 2 decimals (12.5 %, 33.33 %): what Uniconta's DiscountPct keeps, so
+#: the printed, posted and e-invoiced amounts are computed from the same number.
+DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 Money = Annotated[Decimal, Field(max_digits=17, decimal_places=4)]
 
 
@@ -184,7 +186,7 @@ class InvoiceLine(_Model):
     unit_price: Money | None = Field(
         None, description="BT-146 Item net price. TimeLog Rate → Price"
     )
-    discount_percent: Percent | None = Field(
+    discount_percent: DiscountPercent | None = Field(
         None,
         description="BT-138 line allowance %. TimeLog Discount → DiscountPct; blank: the"
         " invoice's default discount",
@@ -291,7 +293,7 @@ class Invoice(_Model):
     note: Annotated[str, Field(max_length=2000)] | None = Field(
         None, description="BT-22 Invoice note. TimeLog Comment"
     )
-    default_discount_percent: Percent = Field(
+    default_discount_percent: DiscountPercent = Field(
         Decimal(0), description="TimeLog DefaultDiscount: the discount of lines that give none"
     )
     ean: Annotated[str, Field(pattern=r"^\d{13}$")] | None = Field(

@@ -7,7 +7,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   Company, PaymentInfo, VatPercentage, UseTimeViewInvoice, Team-, Department-,
   DivisionDimension);
 * `[seller]`: who issues the invoice (name, address, CVR, logo);
-* `[layout]`: default language and FI card type;
+* `[layout]`: default language and FI card type; `[layout.en]`: the footer and payment
+  texts of English invoices (FooterText and PaymentInfo are Danish);
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
@@ -36,9 +37,20 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from faktura import printable
 from faktura.errors import InvalidInput, Problem
 
 DimensionNumber = Annotated[int, Field(ge=0, le=5)]
+
+
+def _printable(value: Any) -> Any:
+    """A text printed on every invoice must be printable by the layout's fonts."""
+    texts = value if isinstance(value, list) else [value]
+    chars = [c for text in texts if isinstance(text, str) for c in printable.unprintable(text)]
+    if chars:
+        raise ValueError("cannot be printed on the invoice: "
+                         + ", ".join(printable.describe(c) for c in dict.fromkeys(chars)))
+    return value
 CLIENTTIME_LAYOUT = 1
 UNICONTA_LAYOUT = 0
 
@@ -91,6 +103,8 @@ class IntegrationSettings(_Section):
             if field.alias and field.alias != name and name in data:
                 data[field.alias] = data.pop(name)
         return data
+
+    _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
     @field_validator("use_time_view_invoice", mode="before")
     @classmethod
@@ -146,6 +160,9 @@ class SellerSettings(_Section):
     website: str | None = None
     logo: Path | None = Field(None, description="SVG or PNG, relative to the settings file")
 
+    _printable_texts = field_validator("name", "address_lines", "post_code", "city", "email",
+                                       "phone", "website")(_printable)
+
     @field_validator("cvr")
     @classmethod
     def _cvr(cls, value: str) -> str:
@@ -155,9 +172,28 @@ class SellerSettings(_Section):
         return value
 
 
+class LanguageTexts(_Section):
+    """`[layout.en]`: the page footer and payment texts of invoices in that language."""
+
+    footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
+    payment_info: str | None = Field(
+        None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+
+    _printable_texts = field_validator("footer_text", "payment_info")(_printable)
+
+
 class LayoutSettings(_Section):
     language: Literal["da", "en"] = Field("da", description="Default; a customer may override")
-    fi_card_type: Literal["71", "75"] = Field("71", description="FI card type on the slip")
+    fi_card_type: Literal["71", "73", "75"] = Field("71", description="FI card type on the slip")
+    en: LanguageTexts = Field(default_factory=LanguageTexts)
+
+    @field_validator("fi_card_type", mode="before")
+    @classmethod
+    def _printable_card_type(cls, value: object) -> object:
+        if value in ("01", "04", "15"):
+            raise ValueError(f"card type {value} is a giro card: the layout prints FI cards"
+                             " (71, 73, 75) only")
+        return value
 
 
 class UnicontaSettings(_Section):

@@ -488,12 +488,21 @@ def run_batch(
 
 
 def merge_pdfs(pdfs: Iterable[bytes]) -> bytes:
-    """One print file: the given PDFs one after another."""
-    writer = PdfWriter()
+    """One print file: the given PDFs one after another.
+
+    The file is PDF/A like the invoices in it: it starts as a copy of the first document,
+    catalogue included (the XMP metadata with its PDF/A claim, the sRGB output intent), and
+    the pages of the others are appended to it.
+    """
+    writer: PdfWriter | None = None
     for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
+        reader = PdfReader(io.BytesIO(pdf))
+        if writer is None:
+            writer = PdfWriter(clone_from=reader)
+        else:
+            writer.append(reader)
     out = io.BytesIO()
-    writer.write(out)
+    (writer or PdfWriter()).write(out)
     return out.getvalue()
 
 

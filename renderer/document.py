@@ -27,16 +27,21 @@ def labels(language: str) -> dict[str, str]:
     return table[language]
 
 
+#: FI card types whose slip has a message field (73: instead of a payment ID; 75: besides it).
+MESSAGE_CARD_TYPES = frozenset({"73", "75"})
+
+
 @dataclass(frozen=True)
 class FiSlip:
     """The FI payment slip (indbetalingskort) printed at the bottom of the last page."""
 
     card_type: str
-    payment_id: str | None
+    payment_id: str | None  # None for type 73: the slip has no payment ID field
     creditor_number: str
     code_line: str
     amount: Decimal
     due_date: date
+    message: str | None  # types 73 and 75 have a message field; it names the invoice
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,28 @@ class InvoiceView:
         if self.draft or payment is None or payment.fik is None:
             return None
         fik = payment.fik
+        message = (f"{self.labels['invoice_number']} {self.invoice.invoice_number}"
+                   if fik.card_type in MESSAGE_CARD_TYPES else None)
         return FiSlip(card_type=fik.card_type, payment_id=fik.payment_id,
                       creditor_number=fik.creditor_number, code_line=fik.code_line,
-                      amount=payment.amount_due, due_date=payment.due_date)
+                      amount=payment.amount_due, due_date=payment.due_date, message=message)
 
     def rows(self) -> list[ComputedLine]:
         return list(self.computed.lines)
+
+
+def page_texts(settings: Settings, language: str) -> tuple[str, str]:
+    """The footer text and payment info in the invoice's language.
+
+    FooterText and PaymentInfo (the integration collection) are the Danish texts; an English
+    invoice prints `[layout.en]` footer_text / payment_info where they are set.
+    """
+    integration = settings.integration
+    if language == "en":
+        texts = settings.layout.en
+        return (texts.footer_text or integration.footer_text,
+                texts.payment_info or integration.payment_info)
+    return integration.footer_text, integration.payment_info
 
 
 def build_view(invoice: Invoice | ComputedInvoice, settings: Settings, *,
@@ -107,12 +128,13 @@ def build_view(invoice: Invoice | ComputedInvoice, settings: Settings, *,
         raise InvalidInput("invoice", [Problem(
             "lines", "the total is negative: issue a credit note (type_code 381) instead")])
     language = computed.language
+    footer_text, payment_info = page_texts(settings, language)
     return InvoiceView(
         computed=computed,
         labels=labels(language),
         seller=settings.seller,
         logo_url=logo_data_url(settings.seller.logo) if settings.seller.logo else None,
-        footer_text=settings.integration.footer_text,
-        payment_info=settings.integration.payment_info,
+        footer_text=footer_text,
+        payment_info=payment_info,
         draft=draft or computed.invoice_number is None,
     )

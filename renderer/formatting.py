@@ -7,6 +7,8 @@ Babel rounds half-even, so every amount is quantized with the product's rounding
 '1.234,50'
 >>> money(Decimal("1234.5"), "DKK", "da")
 '1.234,50\\xa0kr.'
+>>> money(Decimal("10625"), "DKK", "en"), money(Decimal("3049.375"), "EUR", "en")
+('DKK\\xa010,625.00', 'EUR\\xa03,049.38')
 >>> quantity(Decimal("7.50"), "da"), quantity(Decimal("3"), "da")
 ('7,50', '3')
 >>> long_date(date(2026, 11, 22), "da")
@@ -36,7 +38,12 @@ def amount(value: Decimal, language: str) -> str:
 
 
 def money(value: Decimal, currency_code: str, language: str) -> str:
-    """An amount with its currency, the way the locale writes it ('1.234,50 kr.')."""
+    """An amount with its currency: Danish the Danish way ('1.234,50 kr.'); English with the
+    ISO code and a space before the amount ('DKK 10,625.00', 'EUR 3,049.38'), which reads
+    the same to every payer abroad (en_GB would write 'DKK10,625.00')."""
+    if language == "en":
+        return format_currency(round_ore(value), currency_code, format="¤¤\xa0#,##0.00",
+                               currency_digits=False, locale=_locale(language))
     return format_currency(round_ore(value), currency_code, locale=_locale(language))
 
 

@@ -24,6 +24,10 @@ from renderer.document import InvoiceView, build_view
 from renderer.resources import TEMPLATES_DIR, ProjectOnlyFetcher
 
 PdfVariant = Literal["pdf/a-3b"] | None
+#: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the
+#: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
+#: the same: there is no plain-PDF mode.
+PDF_VARIANT: Literal["pdf/a-3b"] = "pdf/a-3b"
 STYLESHEET = TEMPLATES_DIR / "invoice.css"
 
 
@@ -76,8 +80,8 @@ class Renderer:
 
     def pdf_from_html(self, html: str, *, pdf_variant: PdfVariant = None) -> bytes:
         document = HTML(string=html, base_url=self._base_url, url_fetcher=self._fetcher)
-        options = {"pdf_variant": pdf_variant} if pdf_variant else {}
-        return document.write_pdf(stylesheets=[self._css], font_config=self._fonts, **options)
+        return document.write_pdf(stylesheets=[self._css], font_config=self._fonts,
+                                  pdf_variant=pdf_variant or PDF_VARIANT)
 
     def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
         return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant)

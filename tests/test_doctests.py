@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "renderer.formatting"]
+MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "renderer.formatting",
+           "faktura.vatid", "faktura.units"]
 
 
 @pytest.mark.parametrize("name", MODULES)

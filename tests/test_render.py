@@ -41,7 +41,8 @@ NUMBERS = {
 }
 DKK_INVOICES = ["01-one-line", "02-consulting-month.timelog", "03-long-annual", "04-mixed-vat"]
 FOOTER = "Revisorhuset ApS · Vestergade 12, 2. · 8000 Aarhus C · CVR 31415926"
-TABLE_HEADER = "Varenr. Tekst Antal Enhed Pris Beløb (DKK)"
+FOOTER_EN = "Revisorhuset ApS · Vestergade 12, 2. · DK-8000 Aarhus C · VAT no. DK31415926"
+TABLE_HEADER = "Varenr. Tekst Antal Enhed Pris ekskl. moms Beløb (DKK)"
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def test_the_slip_fields_hold_the_payment(rendered: Callable[..., Rendered]) -> 
                         "Krediteret i alt DKK 3.265,63"]),
     ("06-eur-invoice", ["Subject to VAT 2,439.50", "VAT 25 % of 2,439.50 609.88",
                         "Total EUR 3,049.38", "VAT in DKK (rate 7.4604) 4,549.95",
-                        "Please pay by 26 November 2026: €3,049.38"]),
+                        "Please pay by 26 November 2026: EUR 3,049.38"]),
 ])
 def test_totals_are_printed(rendered: Callable[..., Rendered], name: str,
                             expected: list[str]) -> None:
@@ -199,9 +200,11 @@ def test_totals_are_printed(rendered: Callable[..., Rendered], name: str,
 
 def test_line_amounts_are_printed_with_two_decimals(rendered: Callable[..., Rendered]) -> None:
     text = squash(rendered("04-mixed-vat").text)
-    assert "1000 Strategimøde med direktionen 3,50 timer 1.150,00 0 4.025,00" in text
+    # The discount column is blank where a line has none.
+    assert "1000 Strategimøde med direktionen 3,50 timer 1.150,00 4.025,00" in text
     assert "1000 Likviditetsbudget 2027 6,25 timer 950,00 10 5.343,75" in text
-    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 0 1.850,00 *" in text
+    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 1.850,00 *" in text
+    assert "Pris ekskl. moms Rabat % Beløb (DKK)" in text
 
 
 def test_the_slip_amount_is_split_in_kroner_and_ore(rendered: Callable[..., Rendered]) -> None:
@@ -221,7 +224,8 @@ def test_every_page_says_side_n_af_m_once_and_has_the_footer_once(
     for index, text in enumerate(doc.texts, start=1):
         label = (f"Page {index} of {doc.pages}" if english else f"Side {index} af {doc.pages}")
         assert text.count(label) == 1, (index, label)
-        assert text.count(FOOTER) == 1, index  # the normal footer, or the last page's own
+        footer = FOOTER_EN if english else FOOTER  # [layout.en] footer_text for English
+        assert text.count(footer) == 1, index  # the normal footer, or the last page's own
 
 
 def test_a_short_invoice_fits_on_one_page_with_its_slip(
@@ -232,17 +236,31 @@ def test_a_short_invoice_fits_on_one_page_with_its_slip(
     assert "I alt DKK" in doc.texts[0] and "INDBETALINGSKORT" in doc.texts[0]
 
 
-def test_the_footer_is_not_lost_when_only_the_slip_moves_to_the_next_page(
+def test_the_slip_never_stands_alone_the_totals_and_last_line_go_with_it(
     renderer: Renderer, settings: Settings,
 ) -> None:
-    # 04 with six more lines: lines and totals still fit on page 1, the slip does not.
+    # 04 with six more lines: lines and totals would fit on page 1, the slip would not.
     invoice = load_invoice(SAMPLES / "04-mixed-vat.json").with_number("20260004")
     extra = invoice.lines[1].model_copy()
     invoice = invoice.model_copy(update={"lines": [*invoice.lines, *[extra] * 6]})
     doc = read_back(*renderer.render(invoice, settings))
     assert doc.pages == 2
-    assert "I alt DKK" in doc.texts[0] and "INDBETALINGSKORT" in doc.texts[1]
+    assert "I alt DKK" in doc.texts[1] and "INDBETALINGSKORT" in doc.texts[1]
+    assert "I alt DKK" not in doc.texts[0]
     assert "Side 1 af 2" in doc.texts[0] and FOOTER in doc.texts[0]
+    # The last line of the table is printed on the slip's page, under the repeated header.
+    last = invoice.lines[-1].text
+    assert last in doc.texts[1] and TABLE_HEADER.split()[0] in doc.texts[1]
+
+
+def test_the_consulting_month_ends_with_lines_totals_and_slip_on_one_page(
+    rendered: Callable[..., Rendered],
+) -> None:
+    doc = rendered("02-consulting-month.timelog")
+    assert doc.pages == 2
+    last = squash(doc.texts[1])
+    assert "Rådgivning 28.10" in last and "I alt DKK 132.406,25" in last
+    assert "INDBETALINGSKORT" in last and "I alt DKK" not in doc.texts[0]
 
 
 def test_the_long_sample_repeats_the_table_header_and_has_the_slip_only_at_the_end(
@@ -332,7 +350,7 @@ def test_the_english_customer_gets_english_labels(rendered: Callable[..., Render
     text = squash(doc.text)
     for label in ("Invoice 20260006", "Invoice no. 20260006", "Invoice date 18.11.2026",
                   "Due date 26.11.2026", "Customer no. 1004", "Your ref. Claire Dupont",
-                  "Item Description Qty Unit Price Disc. % Amount (EUR)", "Page 1 of 1"):
+                  "Item Description Qty Unit Price excl. VAT Disc. % Amount (EUR)", "Page 1 of 1"):
         assert label in text, label
     for danish in ("Fakturanr.", "Forfaldsdato", "Side 1", "I alt", "Moms ", "Betales"):
         assert danish not in text, danish
@@ -429,19 +447,18 @@ def test_markup_in_any_text_field_is_printed_as_text_and_nothing_is_fetched(
         "contact": {"first_name": PAYLOAD},
         "buyer_reference": PAYLOAD, "header": PAYLOAD, "note": PAYLOAD,
         "lines": [{"text": PAYLOAD}, {"text": PAYLOAD, "quantity": "1", "unit_price": "100",
-                                      "unit": "<b>x</b>"}],
+                                      "unit": "stk."}],
     })
     hostile = settings.model_copy(update={"integration": settings.integration.model_copy(
         update={"footer_text": PAYLOAD})})
     renderer = Renderer()
     view, pdf = renderer.render(invoice, hostile)
     html = renderer.html(view)
-    assert "<script>" not in html and '<img src="file:' not in html and "<b>x</b>" not in html
+    assert "<script>" not in html and '<img src="file:' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     doc = read_back(view, pdf)
     text = re.sub(r"\s+", "", doc.text)
     assert text.count(re.sub(r"\s+", "", PAYLOAD)) >= 8  # each field, shown literally
-    assert "<b>x</b>" in text
     assert fetched, "the fonts are fetched through the project's fetcher"
     for url in fetched:
         assert url.startswith("data:") or "/fonts/" in url or "/templates/" in url, url

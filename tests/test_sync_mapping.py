@@ -131,6 +131,42 @@ def test_order_fields_carry_the_marker_and_the_references(settings: Settings) ->
     assert (fields["_DeliveryAddress1"], fields["_DeliveryCountry"]) == ("Postboks 7",
                                                                           "Denmark")
     assert "_ContactRef" not in fields and "_Project" not in fields
+    assert fields["_ExchangeRate"] == Decimal("7.46")  # DKK for one EUR, as invoiced
+
+
+def test_a_dkk_order_sends_no_exchange_rate(settings: Settings) -> None:
+    fields = mapping.order_fields(_invoice(), settings, account="1001", contact_row_id=None,
+                                  category=None, number_of_dimensions=3)
+    assert "_ExchangeRate" not in fields and fields["_Currency"] == 9
+
+
+@pytest.mark.parametrize(("unit", "expected"), [
+    ("timer", "Hours"), ("Timer", "Hours"), ("stk.", "Pcs"), ("STK", "Pcs"), ("dage", "Days"),
+    ("minutter", "Minutes"), ("hours", "Hours"), (None, None),
+])
+def test_the_unit_goes_to_uniconta_by_the_unit_table(settings: Settings, unit: str | None,
+                                                     expected: str | None) -> None:
+    invoice = _invoice(lines=[{"item_number": "1000", "text": "Rådgivning", "quantity": "1",
+                               "unit": unit, "unit_price": "950"}])
+    fields = mapping.line_fields(invoice, invoice.lines[0], 1, settings, order_number=5001,
+                                 item="1000", decimals=2, category=None,
+                                 number_of_dimensions=3)
+    assert fields.get("_Unit") == expected
+
+
+def test_an_unknown_unit_is_refused_never_sent_as_the_items_unit(settings: Settings) -> None:
+    from faktura.computed import check
+    from faktura.errors import InvalidInput
+
+    invoice = _invoice(lines=[{"text": "Udlæg"}, {"item_number": "1000", "text": "Kørsel",
+                                                  "quantity": "42", "unit": "km",
+                                                  "unit_price": "3.79"}])
+    with pytest.raises(MappingError, match="line 2: unit 'km' is not one the integration"):
+        mapping.line_fields(invoice, invoice.lines[1], 2, settings, order_number=5001,
+                            item="1000", decimals=2, category=None, number_of_dimensions=3)
+    with pytest.raises(InvalidInput) as caught:
+        check(invoice)
+    assert [p.field for p in caught.value.problems] == ["lines.1.unit"]
 
 
 def test_unknown_currency_and_country_are_refused_with_the_value(settings: Settings) -> None:

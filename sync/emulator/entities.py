@@ -382,6 +382,7 @@ DEBTOR_ORDER = EntitySpec(
         B("DeleteLines"),
         *DIMS(),
         F("EndDiscountPct"),
+        F("ExchangeRate"),
         B("PricesInclVat"),
         I("InvoiceNumber"),
         CREATED,

@@ -13,7 +13,15 @@ half-up to 0.01 with :class:`~decimal.Decimal`; VAT per VAT code on the summed n
 same way. VAT applies to item lines whose item group has a sales VAT code (text lines: the debtor
 group's), unless the line names its own ``Vat``; debtors in VAT zone EU/Foreign/VatFree get none.
 GL: receivables (debtor group ``SummeryAccount``) debit = revenue credits + VAT credits; negative
-quantities (credit notes) flip every sign. Amounts are in the order currency (no exchange rates).
+quantities (credit notes) flip every sign.
+
+Currency: the invoice (DebtorInvoice, InvTrans) states the order currency. The ledger rows
+(GLTrans, DebtorTrans) book ``Amount`` in the company currency (DKK) and ``AmountCur`` in the
+order currency, at the order's ``ExchangeRate`` (company currency for one unit of the order
+currency): each revenue and VAT row is converted and rounded to øre, the receivables row is
+their sum, so the voucher balances. Emulator policy (the reference does not say what Uniconta
+does without a rate): an order in another currency without ``ExchangeRate`` is refused with
+``FieldCannotBeBlank``.
 
 A real posting writes everything — number series, DebtorInvoice, InvTrans, DebtorTrans, GLTrans,
 the PDF and the order deletion (``DeleteOrder``) — in one SQLite transaction. Without
@@ -84,6 +92,7 @@ class Draft:
     invoice_date: date
     due_date: date
     currency: str
+    exchange_rate: Decimal = Decimal(1)  # company currency for one unit of `currency`
     net: Decimal = Decimal(0)
     vat_by_code: dict[str, Decimal] = field(default_factory=dict)
 
@@ -94,6 +103,23 @@ class Draft:
     @property
     def total(self) -> Decimal:
         return self.net + self.vat
+
+    def in_company_currency(self, amount: Decimal) -> Decimal:
+        """An amount of the order currency in the company currency, rounded to øre."""
+        return money(amount * self.exchange_rate)
+
+    def revenue(self) -> dict[tuple[str, str, tuple[str | None, ...]], Decimal]:
+        """Net revenue per (account, VAT code, dimensions): one GL row each."""
+        out: dict[tuple[str, str, tuple[str | None, ...]], Decimal] = defaultdict(Decimal)
+        for p in self.priced:
+            out[(p.revenue_account, p.vat_code, p.dims)] += p.net
+        return out
+
+    @property
+    def total_in_company_currency(self) -> Decimal:
+        """The receivable: the sum of the converted revenue and VAT, so the voucher balances."""
+        parts = [*self.revenue().values(), *self.vat_by_code.values()]
+        return sum((self.in_company_currency(a) for a in parts), Decimal(0))
 
 
 @dataclass
@@ -214,7 +240,12 @@ def prepare(
     )
     due = invoice_date + timedelta(days=int(term.get("Days") or 0))
     currency = order.get("Currency") or debtor.get("Currency") or ctx.currency
-    draft = Draft(order, lines, debtor, group, priced, rates, invoice_date, due, currency)
+    rate = Decimal(1)
+    if currency != ctx.currency:
+        rate = dec(order.get("ExchangeRate"))
+        if rate <= 0:
+            raise UnicontaError("FieldCannotBeBlank")
+    draft = Draft(order, lines, debtor, group, priced, rates, invoice_date, due, currency, rate)
     draft.net = sum((p.net for p in priced), Decimal(0))
     base: dict[str, Decimal] = defaultdict(Decimal)
     for p in priced:
@@ -247,35 +278,30 @@ def _gl_rows(draft: Draft, number: int, voucher: int, journal: int) -> list[Row]
         "Currency": draft.currency,
     }
 
-    def gl(account: str, amount: Decimal, **extra: Any) -> Row:
+    def gl(account: str, amount_cur: Decimal, amount: Decimal, **extra: Any) -> Row:
         value = float(amount)
         return _row(
             "GLTrans",
             Account=account,
             Amount=value,
-            AmountCur=value,
+            AmountCur=float(amount_cur),
             Debit=max(value, 0.0),
             Credit=max(-value, 0.0),
             **common,
             **extra,
         )
 
-    rows = [
-        gl(
-            str(draft.debtor_group["SummeryAccount"]),
-            draft.total,
-            DCAccount=draft.debtor["Account"],
-        )
-    ]
-    revenue: dict[tuple[str, str, tuple[str | None, ...]], Decimal] = defaultdict(Decimal)
-    for p in draft.priced:
-        revenue[(p.revenue_account, p.vat_code, p.dims)] += p.net
-    for (account, vat_code, dims), amount in revenue.items():
+    credits: list[Row] = []
+    for (account, vat_code, dims), amount in draft.revenue().items():
         dim_values = {f"Dimension{i + 1}": d for i, d in enumerate(dims)}
-        rows.append(gl(account, -amount, Vat=vat_code or None, **dim_values))
+        credits.append(gl(account, -amount, -draft.in_company_currency(amount),
+                          Vat=vat_code or None, **dim_values))
     for code, amount in draft.vat_by_code.items():
-        rows.append(gl(draft.vat_rates[code][1], -amount, Vat=code))
-    return [r for r in rows if r["Amount"] != 0.0 or r is rows[0]]
+        credits.append(gl(draft.vat_rates[code][1], -amount,
+                          -draft.in_company_currency(amount), Vat=code))
+    receivable = gl(str(draft.debtor_group["SummeryAccount"]), draft.total,
+                    draft.total_in_company_currency, DCAccount=draft.debtor["Account"])
+    return [receivable, *(r for r in credits if r["Amount"] != 0.0)]
 
 
 def _invoice_row(
@@ -459,7 +485,7 @@ def post(
                 Account=draft.debtor["Account"],
                 Date=header["Date"],
                 DueDate=header["DueDate"],
-                Amount=header["TotalAmount"],
+                Amount=float(draft.total_in_company_currency),
                 AmountCur=header["TotalAmount"],
                 Currency=draft.currency,
                 Voucher=voucher,

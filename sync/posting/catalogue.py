@@ -34,10 +34,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from faktura import units
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
-from sync.posting.mapping import UNITS, MappingError, quantity_for_item
+from sync.posting.mapping import MappingError, quantity_for_item
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field, to_decimal
 
@@ -205,8 +206,8 @@ def line_kind(line: InvoiceLine) -> str:
     kind = getattr(line, "kind", None)
     if kind:
         return str(kind)
-    unit = UNITS.get((line.unit or "").strip().lower())
-    return "hours" if unit in _TIME_UNITS else "other"
+    unit = units.find(line.unit)
+    return "hours" if unit is not None and unit.uniconta in _TIME_UNITS else "other"
 
 
 def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = None) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from faktura.computed import check
 from faktura.errors import ContentChanged, FakturaError, InvalidInput
 from faktura.model import Invoice, content_sha256
 from faktura.posting import Posting
@@ -229,6 +230,7 @@ class SyncEngine:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
         before anything is written."""
         settings = self.settings
+        check(invoice)  # printable texts, known units
         check_against_catalogue(invoice, settings)  # items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")

@@ -11,6 +11,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from faktura import units
 from faktura.errors import FakturaError
 from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
@@ -25,13 +26,6 @@ COUNTRIES = {
     "SE": "Sweden", "GB": "UnitedKingdom", "US": "UnitedStates",
 }
 
-# Printed units → Uniconta's ItemUnit enum names.
-UNITS = {
-    "timer": "Hours", "time": "Hours", "t": "Hours", "hours": "Hours", "hour": "Hours",
-    "h": "Hours", "stk": "Pcs", "stk.": "Pcs", "pcs": "Pcs", "pcs.": "Pcs",
-    "dage": "Days", "dag": "Days", "days": "Days", "day": "Days",
-    "minutter": "Minutes", "min": "Minutes", "minutes": "Minutes",
-}
 
 
 class MappingError(FakturaError):
@@ -174,6 +168,8 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
         "_Project": invoice.project.number if invoice.project else None,
         "_PrCategory": category if invoice.project else None,
         "_Currency": currency_byte(invoice.currency_code, where),
+        # DKK for one unit of the order currency: Uniconta books the DKK amounts at this rate.
+        "_ExchangeRate": invoice.exchange_rate if invoice.currency_code != "DKK" else None,
         "_InvoiceDate": invoice.issue_date,
         "_DeleteOrder": True,
         **dimension_fields(invoice, settings, number_of_dimensions),
@@ -212,6 +208,14 @@ def quantity_for_item(line: InvoiceLine, position: int, item: str, decimals: int
     return rounded
 
 
+def unit_of(line: InvoiceLine, position: int) -> str | None:
+    """The line's Uniconta ItemUnit (`faktura.units`); None: the item's own unit."""
+    try:
+        return units.lookup(line.unit).uniconta
+    except units.UnknownUnit as error:
+        raise MappingError(f"line {position}: {error}") from None
+
+
 def line_fields(invoice: Invoice, line: InvoiceLine, position: int, settings: Settings, *,
                 order_number: int, item: str | None, decimals: int | None,
                 category: str | None, number_of_dimensions: int | None) -> dict[str, Any]:
@@ -226,7 +230,7 @@ def line_fields(invoice: Invoice, line: InvoiceLine, position: int, settings: Se
         "_Qty": -quantity if invoice.is_credit_note else quantity,
         "_Price": line.unit_price,
         "_DiscountPct": invoice.discount_of(line),
-        "_Unit": UNITS.get((line.unit or "").strip().lower()),
+        "_Unit": unit_of(line, position),
         "_Project": invoice.project.number if invoice.project else None,
         "_PrCategory": category if invoice.project else None,
         # A property only on order lines (no backing field in the v94 model).

@@ -402,3 +402,35 @@ def test_pinned_today_is_used_without_date(emulator_factory):
     order = emulator.create_order("1001", lines=[{"_Item": "1000", "_Qty": 1}])
     header = emulator.post_invoice(order).json()["Header"]
     assert (header["Date"], header["DueDate"]) == ("2026-03-02T00:00:00", "2026-03-10T00:00:00")
+
+
+def test_a_foreign_currency_invoice_books_dkk_in_amount_and_eur_in_amount_cur(emulator):
+    # 06-eur-invoice: 2,439.50 EUR net, 609.88 EUR VAT at 7.4604 DKK per EUR.
+    emulator.create_debtor("1004", _Currency="EUR")
+    number = emulator.create_order(
+        "1004", lines=[{"_Item": "1000", "_Qty": 12.5, "_Price": 145},
+                       {"_Item": "1000", "_Qty": 4, "_Price": 165, "_DiscountPct": 5}],
+        _Currency="EUR", _ExchangeRate=7.4604)
+    response = emulator.post_invoice(number, simulate="false")
+    assert response.status_code == 200, response.text
+    header = response.json()["Header"]
+    assert (header["NetAmount"], header["VatAmount"], header["Currency"]) == (
+        2439.5, 609.88, "EUR")  # the invoice states its own currency
+    gl = emulator.query("GLTrans")
+    by_account = {row["Account"]: row for row in gl}
+    vat = by_account[fixtures.SALES_VAT_ACCOUNT]
+    assert (vat["Amount"], vat["AmountCur"]) == (-4549.95, -609.88)
+    revenue = by_account[fixtures.REVENUE_ACCOUNT_VAT]
+    assert (revenue["Amount"], revenue["AmountCur"]) == (-18199.65, -2439.5)
+    receivable = by_account[fixtures.RECEIVABLES_ACCOUNT]
+    assert (receivable["Amount"], receivable["AmountCur"]) == (22749.6, 3049.38)
+    assert _gl_sum(gl) == 0  # the voucher balances in DKK
+    (trans,) = emulator.query("DebtorTrans")
+    assert (trans["Amount"], trans["AmountCur"], trans["Currency"]) == (22749.6, 3049.38, "EUR")
+
+
+def test_a_foreign_currency_order_without_exchange_rate_is_refused(emulator):
+    emulator.create_debtor("1004", _Currency="EUR")
+    number = emulator.create_order("1004", lines=[{"_Item": "1000", "_Qty": 1}],
+                                   _Currency="EUR")
+    _fails(emulator, number, "FieldCannotBeBlank")

@@ -54,6 +54,14 @@ CASES = {
         "DimensionDoesNotExist: the team, department or division is not a value of that"
         " dimension in Uniconta",
         {"team": "Team B"}),
+    "a unit the integration does not know": Case(
+        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="km")]},
+        "lines.1.unit: unit 'km' is not one the integration knows",
+        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="stk.")]}),
+    "a character the invoice cannot print": Case(
+        {"lines": [line("Kvittering 🧾")]},
+        "lines.0.text: cannot be printed on the invoice: '🧾' (U+1F9FE RECEIPT)",
+        {"lines": [line("Kvittering")]}),
     "project category missing in Uniconta": Case(
         PROJECT,
         "project category 'NOPE' (settings: uniconta.project_category) does not exist",

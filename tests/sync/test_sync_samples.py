@@ -118,14 +118,37 @@ def test_the_general_ledger_balances_and_vat_is_only_on_vat_lines(batch: Batch,
     assert sum(amount(r["Amount"]) for r in gl) == 0
     debit = amount(debtor[0]["Amount"])
     assert debit == -sum(amount(r["Amount"]) for r in revenue + vat)
-    # VAT is 25 % of the revenue booked with VAT code U25, and of nothing else.
-    with_vat = sum((amount(r["Amount"]) for r in revenue if r["Vat"] == "U25"), Decimal(0))
+    # VAT is 25 % of the revenue booked with VAT code U25, and of nothing else (in the
+    # invoice currency, AmountCur; Amount is the DKK of each row).
+    with_vat = sum((amount(r["AmountCur"]) for r in revenue if r["Vat"] == "U25"), Decimal(0))
     assert all(r["Vat"] is None for r in revenue
                if r["Account"] == fixtures.REVENUE_ACCOUNT_NO_VAT)
-    vat_amount = sum((amount(r["Amount"]) for r in vat), Decimal(0))
+    vat_amount = sum((amount(r["AmountCur"]) for r in vat), Decimal(0))
     assert vat_amount == (with_vat * VAT_RATE / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     debtor_trans = batch.emulator.query("DebtorTrans", Invoice=number)
     assert [amount(r["Amount"]) for r in debtor_trans] == [debit]
+
+
+@pytest.mark.parametrize("name", [p.name for p in SAMPLE_FILES])
+def test_the_ledger_books_dkk_in_amount_and_the_invoice_currency_in_amount_cur(
+    batch: Batch, name: str,
+) -> None:
+    issued = batch.first[name]
+    totals = compute_totals(issued.invoice, VAT_RATE)
+    rate = issued.invoice.exchange_rate or Decimal(1)
+    sign = -1 if issued.invoice.is_credit_note else 1
+    gl = batch.emulator.query("GLTrans", Invoice=issued.number)
+    vat = [r for r in gl if r["Account"] == fixtures.SALES_VAT_ACCOUNT]
+    for row in gl:
+        assert row["Currency"] == issued.invoice.currency_code
+        expected = (amount(row["AmountCur"]) * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if row["Account"] != fixtures.RECEIVABLES_ACCOUNT:
+            assert amount(row["Amount"]) == expected, row
+    if totals.vat_amount:
+        vat_dkk = -sum((amount(r["Amount"]) for r in vat), Decimal(0))
+        assert vat_dkk == sign * (totals.vat_amount_dkk or totals.vat_amount)
+    debtor_trans = batch.emulator.query("DebtorTrans", Invoice=issued.number)
+    assert [amount(r["AmountCur"]) for r in debtor_trans] == [sign * totals.total_with_vat]
 
 
 @pytest.mark.parametrize("name", [p.name for p in SAMPLE_FILES])

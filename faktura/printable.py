@@ -1,0 +1,92 @@
+"""Which characters a printed invoice can carry, and the check of an invoice's printed texts.
+
+The layout's fonts (Inter, bundled in `fonts/`) print Latin (Danish, every EU language),
+Greek and Cyrillic letters, punctuation, currency signs and a few symbols; nothing else
+(emoji, CJK, most symbols) can be printed and would come out as a missing-glyph box. Rather
+than print a box, an invoice whose printed texts hold such a character is refused, naming the
+field and the character, before anything is posted. Tabs and line breaks are allowed.
+
+>>> unprintable("Rådgivning – møde (Ærø), 12 € ✓")
+[]
+>>> unprintable("Kvittering 🧾")
+['🧾']
+>>> describe("🧾")
+"'🧾' (U+1F9FE RECEIPT)"
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from faktura.errors import Problem
+
+#: Code point ranges (inclusive) the bundled fonts print in every weight and style. A test
+#: checks every code point here against the fonts' character maps.
+PRINTABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x09, 0x0A), (0x0D, 0x0D),  # tab, line feed, carriage return
+    (0x20, 0x7E),  # Basic Latin
+    (0xA0, 0x148), (0x14A, 0x17F),  # Latin-1 Supplement, Latin Extended-A (not ŉ)
+    (0x180, 0x1C3), (0x1C5, 0x24F),  # Latin Extended-B (not Ǆ)
+    (0x300, 0x31E),  # combining accents (decomposed å, é …)
+    (0x384, 0x38A), (0x38C, 0x38C), (0x38E, 0x3A1), (0x3A3, 0x3CE),  # Greek
+    (0x400, 0x45F),  # Cyrillic
+    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese, Welsh …)
+    (0x2010, 0x2027), (0x2030, 0x205E),  # general punctuation: dashes, quotes, bullets, ‰
+    (0x20A0, 0x20BF),  # currency signs
+    (0x2122, 0x2122),  # ™
+    (0x2190, 0x2199),  # arrows
+    (0x2713, 0x2713),  # ✓
+)
+
+#: Fields of the invoice that are never printed (identities, contact channels, dimensions).
+NOT_PRINTED = frozenset({
+    "source_system", "source_id", "source_invoice_number", "email", "invoice_email", "phone",
+    "fax", "website", "giro_number", "organization_number", "comment", "group",
+    "key_account_manager_initials", "team", "department", "division", "kind", "line_id",
+    "description", "country_subdivision", "currency_code", "language",
+})
+
+
+def is_printable(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in PRINTABLE_RANGES)
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of `text` the invoice cannot print, each once, in order."""
+    return list(dict.fromkeys(char for char in text if not is_printable(char)))
+
+
+def describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"{char!r} (U+{ord(char):04X}{' ' + name if name else ''})"
+
+
+def _texts(data: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key not in NOT_PRINTED:
+                yield from _texts(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _texts(value, f"{path}.{index}")
+
+
+def problems(invoice: Any) -> list[Problem]:
+    """A problem for every printed text field holding a character the invoice cannot print.
+
+    `invoice` is a `faktura.model.Invoice` (anything with `model_dump`).
+    """
+    data = invoice.model_dump(mode="json")
+    found: list[Problem] = []
+    for path, text in _texts(data, ""):
+        chars = unprintable(text)
+        if chars:
+            found.append(Problem(path, "cannot be printed on the invoice: "
+                                 + ", ".join(describe(c) for c in chars[:5])
+                                 + "; remove or replace the character"))
+    return found

@@ -1,0 +1,93 @@
+"""Units of measure: the printed unit of a line (BT-130) → Uniconta's ItemUnit and UN/ECE code.
+
+One table for every projection: the PDF prints the unit as the source system wrote it, the
+Uniconta order line gets the ItemUnit name (`_Unit`), the e-invoice the UN/ECE
+Recommendation 20 code (`unitCode`). A unit that is not in the table is refused, naming the
+line (`lines.N.unit`, counted from 0), before anything is sent: posting it without a unit
+would give the line the item's own unit (often Hours) in Uniconta. A line without a unit
+takes the item's unit in Uniconta and code C62 ("one") in an e-invoice.
+
+Units are matched without regard to case, surrounding spaces or a final full stop.
+
+>>> lookup("Timer")
+Unit(uniconta='Hours', rec20='HUR')
+>>> lookup("stk."), lookup(" DAGE ")
+(Unit(uniconta='Pcs', rec20='H87'), Unit(uniconta='Days', rec20='DAY'))
+>>> lookup(None)
+Unit(uniconta=None, rec20='C62')
+>>> lookup("km")
+Traceback (most recent call last):
+    ...
+faktura.units.UnknownUnit: unit 'km' is not one the integration knows; use one of: ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faktura.errors import Problem
+
+
+@dataclass(frozen=True)
+class Unit:
+    uniconta: str | None  # Uniconta ItemUnit name; None: the item's own unit
+    rec20: str  # UN/ECE Recommendation 20 code
+
+
+HOURS = Unit("Hours", "HUR")
+PIECES = Unit("Pcs", "H87")
+DAYS = Unit("Days", "DAY")
+MINUTES = Unit("Minutes", "MIN")
+QUANTITY = Unit("Qty", "C62")
+CARTONS = Unit("Cartons", "CT")
+NO_UNIT = Unit(None, "C62")
+
+#: Printed unit (lower case, no final full stop) → unit. Danish first, then English.
+UNITS: dict[str, Unit] = {
+    "timer": HOURS, "time": HOURS, "t": HOURS, "hours": HOURS, "hour": HOURS, "h": HOURS,
+    "hrs": HOURS,
+    "stk": PIECES, "styk": PIECES, "pcs": PIECES, "piece": PIECES, "pieces": PIECES,
+    "dage": DAYS, "dag": DAYS, "days": DAYS, "day": DAYS,
+    "minutter": MINUTES, "minut": MINUTES, "min": MINUTES, "minutes": MINUTES,
+    "antal": QUANTITY, "qty": QUANTITY,
+    "kasser": CARTONS, "kasse": CARTONS, "cartons": CARTONS, "carton": CARTONS,
+}
+SUGGESTED = "timer, stk., dage, minutter, antal, kasser (or their English names)"
+
+
+class UnknownUnit(ValueError):
+    """A unit that is not in the table."""
+
+
+def _key(unit: str) -> str:
+    return unit.strip().lower().removesuffix(".")
+
+
+def find(unit: str | None) -> Unit | None:
+    """The unit for a printed unit, `NO_UNIT` for a blank one, None if it is unknown."""
+    if unit is None or not unit.strip():
+        return NO_UNIT
+    return UNITS.get(_key(unit))
+
+
+def lookup(unit: str | None) -> Unit:
+    """The unit for a printed unit; `NO_UNIT` for a blank one; `UnknownUnit` if unknown."""
+    found = find(unit)
+    if found is None:
+        raise UnknownUnit(f"unit {unit!r} is not one the integration knows; use one of:"
+                          f" {SUGGESTED}")
+    return found
+
+
+def problems(invoice: Any) -> list[Problem]:
+    """A problem for every item line of a `faktura.model.Invoice` with an unknown unit."""
+    found = []
+    for index, line in enumerate(invoice.lines):
+        if line.is_text:
+            continue
+        try:
+            lookup(line.unit)
+        except UnknownUnit as error:
+            found.append(Problem(f"lines.{index}.unit", str(error)))
+    return found
