@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "renderer.formatting"]
+MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identifiers",
+           "faktura.fik.mod10", "renderer.formatting"]
 
 
 @pytest.mark.parametrize("name", MODULES)
