@@ -50,8 +50,19 @@ def round_ore(amount: Decimal) -> Decimal:
 
 
 def line_net_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
-    """BT-131 Invoice line net amount."""
+    """BT-131 Invoice line net amount: quantity × net price, rounded to øre."""
     return round_ore(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+
+
+def net_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    """BT-146 Item net price: the unit price less the discount, exact (never rounded).
+
+    >>> net_price(Decimal("950.00"), Decimal("10")), net_price(Decimal("0.125"), Decimal("0"))
+    (Decimal('855.00'), Decimal('0.125'))
+    """
+    if not discount_percent:
+        return unit_price
+    return unit_price * (HUNDRED - discount_percent) / HUNDRED
 
 
 def vat_of(taxable_amount: Decimal, rate_percent: Decimal) -> Decimal:
