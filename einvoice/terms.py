@@ -14,6 +14,7 @@ from typing import Literal
 
 Format = Literal["oioubl", "peppol"]
 FORMATS: tuple[Format, ...] = ("oioubl", "peppol")
+FORMAT_NAMES: dict[Format, str] = {"oioubl": "OIOUBL 2.1", "peppol": "Peppol BIS Billing 3.0"}
 
 NAMESPACES = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",

@@ -27,6 +27,7 @@ apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True
 def _register() -> None:
     from api.cli import apikey_create_command, serve_command
     from archive.cli import archive_get, archive_list, archive_verify
+    from einvoice.cli import einvoice_command
     from faktura.batch_cli import batch_command
     from faktura.fik.cli import fik_command
     from renderer.cli import render_command
@@ -36,6 +37,7 @@ def _register() -> None:
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)
+    app.command("einvoice")(einvoice_command)
     app.command("batch")(batch_command)
     app.command("serve")(serve_command)
     apikey_app.command("create")(apikey_create_command)
