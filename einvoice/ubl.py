@@ -15,7 +15,7 @@ from decimal import Decimal
 from einvoice import terms
 from einvoice.terms import Format
 from einvoice.units import unit_code
-from faktura.computed import EXEMPT, ComputedInvoice, ComputedLine
+from faktura.computed import EXEMPT, STANDARD_RATED, ComputedInvoice, ComputedLine
 from faktura.errors import InvalidInput, Problem
 from faktura.model import PostalAddress
 from faktura.settings import Settings
@@ -254,13 +254,26 @@ def _tax_category(w: _Writer, parent: ET.Element, path: str, category: str, rate
     _tax_scheme(w, node)
 
 
+def _states_dkk_vat(fmt: Format, computed: ComputedInvoice) -> bool:
+    """BT-6/BT-111: a foreign-currency invoice states its VAT in DKK too.
+
+    OIOUBL states it on the standard-rated subtotal only (F-LIB373), so an OIOUBL invoice
+    without standard-rated lines has no VAT to state in DKK and names no tax currency.
+    """
+    totals = computed.totals
+    if not totals.is_foreign_currency or totals.vat_amount_dkk is None:
+        return False
+    return fmt == "peppol" or any(b.category_code == STANDARD_RATED
+                                  for b in totals.vat_breakdown)
+
+
 def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     totals = computed.totals
-    if w.fmt == "oioubl" and totals.is_foreign_currency and totals.exchange_rate is not None:
+    if w.fmt == "oioubl" and _states_dkk_vat(w.fmt, computed):
         rate = w.new(root, "cac:TaxExchangeRate")
         w.put(rate, "cbc:SourceCurrencyCode", totals.currency_code)
         w.put(rate, "cbc:TargetCurrencyCode", "DKK")
-        w.put(rate, "cbc:CalculationRate", f"{totals.exchange_rate:f}")
+        w.put(rate, "cbc:CalculationRate", f"{computed.totals.exchange_rate:f}")
         w.put(rate, "cbc:MathematicOperatorCode", "multiply")
     total = w.new(root, "cac:TaxTotal")
     w.amount(total, "cbc:TaxAmount", totals.vat_amount)  # BT-110
@@ -268,9 +281,8 @@ def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
         sub = w.new(total, "cac:TaxSubtotal")
         w.amount(sub, "cbc:TaxableAmount", breakdown.taxable_amount)  # BT-116
         w.amount(sub, "cbc:TaxAmount", breakdown.tax_amount)  # BT-117
-        if w.fmt == "oioubl" and totals.vat_amount_dkk is not None:
-            dkk = totals.vat_amount_dkk if breakdown.tax_amount else Decimal("0.00")
-            w.amount(sub, "cbc:TransactionCurrencyTaxAmount", dkk, "DKK")
+        if _states_dkk_vat(w.fmt, computed) and breakdown.category_code == STANDARD_RATED:
+            w.amount(sub, "cbc:TransactionCurrencyTaxAmount", totals.vat_amount_dkk, "DKK")
         _tax_category(w, sub, "cac:TaxCategory", breakdown.category_code, breakdown.rate,
                       computed.language)
     if w.fmt == "peppol" and totals.vat_amount_dkk is not None:  # BT-111
@@ -354,7 +366,7 @@ def build_xml(computed: ComputedInvoice, settings: Settings, fmt: Format) -> byt
             **terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:invoicetypecode-1.1"})
     w.put(root, table.get("BT-22"), invoice.note)
     w.put(root, table.get("BT-5"), totals.currency_code)
-    if totals.is_foreign_currency:
+    if _states_dkk_vat(fmt, computed):
         w.put(root, table.get("BT-6"), "DKK")
     w.put(root, table.get("BT-10"), invoice.buyer_reference)
     if invoice.invoicing_period_start or invoice.invoicing_period_end:
