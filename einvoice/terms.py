@@ -48,7 +48,6 @@ DOCUMENT: dict[Format, dict[str, str]] = {
         "BT-22": "cbc:Note",
         "BT-5": "cbc:DocumentCurrencyCode",
         "BT-6": "cbc:TaxCurrencyCode",
-        "BG-14": "cac:InvoicePeriod",
         "BT-73": "cac:InvoicePeriod/cbc:StartDate",
         "BT-74": "cac:InvoicePeriod/cbc:EndDate",
         "BT-13": "cac:OrderReference/cbc:ID",
@@ -67,7 +66,6 @@ DOCUMENT: dict[Format, dict[str, str]] = {
         "BT-5": "cbc:DocumentCurrencyCode",
         "BT-6": "cbc:TaxCurrencyCode",
         "BT-10": "cbc:BuyerReference",
-        "BG-14": "cac:InvoicePeriod",
         "BT-73": "cac:InvoicePeriod/cbc:StartDate",
         "BT-74": "cac:InvoicePeriod/cbc:EndDate",
         "BT-13": "cac:OrderReference/cbc:ID",
@@ -125,6 +123,7 @@ ADDRESS = {
 LINE_TERMS = {
     "BT-126": "cbc:ID",
     "BT-131": "cbc:LineExtensionAmount",
+    "BT-154": "cac:Item/cbc:Description",  # OIOUBL wants it; Peppol's BT-154 is optional
     "BT-153": "cac:Item/cbc:Name",
     "BT-155": "cac:Item/cac:SellersItemIdentification/cbc:ID",
     "BT-146": "cbc:PriceAmount",  # in cac:Price

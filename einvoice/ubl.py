@@ -311,11 +311,11 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
         w.amount(sub, "cbc:TaxableAmount", line.net_amount)
         w.amount(sub, "cbc:TaxAmount", line.vat_amount)
         _tax_category(w, sub, "cac:TaxCategory", line.vat_category, line.vat_rate)
-    product = w.group(node, "cac:Item")
     if w.fmt == "oioubl":
-        w.put(product, "cbc:Description", item.text)
-    w.put(product, "cbc:Name", item.text[:200])
-    w.put(product, "cac:SellersItemIdentification/cbc:ID", item.item_number)
+        w.put(node, terms.LINE_TERMS["BT-154"], item.text)
+    w.put(node, terms.LINE_TERMS["BT-153"], item.text[:200])
+    w.put(node, terms.LINE_TERMS["BT-155"], item.item_number)
+    product = w.group(node, "cac:Item")
     if w.fmt == "peppol":
         _tax_category(w, product, "cac:ClassifiedTaxCategory", line.vat_category,
                       line.vat_rate)
@@ -346,7 +346,9 @@ def build_xml(computed: ComputedInvoice, settings: Settings, fmt: Format) -> byt
     doc = computed.document_type
     table = terms.DOCUMENT[fmt]
     w = _Writer(fmt, totals.currency_code)
-    root = ET.Element(_qname(terms.ROOT[doc], terms.ROOT_NAMESPACE[doc]))
+    # The document's own namespace is the default one (<Invoice xmlns="…">), as in the
+    # rule owners' examples; every other element carries its cac:/cbc: prefix.
+    root = ET.Element(terms.ROOT[doc], {"xmlns": terms.ROOT_NAMESPACE[doc]})
     if fmt == "oioubl":
         w.put(root, "cbc:UBLVersionID", "2.1")
     w.put(root, "cbc:CustomizationID", terms.CUSTOMIZATION_ID[fmt])
