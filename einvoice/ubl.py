@@ -281,7 +281,8 @@ def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
         sub = w.new(total, "cac:TaxSubtotal")
         w.amount(sub, "cbc:TaxableAmount", breakdown.taxable_amount)  # BT-116
         w.amount(sub, "cbc:TaxAmount", breakdown.tax_amount)  # BT-117
-        if _states_dkk_vat(w.fmt, computed) and breakdown.category_code == STANDARD_RATED:
+        if (w.fmt == "oioubl" and _states_dkk_vat(w.fmt, computed)
+                and breakdown.category_code == STANDARD_RATED):
             w.amount(sub, "cbc:TransactionCurrencyTaxAmount", totals.vat_amount_dkk, "DKK")
         _tax_category(w, sub, "cac:TaxCategory", breakdown.category_code, breakdown.rate,
                       computed.language)

@@ -39,6 +39,8 @@ invoices = st.fixed_dictionaries({
     "credit": st.booleans(),
     "ean": st.booleans(),
     "number": st.integers(min_value=1, max_value=10**13).map(str),
+    "card_type": st.sampled_from(["71", "75"]),
+    "period": st.booleans(),
 })
 
 
@@ -48,13 +50,16 @@ def invoice_data(drawn: dict[str, Any]) -> dict[str, Any]:
         "customer": {"customer_number": "9", "name": "Kunde & Søn ApS",
                      "vat_number": "DK 12 34 56 74",
                      "address": {"line1": "Gade 1", "post_code": "8000", "city": "Aarhus C"}},
-        "lines": [{k: str(v) if isinstance(v, Decimal) else v for k, v in line.items()
-                   if v is not None} for line in drawn["lines"]],
+        "lines": [{"text": "Overskrift"}] + [
+            {k: str(v) if isinstance(v, Decimal) else v for k, v in line.items()
+             if v is not None} for line in drawn["lines"]],
     }
     if drawn["ean"]:
         data["customer"]["ean"] = "5790001234560"
     if drawn["currency"] != "DKK":
         data.update(currency_code="EUR", exchange_rate="7.4604")
+    if drawn["period"]:
+        data.update(invoicing_period_start="2026-10-01", invoicing_period_end="2026-10-31")
     if drawn["credit"]:
         data.update(type_code=381, preceding_invoice_reference="20260001")
     return data
@@ -66,9 +71,11 @@ def invoice_data(drawn: dict[str, Any]) -> dict[str, Any]:
 def test_random_invoices_pass_the_rules_and_state_the_computed_totals(
         drawn: dict[str, Any], sample_settings: Settings, fatal_findings: Validate) -> None:
     invoice = parse_invoice(invoice_data(drawn))
-    computed = compute(invoice, sample_settings).numbered(drawn["number"], sample_settings)
+    layout = sample_settings.layout.model_copy(update={"fi_card_type": drawn["card_type"]})
+    config = sample_settings.model_copy(update={"layout": layout})
+    computed = compute(invoice, config).numbered(drawn["number"], config)
     for fmt in FORMATS:
-        xml = build(computed, sample_settings, fmt).xml
+        xml = build(computed, config, fmt).xml
         findings = fatal_findings(xml, fmt)
         assert findings == [], (invoice_data(drawn), [f.line() for f in findings])
         assert text(xml, "cac:LegalMonetaryTotal/cbc:PayableAmount") == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,25 @@ def test_an_invoice_the_rules_refuse_writes_nothing(monkeypatch: pytest.MonkeyPa
                        "--out", tmp_path / "out", "--settings", SAMPLES / "settings.toml")
     assert code != 0 and err.startswith("error: invoice: lines.0.unit:")
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------- documents that would not add up
+
+
+def test_totals_that_do_not_add_up_are_refused_with_the_rule(sample_settings: Settings) -> None:
+    computed = compute(parse_invoice(invoice()), sample_settings).numbered("17",
+                                                                           sample_settings)
+    tampered = replace(computed, totals=replace(computed.totals,
+                                                amount_due=computed.totals.amount_due + 1))
+    with pytest.raises(InvalidInput, match=r"totals.amount_due: .*\[BR-CO-16\]"):
+        build(tampered, sample_settings, "oioubl")
+
+
+def test_a_payment_id_of_the_wrong_length_is_refused(sample_settings: Settings) -> None:
+    computed = compute(parse_invoice(invoice()), sample_settings).numbered("17",
+                                                                           sample_settings)
+    assert computed.payment is not None and computed.payment.fik is not None
+    short = replace(computed.payment.fik, payment_id="00000000000017")
+    tampered = replace(computed, payment=replace(computed.payment, fik=short))
+    with pytest.raises(InvalidInput, match=r"must be 15 digits \[F-LIB156/157\]"):
+        build(tampered, sample_settings, "peppol")
