@@ -11,15 +11,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from einvoice.terms import Format
+from einvoice.ubl import payment_route
 from einvoice.units import unit_code
 from faktura.computed import ComputedInvoice
 from faktura.errors import InvalidInput, Problem
+from faktura.settings import Settings
 
 #: FI card type → the payment ID's length (F-LIB156/157, DK-R-010).
 FIK_ID_LENGTH = {"71": 15, "75": 16}
 
 
-def problems(computed: ComputedInvoice, fmt: Format) -> list[Problem]:
+def problems(computed: ComputedInvoice, settings: Settings, fmt: Format) -> list[Problem]:
     """Every rule the invoice breaks for the format; empty when it may be sent."""
     found: list[Problem] = []
     invoice = computed.invoice
@@ -29,6 +31,9 @@ def problems(computed: ComputedInvoice, fmt: Format) -> list[Problem]:
     found += _totals(computed)
     found += _lines(computed, fmt)
     found += _payment(computed)
+    if fmt == "oioubl" and payment_route(computed, settings) == "iban" and not settings.seller.bic:
+        found.append(Problem("seller.bic", "an OIOUBL bank transfer by IBAN (code 31) needs the"
+                                           " bank's BIC [F-LIB113]"))
     if not invoice.buyer_ean and not (invoice.customer.vat_number or "").startswith("DK"):
         rule = "F-INV044" if fmt == "oioubl" else "PEPPOL-EN16931-R010"
         found.append(Problem("customer.ean", f"the buyer needs an electronic address: an EAN"
@@ -101,8 +106,8 @@ def _payment(computed: ComputedInvoice) -> list[Problem]:
     return found
 
 
-def check(computed: ComputedInvoice, fmt: Format) -> None:
+def check(computed: ComputedInvoice, settings: Settings, fmt: Format) -> None:
     """Raise `InvalidInput` naming every rule the invoice breaks for the format."""
-    found = problems(computed, fmt)
+    found = problems(computed, settings, fmt)
     if found:
         raise InvalidInput("invoice", found)

@@ -28,7 +28,7 @@ def build(computed: ComputedInvoice, settings: Settings, fmt: Format) -> EInvoic
     The invoice is checked against the rules first (`einvoice.checks`): an e-invoice that the
     buyer's access point would reject is refused, not produced.
     """
-    check(computed, fmt)
+    check(computed, settings, fmt)
     return EInvoice(format=fmt, format_name=FORMAT_NAMES[fmt],
                     filename=f"{computed.invoice_number}.xml",
                     xml=build_xml(computed, settings, fmt))

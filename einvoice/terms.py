@@ -151,8 +151,19 @@ OIOUBL_LIST = {"listAgencyID": "320"}
 #: BT-120 the exemption reason Peppol requires for category E (BR-E-10).
 EXEMPTION_REASON = {"da": "Momsfri", "en": "VAT exempt"}
 
+#: How an invoice is paid: FI card, international (IBAN) or Danish (reg. no. + account) transfer.
+PaymentRoute = Literal["fik", "iban", "domestic"]
+
 #: BT-81 payment means codes (UNCL 4461), per what is paid with.
-PAYMENT_MEANS: dict[Format, dict[str, str]] = {
+PAYMENT_MEANS: dict[Format, dict[PaymentRoute, str]] = {
     "oioubl": {"fik": "93", "iban": "31", "domestic": "42"},
     "peppol": {"fik": "93", "iban": "58", "domestic": "42"},
+}
+OIOUBL_PAYMENT_CHANNEL: dict[PaymentRoute, str] = {
+    "fik": "DK:FIK", "iban": "IBAN", "domestic": "DK:BANK"}
+
+#: BT-86 the payee's bank (BIC), relative to `cac:PayeeFinancialAccount`.
+BIC_PATH: dict[Format, str] = {
+    "oioubl": "cac:FinancialInstitutionBranch/cac:FinancialInstitution/cbc:ID",
+    "peppol": "cac:FinancialInstitutionBranch/cbc:ID",
 }

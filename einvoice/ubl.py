@@ -179,67 +179,57 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
           (contact.email if contact else None) or customer.invoice_email or customer.email)
 
 
+def payment_route(computed: ComputedInvoice, settings: Settings) -> terms.PaymentRoute | None:
+    """How the document says to pay: by FI card when there is an FI line; else by IBAN for a
+    foreign currency (or when there is no Danish account); else to the Danish reg. no. and
+    account; None when the seller has given none of these (or there is no payment yet)."""
+    seller = settings.seller
+    if computed.payment is None:
+        return None
+    if computed.payment.fik is not None:
+        return "fik"
+    if seller.iban and (computed.totals.is_foreign_currency or not seller.bank_account):
+        return "iban"
+    if seller.bank_account and seller.bank_reg_no:
+        return "domestic"
+    return None
+
+
 def _payment_means(w: _Writer, root: ET.Element, computed: ComputedInvoice,
                    settings: Settings) -> None:
+    """BG-16 payment instructions (BT-81 code, BT-83 remittance, BG-17 account, BG-19 FI)."""
+    route = payment_route(computed, settings)
     payment = computed.payment
-    if payment is None:
+    if route is None or payment is None:
         return
-    codes = terms.PAYMENT_MEANS[w.fmt]
     seller = settings.seller
-    channel = {**terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:paymentchannelcode-1.1"}
     fik = payment.fik
-    peppol_credit_note = w.fmt == "peppol" and computed.is_credit_note
-    if fik is not None:
-        means = w.new(root, "cac:PaymentMeans")
-        if w.fmt == "oioubl":
-            w.put(means, "cbc:ID", "1")
-            w.put(means, "cbc:PaymentMeansCode", codes["fik"])
-            w.put(means, "cbc:PaymentDueDate", payment.due_date)
-            w.put(means, "cbc:PaymentChannelCode", "DK:FIK", channel)
-            w.put(means, "cbc:InstructionID", fik.payment_id)
-            w.put(means, "cbc:PaymentID", fik.card_type)
-            w.put(means, "cac:CreditAccount/cbc:AccountID", fik.creditor_number)
-        else:
-            w.put(means, "cbc:PaymentMeansCode", codes["fik"])
-            w.put(means, "cbc:PaymentID", f"{fik.card_type}#{fik.payment_id or ''}")
-            w.put(means, "cac:PayeeFinancialAccount/cbc:ID", fik.creditor_number)
-        return
-    if seller.iban and (computed.invoice.currency_code != "DKK" or not seller.bank_account):
-        means = w.new(root, "cac:PaymentMeans")
-        if w.fmt == "oioubl":
-            w.put(means, "cbc:ID", "1")
-            w.put(means, "cbc:PaymentMeansCode", codes["iban"])
-            w.put(means, "cbc:PaymentDueDate", payment.due_date)
-            w.put(means, "cbc:PaymentChannelCode", "IBAN", channel)
-        else:
-            w.put(means, "cbc:PaymentMeansCode", codes["iban"])
-            if peppol_credit_note:
-                w.put(means, "cbc:PaymentDueDate", payment.due_date)
-            w.put(means, "cbc:PaymentID", computed.invoice_number)
+    means = w.new(root, "cac:PaymentMeans")
+    if w.fmt == "oioubl":
+        w.put(means, "cbc:ID", "1")
+    w.put(means, "cbc:PaymentMeansCode", terms.PAYMENT_MEANS[w.fmt][route])
+    if w.fmt == "oioubl" or computed.is_credit_note:  # Peppol invoices state BT-9 in DueDate
+        w.put(means, "cbc:PaymentDueDate", payment.due_date)
+    if w.fmt == "oioubl":
+        w.put(means, "cbc:PaymentChannelCode", terms.OIOUBL_PAYMENT_CHANNEL[route], {
+            **terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:paymentchannelcode-1.1"})
+    if fik is not None and w.fmt == "oioubl":
+        w.put(means, "cbc:InstructionID", fik.payment_id)
+        w.put(means, "cbc:PaymentID", fik.card_type)
+        w.put(means, "cac:CreditAccount/cbc:AccountID", fik.creditor_number)
+    elif fik is not None:
+        w.put(means, "cbc:PaymentID", f"{fik.card_type}#{fik.payment_id or ''}")
+        w.put(means, "cac:PayeeFinancialAccount/cbc:ID", fik.creditor_number)
+    else:
+        if w.fmt == "peppol":
+            w.put(means, "cbc:PaymentID", computed.invoice_number)  # BT-83
         account = w.group(means, "cac:PayeeFinancialAccount")
-        w.put(account, "cbc:ID", seller.iban)
-        if seller.bic:
-            branch = w.group(account, "cac:FinancialInstitutionBranch")
-            if w.fmt == "oioubl":
-                w.put(branch, "cac:FinancialInstitution/cbc:ID", seller.bic)
-            else:
-                w.put(branch, "cbc:ID", seller.bic)
-        return
-    if seller.bank_account and seller.bank_reg_no:
-        means = w.new(root, "cac:PaymentMeans")
-        if w.fmt == "oioubl":
-            w.put(means, "cbc:ID", "1")
-            w.put(means, "cbc:PaymentMeansCode", codes["domestic"])
-            w.put(means, "cbc:PaymentDueDate", payment.due_date)
-            w.put(means, "cbc:PaymentChannelCode", "DK:BANK", channel)
+        if route == "iban":
+            w.put(account, "cbc:ID", seller.iban)  # BT-84
+            w.put(account, terms.BIC_PATH[w.fmt], seller.bic)  # BT-86
         else:
-            w.put(means, "cbc:PaymentMeansCode", codes["domestic"])
-            if peppol_credit_note:
-                w.put(means, "cbc:PaymentDueDate", payment.due_date)
-            w.put(means, "cbc:PaymentID", computed.invoice_number)
-        account = w.group(means, "cac:PayeeFinancialAccount")
-        w.put(account, "cbc:ID", seller.bank_account)
-        w.put(account, "cac:FinancialInstitutionBranch/cbc:ID", seller.bank_reg_no)
+            w.put(account, "cbc:ID", seller.bank_account)
+            w.put(account, "cac:FinancialInstitutionBranch/cbc:ID", seller.bank_reg_no)
 
 
 def _tax_category(w: _Writer, parent: ET.Element, path: str, category: str, rate: Decimal,

@@ -158,3 +158,16 @@ def test_a_payment_id_of_the_wrong_length_is_refused(sample_settings: Settings) 
     tampered = replace(computed, payment=replace(computed.payment, fik=short))
     with pytest.raises(InvalidInput, match=r"must be 15 digits \[F-LIB156/157\]"):
         build(tampered, sample_settings, "peppol")
+
+
+def test_an_oioubl_iban_transfer_needs_the_bic(sample_settings: Settings,
+                                               fatal_findings: Validate) -> None:
+    seller = sample_settings.seller.model_copy(update={"bic": None})
+    settings = sample_settings.model_copy(update={"seller": seller})
+    computed = compute(parse_invoice(invoice(currency_code="EUR", exchange_rate="7.46")),
+                       settings).numbered("17", settings)
+    with pytest.raises(InvalidInput, match=r"seller.bic: .*\[F-LIB113\]"):
+        build(computed, settings, "oioubl")
+    peppol = build(computed, settings, "peppol").xml  # Peppol's SEPA transfer needs no BIC
+    assert fatal_findings(peppol, "peppol") == []
+    assert text(peppol, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["58"]
