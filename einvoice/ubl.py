@@ -26,11 +26,10 @@ for _prefix, _uri in terms.NAMESPACES.items():
 Value = str | Decimal | date | int | None
 
 
-def _qname(path_part: str, default_ns: str) -> str:
-    if ":" in path_part:
-        prefix, local = path_part.split(":", 1)
-        return f"{{{terms.NAMESPACES[prefix]}}}{local}"
-    return f"{{{default_ns}}}{path_part}"
+def _qname(part: str) -> str:
+    """`cbc:ID` → `{urn:…CommonBasicComponents-2}ID`."""
+    prefix, local = part.split(":", 1)
+    return f"{{{terms.NAMESPACES[prefix]}}}{local}"
 
 
 def _text(value: Value) -> str:
@@ -55,20 +54,18 @@ class _Writer:
         node = parent
         for part in groups:
             node = self.group(node, part)
-        element = ET.SubElement(node, _qname(leaf, ""))
-        if value is not True:
-            element.text = _text(value)
-        element.attrib.update(attrs or {})
+        element = ET.SubElement(node, _qname(leaf), attrs or {})
+        element.text = _text(value)
         return element
 
     def group(self, parent: ET.Element, part: str) -> ET.Element:
-        tag = _qname(part, "")
+        tag = _qname(part)
         if len(parent) and parent[-1].tag == tag:
             return parent[-1]
         return ET.SubElement(parent, tag)
 
     def new(self, parent: ET.Element, part: str) -> ET.Element:
-        return ET.SubElement(parent, _qname(part, ""))
+        return ET.SubElement(parent, _qname(part))
 
     def amount(self, parent: ET.Element, path: str | None, amount: Decimal | None,
                currency: str | None = None) -> None:
