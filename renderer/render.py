@@ -108,4 +108,6 @@ class Renderer:
                attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
         """Build the view and the PDF of one invoice, with any files it carries."""
         view = build_view(invoice, settings, draft=draft)
+        if not attachments:  # a subclass's pdf() may predate embedded files
+            return view, self.pdf(view, pdf_variant=pdf_variant)
         return view, self.pdf(view, pdf_variant=pdf_variant, attachments=attachments)
