@@ -31,12 +31,14 @@ def _register() -> None:
     from cli.batch import batch_command
     from cli.fik import fik_command
     from cli.sync import app as sync_app
+    from einvoice.cli import einvoice_command
     from renderer.cli import render_command
     from sync.emulator.cli import emulator_command
     from sync.timelog.cli import import_app
 
     app.command("fik")(fik_command)
     app.command("render")(render_command)
+    app.command("einvoice")(einvoice_command)
     app.command("batch")(batch_command)
     app.command("serve")(serve_command)
     apikey_app.command("create")(apikey_create_command)

@@ -41,6 +41,12 @@ class ComputedLine:
     discount_percent: Decimal  # BT-138: the line's own, else the invoice's default
     vat_category: str | None  # BT-151: "S", "E" or "AE"; None for a text line
     vat_rate: Decimal | None  # BT-152
+    # BT-146 Item net price: the unit price less the discount, exact (not rounded), so that
+    # quantity × net price rounds to the net amount; None for a text line.
+    net_price: Decimal | None = None
+    # The line's share of VAT (net amount × rate), for formats that state VAT per line
+    # (OIOUBL). Informational only: the invoice's VAT is the rate applied to the sum.
+    vat_amount: Decimal | None = None
 
     @property
     def is_text(self) -> bool:
@@ -50,6 +56,13 @@ class ComputedLine:
     def is_vat_free(self) -> bool:
         """Exempt (E) or reverse charge (AE): the line carries no Danish VAT."""
         return self.vat_category in VAT_FREE
+
+    @property
+    def price_discount(self) -> Decimal | None:
+        """BT-147 Item price discount: unit price (BT-148 gross price) less the net price."""
+        if self.net_price is None or self.line.unit_price is None:
+            return None
+        return self.line.unit_price - self.net_price
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,24 @@ def check(invoice: Invoice) -> None:
         raise InvalidInput("invoice", found)
 
 
+def _computed_line(position: int, line: InvoiceLine, amount: Decimal | None,
+                   discount: Decimal, rate: Decimal, vat_free: str) -> ComputedLine:
+    if amount is None or line.quantity is None or line.unit_price is None:
+        return ComputedLine(position=position, line=line, net_amount=None,
+                            discount_percent=discount, vat_category=None, vat_rate=None)
+    line_rate = rate if line.vat else Decimal(0)
+    return ComputedLine(
+        position=position,
+        line=line,
+        net_amount=amount,
+        discount_percent=discount,
+        vat_category=STANDARD_RATED if line.vat else vat_free,
+        vat_rate=line_rate,
+        net_price=money.net_price(line.unit_price, discount),
+        vat_amount=money.vat_of(amount, line_rate),
+    )
+
+
 def compute(invoice: Invoice, settings: Settings) -> ComputedInvoice:
     """Compute the invoice once (after `check`). A numbered invoice also gets its payment
     means."""
@@ -191,14 +222,8 @@ def compute(invoice: Invoice, settings: Settings) -> ComputedInvoice:
     vat_free = REVERSE_CHARGE if reverse_charge else EXEMPT
     number, country = invoice.customer.vat_number, invoice.customer.address.country_code
     lines = tuple(
-        ComputedLine(
-            position=position,
-            line=line,
-            net_amount=amount,
-            discount_percent=invoice.discount_of(line),
-            vat_category=None if line.is_text else (STANDARD_RATED if line.vat else vat_free),
-            vat_rate=None if line.is_text else (rate if line.vat else Decimal(0)),
-        )
+        _computed_line(position, line, amount, invoice.discount_of(line), rate,
+                       vat_free)
         for position, (line, amount) in enumerate(
             zip(invoice.lines, totals.line_amounts, strict=True), start=1)
     )

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from faktura.errors import InvalidInput, Problem
+from faktura.identifiers import validate_gln, validate_vat_number
 
 QUANTITY_STEP = Decimal("0.01")
 
@@ -111,15 +112,17 @@ class Customer(_Model):
     website: Text | None = Field(None, description="TimeLog Website")
     address: PostalAddress = Field(default_factory=PostalAddress, description="BG-8")
     vat_number: Annotated[str, Field(max_length=30)] | None = Field(
-        None, description="BT-48 Buyer VAT identifier. TimeLog VatNo → LegalIdent (no spaces)"
+        None,
+        description="BT-48 Buyer VAT identifier, with its country prefix (a bare 8-digit number"
+        " is a Danish CVR: stored as DK + CVR). TimeLog VatNo → LegalIdent (without DK)",
     )
     giro_number: Text | None = Field(None, description="TimeLog GiroNo")
     organization_number: Text | None = Field(None, description="TimeLog OrganizatioNo")
     currency_code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
         None, description="Customer's default currency. TimeLog Currency → Currency"
     )
-    ean: Annotated[str, Field(pattern=r"^\d{13}$")] | None = Field(
-        None, description="BT-49 Buyer electronic address (GLN). TimeLog EAN → EAN"
+    ean: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description="BT-49 Buyer electronic address (GLN, 13 digits). TimeLog EAN → EAN"
     )
     language: Literal["da", "en"] | None = Field(
         None, description="Language of the printed invoice; blank: the settings' default"
@@ -127,8 +130,13 @@ class Customer(_Model):
 
     @field_validator("vat_number")
     @classmethod
-    def _no_spaces(cls, value: str | None) -> str | None:
-        return value.replace(" ", "") if value else value
+    def _vat_number(cls, value: str | None) -> str | None:
+        return validate_vat_number(value) if value else None
+
+    @field_validator("ean")
+    @classmethod
+    def _gln(cls, value: str | None) -> str | None:
+        return validate_gln(value) if value else None
 
 
 class Contact(_Model):
@@ -296,8 +304,8 @@ class Invoice(_Model):
     default_discount_percent: DiscountPercent = Field(
         Decimal(0), description="TimeLog DefaultDiscount: the discount of lines that give none"
     )
-    ean: Annotated[str, Field(pattern=r"^\d{13}$")] | None = Field(
-        None, description="BT-49 for this invoice; blank: the customer's EAN. TimeLog EAN"
+    ean: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description="BT-49 GLN for this invoice; blank: the customer's EAN. TimeLog EAN"
     )
     team: Text | None = Field(None, description="Team → Dim<TeamDimension>")
     department: Text | None = Field(None, description="Department → Dim<DepartmentDimension>")
@@ -308,6 +316,11 @@ class Invoice(_Model):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("ean")
+    @classmethod
+    def _gln(cls, value: str | None) -> str | None:
+        return validate_gln(value) if value else None
 
     @model_validator(mode="after")
     def _consistent(self) -> Invoice:

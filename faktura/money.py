@@ -50,8 +50,19 @@ def round_ore(amount: Decimal) -> Decimal:
 
 
 def line_net_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
-    """BT-131 Invoice line net amount."""
+    """BT-131 Invoice line net amount: quantity × net price, rounded to øre."""
     return round_ore(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+
+
+def net_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    """BT-146 Item net price: the unit price less the discount, exact (never rounded).
+
+    >>> net_price(Decimal("950.00"), Decimal("10")), net_price(Decimal("0.125"), Decimal("0"))
+    (Decimal('855.00'), Decimal('0.125'))
+    """
+    if not discount_percent:
+        return unit_price
+    return unit_price * (HUNDRED - discount_percent) / HUNDRED
 
 
 def vat_of(taxable_amount: Decimal, rate_percent: Decimal) -> Decimal:
@@ -84,14 +95,16 @@ class InvoiceTotals:
     amount_due: Decimal  # BT-115 Amount due for payment
     exchange_rate: Decimal | None  # DKK per unit of the invoice currency
     vat_amount_dkk: Decimal | None  # BT-111 VAT in the accounting currency (DKK)
+    has_exempt_lines: bool = False  # some line is exempt (E), even if its amount is 0.00
+    has_standard_lines: bool = True  # some line is standard rated (S), even at 0.00
 
     @property
     def vat_breakdown(self) -> tuple[VatBreakdown, ...]:
-        """The VAT categories in use, standard rated first."""
+        """The VAT categories the lines use, standard rated first (one per category: BR-CO-18)."""
         out = []
-        if self.taxable_amount or not self.exempt_amount:
+        if self.has_standard_lines or self.taxable_amount:
             out.append(VatBreakdown("S", self.vat_rate, self.taxable_amount, self.vat_amount))
-        if self.exempt_amount:
+        if self.has_exempt_lines or self.exempt_amount:
             out.append(VatBreakdown("E", Decimal(0), self.exempt_amount, Decimal("0.00")))
         return tuple(out)
 
@@ -132,6 +145,8 @@ def compute_totals(invoice: Invoice, vat_percentage: Decimal) -> InvoiceTotals:
         vat_amount_dkk=round_ore(vat * invoice.exchange_rate)
         if foreign and invoice.exchange_rate
         else None,
+        has_exempt_lines=any(not line.is_text and not line.vat for line in invoice.lines),
+        has_standard_lines=any(not line.is_text and line.vat for line in invoice.lines),
     )
 
 

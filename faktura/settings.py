@@ -32,6 +32,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -39,6 +40,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from faktura import printable
 from faktura.errors import InvalidInput, Problem
+from faktura.identifiers import validate_bic, validate_cvr, validate_iban
 
 DimensionNumber = Annotated[int, Field(ge=0, le=5)]
 
@@ -162,14 +164,44 @@ class SellerSettings(_Section):
 
     _printable_texts = field_validator("name", "address_lines", "post_code", "city", "email",
                                        "phone", "website")(_printable)
+    iban: str | None = Field(None, description="BT-84 for bank transfers (mod 97 checked)")
+    bic: str | None = Field(None, description="BT-86 the bank's BIC (SWIFT)")
+    bank_reg_no: str | None = Field(None, description="Danish reg. no. (4 digits)")
+    bank_account: str | None = Field(None, description="Danish account no. (up to 10 digits)")
 
     @field_validator("cvr")
     @classmethod
     def _cvr(cls, value: str) -> str:
-        value = value.replace(" ", "").removeprefix("DK")
-        if not (len(value) == 8 and value.isdigit()):
-            raise ValueError("CVR must be 8 digits")
-        return value
+        return validate_cvr(value)
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        return validate_iban(value) if value else None
+
+    @field_validator("bic")
+    @classmethod
+    def _bic(cls, value: str | None) -> str | None:
+        return validate_bic(value) if value else None
+
+    @field_validator("bank_reg_no", "bank_account")
+    @classmethod
+    def _bank_digits(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        value = "".join(value.split())
+        longest = 4 if info.field_name == "bank_reg_no" else 10
+        if not (value.isascii() and value.isdigit() and len(value) <= longest):
+            raise ValueError(f"must be at most {longest} digits")
+        return value.zfill(4) if info.field_name == "bank_reg_no" else value
+
+    @model_validator(mode="after")
+    def _bank_pairs(self) -> SellerSettings:
+        if bool(self.bank_reg_no) != bool(self.bank_account):
+            raise ValueError("bank_reg_no and bank_account go together: give both or neither")
+        if self.bic and not self.iban:
+            raise ValueError("bic: a BIC needs the iban it belongs to")
+        return self
 
 
 class LanguageTexts(_Section):

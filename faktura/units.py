@@ -10,11 +10,11 @@ takes the item's unit in Uniconta and code C62 ("one") in an e-invoice.
 Units are matched without regard to case, surrounding spaces or a final full stop.
 
 >>> lookup("Timer")
-Unit(uniconta='Hours', rec20='HUR')
+Unit(uniconta='Hours', rec20='HUR', oioubl='')
 >>> lookup("stk."), lookup(" DAGE ")
-(Unit(uniconta='Pcs', rec20='H87'), Unit(uniconta='Days', rec20='DAY'))
->>> lookup(None)
-Unit(uniconta=None, rec20='C62')
+(Unit(uniconta='Pcs', rec20='H87', oioubl='C62'), Unit(uniconta='Days', rec20='DAY', oioubl=''))
+>>> lookup("stk.").code("oioubl"), lookup(None).code("peppol")
+('C62', 'C62')
 >>> lookup("km")
 Traceback (most recent call last):
     ...
@@ -32,15 +32,20 @@ from faktura.errors import Problem
 @dataclass(frozen=True)
 class Unit:
     uniconta: str | None  # Uniconta ItemUnit name; None: the item's own unit
-    rec20: str  # UN/ECE Recommendation 20 code
+    rec20: str  # UN/ECE Recommendation 20 code (the current edition: Peppol BIS 3)
+    oioubl: str = ""  # the code in OIOUBL 2.1's older edition, where it differs
+
+    def code(self, fmt: str) -> str:
+        """BT-130 unit code for an e-invoice format ("peppol" or "oioubl")."""
+        return (self.oioubl or self.rec20) if fmt == "oioubl" else self.rec20
 
 
 HOURS = Unit("Hours", "HUR")
-PIECES = Unit("Pcs", "H87")
+PIECES = Unit("Pcs", "H87", oioubl="C62")  # OIOUBL's code list has no H87
 DAYS = Unit("Days", "DAY")
 MINUTES = Unit("Minutes", "MIN")
 QUANTITY = Unit("Qty", "C62")
-CARTONS = Unit("Cartons", "CT")
+CARTONS = Unit("Cartons", "XCT", oioubl="CT")  # Peppol: Rec 21 "carton" with its X prefix
 NO_UNIT = Unit(None, "C62")
 
 #: Printed unit (lower case, no final full stop) → unit. Danish first, then English.

@@ -7,13 +7,15 @@ own layout. Batch workers keep one each. It is safe to share between threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
 from faktura.model import Invoice
@@ -29,6 +31,17 @@ PdfVariant = Literal["pdf/a-3b"] | None
 #: the same: there is no plain-PDF mode.
 PDF_VARIANT: Literal["pdf/a-3b"] = "pdf/a-3b"
 STYLESHEET = TEMPLATES_DIR / "invoice.css"
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside the PDF, e.g. the e-invoice XML in a PDF/A-3 (an alternative
+    representation of the same invoice: AFRelationship /Alternative)."""
+
+    filename: str
+    data: bytes
+    description: str = ""
+    relationship: Literal["Alternative", "Data", "Source", "Supplement"] = "Alternative"
 
 
 def _localised(function: Callable[..., str]) -> Callable[..., str]:
@@ -78,16 +91,27 @@ class Renderer:
         href = STYLESHEET.as_uri() if standalone else None
         return self._template.render(view=view, stylesheet_href=href)
 
-    def pdf_from_html(self, html: str, *, pdf_variant: PdfVariant = None) -> bytes:
+    def pdf_from_html(self, html: str, *, pdf_variant: PdfVariant = None,
+                      attachments: Sequence[EmbeddedFile] = ()) -> bytes:
         document = HTML(string=html, base_url=self._base_url, url_fetcher=self._fetcher)
-        return document.write_pdf(stylesheets=[self._css], font_config=self._fonts,
-                                  pdf_variant=pdf_variant or PDF_VARIANT)
+        options: dict[str, Any] = {"pdf_variant": pdf_variant or PDF_VARIANT}
+        if attachments:
+            options["attachments"] = [
+                Attachment(file_obj=io.BytesIO(file.data), name=file.filename,
+                           description=file.description, relationship=file.relationship)
+                for file in attachments]
+        return document.write_pdf(stylesheets=[self._css], font_config=self._fonts, **options)
 
-    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
-        return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant)
+    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
+            attachments: Sequence[EmbeddedFile] = ()) -> bytes:
+        return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant,
+                                  attachments=attachments)
 
     def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
-               pdf_variant: PdfVariant = None) -> tuple[InvoiceView, bytes]:
-        """Build the view and the PDF of one invoice."""
+               pdf_variant: PdfVariant = None,
+               attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
+        """Build the view and the PDF of one invoice, with any files it carries."""
         view = build_view(invoice, settings, draft=draft)
-        return view, self.pdf(view, pdf_variant=pdf_variant)
+        if not attachments:  # a subclass's pdf() may predate embedded files
+            return view, self.pdf(view, pdf_variant=pdf_variant)
+        return view, self.pdf(view, pdf_variant=pdf_variant, attachments=attachments)

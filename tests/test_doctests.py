@@ -7,8 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "renderer.formatting",
-           "faktura.vatid", "faktura.units"]
+MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identifiers",
+           "faktura.fik.mod10", "renderer.formatting", "faktura.vatid", "faktura.units",
+           "einvoice.terms"]
 
 
 @pytest.mark.parametrize("name", MODULES)

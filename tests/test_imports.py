@@ -252,8 +252,8 @@ def test_customers_and_contacts_import_in_timelog_shape(gw: GatewayClient) -> No
         {"_Account": "1001", "_Name": "Kunde 1001 ApS", "_Phone": "86 12 34 56",
          "_ContactEmail": "bogholderi@kunde.dk", "_Address1": "Havnegade 4",
          "_Address2": "2. sal", "_ZipCode": "8000", "_City": "Aarhus C",
-         "_Country": "Denmark", "_LegalIdent": "12345678", "_Currency": "DKK",
-         "_EAN": "5790000123456"},
+         "_Country": "Denmark", "_LegalIdent": "12345674", "_Currency": "DKK",
+         "_EAN": "5790000123452"},
         {"_Account": "1002", "_Name": "Firma GmbH", "_Country": "Germany", "_Currency": "EUR"},
     ])
     gw.insert("Contact", [
@@ -269,7 +269,7 @@ def test_customers_and_contacts_import_in_timelog_shape(gw: GatewayClient) -> No
         "ContactEmail": "bogholderi@kunde.dk",
         "Address": {"Address": "Havnegade 4", "Address2": "2. sal", "Address3": None,
                     "ZipCode": "8000", "City": "Aarhus C", "Country": "DK"},
-        "VatNo": "12345678", "Currency": "DKK", "EAN": "5790000123456",
+        "VatNo": "12345674", "Currency": "DKK", "EAN": "5790000123452",
         "Contacts": [
             {"FirstName": "Anne Marie", "LastName": "Hansen", "Phone": "20 30 40 50",
              "Email": "amh@kunde.dk", "ExternalID": "1001"},

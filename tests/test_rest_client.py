@@ -355,12 +355,12 @@ def test_master_data_sync_upserts_the_debtor(
     ledger = Ledger(tmp_path / "ledger.sqlite")
     try:
         master = MasterData(rest, ledger, settings)  # type: ignore[arg-type]
-        customer = Customer.model_validate(_customer(vat_number="DK12345678"))
+        customer = Customer.model_validate(_customer(vat_number="DK12345674"))
         assert master.debtor(customer) == "1001"
         [debtor] = gateway.query("Debtor", Account="1001")
         assert (debtor["_Name"], debtor["_LegalIdent"], debtor["_City"]) == (
             "Kunde 1001 ApS",
-            "12345678",
+            "12345674",
             "Aarhus C",
         )
         assert master.debtor(customer) == "1001"  # unchanged: no call at all

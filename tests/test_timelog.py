@@ -51,7 +51,7 @@ def test_the_sample_maps_every_technical_name_it_uses(export: dict[str, Any]) ->
     assert c.email == "bogholderi@acmebyg.dk"  # ContactEmail
     assert (c.address.line1, c.address.post_code, c.address.city, c.address.country_code) == (
         "Havnegade 4", "8000", "Aarhus C", "DK")  # Address.Address / .ZipCode / .City / .Country
-    assert c.vat_number == "12345678"  # VatNo
+    assert c.vat_number == "DK12345674"  # VatNo: a bare CVR is Danish
     assert c.currency_code == "DKK"  # Currency
     # Details.ContactHeader → contact (ProductNo = the contact's Nr. in the guide's table)
     assert invoice.contact is not None
@@ -91,12 +91,12 @@ def test_a_full_export_maps_the_rest_of_the_guide(export: dict[str, Any]) -> Non
                              "Country": "dk"},
         "DueDate": "2026-11-30",
         "DefaultDiscount": "5",
-        "EAN": "5790001234567",
+        "EAN": "5790001234560",
         "Division": "Øst",
     })
     full["Customer"].update({"KeyAccountManagerInitials": "JD", "Fax": "86001123",
                              "Website": "acmebyg.dk", "GiroNo": "1234567",
-                             "OrganizatioNo": "DK-1", "EAN": "5790009999999"})
+                             "OrganizatioNo": "DK-1", "EAN": "5790009999997"})
     full["Customer"]["Address"].update({"Address2": "1. sal", "Address3": "Opgang B",
                                         "State": "Midtjylland"})
     full["Details"]["ContactHeader"]["Comment"] = "Foretrækker e-mail"
@@ -111,12 +111,12 @@ def test_a_full_export_maps_the_rest_of_the_guide(export: dict[str, Any]) -> Non
     assert invoice.default_discount_percent == Decimal(5)
     assert invoice.discount_of(invoice.lines[0]) == Decimal(5)
     assert invoice.discount_of(invoice.lines[1]) == Decimal(0)  # its own Discount "0"
-    assert invoice.buyer_ean == "5790001234567"
+    assert invoice.buyer_ean == "5790001234560"
     assert invoice.division == "Øst"
     c = invoice.customer
     assert (c.key_account_manager_initials, c.fax, c.website, c.giro_number,
             c.organization_number, c.ean) == ("JD", "86001123", "acmebyg.dk", "1234567",
-                                              "DK-1", "5790009999999")
+                                              "DK-1", "5790009999997")
     assert (c.address.line2, c.address.line3, c.address.country_subdivision) == (
         "1. sal", "Opgang B", "Midtjylland")
     assert invoice.contact is not None and invoice.contact.comment == "Foretrækker e-mail"

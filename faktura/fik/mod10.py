@@ -5,6 +5,8 @@ weighted 2, 1, 2, 1, ...; products of 10 or more are replaced by their digit sum
 The check digit is ``(10 - S mod 10) mod 10`` — always a single digit, never "10".
 
 Because the weights are counted from the right, leading zeros never change the check digit.
+This is exactly the Luhn algorithm as python-stdnum implements it (`stdnum.luhn`), which does
+the arithmetic here; this module adds the FIK's digit-only input rules and error messages.
 
 >>> calc_check_digit("00000000000001")
 '8'
@@ -18,6 +20,8 @@ False
 
 from __future__ import annotations
 
+from stdnum import luhn
+
 from faktura.fik._digits import compact as _compact
 from faktura.fik._digits import require_digits
 from faktura.fik.exceptions import InvalidChecksum
@@ -25,8 +29,6 @@ from faktura.fik.exceptions import InvalidChecksum
 __all__ = ["calc_check_digit", "checksum", "is_valid", "validate"]
 
 _FIELD = "number"
-# Contribution of a digit at an "x2" position: 2*d, or its digit sum when 2*d >= 10.
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
 def checksum(number: str) -> int:
@@ -39,12 +41,7 @@ def checksum(number: str) -> int:
     >>> checksum("000000000000017")
     9
     """
-    digits = require_digits(number, _FIELD)
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        d = ord(char) - 48
-        total += _DOUBLED[d] if position % 2 else d
-    return total % 10
+    return int(luhn.checksum(require_digits(number, _FIELD)))
 
 
 def calc_check_digit(base: str) -> str:
@@ -57,7 +54,7 @@ def calc_check_digit(base: str) -> str:
     >>> calc_check_digit("19")  # 9*2 -> 1+8 = 9, plus 1: S = 10: the digit is '0', not '10'
     '0'
     """
-    return str((10 - checksum(base + "0")) % 10)
+    return str(luhn.calc_check_digit(require_digits(base, _FIELD)))
 
 
 def validate(number: str) -> str:

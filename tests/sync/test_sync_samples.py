@@ -205,7 +205,7 @@ def test_master_data_from_the_samples_reached_uniconta(batch: Batch) -> None:
     debtors = {r["Account"]: r for r in emulator.query("Debtor")}
     assert set(debtors) == {"1001", "1002", "1003", "1004"}
     assert debtors["1001"]["ContactEmail"] == "bogholderi@acmebyg.dk"
-    assert debtors["1003"]["EAN"] == "5790001234567"
+    assert debtors["1003"]["EAN"] == "5790001234560"
     assert debtors["1004"]["Currency"] == "EUR"
     contacts = emulator.query("Contact", DCAccount="1001")
     assert [(c["Name"], c["Email"]) for c in contacts] == [("Jonas Berg", "jb@acmebyg.dk")]

@@ -1,0 +1,53 @@
+"""`faktura einvoice`: one invoice JSON → its OIOUBL 2.1 or Peppol BIS 3 XML."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from einvoice.export import build
+from faktura.atomic import write_bytes_atomically
+from faktura.computed import compute
+from faktura.errors import InvalidInput, Problem
+from faktura.model import load_invoice
+from faktura.settings import load_settings
+
+DEFAULT_SETTINGS = Path("samples/settings.toml")
+
+
+class FormatChoice(StrEnum):
+    oioubl = "oioubl"
+    peppol = "peppol"
+
+
+def einvoice_command(
+    invoice: Annotated[Path, typer.Argument(help="Invoice JSON (our shape or TimeLog's)")],
+    format: Annotated[FormatChoice, typer.Option("--format", help="oioubl or peppol")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for <number>.xml")],
+    settings: Annotated[Path, typer.Option(help="Settings TOML")] = DEFAULT_SETTINGS,
+    invoice_number: Annotated[
+        str | None, typer.Option(help="The number the ledger assigned (else the file's own)")
+    ] = None,
+) -> None:
+    """Write the e-invoice of one issued invoice; an invoice the rules refuse writes nothing."""
+    parsed = load_invoice(invoice)
+    config = load_settings(settings)
+    computed = compute(parsed, config)
+    if invoice_number is not None:
+        computed = computed.numbered(invoice_number, config)
+    if computed.invoice_number is None:
+        raise InvalidInput(str(invoice), [Problem(
+            "invoice_number", "an e-invoice needs the number the ledger assigned"
+                              " (give --invoice-number)")])
+    document = build(computed, config, format.value)
+    target = out / document.filename
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(target, document.xml)
+    except OSError as error:
+        raise InvalidInput("--out", [Problem("", f"cannot write to {out} ({error.strerror})")]
+                           ) from None
+    typer.echo(target)
