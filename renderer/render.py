@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
@@ -82,7 +83,8 @@ class Renderer:
     def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
         return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant)
 
-    def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
+    def render(self, invoice: Invoice | ComputedInvoice, settings: Settings, *,
+               draft: bool = False,
                pdf_variant: PdfVariant = None) -> tuple[InvoiceView, bytes]:
         """Build the view and the PDF of one invoice."""
         view = build_view(invoice, settings, draft=draft)
