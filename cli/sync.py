@@ -27,7 +27,7 @@ from faktura.settings import load_settings
 from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine
-from sync.posting.engine import SyncEngine, calls_since
+from sync.posting.engine import LoginRefused, SyncEngine, calls_since
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import AuthenticationError, GatewayError
@@ -79,7 +79,7 @@ def sync_invoices(
                         issued = worker.issue(invoice)
                         outcome = "already posted" if issued.already_issued else "posted"
                         number = issued.invoice_number
-                except AuthenticationError:
+                except (AuthenticationError, LoginRefused):
                     raise
                 except (FakturaError, GatewayError) as error:
                     failed += 1
@@ -87,7 +87,7 @@ def sync_invoices(
                 calls = calls_since(engine.client, before)
                 results.append((path.name, outcome, number, str(calls)))
                 progress.advance(task)
-    except AuthenticationError as error:
+    except (AuthenticationError, LoginRefused) as error:
         console.print(f"[red]Uniconta refused the login:[/red] {error}; check"
                       " integration.username / integration.password in the settings",
                       highlight=False)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError, InvalidInput
 from faktura.model import Invoice, content_sha256
@@ -49,6 +50,7 @@ from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import (
+    AuthenticationError,
     GatewayError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
@@ -62,6 +64,10 @@ MAX_LINES_DELETE = 10_000
 
 class SyncFailed(FakturaError):
     """This invoice could not be posted; the reason says what to fix. Nothing is half-posted."""
+
+
+class LoginRefused(SyncFailed):
+    """Uniconta refused the login: nothing was done, for this invoice or any other."""
 
 
 class BookingMismatch(SyncFailed):
@@ -119,6 +125,8 @@ class SyncEngine:
                               calls=calls_since(self.client, calls_before))
                 if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
                     raise
+                if isinstance(error, AuthenticationError):
+                    raise LoginRefused(reason) from None
                 raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
             finally:
                 calls = calls_since(self.client, calls_before)
@@ -265,6 +273,7 @@ class SyncEngine:
         settings = self.settings
         computed = self.computed(invoice)
         invoice = computed.invoice
+        checks.check_totals(computed)  # never a negative invoice (a credit note instead)
         check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
         check_against_catalogue(invoice, settings)  # items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
