@@ -132,15 +132,21 @@ def archive_verify(
     ] = None,
     archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
 ) -> None:
-    """Recompute every archived file's hash; exit 1 if any file is missing or altered."""
+    """Recompute every archived file's hash and prove the index against the invoices and its
+    seal; exit 1 if a file is missing or altered or an index row was edited or deleted."""
     with _open_archive(archive_dir, error_code=2) as archive:
         report = archive.verify(tenant)
     console = Console()
     scope = f"tenant {tenant}" if tenant else "all tenants"
+    if report.sealed:
+        console.print(
+            f"Sealed the index of {report.sealed} invoices archived before the index seal"
+            " existed; their rows are proven from now on."
+        )
     if report.ok:
         console.print(
             f"Verified {report.checked} archived invoices ({scope}): "
-            "all files present and unaltered."
+            "all files present and unaltered, the index matches the invoices and its seal."
         )
         return
     table = Table(title="Archive problems")
@@ -149,11 +155,13 @@ def archive_verify(
     for p in report.problems:
         table.add_row(p.tenant, p.invoice_number, p.file, p.kind.upper(), p.detail)
     console.print(table)
-    missing = sum(p.kind == "missing" for p in report.problems)
-    altered = len(report.problems) - missing
+    files = [p for p in report.problems if p.file != "index"]
+    missing = sum(p.kind == "missing" for p in files)
+    altered = len(files) - missing
+    rows = len(report.problems) - len(files)
     console.print(
         f"Checked {report.checked} archived invoices ({scope}): "
-        f"{missing} missing and {altered} altered files."
+        f"{missing} missing and {altered} altered files, {rows} index problems."
     )
     raise typer.Exit(1)
 

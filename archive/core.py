@@ -1,17 +1,26 @@
 """`Archive`: the append-only invoice archive, composed of a `BlobStore` and an `ArchiveIndex`.
 
-Write order is files first, index row last, so an index row always points at complete files.
-A crash in between leaves files without a row; putting the same item again reuses files with
-the same hash and completes the row, while a file with a different hash is a conflict.
+Write order is files first, then the entry's link in the index seal (`archive.seal`), index
+row last, so an index row always points at complete files and is sealed. A crash in between
+leaves files (and a link) without a row; putting the same item again reuses files with the
+same hash and completes the row, while a file with a different hash is a conflict.
+
+`verify` proves files and index: every file against its recorded hash, every index row
+against its stored invoice JSON (number, customer, source id, date, currency, document type)
+and against the seal (which also covers the totals and the hashes), and every sealed entry
+still has its row.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from archive.model import ArchiveEntry, NewArchiveItem, check_invoice_number, check_tenant
+from archive.seal import IndexChain, entry_sha256
 from archive.store import (
     ArchiveConflict,
     ArchiveDamaged,
@@ -75,6 +84,7 @@ class Archive:
     ) -> None:
         self.blobs = blobs
         self.index = index
+        self.chain = IndexChain(blobs)
         self._clock = clock
 
     def put(self, item: NewArchiveItem) -> PutResult:
@@ -96,6 +106,8 @@ class Archive:
             archived_at=self._clock(),
             pdf_size=len(item.pdf),
         )
+        self.seal_existing(tenant)
+        self.chain.append(entry)
         if self.index.insert(entry):
             return PutResult(entry=entry, created=True)
         winner = self.index.get(tenant, number)  # a concurrent put of the same number won
@@ -150,19 +162,90 @@ class Archive:
         """The entry issued for a source-system invoice identity, if any."""
         return self.index.find_by_source_id(_checked_tenant(tenant), source_id)
 
+    def seal_existing(self, tenant: str) -> int:
+        """Seal the rows of an archive written before the index seal (none sealed yet);
+        how many were sealed."""
+        if self.chain.length(tenant) > 0:
+            return 0
+        sealed = 0
+        for entry in self.index.all(tenant):
+            self.chain.append(entry)
+            sealed += 1
+        return sealed
+
     def verify(self, tenant: str | None = None) -> VerifyReport:
-        """Re-read every archived file and compare it with the hash recorded at archive time."""
+        """Re-read every archived file and compare it with the hash recorded at archive time;
+        check every index row against its invoice JSON and the index seal."""
         if tenant is not None:
-            tenant = _checked_tenant(tenant)
-        checked = 0
+            tenants = [_checked_tenant(tenant)]
+        else:
+            tenants = sorted({entry.tenant for entry in self.index.all(None)})
+        checked = sealed = 0
         problems: list[VerifyProblem] = []
+        for name in tenants:
+            sealed += self.seal_existing(name)
+            checked += self._verify_tenant(name, problems)
+        return VerifyReport(checked=checked, problems=problems, sealed=sealed)
+
+    def _verify_tenant(self, tenant: str, problems: list[VerifyProblem]) -> int:
+        chain = self.chain.read(tenant)
+        if chain.broken:
+            problems.append(VerifyProblem(tenant, "-", "index", "broken", chain.broken))
+        sealed: dict[str, set[str]] = {}
+        for link in chain.links:
+            sealed.setdefault(link.invoice_number, set()).add(link.entry_sha256)
+        checked = 0
+        seen: set[str] = set()
         for entry in self.index.all(tenant):
             checked += 1
-            for file in FILES:
-                problem = self._check_file(entry, file)
-                if problem is not None:
-                    problems.append(problem)
-        return VerifyReport(checked=checked, problems=problems)
+            seen.add(entry.invoice_number)
+            file_problems = [p for p in (self._check_file(entry, f) for f in FILES) if p]
+            problems.extend(file_problems)
+            if not any(p.file == "json" for p in file_problems):
+                problems.extend(self._check_row_against_json(entry))
+            digests = sealed.get(entry.invoice_number)
+            if digests is None:
+                problems.append(VerifyProblem(
+                    tenant, entry.invoice_number, "index", "unsealed",
+                    "the index row is not in the index seal (added outside the archive)"))
+            elif entry_sha256(entry) not in digests:
+                problems.append(VerifyProblem(
+                    tenant, entry.invoice_number, "index", "altered",
+                    "the index row differs from what was archived (a field was edited)"))
+        for number in sealed.keys() - seen:
+            problems.append(VerifyProblem(
+                tenant, number, "index", "deleted",
+                "archived and sealed, but its index row is gone"))
+        return checked
+
+    def _check_row_against_json(self, entry: ArchiveEntry) -> list[VerifyProblem]:
+        """The row says what the stored invoice JSON says (where the JSON says it)."""
+        key = blob_key(entry.tenant, entry.issue_date, entry.invoice_number, "json")
+        try:
+            data: Any = json.loads(self.blobs.get(key))
+        except (KeyError, ValueError):
+            return []
+        if not isinstance(data, dict):
+            return []
+        customer = data.get("customer") if isinstance(data.get("customer"), dict) else {}
+        stated = {
+            "invoice_number": data.get("invoice_number"),
+            "customer_number": customer.get("customer_number"),
+            "source_id": data.get("source_id"),
+            "issue_date": data.get("issue_date"),
+            "currency_code": data.get("currency_code"),
+        }
+        recorded = {
+            "invoice_number": entry.invoice_number,
+            "customer_number": entry.customer_number,
+            "source_id": entry.source_id,
+            "issue_date": entry.issue_date.isoformat(),
+            "currency_code": entry.currency_code,
+        }
+        return [VerifyProblem(entry.tenant, entry.invoice_number, "index", "altered",
+                              f"{name}: index {recorded[name]!r}, invoice JSON {value!r}")
+                for name, value in stated.items()
+                if value is not None and str(value) != str(recorded[name])]
 
     def _store(self, key: str, data: bytes, sha: str, item: NewArchiveItem) -> None:
         """Write a blob once; an existing blob must already hold exactly these bytes."""

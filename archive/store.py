@@ -58,31 +58,36 @@ class PutResult:
     created: bool
 
 
-ProblemKind = Literal["missing", "altered"]
+ProblemKind = Literal["missing", "altered", "deleted", "unsealed", "broken"]
 FileKind = Literal["pdf", "json"]
+CheckedPart = Literal["pdf", "json", "index"]
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyProblem:
-    """One archived file that is missing or no longer matches its recorded hash."""
+    """One archived file that is missing or no longer matches its recorded hash, or an index
+    row that no longer matches its stored invoice or the index seal (`file` = "index"):
+    altered, deleted, slipped in ("unsealed"), or a broken seal."""
 
     tenant: str
     invoice_number: str
-    file: FileKind
+    file: CheckedPart
     kind: ProblemKind
     detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """Result of `verify`: how many entries were checked and what is wrong."""
+    """Result of `verify`: how many entries were checked and what is wrong. `sealed`: rows
+    of an archive written before the index seal, sealed by this verify."""
 
     checked: int
     problems: list[VerifyProblem] = field(default_factory=list)
+    sealed: int = 0
 
     @property
     def ok(self) -> bool:
-        """True when every file is present and unaltered."""
+        """True when every file is present and unaltered and the index matches its seal."""
         return not self.problems
 
 

@@ -61,14 +61,16 @@ def _print_table(report: balancing.BalanceReport, start: dt.date, end: dt.date) 
     title = (f"Invoice balance {start}..{end}: {len(report.matched)} matched,"
              f" {len({d.number for d in report.differing})} differing,"
              f" {len(report.missing_in_uniconta)} missing in Uniconta,"
-             f" {len(report.missing_here)} missing here")
+             f" {len(report.missing_here)} missing here,"
+             f" {len(report.booked_not_archived)} booked but not archived")
     Console().print(title, highlight=False)
     rows = balancing.report_rows(report)
     if not rows:
         return
     table = Table("status", "invoice", "field", "ours", "Uniconta")
     styles = {"matched": "green", "differs": "red", "missing in Uniconta": "red",
-              "missing here": "yellow", "booked from our draft": "cyan"}
+              "missing here": "yellow", "booked from our draft": "cyan",
+              "booked, not archived": "red"}
     for row in rows:
         table.add_row(row["status"], row["number"], row["field"], row["ours"], row["theirs"],
                       style=styles.get(row["status"]))

@@ -22,13 +22,15 @@ from typer.core import TyperGroup
 
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
-from faktura.model import Customer, load_invoice
+from faktura.model import Customer, Invoice, content_sha256, load_invoice
 from faktura.settings import load_settings
+from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine
-from sync.posting.engine import calls_since
-from sync.posting.ledger import Ledger
+from sync.posting.engine import LoginRefused, SyncEngine, calls_since
+from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.masterdata import MasterData
+from sync.uniconta.errors import AuthenticationError, GatewayError
 
 DEFAULT_SETTINGS = Path("samples/settings.toml")
 SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
@@ -52,39 +54,70 @@ app = typer.Typer(cls=DefaultToInvoices, no_args_is_help=True,
 def sync_invoices(
     files: Annotated[list[Path], typer.Argument(help="Invoice JSON files")],
     settings: SettingsOption = DEFAULT_SETTINGS,
-    dry_run: Annotated[bool, typer.Option(help="Validate and map only; write nothing")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        help="Check and map only, as the ledger and Uniconta stand; write nothing")] = False,
 ) -> None:
     """Issue each invoice: post to Uniconta, make the PDF, archive it."""
     config = load_settings(settings)
     results: list[tuple[str, str, str, str]] = []
     failed = 0
-    engine_only = dry_run or config.uniconta.post_as_drafts
+    engine_only = config.uniconta.post_as_drafts and not dry_run
     context = open_engine(config) if engine_only else open_issuer(config)
-    with context as worker, _progress() as progress:
-        task = progress.add_task("sync", total=len(files))
-        engine = worker if engine_only else worker.poster
-        for path in files:
-            before = engine.client.stats.snapshot()
-            try:
-                invoice = load_invoice(path)
-                if dry_run:
-                    engine.prepare(invoice)
-                    outcome, number = "would post", ""
-                elif config.uniconta.post_as_drafts:
-                    outcome, number = "drafted", f"order {engine.transfer_draft(invoice)}"
-                else:
-                    issued = worker.issue(invoice)
-                    outcome = "already posted" if issued.already_issued else "posted"
-                    number = issued.invoice_number
-            except FakturaError as error:
-                failed += 1
-                outcome, number = "failed", str(error)
-            calls = calls_since(engine.client, before)
-            results.append((path.name, outcome, number, str(calls)))
-            progress.advance(task)
+    try:
+        with context as worker, _progress() as progress:
+            task = progress.add_task("sync", total=len(files))
+            engine = worker if engine_only else worker.poster
+            for path in files:
+                before = engine.client.stats.snapshot()
+                try:
+                    invoice = load_invoice(path)
+                    if dry_run:
+                        outcome, number = _dry_run(worker, engine, invoice)
+                    elif config.uniconta.post_as_drafts:
+                        outcome, number = "drafted", f"order {engine.transfer_draft(invoice)}"
+                    else:
+                        issued = worker.issue(invoice)
+                        outcome = "already posted" if issued.already_issued else "posted"
+                        number = issued.invoice_number
+                except (AuthenticationError, LoginRefused):
+                    raise
+                except (FakturaError, GatewayError) as error:
+                    failed += 1
+                    outcome, number = "failed", str(error)
+                calls = calls_since(engine.client, before)
+                results.append((path.name, outcome, number, str(calls)))
+                progress.advance(task)
+    except (AuthenticationError, LoginRefused) as error:
+        console.print(f"[red]Uniconta refused the login:[/red] {error}; check"
+                      " integration.username / integration.password in the settings",
+                      highlight=False)
+        raise typer.Exit(2) from None
     _summary(results, dry_run)
     if failed:
         raise typer.Exit(1)
+
+
+def _dry_run(issuer: Issuer, engine: SyncEngine, invoice: Invoice) -> tuple[str, str]:
+    """What `sync` would do with the invoice, as the ledger and Uniconta stand; writes
+    nothing. The same checks as a real run, in the same order."""
+    record = engine.ledger.get(engine.tenant, invoice.source_id)
+    if record and record.state in (State.POSTED, State.ARCHIVED):
+        if record.content_sha256 != content_sha256(invoice):
+            raise FakturaError(
+                f"invoice {invoice.source_id} was posted as invoice {record.invoice_number}"
+                " and has changed since: issue a credit note and a new invoice instead")
+        return "already posted", f"as {record.invoice_number}{_unarchived(record)}"
+    if record and record.state == State.DRAFTED:
+        return "already drafted", f"order {record.order_number}"
+    engine.prepare(issuer.refuse_or_compute(invoice))
+    return "would post", ""
+
+
+def _unarchived(record: PostingRecord) -> str:
+    if not record.booked_not_archived:
+        return ""
+    return f" (booked, not archived: {record.mismatch})" if record.mismatch else (
+        " (booked, not archived)")
 
 
 @app.command("customers")
@@ -135,9 +168,17 @@ def sync_status(
             raise FakturaError(f"invoice {source_id} is not in the posting ledger")
     table = Table("invoice", "state", "order", "invoice no.", "calls", "last error")
     for r in records:
-        table.add_row(r.source_id, r.state.value, str(r.order_number or ""),
-                      r.invoice_number or "", str(r.calls), r.error or "")
+        state = "posted, NOT ARCHIVED" if r.booked_not_archived else r.state.value
+        table.add_row(r.source_id, state, str(r.order_number or ""),
+                      r.invoice_number or "", str(r.calls), r.mismatch or r.error or "",
+                      style="red" if r.booked_not_archived else None)
     Console().print(table)
+    unarchived = [r for r in records if r.booked_not_archived]
+    if unarchived:
+        Console().print(
+            f"{len(unarchived)} invoice(s) booked in Uniconta but not archived: "
+            + ", ".join(f"{r.source_id} ({r.invoice_number})" for r in unarchived),
+            style="red", highlight=False)
 
 
 def _progress() -> Progress:

@@ -1,13 +1,16 @@
 """Invoice balancing: what this product issued against what Uniconta has booked.
 
 *Ours* are the invoices in the archive (number, customer, date, currency, net, VAT, total;
-net and VAT recomputed from the archived invoice JSON, the total as archived), plus invoices
+net and VAT computed (`faktura.computed`) from the archived invoice JSON, the total as
+archived), plus invoices
 the posting ledger knows as posted but that were never archived (number and customer only).
 *Theirs* are Uniconta's `DebtorInvoice` rows dated in the period (one query).
 
 `balance(ours, theirs)` is pure: it pairs invoices by number and reports
 
 * matched — every compared field equal (amounts to the øre);
+* booked, not archived — posted to Uniconta by this product, but no PDF archived (a crash
+  between, or Uniconta booked other figures than computed: the ledger's flag says which);
 * differing — per invoice, each field that differs with both values;
 * missing in Uniconta — issued here, not booked there;
 * missing here — booked in Uniconta, not issued by this product (an invoice made in
@@ -29,9 +32,10 @@ from decimal import Decimal
 from typing import Any
 
 from archive import ArchiveStore
+from faktura.computed import compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice
-from faktura.money import compute_totals, round_ore
+from faktura.money import round_ore
 from faktura.settings import Settings
 from sync.posting.ledger import Ledger, State
 from sync.uniconta.gateway import GatewayClient
@@ -60,6 +64,7 @@ class BalanceInvoice:
     total: Decimal | None = None
     order_number: int | None = None
     note: str | None = None
+    archived: bool = True  # False: the ledger knows it as booked, the archive has no PDF
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,12 @@ class BalanceReport:
     missing_in_uniconta: list[BalanceInvoice] = field(default_factory=list)
     missing_here: list[BalanceInvoice] = field(default_factory=list)
     booked_drafts: list[BalanceInvoice] = field(default_factory=list)
+    booked_not_archived: list[BalanceInvoice] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
-        return not (self.differing or self.missing_in_uniconta or self.missing_here)
+        return not (self.differing or self.missing_in_uniconta or self.missing_here
+                    or self.booked_not_archived)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +97,7 @@ class BalanceReport:
             "missing_in_uniconta": [_plain(asdict(i)) for i in self.missing_in_uniconta],
             "missing_here": [_plain(asdict(i)) for i in self.missing_here],
             "booked_drafts": [_plain(asdict(i)) for i in self.booked_drafts],
+            "booked_not_archived": [_plain(asdict(i)) for i in self.booked_not_archived],
         }
 
 
@@ -125,6 +133,9 @@ def balance(ours: Iterable[BalanceInvoice], theirs: Iterable[BalanceInvoice]) ->
             continue
         seen.add(mine.number)
         other = theirs_by_number.get(mine.number)
+        if not mine.archived:
+            report.booked_not_archived.append(mine)
+            continue
         if other is None:
             report.missing_in_uniconta.append(mine)
             continue
@@ -187,7 +198,7 @@ def ours_from_archive(archive: ArchiveStore, ledger: Ledger, settings: Settings,
         for entry in page:
             invoice = Invoice.model_validate_json(
                 archive.invoice_json(tenant, entry.invoice_number))
-            totals = compute_totals(invoice, settings.integration.vat_percentage)
+            totals = compute(invoice, settings).totals
             sign = -1 if invoice.is_credit_note else 1
             out.append(BalanceInvoice(
                 number=entry.invoice_number,
@@ -208,7 +219,8 @@ def ours_from_archive(archive: ArchiveStore, ledger: Ledger, settings: Settings,
             out.append(BalanceInvoice(number=record.invoice_number,
                                       customer=record.customer_number,
                                       order_number=record.order_number,
-                                      note="posted, not archived"))
+                                      note=record.mismatch or "posted, not archived",
+                                      archived=False))
         elif record.state == State.DRAFTED and record.order_number:
             out.append(BalanceInvoice(number=None, customer=record.customer_number,
                                       order_number=record.order_number, note="draft"))
@@ -269,6 +281,8 @@ def report_rows(report: BalanceReport) -> list[dict[str, str]]:
               "ours": _summary(i), "theirs": ""} for i in report.missing_in_uniconta]
     rows += [{"status": "missing here", "number": i.number or "", "field": "", "ours": "",
               "theirs": _summary(i)} for i in report.missing_here]
+    rows += [{"status": "booked, not archived", "number": i.number or "", "field": "",
+              "ours": i.note or "", "theirs": ""} for i in report.booked_not_archived]
     rows += [{"status": "booked from our draft", "number": i.number or "", "field": "",
               "ours": f"order {i.order_number}", "theirs": _summary(i)}
              for i in report.booked_drafts]

@@ -37,6 +37,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 
 from archive import ArchiveEntry, ArchiveError
+from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
@@ -166,9 +167,9 @@ class SerializedPoster:
         self.inner = poster
         self._lock = lock or threading.Lock()
 
-    def post(self, invoice: Invoice) -> Posting:
+    def post(self, computed: ComputedInvoice) -> Posting:
         with self._lock:
-            return self.inner.post(invoice)
+            return self.inner.post(computed)
 
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         with self._lock:
@@ -367,12 +368,12 @@ class PostingOrder:
         self._done: set[int] = set()
         self._turn = threading.Condition()
 
-    def post(self, invoice: Invoice) -> Posting:
-        position = self._positions[invoice.source_id]
+    def post(self, computed: ComputedInvoice) -> Posting:
+        position = self._positions[computed.invoice.source_id]
         with self._turn:
             self._turn.wait_for(lambda: self._next() == position)
         try:
-            return self._poster.post(invoice)
+            return self._poster.post(computed)
         finally:
             self.release(position)
 

@@ -2,9 +2,14 @@
 
 The one pipeline behind `faktura sync`, `faktura batch` and `POST /v1/invoices`:
 
-    source invoice → Poster.post (sync core: Uniconta assigns the number)
+    source invoice → compute once → every check that can refuse it (nothing sent yet)
+                   → Poster.post (sync core: Uniconta assigns the number and books it; the
+                     booking is compared with the computed invoice)
                    → PDF: the ClientTime layout with its FIK line, or Uniconta's own PDF
                    → archive (append-only) → Poster.mark_archived
+
+The PDF, the Uniconta order and the archive entry are projections of the one
+`ComputedInvoice`: nothing here computes an amount, a date or a VAT flag of its own.
 
 Issuing is idempotent on the source invoice's identity: a second call returns what was
 issued the first time, and an invoice whose content changed after it was issued is refused
@@ -16,19 +21,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from archive import ArchiveEntry, ArchiveStore, NewArchiveItem
+from archive import ArchiveEntry, ArchiveStore, NewArchiveItem, NotArchived
+from faktura import checks
+from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError
 from faktura.model import Invoice, content_sha256, invoice_json
-from faktura.money import compute_totals
 from faktura.posting import Posting
 from faktura.settings import Settings
 from renderer.render import Renderer
+from sync.posting.catalogue import check_line_vat
 
 
 class Poster(Protocol):
     """The sync core, as the issuing pipeline sees it."""
 
-    def post(self, invoice: Invoice) -> Posting:
+    def post(self, computed: ComputedInvoice) -> Posting:
         """Post the invoice to Uniconta exactly once (a re-run returns the first posting)."""
         ...
 
@@ -66,33 +73,56 @@ class Issuer:
             self.poster.mark_archived(invoice, existing.invoice_number, existing.pdf_sha256)
             return IssuedInvoice(existing, already_issued=True)
 
-        posting = self.poster.post(invoice)
-        numbered = invoice.with_number(posting.invoice_number)
+        computed = self.refuse_or_compute(invoice)
+        posting = self.poster.post(computed)
+        numbered = computed.numbered(posting.invoice_number, self.settings)
         pdf, fik_line = self._pdf(numbered, posting)
-        totals = compute_totals(numbered, self.settings.integration.vat_percentage)
         result = self.archive.put(NewArchiveItem(
             tenant=tenant,
             invoice_number=posting.invoice_number,
-            document_type="credit_note" if numbered.is_credit_note else "invoice",
-            issue_date=numbered.issue_date,
-            customer_number=numbered.customer.customer_number,
-            customer_name=numbered.buyer_name,
-            currency_code=numbered.currency_code,
-            total_amount=totals.total_with_vat,
+            document_type=numbered.document_type,
+            issue_date=numbered.invoice.issue_date,
+            customer_number=numbered.invoice.customer.customer_number,
+            customer_name=numbered.invoice.buyer_name,
+            currency_code=numbered.invoice.currency_code,
+            total_amount=numbered.totals.total_with_vat,
             fik_line=fik_line,
             layout=self.settings.layout_name,
             uniconta_invoice_number=int(posting.invoice_number),
             voucher=posting.voucher,
             journal_posted_id=posting.journal_posted_id,
-            source_id=numbered.source_id,
+            source_id=numbered.invoice.source_id,
             pdf=pdf,
-            invoice_json=invoice_json(numbered),
+            invoice_json=invoice_json(numbered.invoice),
         ))
         self.poster.mark_archived(invoice, result.entry.invoice_number,
                                   result.entry.pdf_sha256)
         return IssuedInvoice(result.entry, already_issued=not result.created)
 
-    def _pdf(self, numbered: Invoice, posting: Posting) -> tuple[bytes, str | None]:
+    def refuse_or_compute(self, invoice: Invoice) -> ComputedInvoice:
+        """Compute the invoice once and run every check that can refuse it; raises
+        `InvalidInput` naming the field. Nothing has been sent to Uniconta yet."""
+        computed = compute(invoice, self.settings)
+        checks.check_totals(computed)
+        check_line_vat(computed, self.settings)
+        if computed.is_credit_note:
+            credited = self._credited_entry(computed)
+            checks.check_credit_note(
+                computed, credited_customer=credited.customer_number if credited else None,
+                credited_is_credit_note=bool(credited and credited.document_type
+                                             == "credit_note"))
+        return computed
+
+    def _credited_entry(self, computed: ComputedInvoice) -> ArchiveEntry | None:
+        """The credited invoice as archived here (None: not issued by this product)."""
+        number = computed.credited_invoice_number
+        assert number is not None
+        try:
+            return self.archive.get(self.settings.tenant, number)
+        except (NotArchived, ValueError):
+            return None
+
+    def _pdf(self, numbered: ComputedInvoice, posting: Posting) -> tuple[bytes, str | None]:
         if self.settings.layout_name == "uniconta":
             if posting.uniconta_pdf is None:
                 raise FakturaError(f"invoice {posting.invoice_number}: Uniconta returned no"

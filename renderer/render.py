@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
+from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
@@ -107,8 +108,8 @@ class Renderer:
         return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant,
                                   attachments=attachments)
 
-    def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
-               pdf_variant: PdfVariant = None,
+    def render(self, invoice: Invoice | ComputedInvoice, settings: Settings, *,
+               draft: bool = False, pdf_variant: PdfVariant = None,
                attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
         """Build the view and the PDF of one invoice, with any files it carries."""
         view = build_view(invoice, settings, draft=draft)

@@ -19,6 +19,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from archive import LocalArchive
+from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
 from faktura.posting import Posting
 from faktura.settings import Settings, load_settings
@@ -71,7 +72,8 @@ class FakePoster:
         self.active = 0
         self.max_active = 0
 
-    def post(self, invoice: Invoice) -> Posting:
+    def post(self, computed: ComputedInvoice) -> Posting:
+        invoice = computed.invoice
         with self._lock:
             self.active += 1
             self.max_active = max(self.max_active, self.active)

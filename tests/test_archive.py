@@ -5,6 +5,7 @@ Real folders and real SQLite files under tmp_path throughout.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -77,11 +78,13 @@ def row_count(root: Path) -> int:
 
 
 def stored_files(root: Path) -> list[str]:
-    """Every file under root except the SQLite index files, as sorted relative paths."""
+    """Every invoice file under root (not the SQLite index files, not the index seal), as
+    sorted relative paths."""
     return sorted(
         str(p.relative_to(root))
         for p in root.rglob("*")
         if p.is_file() and not p.name.startswith("index.sqlite")
+        and p.parent.name != "index-chain"
     )
 
 
@@ -552,3 +555,82 @@ def test_any_invalid_key_is_refused(shared_archive: LocalArchive, number: str) -
     with pytest.raises(InvalidArchiveKey):
         shared_archive.put(make_item("1").model_copy(update={"invoice_number": number}))
     assert shared_archive.list("default") == []
+
+
+# --- verify proves the index ----------------------------------------------------------------
+
+
+def _edit_row(root: Path, number: str, column: str, value: object) -> None:
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute(f"UPDATE archive_entries SET {column} = ? WHERE invoice_number = ?",
+                     (value, number))
+
+
+def _invoice_item(number: str, **overrides: Any) -> NewArchiveItem:
+    data = {"invoice_number": number, "source_id": f"CT-{number}", "issue_date": "2024-03-01",
+            "currency_code": "DKK", "customer": {"customer_number": "C100"}}
+    return make_item(number, source_id=f"CT-{number}", invoice_json=json.dumps(data),
+                     **overrides)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("total_amount", "1.00"), ("customer_name", "Someone Else ApS"),
+    ("source_id", "CT-999"), ("customer_number", "C999")])
+def test_verify_catches_an_edited_index_field(store: LocalArchive, root: Path, column: str,
+                                              value: object) -> None:
+    store.put(_invoice_item("1"))
+    store.put(_invoice_item("2"))
+    _edit_row(root, "2", column, value)
+
+    report = store.verify()
+
+    assert not report.ok and report.checked == 2
+    assert {(p.invoice_number, p.file, p.kind) for p in report.problems} == {
+        ("2", "index", "altered")}
+    if column in ("source_id", "customer_number"):  # the invoice JSON says otherwise too
+        assert any(column in p.detail for p in report.problems)
+
+
+def test_verify_catches_a_deleted_index_row(store: LocalArchive, root: Path) -> None:
+    for number in ("1", "2", "3"):
+        store.put(_invoice_item(number))
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("DELETE FROM archive_entries WHERE invoice_number = '2'")
+
+    report = store.verify("default")
+
+    [problem] = report.problems
+    assert (problem.invoice_number, problem.file, problem.kind) == ("2", "index", "deleted")
+
+
+def test_verify_catches_a_row_slipped_into_the_index(store: LocalArchive, root: Path) -> None:
+    store.put(_invoice_item("1"))
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("INSERT INTO archive_entries (tenant, invoice_number, document_type,"
+                     " issue_date, customer_number, customer_name, customer_name_folded,"
+                     " currency_code, total_amount, layout, pdf_sha256, invoice_json_sha256,"
+                     " archived_at, pdf_size) SELECT tenant, '7', document_type, issue_date,"
+                     " customer_number, customer_name, customer_name_folded, currency_code,"
+                     " total_amount, layout, pdf_sha256, invoice_json_sha256, archived_at,"
+                     " pdf_size FROM archive_entries WHERE invoice_number = '1'")
+
+    kinds = {(p.invoice_number, p.kind) for p in store.verify().problems}
+
+    assert ("7", "unsealed") in kinds
+
+
+def test_an_archive_written_before_the_seal_is_sealed_on_verify(root: Path) -> None:
+    with LocalArchive(root, clock=lambda: FIXED_NOW) as archive:
+        archive.put(_invoice_item("1"))
+        archive.put(_invoice_item("2"))
+    for link in (root / "default" / "index-chain").iterdir():  # as an older version wrote it
+        os.chmod(link, 0o644)
+        link.unlink()
+
+    with LocalArchive(root, clock=lambda: FIXED_NOW) as archive:
+        first = archive.verify()
+        assert first.ok and first.sealed == 2 and first.checked == 2
+        again = archive.verify()
+        assert again.ok and again.sealed == 0
+        _edit_row(root, "1", "total_amount", "9.99")
+        assert [p.kind for p in archive.verify().problems] == ["altered"]

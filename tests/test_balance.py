@@ -61,12 +61,14 @@ def inv(number: str | None, total: str | None = "125.00", **fields: Any) -> Bala
 
 def test_balance_pairs_by_number_and_names_each_difference() -> None:
     ours = [inv("1"), inv("2", total="130.00"), inv("3", currency="EUR"), inv("4"),
-            inv("6", net=None, vat=None, total=None, date=None, note="posted, not archived"),
+            inv("6", net=None, vat=None, total=None, date=None, note="posted, not archived",
+                archived=False),
             inv(None, order_number=5007, note="draft")]
     theirs = [inv("1", total="125.001"), inv("2"), inv("3"), inv("5"), inv("6"),
               inv("7", order_number=5007)]
     report = balance(ours, theirs)
-    assert report.matched == ["1", "6"]  # amounts to the øre; unknown fields not compared
+    assert report.matched == ["1"]  # amounts to the øre
+    assert [i.number for i in report.booked_not_archived] == ["6"]  # never "matched"
     assert report.differing == [Difference("2", "total", D("130.00"), D("125.00")),
                                 Difference("3", "currency", "EUR", "DKK")]
     assert [i.number for i in report.missing_in_uniconta] == ["4"]
@@ -78,7 +80,8 @@ def test_balance_pairs_by_number_and_names_each_difference() -> None:
                                     "theirs": "125.00"}
     rows = list(csv.DictReader(io.StringIO(to_csv(report))))
     assert {r["status"] for r in rows} == {"matched", "differs", "missing in Uniconta",
-                                           "missing here", "booked from our draft"}
+                                           "missing here", "booked from our draft",
+                                           "booked, not archived"}
     assert balance([inv("1")], [inv("1")]).balanced
     assert balance([], []).balanced
 

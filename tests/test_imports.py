@@ -85,7 +85,7 @@ def test_items_import_in_the_guides_shape(gw: GatewayClient, tmp_path: Path) -> 
     catalogue = Catalogue(tmp_path / "catalogue.sqlite")
     before = gw.stats.snapshot()
     result = import_items(gw, catalogue, "t1")
-    assert gw.stats.since(before) == {"total": 1, "query": 1}
+    assert gw.stats.since(before) == {"total": 2, "query": 2}  # items and their groups' VAT
     by_item = {i.item: i for i in catalogue.all("t1")}
     assert set(by_item) == {"1000", "1010", "2000", "9000"}
     assert by_item["1000"].as_dict() == {
@@ -93,6 +93,7 @@ def test_items_import_in_the_guides_shape(gw: GatewayClient, tmp_path: Path) -> 
         "Decimals": 2, "Blocked": False, "SalesPrice1": "950.0"}
     assert by_item["2000"].decimals == 0 and by_item["2000"].unit == "Pcs"
     assert by_item["9000"].blocked is True
+    assert (by_item["1000"].with_vat, by_item["1010"].with_vat) == (True, False)
     assert by_item["1000"].timelog() == {"ProductNo": "1000", "Name": "Konsulentydelse",
                                          "Description": None}
     assert result.added == sorted(by_item) and not result.removed

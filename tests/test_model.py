@@ -59,7 +59,7 @@ def test_sample_lines_keep_their_meaning() -> None:
     assert mixed.customer.vat_number == "DK12345674"  # spaces dropped
     credit = load_invoice(SAMPLES / "05-credit-note.json")
     assert credit.is_credit_note and credit.type_code == InvoiceTypeCode.CREDIT_NOTE
-    assert credit.preceding_invoice_reference == "20260001"
+    assert credit.preceding_invoice_reference == "20260004"  # sample 04, same customer
 
 
 # --- validation errors name the field, never the value ---------------------------------------

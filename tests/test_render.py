@@ -330,7 +330,7 @@ def test_no_slip_on_a_credit_note_or_a_foreign_currency(rendered: Callable[..., 
 def test_the_credit_note_names_the_invoice_it_credits(rendered: Callable[..., Rendered]) -> None:
     text = squash(rendered("05-credit-note").text)
     assert "Kreditnota 20260005" in text
-    assert "Krediterer faktura nr. 20260001" in text
+    assert "Krediterer faktura nr. 20260004" in text
     assert "Beløbet modregnes eller tilbagebetales." in text
     assert "Forfaldsdato" not in text and "Betales senest" not in text
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from faktura.computed import compute
 from faktura.model import Customer, Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
 from sync.posting import mapping
@@ -80,7 +81,8 @@ def test_lines_without_item_take_the_product_numbers_of_the_settings(settings: S
 def test_credit_note_lines_post_negative_quantities(settings: Settings) -> None:
     credit = _invoice(type_code=381, preceding_invoice_reference="20260001",
                       default_discount_percent="5")
-    fields = mapping.line_fields(credit, credit.lines[0], 1, settings, order_number=5001,
+    fields = mapping.line_fields(credit, compute(credit, settings).lines[0], settings,
+                                 order_number=5001,
                                  item="1000", decimals=2, category=None,
                                  number_of_dimensions=3)
     assert fields["_Qty"] == Decimal("-1.25") and fields["_Price"] == Decimal("950.00")
@@ -93,7 +95,8 @@ def test_a_text_line_carries_only_its_text(settings: Settings) -> None:
                               {"item_number": "1000", "text": "Møde", "quantity": "1",
                                "unit_price": "950"}], project={"number": "P1", "name": "P"},
                        team="Team A")
-    fields = mapping.line_fields(invoice, invoice.lines[0], 1, settings, order_number=5001,
+    fields = mapping.line_fields(invoice, compute(invoice, settings).lines[0], settings,
+                                 order_number=5001,
                                  item=None, decimals=None, category="ACONTO",
                                  number_of_dimensions=3)
     assert fields == {"_OrderNumber": 5001, "_Text": "Rådgivning, november"}
@@ -148,8 +151,8 @@ def test_the_unit_goes_to_uniconta_by_the_unit_table(settings: Settings, unit: s
                                                      expected: str | None) -> None:
     invoice = _invoice(lines=[{"item_number": "1000", "text": "Rådgivning", "quantity": "1",
                                "unit": unit, "unit_price": "950"}])
-    fields = mapping.line_fields(invoice, invoice.lines[0], 1, settings, order_number=5001,
-                                 item="1000", decimals=2, category=None,
+    fields = mapping.line_fields(invoice, compute(invoice, settings).lines[0], settings,
+                                 order_number=5001, item="1000", decimals=2, category=None,
                                  number_of_dimensions=3)
     assert fields.get("_Unit") == expected
 
@@ -161,11 +164,11 @@ def test_an_unknown_unit_is_refused_never_sent_as_the_items_unit(settings: Setti
     invoice = _invoice(lines=[{"text": "Udlæg"}, {"item_number": "1000", "text": "Kørsel",
                                                   "quantity": "42", "unit": "km",
                                                   "unit_price": "3.79"}])
-    with pytest.raises(MappingError, match="line 2: unit 'km' is not one the integration"):
-        mapping.line_fields(invoice, invoice.lines[1], 2, settings, order_number=5001,
-                            item="1000", decimals=2, category=None, number_of_dimensions=3)
     with pytest.raises(InvalidInput) as caught:
         check(invoice)
+    assert [p.field for p in caught.value.problems] == ["lines.1.unit"]
+    with pytest.raises(InvalidInput) as caught:  # so no order line is ever made of it
+        compute(invoice, settings)
     assert [p.field for p in caught.value.problems] == ["lines.1.unit"]
 
 

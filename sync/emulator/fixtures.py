@@ -15,7 +15,7 @@ Company 12114 "Demo ApS" (currency DKK, 3 dimensions), user ``faktura`` / ``demo
 * ProjectGroup "STD" Standard (default, revenue 1010, U25, invoiceable).
 * PrCategory "SALG" Salg (Revenue), "ACONTO" Aconto fakturering (OnAccountInvoicing, default),
   "UDLAEG" Udlæg (Materials).
-* PaymentTerm "Netto8" (8 days, default), "Netto14" (14), "Netto30" (30).
+* PaymentTerm "Netto8" (8 days, default), "Netto14" (14), "Netto20" (20), "Netto30" (30).
 * GLVat "U25" Salgsmoms 25 % (Sales, account 14261), "I25" Købsmoms 25 % (Purchase, 14251).
 * DebtorLayoutGroup "Standard" (default).
 * NumberSerie "FAK" Fakturanumre, Next 20260001 (first invoice number), "DEB" Debitornumre,
@@ -115,6 +115,7 @@ MASTER_DATA: dict[str, tuple[dict[str, Any], ...]] = {
     "PaymentTerm": (
         {"Payment": "Netto8", "Name": "Netto 8 dage", "Days": 8, "IsDefault": True},
         {"Payment": "Netto14", "Name": "Netto 14 dage", "Days": 14},
+        {"Payment": "Netto20", "Name": "Netto 20 dage", "Days": 20},
         {"Payment": "Netto30", "Name": "Netto 30 dage", "Days": 30},
     ),
     "DebtorLayoutGroup": ({"Name": "Standard", "IsDefault": True, "InvoiceRep": "Faktura"},),

@@ -449,9 +449,16 @@ def post(
     use_order_date: bool,
     want_pdf: bool,
     render: Callable[[PdfDocument], bytes],
+    misbook_vat: bool = False,
 ) -> PostingOutcome:
-    """Simulate or post the order; a real posting commits in one transaction."""
+    """Simulate or post the order; a real posting commits in one transaction.
+
+    `misbook_vat` (a fault switch) books 1.00 more VAT than the lines carry."""
     draft = prepare(ctx, request, today, use_order_date)
+    if misbook_vat:
+        code = next(iter(draft.vat_by_code), None) or "U25"
+        _vat_rate(ctx, code, draft.vat_rates)
+        draft.vat_by_code[code] = draft.vat_by_code.get(code, Decimal(0)) + Decimal("1.00")
     if request.simulate or request.document_type not in INVOICING_DOCUMENT_TYPES:
         header = _invoice_row(ctx, draft, request, 0, 0, 0)
         gl = _gl_rows(draft, 0, 0, 0)
@@ -490,7 +497,8 @@ def post(
                 Currency=draft.currency,
                 Voucher=voucher,
                 Invoice=number,
-                Text=f"Faktura {number}",
+                Text=f"{'Kreditnota' if request.document_type == 'Creditnote' else 'Faktura'}"
+                f" {number}",
                 JournalPostedId=journal,
             ),
         )

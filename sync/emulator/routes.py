@@ -188,6 +188,7 @@ async def post_invoice(request: Request, company_id: str, order_number: str) -> 
         use_order_date=runtime.faults.extensions,
         want_pdf=want_pdf,
         render=request.app.state.render_pdf,
+        misbook_vat=real and runtime.take("misbook_vat"),
     )
     runtime.record_posting("committed" if outcome.invoice_number else "simulated")
     if outcome.invoice_number and req.emails:

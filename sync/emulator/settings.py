@@ -32,6 +32,8 @@ class Faults:
     * ``drop_after_commit``: the next N real postings commit, then the connection is dropped
       without a complete response.
     * ``fail_before_commit``: the next N real postings answer 503 and commit nothing.
+    * ``misbook_vat``: the next N real postings book 1.00 more VAT than their lines carry (a
+      planted disagreement between the booking and the invoice, for the check after posting).
     * ``latency_ms``: added to every gateway call.
     * ``extensions``: serve the three non-upstream extensions (``GET /Companies``, ``date=`` on
       posting, ``GET .../DebtorInvoices/{n}/Pdf``); off = plain rmja behaviour.
@@ -42,6 +44,7 @@ class Faults:
     logged_in_elsewhere: bool = False
     drop_after_commit: int = 0
     fail_before_commit: int = 0
+    misbook_vat: int = 0
     latency_ms: int = 0
     extensions: bool = True
     digits_only_accounts: bool = True

@@ -2,8 +2,10 @@
 
 The TimeLog guide's product-number setup has three steps; here they are:
 
-1. **Import** — `faktura import items` reads every `InvItem` (one call: Item, Name, Group,
-   Unit, Decimals, Blocked, SalesPrice1) into the catalogue, `<state_dir>/catalogue.sqlite`.
+1. **Import** — `faktura import items` reads every `InvItem` (Item, Name, Group, Unit,
+   Decimals, Blocked, SalesPrice1) and every `InvGroup` (its sales VAT code says whether the
+   group's items are booked with VAT) — two calls — into the catalogue,
+   `<state_dir>/catalogue.sqlite`.
 2. **Principle** — `[products.<kind>] principle`: per kind of invoice line, whether the line's
    own product number (TimeLog `ProductNo`) wins (`"line"`) or the kind's default is always
    used (`"default"`).
@@ -19,7 +21,9 @@ Where a line's *kind* comes from: the invoice model has no kind field (yet), so
 and otherwise infers it from the unit: a time unit (timer, hours, dage, min …) is `hours`,
 anything else `other`. `expenses`, `travel` and `fixed_price` therefore need that field.
 
-Before anything is sent, `check_invoice_items` refuses an invoice with a line whose item is
+Before anything is sent, `check_line_vat` refuses a line whose VAT flag contradicts its item
+(the catalogue's item group decides; without a catalogue the configured ProductNumber /
+ProductNumberExVat do), and `check_invoice_items` refuses an invoice with a line whose item is
 missing from the catalogue or blocked there (the engine calls it when a catalogue exists).
 """
 
@@ -34,7 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from faktura import units
+from faktura import checks, units
+from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
@@ -55,6 +60,7 @@ CREATE TABLE IF NOT EXISTS items (
     decimals INTEGER NOT NULL,
     blocked INTEGER NOT NULL,
     sales_price1 TEXT,
+    sales_vat TEXT,
     PRIMARY KEY (tenant, item)
 );
 CREATE TABLE IF NOT EXISTS imports (
@@ -80,10 +86,18 @@ class CatalogueItem:
     decimals: int
     blocked: bool
     sales_price1: Decimal | None
+    sales_vat: str | None = None  # the item group's sales VAT code; "" = none; None = unknown
+
+    @property
+    def with_vat(self) -> bool | None:
+        """Whether Uniconta books this item with VAT (None: not known, an older import)."""
+        return None if self.sales_vat is None else bool(self.sales_vat)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> CatalogueItem:
-        """From an `InvItem` gateway row (either wire spelling)."""
+    def from_row(cls, row: Mapping[str, Any],
+                 group_vat: Mapping[str, str] | None = None) -> CatalogueItem:
+        """From an `InvItem` gateway row (either wire spelling); `group_vat` maps each item
+        group to its sales VAT code."""
         number = field(row, "Item")
         if not number:
             raise CatalogueError("Uniconta returned an item without an item number")
@@ -96,6 +110,8 @@ class CatalogueItem:
             decimals=int(field(row, "Decimals") or 0),
             blocked=bool(field(row, "Blocked")),
             sales_price1=to_decimal(field(row, "SalesPrice1")),
+            sales_vat=None if group_vat is None else group_vat.get(
+                str(field(row, "Group") or ""), ""),
         )
 
     def timelog(self) -> dict[str, Any]:
@@ -127,6 +143,9 @@ class Catalogue:
             path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect()) as conn:
                 conn.executescript(_SCHEMA)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+                if "sales_vat" not in columns:  # a catalogue imported before VAT was kept
+                    conn.execute("ALTER TABLE items ADD COLUMN sales_vat TEXT")
         except (OSError, sqlite3.Error) as error:
             raise CatalogueError(f"item catalogue {path}: {error}") from None
 
@@ -148,9 +167,10 @@ class Catalogue:
             with closing(self._connect()) as conn, conn:
                 conn.execute("DELETE FROM items WHERE tenant = ?", (tenant,))
                 conn.executemany(
-                    "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO items (tenant, item, name, item_group, unit, decimals,"
+                    " blocked, sales_price1, sales_vat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(tenant, i.item, i.name, i.group, i.unit, i.decimals, int(i.blocked),
-                      None if i.sales_price1 is None else str(i.sales_price1))
+                      None if i.sales_price1 is None else str(i.sales_price1), i.sales_vat)
                      for i in new.values()])
                 conn.execute(
                     "INSERT INTO imports VALUES (?, ?, ?) ON CONFLICT (tenant) DO UPDATE SET"
@@ -174,27 +194,32 @@ class Catalogue:
 
     def get(self, tenant: str, item: str) -> CatalogueItem | None:
         with closing(self._connect()) as conn:
-            row = conn.execute("SELECT * FROM items WHERE tenant = ? AND item = ?",
+            row = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE tenant = ? AND item = ?",
                                (tenant, item)).fetchone()
         return _item(row) if row else None
 
     def all(self, tenant: str) -> list[CatalogueItem]:
         with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT * FROM items WHERE tenant = ? ORDER BY item",
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE tenant = ? ORDER BY item",
                                 (tenant,)).fetchall()
         return [_item(row) for row in rows]
 
 
+_COLUMNS = "item, name, item_group, unit, decimals, blocked, sales_price1, sales_vat"
+
+
 def _item(row: tuple[Any, ...]) -> CatalogueItem:
-    _tenant, item, name, group, unit, decimals, blocked, price = row
+    item, name, group, unit, decimals, blocked, price, sales_vat = row
     return CatalogueItem(item, name, group, unit, int(decimals), bool(blocked),
-                         Decimal(price) if price is not None else None)
+                         Decimal(price) if price is not None else None, sales_vat)
 
 
 def import_items(client: GatewayClient, catalogue: Catalogue, tenant: str) -> ImportResult:
-    """Step 1: read all of Uniconta's items (one call) into the catalogue."""
+    """Step 1: read all of Uniconta's items and item groups (two calls) into the catalogue."""
+    group_vat = {str(field(row, "Group")): str(field(row, "SalesVat") or "")
+                 for row in client.query("InvGroup")}
     rows = client.query("InvItem")
-    items = [CatalogueItem.from_row(row) for row in rows]
+    items = [CatalogueItem.from_row(row, group_vat) for row in rows]
     return catalogue.replace(tenant, items)
 
 
@@ -263,18 +288,38 @@ def check_invoice_items(invoice: Invoice, catalogue: Catalogue, settings: Settin
         raise MappingError(f"invoice {invoice.source_id}: " + "; ".join(problems))
 
 
+def imported_catalogue(settings: Settings) -> Catalogue | None:
+    """The tenant's item catalogue, or None when none was imported."""
+    path = settings.state_dir / CATALOGUE_FILE
+    if not path.exists():
+        return None
+    catalogue = Catalogue(path)
+    return catalogue if catalogue.imported_at(settings.tenant) is not None else None
+
+
+def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
+    """Refuse a line whose VAT flag contradicts the item it is booked with: the imported
+    catalogue's item group decides, else the configured items (`checks.check_line_vat`)."""
+    catalogue = imported_catalogue(settings)
+
+    def item_vat(number: str) -> bool | None:
+        item = catalogue.get(settings.tenant, number) if catalogue else None
+        return item.with_vat if item else None
+
+    checks.check_line_vat(
+        computed, settings,
+        item_of=lambda position: item_of_line(computed.lines[position - 1].line, settings),
+        item_vat=item_vat)
+
+
 def check_against_catalogue(invoice: Invoice, settings: Settings) -> None:
     """`check_invoice_items` when the tenant has imported a catalogue; no-op otherwise.
 
     Costs no Uniconta call. (Without a catalogue the engine still checks each item live.)
     """
-    path = settings.state_dir / CATALOGUE_FILE
-    if not path.exists():
-        return
-    catalogue = Catalogue(path)
-    if catalogue.imported_at(settings.tenant) is None:
-        return
-    check_invoice_items(invoice, catalogue, settings)
+    catalogue = imported_catalogue(settings)
+    if catalogue is not None:
+        check_invoice_items(invoice, catalogue, settings)
 
 
 def configured_items(settings: Settings) -> dict[str, str]:

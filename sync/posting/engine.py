@@ -2,7 +2,14 @@
 
 Per invoice: validate → master data (debtor only when a mapped field changed, contact,
 employee, project) → order → its lines (one call) → optional simulation → post with the
-invoice date → record. At steady state that is three calls: order, lines, post.
+invoice date → record → verify. At steady state that is three calls: order, lines, post.
+
+The order is a projection of the computed invoice (`faktura.computed`): its lines carry the
+computed discounts, its payment term is the Uniconta term whose days give the computed due
+date, a credit note is posted as `documentType=Creditnote` with the credited invoice named
+in Remark. After posting, Uniconta's booked net, VAT, total, currency and due date are
+compared with the computed ones: a disagreement stops the invoice before its PDF is archived
+(`BookingMismatch`), flagged in the ledger with both figures.
 
 Exactly once, through the posting ledger (`sync.posting.ledger`) and three rules:
 
@@ -12,7 +19,8 @@ Exactly once, through the posting ledger (`sync.posting.ledger`) and three rules
    asked first — `DebtorInvoice` by order number — and a found invoice is recorded, not
    posted again.
 3. When an order's creation answer was lost, the order is found by its marker (the
-   `Ref: <source id>` line in Remark) and removed before a clean one is made. An order whose
+   `Ref: <source id>` line in Remark) and removed before a clean one is made: every resumed
+   run that makes a new order sweeps such orphans first. An order whose
    lines failed, or whose posting was refused, is removed too: nothing is left half-posted.
 
 An invoice whose content changed after posting is refused (the fix is a credit note).
@@ -30,17 +38,19 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from faktura.computed import check
+from faktura import checks
+from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError, InvalidInput
 from faktura.model import Invoice, content_sha256
 from faktura.posting import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
-from sync.posting.catalogue import check_against_catalogue, item_of_line
+from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import (
+    AuthenticationError,
     GatewayError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
@@ -56,13 +66,26 @@ class SyncFailed(FakturaError):
     """This invoice could not be posted; the reason says what to fix. Nothing is half-posted."""
 
 
+class LoginRefused(SyncFailed):
+    """Uniconta refused the login: nothing was done, for this invoice or any other."""
+
+
+class BookingMismatch(SyncFailed):
+    """Uniconta booked the invoice with other figures than computed: booked, not archived."""
+
+
 @dataclass(frozen=True)
 class PreparedInvoice:
     """An invoice checked against Uniconta's rules, before anything is written."""
 
-    invoice: Invoice
+    computed: ComputedInvoice
     account: str
     items: list[tuple[str | None, int | None]]  # per line: (item, decimals)
+    payment_term: str
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.computed.invoice
 
 
 class SyncEngine:
@@ -81,20 +104,29 @@ class SyncEngine:
 
     # ----------------------------------------------------------------- Poster
 
-    def post(self, invoice: Invoice) -> Posting:
-        """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason."""
+    def computed(self, invoice: Invoice | ComputedInvoice) -> ComputedInvoice:
+        return invoice if isinstance(invoice, ComputedInvoice) else compute(invoice,
+                                                                            self.settings)
+
+    def post(self, invoice: Invoice | ComputedInvoice) -> Posting:
+        """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason;
+        `BookingMismatch` when Uniconta booked other figures than computed."""
         started, calls_before = time.monotonic(), self.client.stats.snapshot()
+        computed = self.computed(invoice)
+        invoice = computed.invoice
         with self._posting_lock():
             try:
-                posting = self._post(invoice)
+                posting = self._post(computed)
             except (GatewayError, FakturaError) as error:
                 reason = _reason(error)
                 if self.ledger.get(self.tenant, invoice.source_id):
                     self.ledger.fail(self.tenant, invoice.source_id, reason)
                 self.log.step(invoice.source_id, "failed", reason=reason,
                               calls=calls_since(self.client, calls_before))
-                if isinstance(error, ContentChanged | InvalidInput):
+                if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
                     raise
+                if isinstance(error, AuthenticationError):
+                    raise LoginRefused(reason) from None
                 raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
             finally:
                 calls = calls_since(self.client, calls_before)
@@ -112,14 +144,16 @@ class SyncEngine:
 
     # ------------------------------------------------------------------------ drafts mode
 
-    def transfer_draft(self, invoice: Invoice) -> int:
+    def transfer_draft(self, invoice: Invoice | ComputedInvoice) -> int:
         """Drafts mode (`uniconta.post_as_drafts`): leave the invoice in Uniconta as an order
         with its lines, not booked; its order number. Exactly once: a re-run returns the
         recorded order (state DRAFTED). The project category is set when a project is."""
         calls_before = self.client.stats.snapshot()
+        computed = self.computed(invoice)
+        invoice = computed.invoice
         with self._posting_lock():
             try:
-                order_number = self._transfer_draft(invoice)
+                order_number = self._transfer_draft(computed)
             except (GatewayError, FakturaError) as error:
                 reason = _reason(error)
                 if self.ledger.get(self.tenant, invoice.source_id):
@@ -134,7 +168,8 @@ class SyncEngine:
                                           calls_since(self.client, calls_before))
         return order_number
 
-    def _transfer_draft(self, invoice: Invoice) -> int:
+    def _transfer_draft(self, computed: ComputedInvoice) -> int:
+        invoice = computed.invoice
         source_id = invoice.source_id
         content = content_sha256(invoice)
         record = self.ledger.get(self.tenant, source_id)
@@ -149,8 +184,9 @@ class SyncEngine:
                                  f" {record.invoice_number}; no draft is made")
             self.log.step(source_id, "already_drafted", order_number=record.order_number)
             return record.order_number
-        prepared = self.prepare(invoice)
+        prepared = self.prepare(computed)
         resumed = record is not None
+        earlier_account = record.customer_number if record else None
         if record and record.content_sha256 != content:
             self._discard_order(record, invoice)
             self.ledger.replace_content(self.tenant, source_id, content, prepared.account)
@@ -161,14 +197,15 @@ class SyncEngine:
         if record.state == State.ORDER_CREATED and order_number is not None:
             found = self._find_posted(order_number)
             if found is not None:  # a run before drafts mode posted it: record, never redo
-                posting = self._record_posting(invoice, found)
+                posting = self._record_posting(computed, found)
                 raise SyncFailed(f"invoice {source_id} is already posted as invoice"
                                  f" {posting.invoice_number}; no draft is made")
             if not self._order_is_complete(order_number, len(invoice.lines)):
                 self._delete_order(order_number)
                 order_number = None
-        elif resumed:
-            self._remove_orphans(invoice, account)
+        if order_number is None and resumed:
+            # An earlier run may have made an order whose answer never arrived.
+            self._remove_orphans(invoice, account, earlier_account)
         if order_number is None:
             order_number = self._create_order(prepared, contact_row)
         self.ledger.advance(self.tenant, source_id, State.DRAFTED, order_number=order_number)
@@ -179,7 +216,8 @@ class SyncEngine:
 
     # ----------------------------------------------------------------- the steps
 
-    def _post(self, invoice: Invoice) -> Posting:
+    def _post(self, computed: ComputedInvoice) -> Posting:
+        invoice = computed.invoice
         source_id = invoice.source_id
         content = content_sha256(invoice)
         record = self.ledger.get(self.tenant, source_id)
@@ -189,10 +227,12 @@ class SyncEngine:
                     f"invoice {source_id} was posted to Uniconta as invoice"
                     f" {record.invoice_number} and has changed since; a posted invoice is"
                     " never changed: issue a credit note and a new invoice instead")
+            if record.mismatch and record.state == State.POSTED:
+                raise BookingMismatch(f"invoice {source_id}: {record.mismatch}")
             self.log.step(source_id, "already_posted", invoice_number=record.invoice_number)
-            return self._posting_of(record)
+            return self._posting_of(record, computed)
 
-        prepared = self.prepare(invoice)
+        prepared = self.prepare(computed)
         self._check_invoice_date(invoice)
         resumed = record is not None
         # An orphan order of an earlier run sits under the account that run used.
@@ -212,25 +252,29 @@ class SyncEngine:
         if record.state in (State.ORDER_CREATED, State.DRAFTED) and order_number is not None:
             found = self._find_posted(order_number)
             if found is not None:
-                return self._record_posting(invoice, found)
+                return self._record_posting(computed, found)
             if not self._order_is_complete(order_number, len(invoice.lines)):
                 self._delete_order(order_number)
                 order_number = None
-        elif resumed:
-            # The last run may have created an order whose answer never arrived.
+        if order_number is None and resumed:
+            # An earlier run may have made an order whose answer never arrived (also after
+            # the recorded order was replaced: its replacement's answer may be the lost one).
             self._remove_orphans(invoice, account, earlier_account)
         if order_number is None:
             order_number = self._create_order(prepared, contact_row)
 
         if self.settings.uniconta.simulate_before_posting:
-            self._simulate(invoice, order_number)
-        return self._post_order(invoice, order_number)
+            self._simulate(computed, order_number)
+        return self._post_order(computed, order_number)
 
-    def prepare(self, invoice: Invoice) -> PreparedInvoice:
-        """Check the invoice against Uniconta's rules (items, decimals, currency, customer)
-        before anything is written."""
+    def prepare(self, invoice: Invoice | ComputedInvoice) -> PreparedInvoice:
+        """Check the invoice against Uniconta's rules (items, decimals, currency, customer,
+        VAT flags, the payment term of its due date) before anything is written."""
         settings = self.settings
-        check(invoice)  # printable texts, known units
+        computed = self.computed(invoice)
+        invoice = computed.invoice
+        checks.check_totals(computed)  # never a negative invoice (a credit note instead)
+        check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
         check_against_catalogue(invoice, settings)  # items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
@@ -247,7 +291,8 @@ class SyncEngine:
             items.append((number, item.decimals))
         if invoice.project:
             self.master.project_category()
-        return PreparedInvoice(invoice, account, items)
+        term = self.master.payment_term((computed.due_date - invoice.issue_date).days)
+        return PreparedInvoice(computed, account, items, term)
 
     def _check_invoice_date(self, invoice: Invoice) -> None:
         """Without the gateway's date extension Uniconta dates every invoice today: refuse
@@ -264,7 +309,8 @@ class SyncEngine:
         dims = self._number_of_dimensions()
         order = mapping.order_fields(invoice, self.settings, account=prepared.account,
                                      contact_row_id=contact_row, category=category,
-                                     number_of_dimensions=dims)
+                                     number_of_dimensions=dims,
+                                     payment_term=prepared.payment_term)
         # If the answer is lost, the next run finds the order by its marker (nothing was posted).
         rows = self.client.insert("DebtorOrder", order)
         order_number = int(field(rows[0], "OrderNumber"))
@@ -272,11 +318,11 @@ class SyncEngine:
                             order_number=order_number)
         self.log.step(invoice.source_id, "order_created", order_number=order_number)
         lines = [
-            mapping.line_fields(invoice, line, position, self.settings,
+            mapping.line_fields(invoice, line, self.settings,
                                 order_number=order_number, item=item, decimals=decimals,
                                 category=category, number_of_dimensions=dims)
-            for position, (line, (item, decimals)) in enumerate(
-                zip(invoice.lines, prepared.items, strict=True), start=1)
+            for line, (item, decimals) in zip(prepared.computed.lines, prepared.items,
+                                              strict=True)
         ]
         try:
             self.client.insert("DebtorOrderLine", lines)
@@ -287,25 +333,30 @@ class SyncEngine:
                       lines=len(lines))
         return order_number
 
-    def _simulate(self, invoice: Invoice, order_number: int) -> None:
+    def _simulate(self, computed: ComputedInvoice, order_number: int) -> None:
+        invoice = computed.invoice
         try:
             result = self.client.post_invoice(order_number, simulate=True,
-                                              date=invoice.issue_date)
+                                              date=invoice.issue_date,
+                                              document_type=mapping.document_type(invoice))
         except UnicontaError:
             self._abandon_order(invoice, order_number)
             raise
         self.log.step(invoice.source_id, "simulated", order_number=order_number,
                       total=str(result.total))
 
-    def _post_order(self, invoice: Invoice, order_number: int) -> Posting:
+    def _post_order(self, computed: ComputedInvoice, order_number: int) -> Posting:
+        invoice = computed.invoice
         want_pdf = self.settings.layout_name == "uniconta"
+        kind = mapping.document_type(invoice)
         try:
             if want_pdf:
-                result, pdf = self.client.post_invoice_with_pdf(order_number,
-                                                                date=invoice.issue_date)
+                result, pdf = self.client.post_invoice_with_pdf(
+                    order_number, date=invoice.issue_date, document_type=kind)
                 result = replace(result, pdf=pdf)
             else:
-                result = self.client.post_invoice(order_number, date=invoice.issue_date)
+                result = self.client.post_invoice(order_number, date=invoice.issue_date,
+                                                  document_type=kind)
         except PostingOutcomeUnknown as lost:
             # The answer was lost: ask Uniconta before anything else happens.
             found = self._find_posted(order_number)
@@ -313,32 +364,54 @@ class SyncEngine:
                 raise
             self.log.step(invoice.source_id, "posting_found_after_lost_answer",
                           invoice_number=found.invoice_number)
-            return self._record_posting(invoice, replace(found, pdf=lost.pdf))
+            return self._record_posting(computed, replace(found, pdf=lost.pdf))
         except PdfUnavailableError as error:
             # Posted, only the PDF did not come: record the posting before anything else.
-            return self._record_posting(invoice, error.result)
+            return self._record_posting(computed, error.result)
         except UnicontaError:
             self._abandon_order(invoice, order_number)
             raise
-        return self._record_posting(invoice, result)
+        return self._record_posting(computed, result)
 
-    def _record_posting(self, invoice: Invoice, result: PostingResult) -> Posting:
+    def _record_posting(self, computed: ComputedInvoice, result: PostingResult) -> Posting:
+        invoice = computed.invoice
         number = str(result.invoice_number)
         self.ledger.advance(self.tenant, invoice.source_id, State.POSTED,
                             invoice_number=number, voucher=result.voucher,
                             journal_posted_id=result.journal_posted_id)
         self.log.step(invoice.source_id, "posted", invoice_number=number,
                       voucher=result.voucher, order_number=result.order_number)
+        self._verify(computed, result)
         pdf = result.pdf
         if pdf is None and self.settings.layout_name == "uniconta":
-            pdf = self.client.invoice_pdf(result.invoice_number)
+            pdf = self.client.invoice_pdf(result.invoice_number,
+                                          document_type=mapping.document_type(invoice))
         return Posting(number, result.voucher, result.journal_posted_id, uniconta_pdf=pdf)
 
-    def _posting_of(self, record: PostingRecord) -> Posting:
+    def _verify(self, computed: ComputedInvoice, result: PostingResult) -> None:
+        """Uniconta's booking must say what the computed invoice says; else flag it in the
+        ledger with both figures and stop (booked, never archived with other figures)."""
+        differences = booking_differences(computed, result)
+        if not differences:
+            return
+        source_id = computed.invoice.source_id
+        detail = "; ".join(f"{name}: computed {ours}, booked {theirs}"
+                           for name, ours, theirs in differences)
+        message = (f"Uniconta booked invoice {result.invoice_number} with other figures than"
+                   f" the invoice states ({detail}); it is booked but not archived: correct"
+                   " the booking in Uniconta (credit it there), then resolve it here")
+        self.ledger.flag_mismatch(self.tenant, source_id, message)
+        self.log.step(source_id, "booking_mismatch", invoice_number=str(result.invoice_number),
+                      detail=detail)
+        raise BookingMismatch(f"invoice {source_id}: {message}")
+
+    def _posting_of(self, record: PostingRecord, computed: ComputedInvoice) -> Posting:
         assert record.invoice_number is not None
         pdf = None
         if self.settings.layout_name == "uniconta" and record.state != State.ARCHIVED:
-            pdf = self.client.invoice_pdf(int(record.invoice_number))
+            pdf = self.client.invoice_pdf(int(record.invoice_number),
+                                          document_type=mapping.document_type(
+                                              computed.invoice))
         return Posting(record.invoice_number, record.voucher, record.journal_posted_id,
                        uniconta_pdf=pdf)
 
@@ -414,6 +487,23 @@ class SyncEngine:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def booking_differences(computed: ComputedInvoice, result: PostingResult
+                        ) -> list[tuple[str, object, object]]:
+    """(field, computed, booked) for each figure Uniconta booked otherwise; a figure Uniconta
+    did not report is not compared. Credit notes are booked with negative amounts."""
+    totals = computed.totals
+    sign = -1 if computed.is_credit_note else 1
+    wanted: list[tuple[str, object, object]] = [
+        ("net", sign * totals.line_total, result.net),
+        ("VAT", sign * totals.vat_amount, result.vat),
+        ("total", sign * totals.total_with_vat, result.total),
+        ("currency", computed.invoice.currency_code, result.currency),
+        ("due date", computed.due_date, result.due_date),
+    ]
+    return [(name, ours, theirs) for name, ours, theirs in wanted
+            if theirs is not None and ours != theirs]
 
 
 def calls_since(client: GatewayClient, before: dict[str, int]) -> int:

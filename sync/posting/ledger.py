@@ -5,11 +5,13 @@ A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves th
     validated → order_created → posted → archived
 
 or, in drafts mode (`uniconta.post_as_drafts`), validated → order_created → drafted.
-A failed attempt keeps its state and records the reason. Every state is written *before* the
-next step starts, so a re-run after a crash resumes where it stopped and knows which Uniconta
-facts to check before doing anything again (see `sync.posting.engine`). The ledger also
-remembers a fingerprint of each customer's and contact's data as last sent, so master data is
-written only when it changed.
+A failed attempt keeps its state and records the reason. An invoice that Uniconta booked with
+figures other than the computed ones stays `posted` (booked, not archived) with the
+disagreement recorded in `mismatch`, both figures named, until a person resolves it.
+Every state is written *before* the next step starts, so a re-run after a crash resumes where
+it stopped and knows which Uniconta facts to check before doing anything again (see
+`sync.posting.engine`). The ledger also remembers a fingerprint of each customer's and
+contact's data as last sent, so master data is written only when it changed.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ postings = Table(
     Column("voucher", Integer),
     Column("journal_posted_id", Integer),
     Column("error", Text),
+    Column("mismatch", Text),  # booked with other figures than computed: both, per field
     Column("calls", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -90,6 +93,12 @@ class PostingRecord:
     calls: int
     created_at: datetime
     updated_at: datetime
+    mismatch: str | None = None
+
+    @property
+    def booked_not_archived(self) -> bool:
+        """Booked in Uniconta, but no PDF archived (a crash between, or a mismatch)."""
+        return self.state == State.POSTED
 
 
 def _now() -> datetime:
@@ -105,6 +114,10 @@ class Ledger:
         self._engine: Engine = create_engine(f"sqlite:///{path}")
         event.listen(self._engine, "connect", _sqlite_pragmas)
         _metadata.create_all(self._engine)
+        with self._engine.begin() as conn:  # a ledger made before mismatches were recorded
+            columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(postings)")}
+            if "mismatch" not in columns:
+                conn.exec_driver_sql("ALTER TABLE postings ADD COLUMN mismatch TEXT")
 
     def close(self) -> None:
         self._engine.dispose()
@@ -147,6 +160,13 @@ class Ledger:
             conn.execute(update(postings).where(
                 postings.c.tenant == tenant, postings.c.source_id == source_id,
             ).values(error=reason, updated_at=_now()))
+
+    def flag_mismatch(self, tenant: str, source_id: str, mismatch: str) -> None:
+        """Record that Uniconta booked the invoice with other figures than computed."""
+        with self._engine.begin() as conn:
+            conn.execute(update(postings).where(
+                postings.c.tenant == tenant, postings.c.source_id == source_id,
+            ).values(mismatch=mismatch, error=mismatch, updated_at=_now()))
 
     def replace_content(self, tenant: str, source_id: str, content_sha256: str,
                         customer_number: str) -> None:
@@ -203,4 +223,5 @@ def _record(row) -> PostingRecord:  # type: ignore[no-untyped-def]
         customer_number=row.customer_number, state=State(row.state),
         order_number=row.order_number, invoice_number=row.invoice_number,
         voucher=row.voucher, journal_posted_id=row.journal_posted_id, error=row.error,
-        calls=row.calls, created_at=row.created_at, updated_at=row.updated_at)
+        calls=row.calls, created_at=row.created_at, updated_at=row.updated_at,
+        mismatch=row.mismatch)

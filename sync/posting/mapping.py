@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from faktura import units
+from faktura.computed import ComputedLine
 from faktura.errors import FakturaError
 from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
@@ -101,6 +102,12 @@ def debtor_fields(customer: Customer, settings: Settings) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+#: Debtor fields the source owns: when the source has none, Uniconta's value is removed.
+CLEARABLE_DEBTOR_FIELDS = ("_Address1", "_Address2", "_Address3", "_ZipCode", "_City",
+                           "_LegalIdent", "_Phone", "_ContactEmail", "_InvoiceEmail", "_EAN")
+CLEARABLE_CONTACT_FIELDS = ("_Email", "_Mobil")
+
+
 def contact_fields(contact: Contact, account: str) -> dict[str, Any]:
     """Contact → Contact (first and last name concatenated; phone → Mobil)."""
     fields = {"_DCType": 1, "_DCAccount": account, "_Name": contact.name,
@@ -139,12 +146,25 @@ def dimension_fields(invoice: Invoice, settings: Settings,
 def remark(invoice: Invoice) -> str:
     """Heading and comment concatenated (the seed's Remark), plus the source reference.
 
-    The last line, `Ref: <source id>`, lets the sync core find an order whose creation
-    answer was lost; it also tells the bookkeeper where the invoice came from.
+    A credit note's Remark names the invoice it credits (`Krediterer faktura <number>`): the
+    order and the booked invoice have no other field for it. The last line,
+    `Ref: <source id>`, lets the sync core find an order whose creation answer was lost; it
+    also tells the bookkeeper where the invoice came from.
     """
     parts = [part for part in (invoice.header, invoice.note) if part]
+    if invoice.is_credit_note and invoice.preceding_invoice_reference:
+        parts.append(credits_line(invoice.preceding_invoice_reference))
     parts.append(marker(invoice))
     return "\n".join(parts)
+
+
+def credits_line(invoice_number: str) -> str:
+    return f"Krediterer faktura {invoice_number}"
+
+
+def document_type(invoice: Invoice) -> str:
+    """The posting's `documentType` (CompanyLayoutType): `Creditnote` for a credit note."""
+    return "Creditnote" if invoice.is_credit_note else "Invoice"
 
 
 def marker(invoice: Invoice) -> str:
@@ -153,8 +173,10 @@ def marker(invoice: Invoice) -> str:
 
 def order_fields(invoice: Invoice, settings: Settings, *, account: str,
                  contact_row_id: int | None, category: str | None,
-                 number_of_dimensions: int | None) -> dict[str, Any]:
-    """Invoice → DebtorOrder (the seed's Invoices table)."""
+                 number_of_dimensions: int | None,
+                 payment_term: str | None = None) -> dict[str, Any]:
+    """Invoice → DebtorOrder (the seed's Invoices table). `payment_term` is the Uniconta
+    payment term whose days give the computed due date (Uniconta books DueDate from it)."""
     address = invoice.invoicing_address
     where = f"invoice {invoice.source_id}"
     fields: dict[str, Any] = {
@@ -170,6 +192,7 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
         "_Currency": currency_byte(invoice.currency_code, where),
         # DKK for one unit of the order currency: Uniconta books the DKK amounts at this rate.
         "_ExchangeRate": invoice.exchange_rate if invoice.currency_code != "DKK" else None,
+        "_Payment": payment_term,
         "_InvoiceDate": invoice.issue_date,
         "_DeleteOrder": True,
         **dimension_fields(invoice, settings, number_of_dimensions),
@@ -216,10 +239,12 @@ def unit_of(line: InvoiceLine, position: int) -> str | None:
         raise MappingError(f"line {position}: {error}") from None
 
 
-def line_fields(invoice: Invoice, line: InvoiceLine, position: int, settings: Settings, *,
+def line_fields(invoice: Invoice, computed: ComputedLine, settings: Settings, *,
                 order_number: int, item: str | None, decimals: int | None,
                 category: str | None, number_of_dimensions: int | None) -> dict[str, Any]:
-    """Invoice line → DebtorOrderLine. Text lines carry only text; credit notes negate Qty."""
+    """Computed invoice line → DebtorOrderLine. Text lines carry only text; credit notes
+    negate Qty. The discount is the computed one."""
+    line, position = computed.line, computed.position
     fields: dict[str, Any] = {"_OrderNumber": order_number, "_Text": line.text}
     if line.is_text:
         return fields
@@ -229,7 +254,7 @@ def line_fields(invoice: Invoice, line: InvoiceLine, position: int, settings: Se
         "_Item": item,
         "_Qty": -quantity if invoice.is_credit_note else quantity,
         "_Price": line.unit_price,
-        "_DiscountPct": invoice.discount_of(line),
+        "_DiscountPct": computed.discount_percent,
         "_Unit": unit_of(line, position),
         "_Project": invoice.project.number if invoice.project else None,
         "_PrCategory": category if invoice.project else None,

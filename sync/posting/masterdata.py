@@ -1,6 +1,9 @@
 """Keep Uniconta's master data current: debtors, contacts, employees, projects, and the
 lookups an invoice needs (items, project categories).
 
+A field removed in the source (a phone number, an e-mail, a VAT number, an address line) is
+removed in Uniconta too: the source owns those fields (`mapping.CLEARABLE_DEBTOR_FIELDS`).
+
 Written to spend as few of Uniconta's calls as possible (5,000 a day per user): what was
 last sent is remembered in the ledger as a fingerprint, so a customer that did not change
 costs no call at all; lookups are cached for the life of the engine.
@@ -41,6 +44,7 @@ class MasterData:
         self._items: dict[str, Item | None] = {}
         self._category: str | None = None
         self._employees: set[str] | None = None
+        self._terms: dict[str, int] | None = None
 
     # ----------------------------------------------------------------- lookups
 
@@ -83,6 +87,35 @@ class MasterData:
                 self._category = str(field(defaults[0], "Number"))
         return self._category
 
+    def payment_term(self, days: int) -> str:
+        """The Uniconta payment term of `days` days (the configured one when it has them).
+
+        Looked up once and remembered in the ledger (no call on later runs); the check after
+        posting catches a term whose days were changed in Uniconta since.
+        """
+        key = str(days)
+        known = self.ledger.master(self.tenant, "payment-term", key)
+        if known and known[1]:
+            return known[1]
+        if self._terms is None:
+            self._terms = {str(field(row, "Payment")): int(field(row, "Days") or 0)
+                           for row in self.client.query("PaymentTerm")}
+        configured = self.settings.uniconta.payment_terms
+        if configured and self._terms.get(configured) == days:
+            term = configured
+        else:
+            matching = sorted(name for name, term_days in self._terms.items()
+                              if term_days == days)
+            if not matching:
+                raise MappingError(
+                    f"due_date: the invoice is due {days} days after its issue date, and"
+                    f" Uniconta has no payment term of {days} days, so Uniconta would book"
+                    " another due date than the invoice prints: create one in Uniconta (e.g."
+                    f" Netto{days}), or change the due date / TermsOfPayment")
+            term = matching[0]
+        self.ledger.remember(self.tenant, "payment-term", key, "-", term)
+        return term
+
     # ----------------------------------------------------------------- master data
 
     def debtor(self, customer: Customer) -> str:
@@ -98,10 +131,9 @@ class MasterData:
         if not rows:
             self.client.insert("Debtor", fields)
         else:
-            changed = {key: value for key, value in fields.items()
-                       if not _same(field(rows[0], key), value)}
-            if changed:
-                self.client.patch("Debtor", {"Account": account}, changed, limit=1)
+            ops = _changes(rows[0], fields, mapping.CLEARABLE_DEBTOR_FIELDS)
+            if ops:
+                self.client.patch("Debtor", {"Account": account}, ops, limit=1)
         self.ledger.remember(self.tenant, "debtor", account, stamp)
         if customer.source_id:
             self.ledger.remember(self.tenant, "customer-id", customer.source_id, stamp, account)
@@ -139,9 +171,9 @@ class MasterData:
             row_id = int(field(self.client.insert("Contact", fields)[0], "RowId"))
         else:
             row_id = int(field(match, "RowId"))
-            changed = {k: v for k, v in fields.items() if not _same(field(match, k), v)}
-            if changed:
-                self.client.patch("Contact", {"RowId": row_id}, changed, limit=1)
+            ops = _changes(match, fields, mapping.CLEARABLE_CONTACT_FIELDS)
+            if ops:
+                self.client.patch("Contact", {"RowId": row_id}, ops, limit=1)
         self.ledger.remember(self.tenant, "contact", key, stamp, str(row_id))
         return row_id
 
@@ -186,6 +218,18 @@ class MasterData:
         if invoice.project:
             self.project(invoice.project, account)
         return account, contact_row
+
+
+def _changes(row: dict[str, Any], fields: dict[str, Any],
+             clearable: tuple[str, ...]) -> list[dict[str, Any]]:
+    """JSON Patch ops that make `row` say what `fields` say: replace what differs, remove a
+    clearable field the source no longer has."""
+    ops: list[dict[str, Any]] = [{"op": "replace", "path": f"/{key}", "value": value}
+                                 for key, value in fields.items()
+                                 if not _same(field(row, key), value)]
+    ops += [{"op": "remove", "path": f"/{key}"} for key in clearable
+            if key not in fields and not _same(field(row, key), None)]
+    return ops
 
 
 def _same(current: Any, wanted: Any) -> bool:

@@ -72,6 +72,8 @@ class PostingResult:
     vat: Decimal | None = None
     total: Decimal | None = None
     invoice_date: dt.date | None = None
+    due_date: dt.date | None = None
+    currency: str | None = None
     account: str | None = None
     simulated_trans: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
     lines: list[dict[str, Any]] = dc_field(default_factory=list, repr=False)
@@ -103,6 +105,8 @@ class PostingResult:
             vat=to_decimal(field(header, "VatAmount")),
             total=to_decimal(field(header, "TotalAmount")),
             invoice_date=parse_wire_date(field(header, "Date")),
+            due_date=parse_wire_date(field(header, "DueDate")),
+            currency=currency_of(header),
             account=field(header, "Account"),
             simulated_trans=[dict(t) for t in trans if isinstance(t, Mapping)],
             lines=[dict(x) for x in lines if isinstance(x, Mapping)],
@@ -122,9 +126,22 @@ class PostingResult:
             vat=to_decimal(field(row, "VatAmount")),
             total=to_decimal(field(row, "TotalAmount")),
             invoice_date=parse_wire_date(field(row, "Date")),
+            due_date=parse_wire_date(field(row, "DueDate")),
+            currency=currency_of(row),
             account=field(row, "Account"),
             raw=dict(row),
         )
+
+
+def currency_of(row: Mapping[str, Any]) -> str | None:
+    """The ISO currency code of a row (the `Currency` code, or the `_Currency` byte)."""
+    value = field(row, "Currency")
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return byte_to_currency_code(value)
+        except Exception:  # an unknown byte: not comparable
+            return None
+    return str(value) if value else None
 
 
 def as_int(value: Any) -> int | None:

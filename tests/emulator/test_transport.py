@@ -103,7 +103,7 @@ def test_client_suffixed_and_unknown_type_names_are_400_text(emulator):
 def test_route_literals_are_case_insensitive(emulator):
     response = emulator.client.get("/companies/12114/query/PaymentTerm")
     assert response.status_code == 200
-    assert [r["Payment"] for r in response.json()] == ["Netto8", "Netto14", "Netto30"]
+    assert [r["Payment"] for r in response.json()] == ["Netto8", "Netto14", "Netto20", "Netto30"]
 
 
 def test_unknown_route_is_empty_404(emulator):

@@ -203,3 +203,40 @@ def test_errors_that_reach_the_user_do_not_carry_the_password(cli: Cli,
     result = cli.run(_write(tmp_path, "a.json", _invoice("S-1")))
     assert result.exit_code == 1
     assert "company 12115 is not among this user's companies" in cli.row(result, "a.json")
+
+
+def test_dry_run_knows_what_is_already_posted(cli: Cli, tmp_path: Path) -> None:
+    posted = _write(tmp_path, "a.json", _invoice("S-1"))
+    cli.run(posted)
+    new = _write(tmp_path, "b.json", _invoice("S-2"))
+    result = cli.run(posted, new, "--dry-run")
+    assert result.exit_code == 0
+    assert re.search(r"│ already posted\s+│ as 20260001", cli.row(result, "a.json"))
+    assert "would post" in cli.row(result, "b.json")
+    assert len(cli.emulator.query("DebtorInvoice")) == 1
+
+
+def test_a_refused_login_is_one_clear_line(cli: Cli, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(cli.settings.read_text(encoding="utf-8").replace(SECRET, "not-it"),
+                     encoding="utf-8")
+    path = _write(tmp_path, "a.json", _invoice("S-1"))
+    for extra in (["--dry-run"], []):
+        result = CliRunner().invoke(app, ["sync", str(path), *extra, "--settings", str(wrong)],
+                                    env={"COLUMNS": "400"})
+        cli.outputs.append(result.output)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert "Uniconta refused the login" in result.output
+        assert "integration.password" in result.output
+
+
+def test_status_names_an_invoice_booked_but_not_archived(cli: Cli, tmp_path: Path) -> None:
+    cli.emulator.set_faults(misbook_vat=1)
+    synced = cli.run(_write(tmp_path, "a.json", _invoice("S-1")))
+    assert synced.exit_code == 1
+    assert "booked 357.25" in cli.row(synced, "a.json")
+    status = cli.run("status")
+    assert re.search(r"S-1\s+│ posted, NOT ARCHIVED\s+│ \d+\s+│ 20260001", status.output)
+    assert "357.25" in status.output  # the flag names both figures
+    assert "1 invoice(s) booked in Uniconta but not archived: S-1 (20260001)" in status.output
