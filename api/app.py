@@ -32,11 +32,10 @@ from api.routes_preview import router as preview_router
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
+from faktura.settings_search import find_settings
 from issuing.batch import default_workers
 from issuing.pipeline import Issuer
 from renderer.render import Renderer
-
-DEFAULT_SETTINGS = Path("samples/settings.toml")
 
 
 def default_issuer_factory(settings: Settings,
@@ -48,7 +47,7 @@ def default_issuer_factory(settings: Settings,
 
 
 def create_app(
-    settings: Path | TenantRegistry = DEFAULT_SETTINGS,
+    settings: Path | TenantRegistry | None = None,
     *,
     keys: KeyStore | Path | None = None,
     issuer_factory: IssuerFactory | None = None,
@@ -58,13 +57,15 @@ def create_app(
 ) -> FastAPI:
     """The API application.
 
-    `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`.
+    `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`
+    (default: found as every command finds it, `faktura.settings_search`).
     `keys`: the API key store (default: the registry's `api-keys.sqlite`).
     `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
     `batch_workers`: render processes for batches (default one per core; 0 renders batches
     in the server process). `resume_batches`: pick up batches a previous run left unfinished.
     """
-    registry = settings if isinstance(settings, TenantRegistry) else TenantRegistry.load(settings)
+    registry = (settings if isinstance(settings, TenantRegistry)
+                else TenantRegistry.load(find_settings(settings)))
     workers = default_workers() if batch_workers is None else batch_workers
 
     @asynccontextmanager
