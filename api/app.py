@@ -2,9 +2,10 @@
 
     uvicorn "api.app:create_app" --factory        # or: faktura serve
 
-Routes: `POST /v1/preview`, `POST /v1/invoices`, `POST /v1/batches`, `GET /v1/batches/{id}`,
-`GET /v1/batches/{id}/pdf`, `GET /v1/archive`, `GET /v1/archive/{n}`,
-`GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs`. Errors are problem+json
+Pages for people at `/` (`api.pages`). Routes: `POST /v1/preview`, `POST /v1/invoices`,
+`POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`, `GET /v1/archive`,
+`GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs`. Errors are
+problem+json
 (`api.problems`), callers authenticate with a per-tenant API key (`api.auth`).
 
 The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
@@ -20,10 +21,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import openapi, problems
+from api import openapi, pages, problems
 from api.auth import KeyStore
 from api.batches import BatchService
 from api.limits import DEFAULT_MAX_BODY, BodySizeLimit
+from api.pages.session import Sessions
 from api.routes_archive import router as archive_router
 from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
@@ -77,6 +79,7 @@ def create_app(
                          issuer_factory=issuer_factory or default_issuer_factory,
                          batches=BatchService(workers=workers), max_body_bytes=max_body_bytes)
         app.state.faktura = state
+        app.state.pages_sessions = Sessions(key_store)
         if resume_batches:
             for services in state.all_services():
                 state.batches.resume_unfinished(services)
@@ -91,11 +94,14 @@ def create_app(
         description="Danish invoices: preview, issue (exactly once to Uniconta), batch and"
         " archive. Authenticate with `Authorization: Bearer <API key>`.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by api.pages
+        redoc_url=None,
     )
     problems.install(app)
     for router in (health_router, preview_router, invoices_router, batches_router,
                    archive_router):
         app.include_router(router)
     openapi.install(app)
+    pages.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app
