@@ -35,6 +35,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
                      " vælg en fil. Intet bogføres og intet arkiveres.",
                      "Paste an invoice as JSON (ours or a TimeLog export), or choose a file."
                      " Nothing is posted and nothing is archived."),
+    "invoice": ("Faktura", "Invoice"),
     "invoice_json": ("Faktura (JSON)", "Invoice (JSON)"),
     "choose_file": ("Vælg fil", "Choose file"),
     "show_preview": ("Vis kladde", "Show draft"),
