@@ -6,6 +6,7 @@ folder issues the sample, and `faktura archive list` shows it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -87,6 +88,8 @@ def init_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files")] = False,
 ) -> None:
     """Write a starter faktura.toml and a sample invoice that work with the built-in emulator."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", tenant):
+        raise InvalidInput("--tenant", [Problem("", "1-40 characters of a-z, 0-9 and '-'")])
     settings, invoice = folder / FILE_NAME, folder / INVOICE_NAME
     if folder.exists() and not folder.is_dir():
         raise InvalidInput(str(folder), [Problem("", "is a file, not a folder")])
@@ -97,9 +100,6 @@ def init_command(
     folder.mkdir(parents=True, exist_ok=True)
     settings.write_text(STARTER_SETTINGS.format(tenant=tenant), encoding="utf-8")
     invoice.write_text(SAMPLE_INVOICE, encoding="utf-8")
-    from faktura.settings import load_settings
-
-    load_settings(settings)  # the starter file must be valid as written (a bad --tenant)
     typer.echo(f"wrote {settings} and {invoice}. Next, in {folder}:")
     typer.echo(f"  faktura render {INVOICE_NAME} --out out/     # a draft PDF")
     typer.echo(f"  faktura batch {INVOICE_NAME} --out out/      # issue it (built-in emulator)")
