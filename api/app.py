@@ -4,9 +4,9 @@
 
 Pages for people at `/` (`api.pages`). Routes: `POST /v1/preview`, `POST /v1/invoices`,
 `POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`, `GET /v1/archive`,
-`GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs`. Errors are
-problem+json
-(`api.problems`), callers authenticate with a per-tenant API key (`api.auth`).
+`GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs` and `/redoc`.
+Errors are problem+json (`api.problems`); callers authenticate with a per-tenant API key
+(`api.auth`).
 
 The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
 requests; rendering runs in worker threads so the event loop stays free.
