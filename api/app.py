@@ -2,10 +2,11 @@
 
     uvicorn "api.app:create_app" --factory        # or: faktura serve
 
-Routes: `POST /v1/preview`, `POST /v1/invoices`, `POST /v1/batches`, `GET /v1/batches/{id}`,
-`GET /v1/batches/{id}/pdf`, `GET /v1/archive`, `GET /v1/archive/{n}`,
-`GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs`. Errors are problem+json
-(`api.problems`), callers authenticate with a per-tenant API key (`api.auth`).
+Pages for people at `/` (`api.pages`). Routes: `POST /v1/preview`, `POST /v1/invoices`,
+`POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`, `GET /v1/archive`,
+`GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs` and `/redoc`.
+Errors are problem+json (`api.problems`); callers authenticate with a per-tenant API key
+(`api.auth`).
 
 The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
 requests; rendering runs in worker threads so the event loop stays free.
@@ -20,10 +21,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import openapi, problems
+from api import openapi, pages, problems
 from api.auth import KeyStore
 from api.batches import BatchService
 from api.limits import DEFAULT_MAX_BODY, BodySizeLimit
+from api.pages.session import Sessions
 from api.routes_archive import router as archive_router
 from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
@@ -32,11 +34,10 @@ from api.routes_preview import router as preview_router
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
+from faktura.settings_search import find_settings
 from issuing.batch import default_workers
 from issuing.pipeline import Issuer
 from renderer.render import Renderer
-
-DEFAULT_SETTINGS = Path("samples/settings.toml")
 
 
 def default_issuer_factory(settings: Settings,
@@ -48,7 +49,7 @@ def default_issuer_factory(settings: Settings,
 
 
 def create_app(
-    settings: Path | TenantRegistry = DEFAULT_SETTINGS,
+    settings: Path | TenantRegistry | None = None,
     *,
     keys: KeyStore | Path | None = None,
     issuer_factory: IssuerFactory | None = None,
@@ -58,13 +59,15 @@ def create_app(
 ) -> FastAPI:
     """The API application.
 
-    `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`.
+    `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`
+    (default: found as every command finds it, `faktura.settings_search`).
     `keys`: the API key store (default: the registry's `api-keys.sqlite`).
     `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
     `batch_workers`: render processes for batches (default one per core; 0 renders batches
     in the server process). `resume_batches`: pick up batches a previous run left unfinished.
     """
-    registry = settings if isinstance(settings, TenantRegistry) else TenantRegistry.load(settings)
+    registry = (settings if isinstance(settings, TenantRegistry)
+                else TenantRegistry.load(find_settings(settings)))
     workers = default_workers() if batch_workers is None else batch_workers
 
     @asynccontextmanager
@@ -76,6 +79,7 @@ def create_app(
                          issuer_factory=issuer_factory or default_issuer_factory,
                          batches=BatchService(workers=workers), max_body_bytes=max_body_bytes)
         app.state.faktura = state
+        app.state.pages_sessions = Sessions(key_store)
         if resume_batches:
             for services in state.all_services():
                 state.batches.resume_unfinished(services)
@@ -90,11 +94,14 @@ def create_app(
         description="Danish invoices: preview, issue (exactly once to Uniconta), batch and"
         " archive. Authenticate with `Authorization: Bearer <API key>`.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by api.pages
+        redoc_url=None,
     )
     problems.install(app)
     for router in (health_router, preview_router, invoices_router, batches_router,
                    archive_router):
         app.include_router(router)
     openapi.install(app)
+    pages.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

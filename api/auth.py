@@ -1,114 +1,17 @@
-"""API keys: `Authorization: Bearer <key>`, each key belonging to exactly one tenant.
+"""API keys on requests: `Authorization: Bearer <key>`, each key belonging to one tenant.
 
-A key is shown once, when it is created (`faktura apikey create --tenant NAME`); only its
-SHA-256 hash is stored, in SQLite (`api-keys.sqlite`, see `api.tenants.key_store_path`).
-Keys are 256-bit random tokens, so a plain hash (no salt, no slow KDF) is the right tool: a
-lookup by hash is constant work and a leaked database reveals no usable key.
+The keys themselves are kept by `api.keys.KeyStore` (only their SHA-256 hashes are stored).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    select,
-)
 
+from api.keys import KEY_PREFIX, KeyInfo, KeyStore, StoredKey, hash_key
 from api.problems import ApiProblem
 
-KEY_PREFIX = "fk_"
-
-_metadata = MetaData()
-api_keys = Table(
-    "api_keys",
-    _metadata,
-    Column("key_sha256", String(64), primary_key=True),
-    Column("key_id", String(16), nullable=False, unique=True),  # shown in logs, not secret
-    Column("tenant", String(40), nullable=False, index=True),
-    Column("label", String(200), nullable=False, default=""),
-    Column("created_at", DateTime, nullable=False),
-    Column("revoked", Boolean, nullable=False, default=False),
-)
-
-
-def hash_key(key: str) -> str:
-    """The stored form of a key."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """Who a valid key belongs to."""
-
-    key_id: str
-    tenant: str
-    label: str
-
-
-def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
-class KeyStore:
-    """API keys in one SQLite file (created with its table if missing)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self.engine, "connect", _pragmas)
-        _metadata.create_all(self.engine)
-
-    def create(self, tenant: str, label: str = "") -> tuple[str, KeyInfo]:
-        """A new key for `tenant`: returns the key (shown once) and what is stored of it."""
-        key = KEY_PREFIX + secrets.token_urlsafe(32)
-        info = KeyInfo(key_id=secrets.token_hex(6), tenant=tenant, label=label)
-        with self.engine.begin() as conn:
-            conn.execute(api_keys.insert().values(
-                key_sha256=hash_key(key), key_id=info.key_id, tenant=tenant, label=label,
-                created_at=datetime.now(UTC).replace(tzinfo=None), revoked=False))
-        return key, info
-
-    def lookup(self, key: str) -> KeyInfo | None:
-        """The tenant of a valid, unrevoked key; None for anything else."""
-        if not key.startswith(KEY_PREFIX) or len(key) > 200:
-            return None
-        query = select(api_keys).where(api_keys.c.key_sha256 == hash_key(key))
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None or row.revoked:
-            return None
-        return KeyInfo(key_id=row.key_id, tenant=row.tenant, label=row.label)
-
-    def revoke(self, key_id: str) -> bool:
-        """Revoke a key by its id; True if there was such a key."""
-        with self.engine.begin() as conn:
-            result = conn.execute(api_keys.update().where(api_keys.c.key_id == key_id)
-                                  .values(revoked=True))
-        return bool(result.rowcount)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
+__all__ = ["KEY_PREFIX", "KeyInfo", "KeyStore", "StoredKey", "authenticate", "bearer", "hash_key"]
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `faktura apikey create`")
 

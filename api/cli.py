@@ -1,7 +1,11 @@
-"""`faktura serve` and `faktura apikey create` (plain functions the CLI root registers).
+"""`faktura serve` and `faktura apikey create|list|revoke` (plain functions the CLI root registers).
 
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
-    faktura apikey create --tenant NAME [--settings FILE|DIR] [--label TEXT]
+    faktura apikey create [--tenant NAME] [--settings FILE|DIR] [--label TEXT]
+    faktura apikey list [--tenant NAME] [--settings FILE|DIR]
+    faktura apikey revoke KEY_ID [--settings FILE|DIR]
+
+The key commands import no web framework and no renderer: they start at once.
 """
 
 from __future__ import annotations
@@ -11,44 +15,61 @@ from typing import Annotated
 
 import typer
 
-from api.tenants import TenantRegistry
+from api.registry import TenantRegistry
+from faktura.errors import InvalidInput, Problem
+from faktura.settings_search import SETTINGS_HELP, find_settings
 
-DEFAULT_SETTINGS = Path("samples/settings.toml")
-SettingsOpt = Annotated[Path, typer.Option(
-    help="A settings file (one tenant) or a folder of <tenant>.toml files")]
+SettingsOpt = Annotated[Path | None, typer.Option(
+    help=f"{SETTINGS_HELP}; or a folder of <tenant>.toml files", show_default=False)]
 
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
-    settings: SettingsOpt = DEFAULT_SETTINGS,
+    settings: SettingsOpt = None,
     workers: Annotated[int | None, typer.Option(
         help="Render processes for batches (default: one per core; 0: in the server)",
         min=0, show_default=False)] = None,
 ) -> None:
-    """Serve the HTTP API (docs at /docs) until interrupted."""
+    """Serve the bookkeepers' pages (at /) and the HTTP API (docs at /docs) until interrupted."""
+    registry = TenantRegistry.load(find_settings(settings))
+
     import uvicorn
 
     from api.app import create_app
 
-    app = create_app(settings, batch_workers=workers)
+    app = create_app(registry, batch_workers=workers)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
+def _registry_and_tenant(settings: Path | None, tenant: str | None
+                         ) -> tuple[TenantRegistry, str | None]:
+    path = find_settings(settings)
+    registry = TenantRegistry.load(path)
+    served = ", ".join(sorted(registry.settings))
+    if tenant is not None and registry.get(tenant) is None:
+        raise InvalidInput(str(path), [Problem(
+            "tenant", f"no such tenant in these settings (tenants: {served})")])
+    return registry, tenant
+
+
 def apikey_create_command(
-    tenant: Annotated[str, typer.Option("--tenant", help="The tenant the key belongs to")],
-    settings: SettingsOpt = DEFAULT_SETTINGS,
+    tenant: Annotated[str | None, typer.Option(
+        "--tenant", help="The tenant the key belongs to (default: the settings' only tenant)",
+        show_default=False)] = None,
+    settings: SettingsOpt = None,
     label: Annotated[str, typer.Option(help="A note: who or what uses the key")] = "",
 ) -> None:
     """Create an API key for one tenant and print it (only its SHA-256 hash is stored)."""
-    from api.auth import KeyStore
-    from faktura.errors import InvalidInput, Problem
+    from api.keys import KeyStore
 
-    registry = TenantRegistry.load(settings)
-    if registry.get(tenant) is None:
-        served = ", ".join(sorted(registry.settings))
-        raise InvalidInput(str(settings), [Problem(
-            "tenant", f"no such tenant in these settings (tenants: {served})")])
+    registry, tenant = _registry_and_tenant(settings, tenant)
+    if tenant is None:
+        if len(registry.settings) != 1:
+            raise InvalidInput("--tenant", [Problem("tenant", "these settings serve several"
+                                                    f" tenants ({', '.join(registry.settings)})"
+                                                    ": choose one with --tenant")])
+        tenant = next(iter(registry.settings))
     store = KeyStore(registry.key_store_path)
     try:
         key, info = store.create(tenant, label)
@@ -57,3 +78,56 @@ def apikey_create_command(
     typer.echo(key)
     typer.echo(f"key id {info.key_id} for tenant {tenant}; shown only now, store it safely",
                err=True)
+
+
+def apikey_list_command(
+    tenant: Annotated[str | None, typer.Option(
+        "--tenant", help="Only this tenant's keys", show_default=False)] = None,
+    settings: SettingsOpt = None,
+) -> None:
+    """List the API keys: id, tenant, label, created, revoked (never the keys themselves)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from api.keys import KeyStore
+
+    registry, tenant = _registry_and_tenant(settings, tenant)
+    store = KeyStore(registry.key_store_path)
+    try:
+        keys = store.keys(tenant)
+    finally:
+        store.close()
+    if not keys:
+        typer.echo("No API keys yet: create one with `faktura apikey create`.")
+        return
+    table = Table("Key id", "Tenant", "Label", "Created (UTC)", "State")
+    for k in keys:
+        table.add_row(k.key_id, k.tenant, k.label, k.created_at.strftime("%Y-%m-%d %H:%M"),
+                      "revoked" if k.revoked else "active", style="dim" if k.revoked else None)
+    Console().print(table)
+
+
+def apikey_revoke_command(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `faktura apikey list`)",
+                                          show_default=False)],
+    settings: SettingsOpt = None,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    from api.keys import KeyStore
+
+    registry, _ = _registry_and_tenant(settings, None)
+    store = KeyStore(registry.key_store_path)
+    try:
+        found = store.revoke(key_id)
+    finally:
+        store.close()
+    if not found:
+        raise InvalidInput("key id", [Problem("", f"no API key with id {key_id}"
+                                              " (see `faktura apikey list`)")])
+    typer.echo(f"revoked key {key_id}")
+
+
+apikey_app = typer.Typer(help="API keys for the pages and the HTTP API.", no_args_is_help=True)
+apikey_app.command("create")(apikey_create_command)
+apikey_app.command("list")(apikey_list_command)
+apikey_app.command("revoke")(apikey_revoke_command)

@@ -1,7 +1,9 @@
-"""Archive commands (`archive-get`, `archive-list`, `archive-verify`), registered by the CLI root.
+"""Archive commands (`archive get`, `archive list`, `archive verify`), registered by the CLI root.
 
-Plain functions with typer annotations. Expected errors print one line on stderr and exit 1;
-`archive_verify` exits 1 when files are missing or altered and 2 when it could not run.
+Plain functions with typer annotations. The tenant and the archive folder come from the
+settings (found as every command finds them); `--tenant` and `--archive-dir` override them.
+Expected errors print one line on stderr and exit 1; `archive_verify` exits 1 when files are
+missing or altered and 2 when it could not run.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from archive.local import INDEX_FILE, LocalArchive
 from archive.store import ArchiveError
+from faktura.errors import FakturaError
+from faktura.money import format_amount
+from faktura.settings_search import SETTINGS_HELP, discover
 
-DEFAULT_ARCHIVE_DIR = Path("var/archive")
-
-TenantOpt = Annotated[str, typer.Option("--tenant", help="Firm (tenant slug).")]
-ArchiveDirOpt = Annotated[
-    Path, typer.Option("--archive-dir", help="Archive folder (holds index.sqlite).")
-]
+TenantOpt = Annotated[str | None, typer.Option(
+    "--tenant", help="Firm (tenant slug; default: the settings' tenant).", show_default=False)]
+ArchiveDirOpt = Annotated[Path | None, typer.Option(
+    "--archive-dir", help="Archive folder (default: the settings' archive_dir).",
+    show_default=False)]
+SettingsOpt = Annotated[Path | None, typer.Option(
+    "--settings", help=SETTINGS_HELP, show_default=False)]
 DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD.")]
 
 
@@ -35,6 +41,18 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     first_line = message.strip().splitlines()[0] if message.strip() else "failed"
     typer.echo(f"error: {first_line}", err=True)
     raise typer.Exit(code)
+
+
+def _where(settings: Path | None, tenant: str | None, archive_dir: Path | None,
+           error_code: int = 1) -> tuple[str, Path]:
+    """The tenant and archive folder: as given, else from the settings."""
+    if tenant is not None and archive_dir is not None:
+        return tenant, archive_dir
+    try:
+        config = discover(settings, tenant)
+    except FakturaError as exc:
+        _fail(str(exc), error_code)
+    return tenant or config.tenant, archive_dir or config.archive_dir
 
 
 def _describe(exc: BaseException) -> str:
@@ -64,11 +82,15 @@ def _open_archive(archive_dir: Path, error_code: int = 1) -> Iterator[LocalArchi
 def archive_get(
     invoice_number: Annotated[str, typer.Argument(help="Invoice number as issued.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
-    tenant: TenantOpt = "default",
-    archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
+    tenant: TenantOpt = None,
+    archive_dir: ArchiveDirOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    settings: SettingsOpt = None,
 ) -> None:
     """Write an archived invoice's PDF, byte for byte as issued, to --out."""
+    tenant, archive_dir = _where(settings, tenant, archive_dir)
+    if out.is_dir():
+        out = out / f"{invoice_number}.pdf"
     with _open_archive(archive_dir) as archive:
         data = archive.pdf(tenant, invoice_number)
     if out.exists() and not force:
@@ -83,8 +105,8 @@ def archive_get(
 
 
 def archive_list(
-    tenant: TenantOpt = "default",
-    archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
+    tenant: TenantOpt = None,
+    archive_dir: ArchiveDirOpt = None,
     customer: Annotated[str | None, typer.Option(help="Customer number.")] = None,
     date_from: DateOpt = None,
     date_to: DateOpt = None,
@@ -93,8 +115,10 @@ def archive_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows per page.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Rows to skip.")] = 0,
+    settings: SettingsOpt = None,
 ) -> None:
     """List archived invoices, newest issue date first."""
+    tenant, archive_dir = _where(settings, tenant, archive_dir)
     with _open_archive(archive_dir) as archive:
         rows = archive.list(
             tenant,
@@ -111,7 +135,8 @@ def archive_list(
         return
     table = Table(title=f"Archived invoices ({tenant})")
     for name in ("Number", "Type", "Date", "Cust. no.", "Customer", "Total", "Source id"):
-        table.add_column(name, no_wrap=name in ("Number", "Date", "Total"))
+        table.add_column(name, no_wrap=name in ("Number", "Date", "Total"),
+                         justify="right" if name == "Total" else "left")
     for e in rows:
         table.add_row(
             e.invoice_number,
@@ -119,7 +144,7 @@ def archive_list(
             e.issue_date.isoformat(),
             e.customer_number,
             e.customer_name,
-            f"{e.currency_code} {e.total_amount:.2f}",
+            f"{e.currency_code} {format_amount(e.total_amount)}",
             e.source_id or "",
         )
     console.print(table)
@@ -128,12 +153,17 @@ def archive_list(
 
 def archive_verify(
     tenant: Annotated[
-        str | None, typer.Option("--tenant", help="Only this firm (default: all).")
+        str | None, typer.Option("--tenant", help="Only this firm (default: the settings'"
+                                 " tenant; all tenants with --archive-dir alone).",
+                                 show_default=False)
     ] = None,
-    archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
+    archive_dir: ArchiveDirOpt = None,
+    settings: SettingsOpt = None,
 ) -> None:
     """Recompute every archived file's hash and prove the index against the invoices and its
     seal; exit 1 if a file is missing or altered or an index row was edited or deleted."""
+    if archive_dir is None:
+        tenant, archive_dir = _where(settings, tenant, None, error_code=2)
     with _open_archive(archive_dir, error_code=2) as archive:
         report = archive.verify(tenant)
     console = Console()
@@ -175,3 +205,9 @@ def _write(out: Path, data: bytes, force: bool) -> None:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, out)
+
+
+archive_app = typer.Typer(help="The archive of issued invoices.", no_args_is_help=True)
+archive_app.command("get")(archive_get)
+archive_app.command("list")(archive_list)
+archive_app.command("verify")(archive_verify)

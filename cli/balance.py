@@ -17,10 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from faktura.errors import FakturaError
-from faktura.settings import load_settings
+from faktura.settings_search import discover
 from issuing import balance as balancing
 from sync.timelog.cli import (
-    DEFAULT_SETTINGS,
     FromOption,
     OutputFormat,
     SettingsOption,
@@ -38,12 +37,12 @@ def balance_command(
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", help="table (readable), json or csv")] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", help="Write the report here")] = None,
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """Compare the invoices issued here with those booked in Uniconta; exit 1 if they differ."""
     try:
         start, end = parse_period(date_from, date_to)
-        config = load_settings(settings)
+        config = discover(settings)
         report = balancing.balance_for_period(config, start, end)
         if output_format is OutputFormat.json:
             emit(balancing.to_json(report).encode("utf-8") + b"\n", out)

@@ -21,7 +21,8 @@ from rich.table import Table
 from archive import ArchiveError
 from faktura.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from faktura.settings_search import SETTINGS_HELP, discover
 from issuing.batch import (
     BatchInput,
     BatchReport,
@@ -37,7 +38,6 @@ from issuing.batch import (
 from issuing.pipeline import Issuer
 from sync.uniconta.errors import GatewayError
 
-DEFAULT_SETTINGS = Path("samples/settings.toml")
 # (settings, renderer or None) → context manager of an Issuer, like `sync.connect.open_issuer`.
 IssuerFactory = Callable[[Settings, Any], AbstractContextManager[Issuer]]
 
@@ -53,7 +53,8 @@ def default_issuer_factory(settings: Settings,
 def batch_command(
     paths: Annotated[list[Path], typer.Argument(
         help="Invoice JSON files, or folders of them (*.json)", show_default=False)],
-    settings: Annotated[Path, typer.Option(help="Settings TOML")] = DEFAULT_SETTINGS,
+    settings: Annotated[Path | None, typer.Option(
+        help=SETTINGS_HELP, show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
         help="Render processes (default: one per core; 0: render in this process)",
         min=0, show_default=False)] = None,
@@ -69,7 +70,7 @@ def batch_command(
     """
     console = Console()
     try:
-        config = load_settings(settings)
+        config = discover(settings)
         inputs = read_inputs(paths)
         if not inputs:
             raise FakturaError("no invoice files found (give JSON files or folders of *.json)")

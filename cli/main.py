@@ -3,57 +3,105 @@
 Each concern keeps its commands next to its code; this module only wires them together and
 turns expected errors (bad input, a refused operation) into one clear line on stderr and a
 non-zero exit — never a traceback.
+
+Commands are loaded when they run: `faktura --help` or `faktura fik …` import no renderer and
+no web framework, so they answer at once (and work on a machine without Pango).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
+from cli.help import plain_help_option, readable
 from faktura.errors import FakturaError
+
+# name → (module:attribute, one-line help shown by `faktura --help`), in the order listed.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("cli.init:init_command",
+             "Write a starter settings file and a sample invoice into a folder."),
+    "render": ("renderer.cli:render_command",
+               "Render one invoice as a draft PDF (KLADDE), or as a proof of a number."),
+    "einvoice": ("einvoice.cli:einvoice_command",
+                 "Write an invoice as an OIOUBL 2.1 or Peppol BIS 3 e-invoice (XML)."),
+    "batch": ("cli.batch:batch_command",
+              "Issue many invoices: post to Uniconta once, render in parallel, archive."),
+    "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),
+    "archive": ("archive.cli:archive_app", "The archive of issued invoices: list, get, verify."),
+    "serve": ("api.cli:serve_command",
+              "Serve the bookkeepers' pages and the HTTP API until interrupted."),
+    "apikey": ("api.cli:apikey_app", "API keys for the pages and the HTTP API."),
+    "fik": ("cli.fik:fik_command", "Compute or check an FI payment line (FIK)."),
+    "balance": ("cli.balance:balance_command",
+                "Compare invoices issued here with those booked in Uniconta."),
+    "import": ("sync.timelog.cli:import_app",
+               "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
+    "uniconta-emulator": ("sync.emulator.cli:emulator_command",
+                          "Serve the Uniconta gateway emulator in the foreground."),
+}
+
+
+def load(name: str) -> Any:
+    """The click command `name`, importing its module now."""
+    module, attribute = COMMANDS[name][0].split(":")
+    target: Any = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return readable(command)
+
+
+class LazyGroup(TyperGroup):
+    """A group whose commands are imported only when one of them runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_help_option(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        # Listing the commands (`faktura --help`): a stand-in with the one-line help is
+        # enough; `resolve_command` loads the real one when it is run.
+        return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] in COMMANDS and args[0] not in self.commands:
+            self.commands[args[0]] = load(args[0])
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="faktura",
-    help="Danish invoices: render, FIK payment lines, exactly-once posting to Uniconta.",
+    cls=LazyGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-archive_app = typer.Typer(help="The archive of issued invoices.", no_args_is_help=True)
-apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 
 
-def _register() -> None:
-    from api.cli import apikey_create_command, serve_command
-    from archive.cli import archive_get, archive_list, archive_verify
-    from cli.balance import balance_command
-    from cli.batch import batch_command
-    from cli.fik import fik_command
-    from cli.sync import app as sync_app
-    from einvoice.cli import einvoice_command
-    from renderer.cli import render_command
-    from sync.emulator.cli import emulator_command
-    from sync.timelog.cli import import_app
+@app.callback()
+def _root() -> None:
+    """Danish invoices: render, FIK payment lines, exactly-once posting to Uniconta.
 
-    app.command("fik")(fik_command)
-    app.command("render")(render_command)
-    app.command("einvoice")(einvoice_command)
-    app.command("batch")(batch_command)
-    app.command("serve")(serve_command)
-    apikey_app.command("create")(apikey_create_command)
-    app.add_typer(apikey_app, name="apikey")
-    archive_app.command("get")(archive_get)
-    archive_app.command("list")(archive_list)
-    archive_app.command("verify")(archive_verify)
-    app.add_typer(archive_app, name="archive")
-    app.add_typer(sync_app, name="sync")
-    app.command("uniconta-emulator")(emulator_command)
-    app.add_typer(import_app, name="import")
-    app.command("balance")(balance_command)
+    Settings are found in this order: --settings, $FAKTURA_SETTINGS, ./faktura.toml, then
+    faktura.toml in your config folder.
 
-
-_register()
+    `faktura init FOLDER` writes a starter settings file and a sample invoice.
+    """
 
 
 def main() -> None:
@@ -64,6 +112,10 @@ def main() -> None:
         sys.exit(2)
     except ValueError as error:  # e.g. the FIK package's errors: rooted in ValueError
         typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except OSError as error:  # a file that cannot be read or written
+        where = f": {error.filename}" if error.filename else ""
+        typer.echo(f"error: {error.strerror or error}{where}", err=True)
         sys.exit(2)
 
 

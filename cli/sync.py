@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Customer, Invoice, content_sha256, load_invoice
-from faktura.settings import load_settings
+from faktura.settings_search import SETTINGS_HELP, discover
 from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine
@@ -32,8 +32,8 @@ from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import AuthenticationError, GatewayError
 
-DEFAULT_SETTINGS = Path("samples/settings.toml")
-SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
+SettingsOption = Annotated[Path | None, typer.Option(
+    "--settings", help=SETTINGS_HELP, show_default=False)]
 console = Console(stderr=True)
 
 
@@ -47,18 +47,21 @@ class DefaultToInvoices(TyperGroup):
 
 
 app = typer.Typer(cls=DefaultToInvoices, no_args_is_help=True,
-                  help="Post invoices to Uniconta exactly once; sync customers; status.")
+                  subcommand_metavar="FILES... | COMMAND [ARGS]...",
+                  help="Post invoices to Uniconta exactly once; sync customers; status.\n\n"
+                  "`faktura sync a.json b.json` posts (issues) those invoices: it is short for"
+                  " `faktura sync invoices a.json b.json`.")
 
 
-@app.command("invoices", hidden=True)
+@app.command("invoices")
 def sync_invoices(
     files: Annotated[list[Path], typer.Argument(help="Invoice JSON files")],
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
     dry_run: Annotated[bool, typer.Option(
         help="Check and map only, as the ledger and Uniconta stand; write nothing")] = False,
 ) -> None:
-    """Issue each invoice: post to Uniconta, make the PDF, archive it."""
-    config = load_settings(settings)
+    """Post invoice files (the main form): issue each, make its PDF, archive it."""
+    config = discover(settings)
     results: list[tuple[str, str, str, str]] = []
     failed = 0
     engine_only = config.uniconta.post_as_drafts and not dry_run
@@ -123,10 +126,10 @@ def _unarchived(record: PostingRecord) -> str:
 @app.command("customers")
 def sync_customers(
     file: Annotated[Path, typer.Argument(help="JSON list of customers (ours or TimeLog's)")],
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """Create or update the debtors of a customer list (only those that changed)."""
-    config = load_settings(settings)
+    config = discover(settings)
     customers = _load_customers(file)
     table = Table("customer", "name", "outcome")
     failed = 0
@@ -153,10 +156,10 @@ def sync_customers(
 @app.command("status")
 def sync_status(
     source_id: Annotated[str | None, typer.Argument(help="One invoice's source id")] = None,
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """What the posting ledger knows: state, order and invoice number, last error, calls."""
-    config = load_settings(settings)
+    config = discover(settings)
     ledger = Ledger(config.state_dir / "ledger.sqlite")
     try:
         records = ledger.all(config.tenant)

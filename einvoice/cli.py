@@ -13,9 +13,7 @@ from faktura.atomic import write_bytes_atomically
 from faktura.computed import compute
 from faktura.errors import InvalidInput, Problem
 from faktura.model import load_invoice
-from faktura.settings import load_settings
-
-DEFAULT_SETTINGS = Path("samples/settings.toml")
+from faktura.settings_search import SETTINGS_HELP, discover
 
 
 class FormatChoice(StrEnum):
@@ -27,14 +25,14 @@ def einvoice_command(
     invoice: Annotated[Path, typer.Argument(help="Invoice JSON (our shape or TimeLog's)")],
     format: Annotated[FormatChoice, typer.Option("--format", help="oioubl or peppol")],
     out: Annotated[Path, typer.Option("--out", help="Folder for <number>.xml")],
-    settings: Annotated[Path, typer.Option(help="Settings TOML")] = DEFAULT_SETTINGS,
+    settings: Annotated[Path | None, typer.Option(help=SETTINGS_HELP)] = None,
     invoice_number: Annotated[
         str | None, typer.Option(help="The number the ledger assigned (else the file's own)")
     ] = None,
 ) -> None:
     """Write the e-invoice of one issued invoice; an invoice the rules refuse writes nothing."""
     parsed = load_invoice(invoice)
-    config = load_settings(settings)
+    config = discover(settings)
     computed = compute(parsed, config)
     if invoice_number is not None:
         computed = computed.numbered(invoice_number, config)

@@ -15,8 +15,14 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
-from weasyprint import CSS, HTML, Attachment
-from weasyprint.text.fonts import FontConfiguration
+
+from renderer.system import RendererUnavailable, warn_if_slow
+
+try:
+    from weasyprint import CSS, HTML, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+except OSError as _error:  # Pango or HarfBuzz missing: one clear line, not a traceback
+    raise RendererUnavailable.from_os_error(_error) from None
 
 from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
@@ -69,6 +75,7 @@ class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
     def __init__(self) -> None:
+        warn_if_slow()
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,

@@ -61,3 +61,16 @@ def emulator(emulator_server: RunningEmulator) -> Iterator[EmulatorHandle]:
         handle = EmulatorHandle(emulator_server, client)
         handle.reset_state()
         yield handle
+
+
+@pytest.fixture(scope="session")
+def issued_outside(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A folder outside the repo where `faktura batch samples/` issued the six samples, with
+    only FAKTURA_SETTINGS set: (that folder, the settings file). See `people_support`."""
+    from people_support import SAMPLES, faktura, settings_outside
+
+    folder = tmp_path_factory.mktemp("elsewhere")
+    settings = settings_outside(folder)
+    done = faktura(folder, settings, "batch", SAMPLES, "--out", "out", "--workers", "0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield folder, settings

@@ -54,6 +54,11 @@ def archive_dir(tmp_path: Path) -> Iterator[Path]:
     yield root
 
 
+def at(archive_dir: Path) -> tuple[str | Path, ...]:
+    """Tenant and archive folder given outright (no settings file needed)."""
+    return ("--archive-dir", archive_dir, "--tenant", "default")
+
+
 def run(app: typer.Typer, *args: str | Path) -> Result:
     return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
 
@@ -71,7 +76,7 @@ def assert_one_line_error(result: Result, *fragments: str) -> None:
 def test_get_writes_the_exact_pdf(app: typer.Typer, archive_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.pdf"
 
-    result = run(app, "get", "10001", "--out", out, "--archive-dir", archive_dir)
+    result = run(app, "get", "10001", "--out", out, *at(archive_dir))
 
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == PDF + b"10001"
@@ -83,12 +88,12 @@ def test_get_refuses_to_overwrite_without_force(
     out = tmp_path / "out.pdf"
     out.write_bytes(b"keep me")
 
-    refused = run(app, "get", "10001", "--out", out, "--archive-dir", archive_dir)
+    refused = run(app, "get", "10001", "--out", out, *at(archive_dir))
 
     assert_one_line_error(refused, "already exists", "--force")
     assert out.read_bytes() == b"keep me"
 
-    forced = run(app, "get", "10001", "--out", out, "--archive-dir", archive_dir, "--force")
+    forced = run(app, "get", "10001", "--out", out, *at(archive_dir), "--force")
     assert forced.exit_code == 0, forced.output
     assert out.read_bytes() == PDF + b"10001"
 
@@ -107,14 +112,17 @@ def test_get_errors_are_one_line(
 ) -> None:
     out = tmp_path / "out.pdf"
 
-    result = run(app, "get", *args, "--out", out, "--archive-dir", archive_dir)
+    # --tenant given twice: the last one counts
+    result = run(app, "get", "--tenant", "default", *args, "--out", out,
+                 "--archive-dir", archive_dir)
 
     assert_one_line_error(result, fragment)
     assert not out.exists()
 
 
 def test_get_without_an_archive_is_one_line(app: typer.Typer, tmp_path: Path) -> None:
-    result = run(app, "get", "1", "--out", tmp_path / "o.pdf", "--archive-dir", tmp_path / "no")
+    result = run(app, "get", "1", "--out", tmp_path / "o.pdf", "--archive-dir", tmp_path / "no",
+                 "--tenant", "default")
 
     assert_one_line_error(result, "no archive")
     assert not (tmp_path / "no").exists()
@@ -125,14 +133,14 @@ def test_get_refuses_an_altered_pdf(app: typer.Typer, archive_dir: Path, tmp_pat
     os.chmod(pdf, 0o644)
     pdf.write_bytes(PDF + b"tampered")
 
-    result = run(app, "get", "10001", "--out", tmp_path / "o.pdf", "--archive-dir", archive_dir)
+    result = run(app, "get", "10001", "--out", tmp_path / "o.pdf", *at(archive_dir))
 
     assert_one_line_error(result, "altered")
     assert not (tmp_path / "o.pdf").exists()
 
 
 def test_verify_clean_archive_exits_0(app: typer.Typer, archive_dir: Path) -> None:
-    result = run(app, "verify", "--archive-dir", archive_dir)
+    result = run(app, "verify", *at(archive_dir))
 
     assert result.exit_code == 0, result.output
     assert "Verified 2 archived invoices" in result.stdout
@@ -145,7 +153,7 @@ def test_verify_exits_1_on_a_modified_pdf(app: typer.Typer, archive_dir: Path) -
     data[10] ^= 0xFF
     pdf.write_bytes(bytes(data))
 
-    result = run(app, "verify", "--archive-dir", archive_dir)
+    result = run(app, "verify", *at(archive_dir))
 
     assert result.exit_code == 1
     assert "10002" in result.stdout and "ALTERED" in result.stdout
@@ -156,7 +164,7 @@ def test_verify_exits_1_on_a_modified_pdf(app: typer.Typer, archive_dir: Path) -
 def test_verify_exits_1_on_a_deleted_file(app: typer.Typer, archive_dir: Path) -> None:
     (archive_dir / "default/2024/10001.json").unlink()
 
-    result = run(app, "verify", "--archive-dir", archive_dir, "--tenant", "default")
+    result = run(app, "verify", *at(archive_dir))
 
     assert result.exit_code == 1
     assert "MISSING" in result.stdout and "10001" in result.stdout
@@ -170,17 +178,18 @@ def test_verify_without_an_archive_exits_2(app: typer.Typer, tmp_path: Path) -> 
 
 
 def test_list_prints_a_table(app: typer.Typer, archive_dir: Path) -> None:
-    result = run(app, "list", "--archive-dir", archive_dir)
+    result = run(app, "list", *at(archive_dir))
 
     assert result.exit_code == 0, result.output
     assert "10001" in result.stdout and "10002" in result.stdout
-    assert "DKK 1250.50" in result.stdout
+    assert "DKK 1.250,50" in result.stdout  # Danish number format
 
 
 def test_list_filters(app: typer.Typer, archive_dir: Path) -> None:
-    by_name = run(app, "list", "--archive-dir", archive_dir, "-q", "ærø")
-    by_customer = run(app, "list", "--archive-dir", archive_dir, "--customer", "C100")
-    by_date = run(app, "list", "--archive-dir", archive_dir, "--date-from", "2025-01-01")
+    by_name = run(app, "list", *at(archive_dir), "-q", "ærø")
+    where = at(archive_dir)
+    by_customer = run(app, "list", *where, "--customer", "C100")
+    by_date = run(app, "list", *where, "--date-from", "2025-01-01")
 
     assert "10002" in by_name.stdout and "10001" not in by_name.stdout
     assert "10001" in by_customer.stdout and "10002" not in by_customer.stdout
@@ -198,7 +207,7 @@ def test_corrupt_index_is_one_line(app: typer.Typer, archive_dir: Path) -> None:
         path.unlink()
     (archive_dir / "index.sqlite").write_bytes(b"not a database" * 100)
 
-    result = run(app, "verify", "--archive-dir", archive_dir)
+    result = run(app, "verify", *at(archive_dir))
 
     assert result.exit_code == 2
     assert_one_line_error(result, "not a database")

@@ -79,21 +79,54 @@ def assert_clean_failure(code: int, out: str, err: str, out_dir: Path, *names: s
 
 # --- success ---------------------------------------------------------------------------------
 
-def test_render_writes_the_pdf_and_prints_the_code_line(
+def test_a_number_makes_a_watermarked_proof_without_a_payment_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     out_dir = tmp_path / "out"
     code, out, err = run(monkeypatch, capsys, SAMPLES / "01-one-line.json", "--settings",
-                         SETTINGS, "--invoice-number", "20260001", "--out", out_dir, "--html")
+                         SETTINGS, "--invoice-number", "20260001", "--proof", "--out", out_dir,
+                         "--html")
     assert (code, err) == (0, "")
-    assert out.splitlines() == [str(out_dir / "faktura-20260001.pdf"),
-                                "+71<000000202600011+85000012<"]
-    assert sorted(p.name for p in out_dir.iterdir()) == ["faktura-20260001.html",
-                                                        "faktura-20260001.pdf"]
-    reader = pypdf.PdfReader(out_dir / "faktura-20260001.pdf")
-    assert "Faktura 20260001" in reader.pages[0].extract_text()
-    html = (out_dir / "faktura-20260001.html").read_text(encoding="utf-8")
+    assert out.splitlines() == [str(out_dir / "proof-faktura-20260001.pdf")]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["proof-faktura-20260001.html",
+                                                        "proof-faktura-20260001.pdf"]
+    text = pypdf.PdfReader(out_dir / "proof-faktura-20260001.pdf").pages[0].extract_text()
+    assert "Faktura 20260001" in text and "KLADDE" in text
+    assert "+71<" not in text  # no payable FI line for a number Uniconta never assigned
+    html = (out_dir / "proof-faktura-20260001.html").read_text(encoding="utf-8")
     assert "invoice.css" in html  # standalone: the stylesheet is linked
+
+
+def test_a_number_without_proof_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_dir = tmp_path / "out"
+    result = run(monkeypatch, capsys, SAMPLES / "01-one-line.json", "--settings", SETTINGS,
+                 "--invoice-number", "777", "--out", out_dir)
+    assert_clean_failure(*result, out_dir, "--invoice-number", "--proof")
+
+
+def test_a_folder_instead_of_an_invoice_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_dir = tmp_path / "r"
+    result = run(monkeypatch, capsys, SAMPLES, "--settings", SETTINGS, "--out", out_dir)
+    assert_clean_failure(*result, out_dir, "is a folder", "faktura batch")
+
+
+def test_the_pdf_is_readable_by_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_dir = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        code, out, _ = run(monkeypatch, capsys, SAMPLES / "01-one-line.json", "--settings",
+                           SETTINGS, "--out", out_dir)
+    finally:
+        os.umask(old)
+    assert code == 0
+    mode = Path(out.strip()).stat().st_mode & 0o777
+    assert mode & 0o044 == 0o044, oct(mode)  # a print server or a colleague can read it
 
 
 def test_without_a_number_the_cli_writes_a_draft(
@@ -172,7 +205,7 @@ def test_an_unusable_invoice_number(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                     capsys: pytest.CaptureFixture[str], number: str) -> None:
     out_dir = tmp_path / "out"
     result = run(monkeypatch, capsys, SAMPLES / "01-one-line.json", "--settings", SETTINGS,
-                 "--invoice-number", number, "--out", out_dir)
+                 "--invoice-number", number, "--proof", "--out", out_dir)
     assert_clean_failure(*result, out_dir, "invoice_number")
 
 
@@ -194,7 +227,7 @@ def test_a_bad_settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     settings.write_text(text, encoding="utf-8")
     out_dir = tmp_path / "out"
     result = run(monkeypatch, capsys, SAMPLES / "01-one-line.json", "--settings", settings,
-                 "--invoice-number", "1", "--out", out_dir)
+                 "--invoice-number", "1", "--proof", "--out", out_dir)
     assert_clean_failure(*result, out_dir, "error: ", named)
 
 
@@ -223,9 +256,9 @@ def test_a_failed_write_leaves_no_half_written_file_and_keeps_the_old_one(
 ) -> None:
     out_dir = tmp_path / "out"
     args = (SAMPLES / "01-one-line.json", "--settings", SETTINGS, "--invoice-number", "7",
-            "--out", out_dir)
+            "--proof", "--out", out_dir)
     assert run(monkeypatch, capsys, *args)[0] == 0
-    before = (out_dir / "faktura-7.pdf").read_bytes()
+    before = (out_dir / "proof-faktura-7.pdf").read_bytes()
 
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
@@ -233,8 +266,8 @@ def test_a_failed_write_leaves_no_half_written_file_and_keeps_the_old_one(
     monkeypatch.setattr(os, "fsync", disk_full)
     code, _, err = run(monkeypatch, capsys, *args)
     assert code == 2 and "No space left on device" in err and "Traceback" not in err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["faktura-7.pdf"]  # no .part left
-    assert (out_dir / "faktura-7.pdf").read_bytes() == before
+    assert sorted(p.name for p in out_dir.iterdir()) == ["proof-faktura-7.pdf"]  # no .part
+    assert (out_dir / "proof-faktura-7.pdf").read_bytes() == before
 
 
 # --- the installed entry point ---------------------------------------------------------------
@@ -255,8 +288,7 @@ def test_the_real_command_renders_a_timelog_export(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("FAKTURA_")}
     done = subprocess.run([sys.executable, "-m", "cli.main", "render",
                            str(SAMPLES / "02-consulting-month.timelog.json"), "--settings",
-                           str(SETTINGS), "--invoice-number", "20260002", "--out", str(out_dir)],
+                           str(SETTINGS), "--out", str(out_dir)],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "+71<000000202600029+85000012<"
-    assert [p.name for p in out_dir.iterdir()] == ["faktura-20260002.pdf"]
+    assert [p.name for p in out_dir.iterdir()] == ["faktura-kladde-02-consulting-month.timelog.pdf"]

@@ -27,14 +27,14 @@ from rich.table import Table
 
 from faktura.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
-from faktura.settings import load_settings
+from faktura.settings_search import SETTINGS_HELP, discover
 from sync.connect import open_gateway
 from sync.posting.catalogue import Catalogue, check_configured_items, import_items
 from sync.timelog.imports import check_period, customers_from_uniconta, expenses_from_uniconta
 from sync.uniconta.errors import GatewayError
 
-DEFAULT_SETTINGS = Path("samples/settings.toml")
-SettingsOption = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
+SettingsOption = Annotated[Path | None, typer.Option(
+    "--settings", help=SETTINGS_HELP, show_default=False)]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write JSON here (atomically); default: stdout")
 ]
@@ -108,11 +108,11 @@ def import_items_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Also write the items in TimeLog's shape (ProductNo, Name, Description)")
     ] = None,
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """Import Uniconta's items into the local catalogue (step 1 of the product-number setup)."""
     try:
-        config = load_settings(settings)
+        config = discover(settings)
         catalogue = Catalogue.for_settings(config)
         with open_gateway(config) as client:
             result = import_items(client, catalogue, config.tenant)
@@ -149,12 +149,12 @@ def import_expenses_command(
     source: Annotated[ExpenseSourceChoice, typer.Option(
         "--source", help="Uniconta entity: vouchers (with VAT) or project-trans (cost only)")
     ] = ExpenseSourceChoice.vouchers,
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """Write Uniconta's expenses of a period in TimeLog's shape (the guide's Expenses table)."""
     try:
         start, end = parse_period(date_from, date_to)
-        config = load_settings(settings)
+        config = discover(settings)
         with open_gateway(config) as client:
             expenses = expenses_from_uniconta(client, start, end, source.value)
         emit(to_json_bytes(expenses), out)
@@ -172,11 +172,11 @@ def import_customers_command(
     account: Annotated[list[str] | None, typer.Option(
         "--account", help="Only this debtor (repeatable); each must exist in Uniconta")
     ] = None,
-    settings: SettingsOption = DEFAULT_SETTINGS,
+    settings: SettingsOption = None,
 ) -> None:
     """Write Uniconta's debtors and their contacts in TimeLog's shape (Customer, Contacts)."""
     try:
-        config = load_settings(settings)
+        config = discover(settings)
         with open_gateway(config) as client:
             result = customers_from_uniconta(client, account or ())
         emit(to_json_bytes(result.customers), out)

@@ -67,7 +67,7 @@ def test_a_credit_note_names_the_invoice_and_is_paid_back_by_bank_transfer(
         xml = build(computed, sample_settings, fmt).xml
         assert xml.startswith(b"<?xml") and b"<cac:CreditNoteLine>" in xml
         assert text(xml, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == [
-            "20260001"]  # BT-25
+            "20260004"]  # BT-25
         assert text(xml, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["42"]
         assert text(xml, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") == ["0012345678"]
 

@@ -1,0 +1,405 @@
+"""The bookkeepers' pages: sign in with the tenant's API key, the archive (search, pages, PDFs,
+FI lines), a draft preview of a pasted or uploaded invoice, and batches with live progress.
+
+Server-rendered (Jinja); `static/pages.js` only adds conveniences (reading chosen files into
+the form, polling a running batch). Every form carries the session's CSRF token; every page
+answers only for the signed-in key's tenant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from api.batches import BATCH_ID_PATTERN
+from api.body import parse_invoice_safely
+from api.keys import KeyInfo
+from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
+from api.pages.texts import LANGUAGES, pick_language, texts
+from api.routes_archive import NUMBER_PATTERN
+from api.state import AppState
+from api.tenants import TenantServices
+from archive import ArchiveEntry, ArchiveError
+from faktura.errors import InvalidInput, Problem
+from faktura.money import format_amount
+
+TEMPLATES = Path(__file__).parent / "templates"
+PAGE_SIZE = 25
+LANG_COOKIE = "faktura_lang"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'; form-action 'self';"
+                               " base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass
+class Visitor:
+    """Who is asking: language, and the session and tenant when signed in."""
+
+    language: str
+    session_id: str | None = None
+    session: PageSession | None = None
+    key: KeyInfo | None = None
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.faktura
+    return state
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.pages_sessions
+    return sessions
+
+
+def _visitor(request: Request) -> Visitor:
+    language = pick_language(request.cookies.get(LANG_COOKIE),
+                             request.headers.get("accept-language"))
+    session_id = request.cookies.get(SESSION_COOKIE)
+    found = _sessions(request).get(session_id)
+    if found is None:
+        return Visitor(language)
+    return Visitor(language, session_id, *found)
+
+
+def _page(request: Request, visitor: Visitor, template: str, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(
+        t=texts(visitor.language), lang=visitor.language, visitor=visitor,
+        path=request.url.path, csrf=visitor.session.csrf if visitor.session else "", **context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An url-encoded form's fields (the first value of each)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        return {}
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def _services(request: Request, visitor: Visitor) -> TenantServices:
+    assert visitor.key is not None
+    return _state(request).services(visitor.key)
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    visitor = _visitor(request)
+    return RedirectResponse("/archive" if visitor.session else "/login", status_code=303)
+
+
+def _login_page(request: Request, visitor: Visitor, error: str | None = None,
+                status: int = 200) -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = _page(request, visitor, "login.html.j2", status, login_token=token, error=error)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=_secure(request), path="/login")
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor.session:
+        return RedirectResponse("/archive", status_code=303)
+    return _login_page(request, visitor)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    visitor = _visitor(request)
+    form = await _form(request)
+    t = texts(visitor.language)
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, form.get("login_token", "")):
+        return _login_page(request, visitor, t["expired"], 403)
+    signed_in = await run_in_threadpool(_sessions(request).sign_in, form.get("key", ""))
+    if signed_in is None:
+        return _login_page(request, visitor, t["wrong_key"], 401)
+    session_id, _ = signed_in
+    response = RedirectResponse("/archive", status_code=303)
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=_secure(request), path="/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    visitor = _visitor(request)
+    form = await _form(request)
+    if visitor.session and visitor.session.csrf_ok(form.get("csrf")):
+        _sessions(request).sign_out(visitor.session_id)
+    response = _to_login()
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}")
+def choose_language(code: str, next: str = "/") -> Response:  # noqa: A002 (query name)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, samesite="lax", max_age=365 * 86400, path="/")
+    return response
+
+
+# --- the archive -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One archived invoice as the list shows it."""
+
+    entry: ArchiveEntry
+    total: str
+    has_xml: bool
+
+
+def _row(entry: ArchiveEntry, language: str) -> Row:
+    # The e-invoice XML is linked only when the archive recorded one for this invoice.
+    has_xml = bool(getattr(entry, "xml_sha256", None))
+    return Row(entry, f"{format_amount(entry.total_amount, language)} {entry.currency_code}",
+               has_xml)
+
+
+def _search(services: TenantServices, q: str, offset: int) -> list[ArchiveEntry]:
+    archive, tenant = services.archive, services.tenant
+    found: list[ArchiveEntry] = []
+    if q and re.fullmatch(NUMBER_PATTERN.strip("^$"), q) and offset == 0:
+        with contextlib.suppress(ArchiveError, ValueError):
+            found.append(archive.get(tenant, q))
+    by_name = archive.list(tenant, q=q or None, limit=PAGE_SIZE + 1, offset=offset)
+    return found + [e for e in by_name if e.invoice_number not in
+                    {f.invoice_number for f in found}]
+
+
+@router.get("/archive")
+async def archive_page(request: Request, q: str = "", page: int = 1) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    q, page = q.strip()[:200], max(1, min(page, 100_000))
+    services = _services(request, visitor)
+    entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
+    more = len(entries) > PAGE_SIZE
+    rows = [_row(e, visitor.language) for e in entries[:PAGE_SIZE]]
+
+    def link(to_page: int) -> str:
+        return "/archive?" + urlencode({"q": q, "page": to_page} if q else {"page": to_page})
+
+    return _page(request, visitor, "archive.html.j2", rows=rows, q=q, page=page,
+                 previous_url=link(page - 1) if page > 1 else None,
+                 next_url=link(page + 1) if more else None, tenant=services.tenant)
+
+
+def _archived_file(request: Request, number: str, kind: str) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    if not re.fullmatch(NUMBER_PATTERN, number):
+        return _not_found(request, visitor)
+    services = _services(request, visitor)
+    try:
+        if kind == "pdf":
+            data, media = services.archive.pdf(services.tenant, number), "application/pdf"
+        else:
+            reader = getattr(services.archive, "xml", None)  # archives that keep e-invoices
+            if reader is None:
+                return _not_found(request, visitor)
+            data, media = reader(services.tenant, number), "application/xml"
+    except (ArchiveError, ValueError, LookupError):
+        return _not_found(request, visitor)
+    return Response(data, media_type=media, headers={
+        "Content-Disposition": f'inline; filename="{number}.{kind}"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/archive/{number}.pdf")
+def archived_pdf(request: Request, number: str) -> Response:
+    return _archived_file(request, number, "pdf")
+
+
+@router.get("/archive/{number}.xml")
+def archived_xml(request: Request, number: str) -> Response:
+    return _archived_file(request, number, "xml")
+
+
+def _not_found(request: Request, visitor: Visitor) -> HTMLResponse:
+    return _page(request, visitor, "message.html.j2", 404, message=texts(visitor.language)[
+        "not_found"])
+
+
+# --- preview -----------------------------------------------------------------------------
+
+
+def _parse_json(text: str, t: dict[str, str]) -> tuple[Any, list[Problem]]:
+    try:
+        return json.loads(text, parse_float=Decimal), []
+    except json.JSONDecodeError as error:
+        return None, [Problem("", f"{t['not_json']}: {error.msg} (line {error.lineno},"
+                                  f" column {error.colno})")]
+    except RecursionError:
+        return None, [Problem("", t["not_json"])]
+
+
+@router.get("/preview")
+def preview_form(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    return _page(request, visitor, "preview.html.j2", text="", problems=[], pdf_url=None)
+
+
+@router.post("/preview")
+async def preview(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    form = await _form(request)
+    t = texts(visitor.language)
+    if not visitor.session.csrf_ok(form.get("csrf")):
+        return _page(request, visitor, "message.html.j2", 403, message=t["expired"])
+    text = form.get("invoice", "")
+    data, problems = _parse_json(text, t)
+    pdf_url = None
+    if not problems:
+        services = _services(request, visitor)
+        try:
+            invoice = parse_invoice_safely(data)
+            _, pdf = await run_in_threadpool(_state(request).renderer.render, invoice,
+                                             services.settings, draft=True)
+            pdf_url = f"/preview/{visitor.session.keep_preview(pdf)}.pdf"
+        except InvalidInput as error:
+            problems = error.problems
+    return _page(request, visitor, "preview.html.j2", 422 if problems else 200, text=text,
+                 problems=problems, pdf_url=pdf_url)
+
+
+@router.get("/preview/{token}.pdf")
+def preview_pdf(request: Request, token: str) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    pdf = visitor.session.previews.get(token)
+    if pdf is None:
+        return _not_found(request, visitor)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="kladde.pdf"', "Cache-Control": "no-store"})
+
+
+# --- batches -----------------------------------------------------------------------------
+
+
+@router.get("/batches")
+def batches_form(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    return _page(request, visitor, "batches.html.j2", text="", problems=[])
+
+
+@router.post("/batches")
+async def start_batch(request: Request) -> Response:
+    from api.routes_batches import MAX_INVOICES
+
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    form = await _form(request)
+    t = texts(visitor.language)
+    if not visitor.session.csrf_ok(form.get("csrf")):
+        return _page(request, visitor, "message.html.j2", 403, message=t["expired"])
+    text = form.get("invoices", "")
+    data, problems = _parse_json(text, t)
+    if not problems:
+        if isinstance(data, dict):
+            data = data.get("invoices", [data]) if "invoices" in data else [data]
+        if not isinstance(data, list) or not data or len(data) > MAX_INVOICES:
+            problems = [Problem("", t["not_list"] if not isinstance(data, list)
+                                else t["empty_batch"])]
+    if problems:
+        return _page(request, visitor, "batches.html.j2", 422, text=text, problems=problems)
+    services = _services(request, visitor)
+    record = await run_in_threadpool(_state(request).batches.submit, services, data)
+    return RedirectResponse(f"/batches/{record.id}", status_code=303)
+
+
+def _batch(request: Request, visitor: Visitor, batch_id: str) -> Any:
+    if not re.fullmatch(BATCH_ID_PATTERN, batch_id):
+        return None
+    return _state(request).batches.get(_services(request, visitor), batch_id)
+
+
+@router.get("/batches/{batch_id}.json")
+def batch_progress(request: Request, batch_id: str) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return JSONResponse({"detail": "sign in"}, status_code=401)
+    record = _batch(request, visitor, batch_id)
+    if record is None:
+        return JSONResponse({"detail": "no such batch"}, status_code=404)
+    return JSONResponse(json.loads(record.model_dump_json()), headers={"Cache-Control":
+                                                                       "no-store"})
+
+
+@router.get("/batches/{batch_id}")
+def batch_page(request: Request, batch_id: str) -> Response:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    record = _batch(request, visitor, batch_id)
+    if record is None:
+        return _not_found(request, visitor)
+    return _page(request, visitor, "batch.html.j2", record=record,
+                 running=record.status in ("queued", "running"))
+
+
+@router.get("/batches/{batch_id}.pdf")
+def batch_print_file(request: Request, batch_id: str) -> Response:
+    from issuing.batch import merge_pdfs
+
+    visitor = _visitor(request)
+    if visitor.session is None:
+        return _to_login()
+    record = _batch(request, visitor, batch_id)
+    numbers = record.archived_numbers() if record is not None else []
+    if record is None or record.status in ("queued", "running") or not numbers:
+        return _not_found(request, visitor)
+    services = _services(request, visitor)
+    pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})

@@ -1,0 +1,81 @@
+"""The pages' words in Danish and English (Danish first: the bookkeepers' language)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("da", "en")
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    "app": ("Faktura", "Faktura"),
+    "sign_in": ("Log ind", "Sign in"),
+    "sign_out": ("Log ud", "Sign out"),
+    "api_key": ("API-nøgle", "API key"),
+    "key_help": ("Nøglen kommer fra", "The key comes from"),
+    "wrong_key": ("Forkert, ukendt eller tilbagekaldt nøgle.",
+                  "Wrong, unknown or revoked key."),
+    "expired": ("Formularen var forældet; prøv igen.", "The form had expired; try again."),
+    "archive": ("Arkiv", "Archive"),
+    "preview": ("Forhåndsvisning", "Preview"),
+    "batches": ("Kørsler", "Batches"),
+    "api_docs": ("API-dokumentation", "API docs"),
+    "search": ("Søg", "Search"),
+    "search_help": ("Kundenavn eller fakturanummer", "Customer name or invoice number"),
+    "number": ("Nummer", "Number"),
+    "date": ("Dato", "Date"),
+    "customer": ("Kunde", "Customer"),
+    "total": ("Beløb", "Total"),
+    "fik": ("FI-linje", "FI line"),
+    "credit_note": ("kreditnota", "credit note"),
+    "no_invoices": ("Ingen fakturaer matcher.", "No invoices match."),
+    "previous": ("Forrige", "Previous"),
+    "next": ("Næste", "Next"),
+    "page": ("Side", "Page"),
+    "tenant": ("Firma", "Firm"),
+    "preview_help": ("Indsæt en faktura som JSON (vores format eller en TimeLog-eksport), eller"
+                     " vælg en fil. Intet bogføres og intet arkiveres.",
+                     "Paste an invoice as JSON (ours or a TimeLog export), or choose a file."
+                     " Nothing is posted and nothing is archived."),
+    "invoice": ("Faktura", "Invoice"),
+    "invoice_json": ("Faktura (JSON)", "Invoice (JSON)"),
+    "choose_file": ("Vælg fil", "Choose file"),
+    "show_preview": ("Vis kladde", "Show draft"),
+    "not_valid": ("Fakturaen er ikke gyldig:", "The invoice is not valid:"),
+    "not_json": ("Ikke gyldig JSON", "Not valid JSON"),
+    "open_pdf": ("Åbn PDF", "Open PDF"),
+    "batch_help": ("Vælg fakturafiler (JSON), eller indsæt en JSON-liste af fakturaer. Hver"
+                   " faktura bogføres én gang i Uniconta, dannes og arkiveres.",
+                   "Choose invoice files (JSON), or paste a JSON list of invoices. Each is"
+                   " posted to Uniconta once, rendered and archived."),
+    "invoices_json": ("Fakturaer (JSON-liste)", "Invoices (JSON list)"),
+    "start_batch": ("Start kørsel", "Start batch"),
+    "batch": ("Kørsel", "Batch"),
+    "status": ("Status", "Status"),
+    "done_of": ("færdige af", "done of"),
+    "issued": ("udstedt", "issued"),
+    "already_issued": ("allerede udstedt", "already issued"),
+    "failed": ("fejlet", "failed"),
+    "print_file": ("Samlet printfil (PDF)", "Merged print file (PDF)"),
+    "queued": ("i kø", "queued"),
+    "running": ("kører", "running"),
+    "done": ("færdig", "done"),
+    "empty_batch": ("Angiv mindst én faktura.", "Give at least one invoice."),
+    "not_list": ("Forventede en JSON-liste af fakturaer.", "Expected a JSON list of invoices."),
+    "not_found": ("Ikke fundet.", "Not found."),
+    "language": ("English", "Dansk"),
+}
+
+
+def texts(language: str) -> dict[str, str]:
+    """Every text in `language` ("da" or "en"; anything else gives Danish)."""
+    index = 1 if language == "en" else 0
+    return {key: pair[index] for key, pair in _TEXTS.items()}
+
+
+def pick_language(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's choice, else the browser's first known language, else Danish."""
+    if cookie in LANGUAGES:
+        return cookie  # type: ignore[return-value]
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "da"
