@@ -14,12 +14,13 @@ request only ever reaches the services of the tenant its API key belongs to.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import LocalArchive
+from archive import Archive
+from archive.open import open_archive
 from faktura.errors import InvalidInput, Problem
 from faktura.settings import Settings, load_settings
 from issuing.batch import IssuingGuard
@@ -36,7 +37,7 @@ class TenantRegistry:
     """Settings by tenant name, and where the API keys are kept."""
 
     settings: dict[str, Settings]
-    key_store_path: Path
+    key_store_path: Path | str  # a SQLite file, or the database URL the tenants share
 
     @classmethod
     def load(cls, path: Path) -> TenantRegistry:
@@ -52,9 +53,9 @@ class TenantRegistry:
                 found[config.tenant] = config
             if not found:
                 raise InvalidInput(str(path), [Problem("", "no <tenant>.toml settings files")])
-            return cls(found, path / KEYS_FILE)
+            return cls(found, _key_store(found.values(), path / KEYS_FILE))
         config = load_settings(path)
-        return cls({config.tenant: config}, config.state_dir / KEYS_FILE)
+        return cls({config.tenant: config}, _key_store([config], config.state_dir / KEYS_FILE))
 
     @classmethod
     def of(cls, *settings: Settings, key_store_path: Path) -> TenantRegistry:
@@ -65,6 +66,16 @@ class TenantRegistry:
         return self.settings.get(tenant)
 
 
+def _key_store(settings: Iterable[Settings], file: Path) -> Path | str:
+    """The API keys live in the tenants' database when they have one, else in `file`."""
+    urls = {s.database_url.get_secret_value() for s in settings if s.database_url}
+    if len(urls) > 1:
+        raise InvalidInput("database_url", [Problem(
+            "database_url", "tenants served together must share one database (it holds the"
+            " API keys)")])
+    return urls.pop() if urls else file
+
+
 @dataclass
 class TenantServices:
     """One tenant's archive (for reading), issuer (opened on first use) and issuing locks."""
@@ -73,7 +84,7 @@ class TenantServices:
     issuer_factory: IssuerFactory
     renderer: Renderer
     guard: IssuingGuard = field(default_factory=IssuingGuard)
-    _archive: LocalArchive | None = None
+    _archive: Archive | None = None
     _issuer: Issuer | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,11 +95,11 @@ class TenantServices:
         return self.settings.tenant
 
     @property
-    def archive(self) -> LocalArchive:
+    def archive(self) -> Archive:
         """The tenant's archive, for lookups (every query is scoped to this tenant)."""
         with self._lock:
             if self._archive is None:
-                self._archive = self._stack.enter_context(LocalArchive(self.settings.archive_dir))
+                self._archive = self._stack.enter_context(open_archive(self.settings))
             return self._archive
 
     def issuer(self) -> Issuer:

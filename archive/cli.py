@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from archive.core import Archive
 from archive.local import INDEX_FILE, LocalArchive
 from archive.store import ArchiveError
+from faktura.errors import InvalidInput
 
 DEFAULT_ARCHIVE_DIR = Path("var/archive")
 
@@ -27,6 +29,9 @@ TenantOpt = Annotated[str, typer.Option("--tenant", help="Firm (tenant slug).")]
 ArchiveDirOpt = Annotated[
     Path, typer.Option("--archive-dir", help="Archive folder (holds index.sqlite).")
 ]
+SettingsOpt = Annotated[Path | None, typer.Option(
+    "--settings", help="Settings TOML: the archive it configures (PostgreSQL / S3 included).",
+    show_default=False)]
 DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD.")]
 
 
@@ -45,14 +50,30 @@ def _describe(exc: BaseException) -> str:
 
 
 @contextmanager
-def _open_archive(archive_dir: Path, error_code: int = 1) -> Iterator[LocalArchive]:
+def _open_archive(archive_dir: Path, error_code: int = 1,
+                  settings: Path | None = None) -> Iterator[Archive]:
     """Open an existing archive; expected failures become one line on stderr."""
-    if not (archive_dir / INDEX_FILE).is_file():
-        _fail(f"no archive at {archive_dir} ({INDEX_FILE} not found)", error_code)
-    try:
-        archive = LocalArchive(archive_dir)
-    except (SQLAlchemyError, OSError) as exc:
-        _fail(f"cannot open archive at {archive_dir}: {_describe(exc)}", error_code)
+    archive: Archive
+    if settings is not None:
+        from archive.open import describe_archive, open_archive
+        from faktura.settings import load_settings
+
+        try:
+            config = load_settings(settings)
+        except InvalidInput as exc:
+            _fail(str(exc), error_code)
+        try:
+            archive = open_archive(config)
+        except Exception as exc:  # noqa: BLE001 - database or object store unreachable
+            _fail(f"cannot open archive ({describe_archive(config)}): {_describe(exc)}",
+                  error_code)
+    else:
+        if not (archive_dir / INDEX_FILE).is_file():
+            _fail(f"no archive at {archive_dir} ({INDEX_FILE} not found)", error_code)
+        try:
+            archive = LocalArchive(archive_dir)
+        except (SQLAlchemyError, OSError) as exc:
+            _fail(f"cannot open archive at {archive_dir}: {_describe(exc)}", error_code)
     try:
         yield archive
     except (ArchiveError, ValueError, OSError, SQLAlchemyError) as exc:
@@ -67,9 +88,10 @@ def archive_get(
     tenant: TenantOpt = "default",
     archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    settings: SettingsOpt = None,
 ) -> None:
     """Write an archived invoice's PDF, byte for byte as issued, to --out."""
-    with _open_archive(archive_dir) as archive:
+    with _open_archive(archive_dir, settings=settings) as archive:
         data = archive.pdf(tenant, invoice_number)
     if out.exists() and not force:
         _fail(f"{out} already exists; use --force to overwrite it")
@@ -93,9 +115,10 @@ def archive_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows per page.")] = 50,
     offset: Annotated[int, typer.Option(min=0, help="Rows to skip.")] = 0,
+    settings: SettingsOpt = None,
 ) -> None:
     """List archived invoices, newest issue date first."""
-    with _open_archive(archive_dir) as archive:
+    with _open_archive(archive_dir, settings=settings) as archive:
         rows = archive.list(
             tenant,
             customer=customer,
@@ -131,9 +154,10 @@ def archive_verify(
         str | None, typer.Option("--tenant", help="Only this firm (default: all).")
     ] = None,
     archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
+    settings: SettingsOpt = None,
 ) -> None:
     """Recompute every archived file's hash; exit 1 if any file is missing or altered."""
-    with _open_archive(archive_dir, error_code=2) as archive:
+    with _open_archive(archive_dir, error_code=2, settings=settings) as archive:
         report = archive.verify(tenant)
     console = Console()
     scope = f"tenant {tenant}" if tenant else "all tenants"

@@ -77,6 +77,18 @@ class Archive:
         self.index = index
         self._clock = clock
 
+    def close(self) -> None:
+        """Release the index's database connections."""
+        close = getattr(self.index, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def put(self, item: NewArchiveItem) -> PutResult:
         """Archive an issued invoice; a no-op for identical content, `ArchiveConflict` otherwise."""
         tenant, number = _checked_key(item.tenant, item.invoice_number)
@@ -199,6 +211,9 @@ class Archive:
             actual = sha256_hex(self.blobs.get(key))
         except KeyError:
             return VerifyProblem(entry.tenant, entry.invoice_number, file, "missing", key)
+        except ArchiveDamaged as damaged:  # the store's own checksum caught it
+            return VerifyProblem(entry.tenant, entry.invoice_number, file, "altered",
+                                 str(damaged))
         if actual != expected:
             detail = f"{key}: sha256 {actual[:12]}… recorded {expected[:12]}…"
             return VerifyProblem(entry.tenant, entry.invoice_number, file, "altered", detail)

@@ -124,7 +124,7 @@ def sync_status(
 ) -> None:
     """What the posting ledger knows: state, order and invoice number, last error, calls."""
     config = load_settings(settings)
-    ledger = Ledger(config.state_dir / "ledger.sqlite")
+    ledger = Ledger(config.database("ledger.sqlite"))
     try:
         records = ledger.all(config.tenant)
     finally:
