@@ -29,6 +29,7 @@ def _register() -> None:
     from archive.cli import archive_get, archive_list, archive_verify
     from cli.balance import balance_command
     from cli.batch import batch_command
+    from cli.db import app as db_app
     from cli.fik import fik_command
     from cli.sync import app as sync_app
     from renderer.cli import render_command
@@ -49,6 +50,7 @@ def _register() -> None:
     app.command("uniconta-emulator")(emulator_command)
     app.add_typer(import_app, name="import")
     app.command("balance")(balance_command)
+    app.add_typer(db_app, name="db")
 
 
 _register()
