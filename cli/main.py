@@ -32,6 +32,7 @@ def _register() -> None:
     from cli.db import app as db_app
     from cli.fik import fik_command
     from cli.sync import app as sync_app
+    from cli.worker import worker_command
     from renderer.cli import render_command
     from sync.emulator.cli import emulator_command
     from sync.timelog.cli import import_app
@@ -51,6 +52,7 @@ def _register() -> None:
     app.add_typer(import_app, name="import")
     app.command("balance")(balance_command)
     app.add_typer(db_app, name="db")
+    app.command("worker")(worker_command)
 
 
 _register()

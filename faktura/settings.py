@@ -275,11 +275,22 @@ class Settings(BaseSettings):
         None, description="Celery broker (redis://… or amqp://…); blank: local processes")
     result_backend: SecretStr | None = Field(
         None, description="Celery results; blank: the Redis broker itself, or rpc:// for AMQP")
+    queue_namespace: str = Field("faktura", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+                                 description="Prefix of the Celery queue names")
+    task_timeout: int = Field(120, ge=1, le=3600,
+                              description="Seconds to wait for a worker before sending again")
 
     @field_validator("database_url", "broker_url", "result_backend", mode="after")
     @classmethod
     def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _workers_need_a_gateway(self) -> Settings:
+        if self.broker_url is not None and not self.uniconta.gateway_url:
+            raise ValueError("broker_url needs uniconta.gateway_url: workers post to Uniconta"
+                             " from their own machines and cannot reach a built-in emulator")
+        return self
 
     def database(self, file_name: str) -> Path | str:
         """Where one store lives: the database URL, or `<state_dir>/<file_name>` (SQLite)."""
