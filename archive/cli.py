@@ -1,4 +1,4 @@
-"""Archive commands (`archive-get`, `archive-list`, `archive-verify`), registered by the CLI root.
+"""Archive commands (`get`, `list`, `verify`, `migrate`), registered by the CLI root.
 
 Plain functions with typer annotations. Expected errors print one line on stderr and exit 1;
 `archive_verify` exits 1 when files are missing or altered and 2 when it could not run.
@@ -179,6 +179,34 @@ def archive_verify(
         f"Checked {report.checked} archived invoices ({scope}): "
         f"{missing} missing and {altered} altered files."
     )
+    raise typer.Exit(1)
+
+
+def archive_migrate(
+    to: Annotated[Path, typer.Option(
+        "--to", help="Settings TOML of the target archive (e.g. PostgreSQL + S3).")],
+    archive_dir: ArchiveDirOpt = DEFAULT_ARCHIVE_DIR,
+    settings: SettingsOpt = None,
+) -> None:
+    """Copy the archive (--settings, or --archive-dir) to the one --to configures, verified.
+
+    Safe to repeat; exits 1 if the target does not hold every invoice unaltered afterwards.
+    """
+    from archive.migrate import copy_archive
+
+    with _open_archive(archive_dir, error_code=2, settings=settings) as source, \
+            _open_archive(archive_dir, error_code=2, settings=to) as target:
+        report = copy_archive(source, target)
+    console = Console()
+    console.print(f"Copied {report.copied} archived invoices ({report.already_there} were"
+                  " already there).")
+    if report.ok:
+        console.print("Verified: the target holds every invoice, all files unaltered.")
+        return
+    for name in report.missing:
+        console.print(f"MISSING in the target: {name}")
+    for p in report.problems:
+        console.print(f"{p.kind.upper()}: {p.tenant} {p.invoice_number} {p.file} {p.detail}")
     raise typer.Exit(1)
 
 

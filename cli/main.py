@@ -26,7 +26,7 @@ apikey_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True
 
 def _register() -> None:
     from api.cli import apikey_create_command, serve_command
-    from archive.cli import archive_get, archive_list, archive_verify
+    from archive.cli import archive_get, archive_list, archive_migrate, archive_verify
     from cli.balance import balance_command
     from cli.batch import batch_command
     from cli.db import app as db_app
@@ -46,6 +46,7 @@ def _register() -> None:
     archive_app.command("get")(archive_get)
     archive_app.command("list")(archive_list)
     archive_app.command("verify")(archive_verify)
+    archive_app.command("migrate")(archive_migrate)
     app.add_typer(archive_app, name="archive")
     app.add_typer(sync_app, name="sync")
     app.command("uniconta-emulator")(emulator_command)

@@ -209,6 +209,11 @@ class ObjectStoreSettings(_Section):
         0, ge=0, le=36500,
         description="Object-lock retention (compliance mode) where the bucket supports it")
 
+    @field_validator("endpoint_url", "bucket", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
 
 # --- product-number principle ----------------------------------------------------------
 

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
-from celery.exceptions import TimeoutError as CeleryTimeout
-from kombu.exceptions import OperationalError
 
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, invoice_json
@@ -221,20 +219,21 @@ class QueueClient:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 result = self.app.send_task(name, args=args, queue=queue, retry=True,
-                                            retry_policy={"max_retries": 10,
-                                                          "interval_start": 0.5,
-                                                          "interval_step": 1,
-                                                          "interval_max": 3})
+                                            retry_policy=_SEND_RETRY)
                 answer: dict[str, Any] = result.get(timeout=self.timeout,
                                                     disable_sync_subtasks=False)
-                return _unwrap(answer)
-            except (CeleryTimeout, OperationalError, ConnectionError, OSError) as error:
+            except Exception as error:  # noqa: BLE001 - timeout, broker or backend lost
                 last = error
                 log.warning("%s on %s: no answer (attempt %d: %s); sending it again",
                             name, queue, attempt, type(error).__name__)
                 time.sleep(min(attempt, 3))
+                continue
+            return _unwrap(answer)
         raise FakturaError(f"no worker answered {name} on queue {queue} after {MAX_ATTEMPTS}"
                            f" attempts ({type(last).__name__}); are `faktura worker`s running?")
+
+
+_SEND_RETRY = {"max_retries": 20, "interval_start": 0.5, "interval_step": 1, "interval_max": 3}
 
 
 def _unwrap(answer: dict[str, Any]) -> dict[str, Any]:
