@@ -82,6 +82,7 @@ class S3BlobStore:
         digest = hashlib.sha256(data).digest()
         args: dict[str, Any] = {
             "Bucket": self.bucket, "Key": name, "Body": data, "IfNoneMatch": "*",
+            "ChecksumAlgorithm": "SHA256",
             "ChecksumSHA256": base64.b64encode(digest).decode("ascii"),
             "Metadata": {_SHA_META: digest.hex()},
         }
