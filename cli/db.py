@@ -1,10 +1,10 @@
 """`faktura db upgrade` / `faktura db current`: schema migrations (Alembic) for every store.
 
-With `database_url` (PostgreSQL) the archive index, posting ledger and API keys share one
-database and every branch is upgraded there. With the embedded default each store is its own
-SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
-`<state_dir>/api-keys.sqlite`) and each file gets its own branch. Upgrading is safe to repeat
-and keeps every row.
+With `database_url` (PostgreSQL) the archive index, posting ledger, API keys and API batch
+records share one database and every branch is upgraded there. With the embedded default
+each store is its own SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
+`<state_dir>/api-keys.sqlite`; batch records stay files) and each file gets its own branch.
+Upgrading is safe to repeat and keeps every row.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import SQLAlchemyError
 
 from faktura.database import Target, describe, open_database
 from faktura.settings import Settings, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BRANCHES = ("archive", "ledger", "keys")
+BRANCHES = ("archive", "ledger", "keys", "batches")
 KEYS_FILE = "api-keys.sqlite"
 
 app = typer.Typer(help="The databases' schema (migrations).", no_args_is_help=True)
@@ -40,6 +37,9 @@ def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
 
 def upgrade(target: Target, branches: list[str]) -> None:
     """Bring one database's branches to their newest revision."""
+    from alembic import command
+    from alembic.config import Config
+
     engine = open_database(target)
     try:
         with engine.begin() as conn:
@@ -54,6 +54,8 @@ def upgrade(target: Target, branches: list[str]) -> None:
 
 def current(target: Target) -> set[str]:
     """The revisions a database is at (empty: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     engine = open_database(target)
     try:
         with engine.connect() as conn:
