@@ -9,19 +9,21 @@ or, with `database_url`, as one row of the `api_batches` table (so any server sh
 database sees it).
 
 Batches run one at a time on one background thread (rendering itself uses every core through
-the batch engine's worker processes). A server stopped mid-batch picks unfinished batches up
-again at startup; issuing is idempotent, so nothing is posted or archived twice.
+the batch engine's worker processes, or the Celery workers when `broker_url` is set). A
+server stopped mid-batch picks unfinished batches up again at startup; issuing is idempotent,
+so nothing is posted or archived twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -234,6 +236,17 @@ class BatchService:
             self._renderer = self._renderer_factory(self.workers)
         return self._renderer
 
+    @contextlib.contextmanager
+    def _issuer(self, services: TenantServices) -> Iterator[tuple[Any, Any]]:
+        """The tenant's issuer and renderer: on the Celery workers when a broker is set."""
+        if services.settings.broker_url is not None:
+            from issuing.queue import open_queue_issuer
+
+            with open_queue_issuer(services.settings) as pair:
+                yield pair
+            return
+        yield services.issuer(), self._process_renderer()
+
     def _run(self, services: TenantServices, record: BatchRecord) -> None:
         files = batch_store(services)
         last_save = 0.0
@@ -255,9 +268,10 @@ class BatchService:
             invoices = json.loads(files.load_request(record.id), parse_float=Decimal)
             inputs = parse_inputs(invoices)
             known = {r.index for r in record.results}
-            run_batch(services.issuer(), inputs, renderer=self._process_renderer(),
-                      guard=services.guard, skip=known.__contains__,
-                      on_result=lambda result: update(lambda: record.add(result)))
+            with self._issuer(services) as (issuer, renderer):
+                run_batch(issuer, inputs, renderer=renderer, guard=services.guard,
+                          skip=known.__contains__,
+                          on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
             log.exception("batch %s failed", record.id)
             reason = f"{type(error).__name__}: {error}"
