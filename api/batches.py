@@ -5,20 +5,25 @@ Each batch lives in the tenant's own state folder::
     <state_dir>/api-batches/<tenant>/<batch_id>.request.json   the invoices as submitted
     <state_dir>/api-batches/<tenant>/<batch_id>.json           status and per-invoice results
 
+or, with `database_url`, as one row of the `api_batches` table (so any server sharing the
+database sees it).
+
 Batches run one at a time on one background thread (rendering itself uses every core through
-the batch engine's worker processes). A server stopped mid-batch picks unfinished batches up
-again at startup; issuing is idempotent, so nothing is posted or archived twice.
+the batch engine's worker processes, or the Celery workers when `broker_url` is set). A
+server stopped mid-batch picks unfinished batches up again at startup; issuing is idempotent,
+so nothing is posted or archived twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -94,6 +99,13 @@ class BatchFiles:
     def request_path(self, batch_id: str) -> Path:
         return self.folder / f"{_checked_id(batch_id)}.request.json"
 
+    def save_request(self, batch_id: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(self.request_path(batch_id), data)
+
+    def load_request(self, batch_id: str) -> bytes:
+        return self.request_path(batch_id).read_bytes()
+
     def save(self, record: BatchRecord) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomically(self.record_path(record.id),
@@ -116,6 +128,40 @@ class BatchFiles:
             if record.status in ("queued", "running"):
                 found.append(record)
         return found
+
+
+class BatchTable:
+    """One tenant's batches as rows of `api_batches` in the settings' database."""
+
+    def __init__(self, services: TenantServices) -> None:
+        from api.batch_table import table_for
+
+        self.tenant = services.settings.tenant
+        self.table = table_for(services.settings)
+
+    def save_request(self, batch_id: str, data: bytes) -> None:
+        self.table.put_request(self.tenant, _checked_id(batch_id), data.decode("utf-8"))
+
+    def load_request(self, batch_id: str) -> bytes:
+        return self.table.request(self.tenant, _checked_id(batch_id)).encode("utf-8")
+
+    def save(self, record: BatchRecord) -> None:
+        self.table.put_record(self.tenant, record.id, record.status, record.model_dump_json())
+
+    def load(self, batch_id: str) -> BatchRecord | None:
+        text = self.table.record(self.tenant, _checked_id(batch_id))
+        return None if text is None else BatchRecord.model_validate_json(text)
+
+    def unfinished(self) -> list[BatchRecord]:
+        return [BatchRecord.model_validate_json(text)
+                for text in self.table.records_in(self.tenant, ("queued", "running"))]
+
+
+def batch_store(services: TenantServices) -> BatchFiles | BatchTable:
+    """Where this tenant's batches are kept: the database when there is one, else files."""
+    if services.settings.database_url is not None:
+        return BatchTable(services)
+    return BatchFiles(services)
 
 
 def _checked_id(batch_id: str) -> str:
@@ -144,19 +190,18 @@ class BatchService:
 
     def submit(self, services: TenantServices, invoices: list[Any]) -> BatchRecord:
         """Store the request, queue the batch and return its record (status 'queued')."""
-        files = BatchFiles(services)
+        files = batch_store(services)
         record = BatchRecord(id=uuid.uuid4().hex, tenant=services.tenant, status="queued",
                              created_at=datetime.now(UTC), total=len(invoices))
-        files.folder.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomically(files.request_path(record.id),
-                               json.dumps(invoices, default=_json_default).encode("utf-8"))
+        files.save_request(record.id,
+                           json.dumps(invoices, default=_json_default).encode("utf-8"))
         files.save(record)
         self._start(services, record)
         return record.model_copy(deep=True)
 
     def resume_unfinished(self, services: TenantServices) -> int:
         """Queue again every batch of this tenant a previous server left unfinished."""
-        records = BatchFiles(services).unfinished()
+        records = batch_store(services).unfinished()
         for record in records:
             log.info("resuming batch %s of %s (%d/%d done)", record.id, record.tenant,
                      record.done, record.total)
@@ -169,7 +214,7 @@ class BatchService:
             live = self._live.get((services.tenant, batch_id))
             if live is not None:
                 return live.model_copy(deep=True)
-        record = BatchFiles(services).load(batch_id)
+        record = batch_store(services).load(batch_id)
         if record is None or record.tenant != services.tenant:
             return None
         return record
@@ -191,8 +236,19 @@ class BatchService:
             self._renderer = self._renderer_factory(self.workers)
         return self._renderer
 
+    @contextlib.contextmanager
+    def _issuer(self, services: TenantServices) -> Iterator[tuple[Any, Any]]:
+        """The tenant's issuer and renderer: on the Celery workers when a broker is set."""
+        if services.settings.broker_url is not None:
+            from issuing.queue import open_queue_issuer
+
+            with open_queue_issuer(services.settings) as pair:
+                yield pair
+            return
+        yield services.issuer(), self._process_renderer()
+
     def _run(self, services: TenantServices, record: BatchRecord) -> None:
-        files = BatchFiles(services)
+        files = batch_store(services)
         last_save = 0.0
 
         def update(change: Callable[[], None], force: bool = False) -> None:
@@ -209,13 +265,13 @@ class BatchService:
 
         update(running, force=True)
         try:
-            invoices = json.loads(files.request_path(record.id).read_bytes(),
-                                  parse_float=Decimal)
+            invoices = json.loads(files.load_request(record.id), parse_float=Decimal)
             inputs = parse_inputs(invoices)
             known = {r.index for r in record.results}
-            run_batch(services.issuer(), inputs, renderer=self._process_renderer(),
-                      guard=services.guard, skip=known.__contains__,
-                      on_result=lambda result: update(lambda: record.add(result)))
+            with self._issuer(services) as (issuer, renderer):
+                run_batch(issuer, inputs, renderer=renderer, guard=services.guard,
+                          skip=known.__contains__,
+                          on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
             log.exception("batch %s failed", record.id)
             reason = f"{type(error).__name__}: {error}"

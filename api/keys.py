@@ -1,7 +1,8 @@
 """The API key store: each key belongs to exactly one tenant (`Authorization: Bearer <key>`).
 
 A key is shown once, when it is created (`faktura apikey create --tenant NAME`); only its
-SHA-256 hash is stored, in SQLite (`api-keys.sqlite`, see `api.tenants.key_store_path`).
+SHA-256 hash is stored, in SQLite (`api-keys.sqlite`, see `api.registry`) or in the tenants'
+PostgreSQL database (`database_url`).
 Keys are 256-bit random tokens, so a plain hash (no salt, no slow KDF) is the right tool: a
 lookup by hash is constant work and a leaked database reveals no usable key.
 """
@@ -13,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,14 +23,15 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
-    event,
     select,
 )
 
+from faktura.database import Target, is_url, open_database
+
 KEY_PREFIX = "fk_"
 
-_metadata = MetaData()
+metadata = MetaData()
+_metadata = metadata
 api_keys = Table(
     "api_keys",
     _metadata,
@@ -68,21 +69,12 @@ class StoredKey:
     revoked: bool
 
 
-def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
 class KeyStore:
-    """API keys in one SQLite file (created with its table if missing)."""
+    """API keys in a SQLite file or a database URL (created with its table if missing)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self.engine, "connect", _pragmas)
+    def __init__(self, target: Target) -> None:
+        self.path = None if is_url(target) else Path(target)
+        self.engine: Engine = open_database(target)
         _metadata.create_all(self.engine)
 
     def create(self, tenant: str, label: str = "") -> tuple[str, KeyInfo]:

@@ -10,6 +10,7 @@ Tenant settings are plain Faktura settings files, one per tenant (kept simple on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class TenantRegistry:
     """Settings by tenant name, and where the API keys are kept."""
 
     settings: dict[str, Settings]
-    key_store_path: Path
+    key_store_path: Path | str  # a SQLite file, or the database URL the tenants share
 
     @classmethod
     def load(cls, path: Path) -> TenantRegistry:
@@ -40,9 +41,9 @@ class TenantRegistry:
                 found[config.tenant] = config
             if not found:
                 raise InvalidInput(str(path), [Problem("", "no <tenant>.toml settings files")])
-            return cls(found, path / KEYS_FILE)
+            return cls(found, _key_store(found.values(), path / KEYS_FILE))
         config = load_settings(path)
-        return cls({config.tenant: config}, config.state_dir / KEYS_FILE)
+        return cls({config.tenant: config}, _key_store([config], config.state_dir / KEYS_FILE))
 
     @classmethod
     def of(cls, *settings: Settings, key_store_path: Path) -> TenantRegistry:
@@ -51,3 +52,13 @@ class TenantRegistry:
 
     def get(self, tenant: str) -> Settings | None:
         return self.settings.get(tenant)
+
+
+def _key_store(settings: Iterable[Settings], file: Path) -> Path | str:
+    """The API keys live in the tenants' database when they have one, else in `file`."""
+    urls = {s.database_url.get_secret_value() for s in settings if s.database_url}
+    if len(urls) > 1:
+        raise InvalidInput("database_url", [Problem(
+            "database_url", "tenants served together must share one database (it holds the"
+            " API keys)")])
+    return urls.pop() if urls else file

@@ -13,7 +13,8 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 
 from api.registry import KEYS_FILE, TenantRegistry  # noqa: F401  (re-exported)
-from archive import LocalArchive
+from archive import Archive
+from archive.open import open_archive
 from faktura.settings import Settings
 from issuing.batch import IssuingGuard
 from issuing.pipeline import Issuer
@@ -31,7 +32,7 @@ class TenantServices:
     issuer_factory: IssuerFactory
     renderer: Renderer
     guard: IssuingGuard = field(default_factory=IssuingGuard)
-    _archive: LocalArchive | None = None
+    _archive: Archive | None = None
     _issuer: Issuer | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,11 +43,11 @@ class TenantServices:
         return self.settings.tenant
 
     @property
-    def archive(self) -> LocalArchive:
+    def archive(self) -> Archive:
         """The tenant's archive, for lookups (every query is scoped to this tenant)."""
         with self._lock:
             if self._archive is None:
-                self._archive = self._stack.enter_context(LocalArchive(self.settings.archive_dir))
+                self._archive = self._stack.enter_context(open_archive(self.settings))
             return self._archive
 
     def issuer(self) -> Issuer:

@@ -18,6 +18,14 @@ _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 READ_ONLY = 0o444
 
 
+def check_key(key: str) -> str:
+    """`key` if it is a valid blob key ('/'-separated safe segments); `ValueError` otherwise."""
+    segments = key.split("/")
+    if not all(_SEGMENT_RE.fullmatch(s) and s not in (".", "..") for s in segments):
+        raise ValueError(f"invalid blob key {key!r}")
+    return key
+
+
 class LocalBlobStore:
     """Blobs as files under `root`; key 'a/b/c.pdf' is the file `root/a/b/c.pdf`."""
 
@@ -26,10 +34,7 @@ class LocalBlobStore:
 
     def path(self, key: str) -> Path:
         """The file for `key`; refuses keys that are absolute, empty or climb out of root."""
-        segments = key.split("/")
-        if not all(_SEGMENT_RE.fullmatch(s) and s not in (".", "..") for s in segments):
-            raise ValueError(f"invalid blob key {key!r}")
-        return self.root.joinpath(*segments)
+        return self.root.joinpath(*check_key(key).split("/"))
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
         """Write `data` under `key` unless it exists; True if this call wrote it."""
@@ -64,6 +69,9 @@ class LocalBlobStore:
     def exists(self, key: str) -> bool:
         """Whether the file exists."""
         return self.path(key).is_file()
+
+    def __str__(self) -> str:
+        return str(self.root)
 
 
 def _make_dirs(folder: Path) -> None:

@@ -1,4 +1,4 @@
-"""Archive commands (`archive get`, `archive list`, `archive verify`), registered by the CLI root.
+"""Archive commands (`get`, `list`, `verify`, `migrate`), registered by the CLI root.
 
 Plain functions with typer annotations. The tenant and the archive folder come from the
 settings (found as every command finds them); `--tenant` and `--archive-dir` override them.
@@ -20,10 +20,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from archive.core import Archive
 from archive.local import INDEX_FILE, LocalArchive
 from archive.store import ArchiveError
-from faktura.errors import FakturaError
+from faktura.errors import FakturaError, InvalidInput
 from faktura.money import format_amount
+from faktura.settings import Settings, load_settings
 from faktura.settings_search import SETTINGS_HELP, discover
 
 TenantOpt = Annotated[str | None, typer.Option(
@@ -44,15 +46,15 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _where(settings: Path | None, tenant: str | None, archive_dir: Path | None,
-           error_code: int = 1) -> tuple[str, Path]:
-    """The tenant and archive folder: as given, else from the settings."""
-    if tenant is not None and archive_dir is not None:
-        return tenant, archive_dir
+           error_code: int = 1, need_tenant: bool = True) -> tuple[str | None, Settings | None]:
+    """The tenant, and the settings whose archive to open (None: the folder given)."""
+    if archive_dir is not None and (tenant is not None or not need_tenant):
+        return tenant, None
     try:
         config = discover(settings, tenant)
     except FakturaError as exc:
         _fail(str(exc), error_code)
-    return tenant or config.tenant, archive_dir or config.archive_dir
+    return tenant or config.tenant, None if archive_dir is not None else config
 
 
 def _describe(exc: BaseException) -> str:
@@ -63,14 +65,27 @@ def _describe(exc: BaseException) -> str:
 
 
 @contextmanager
-def _open_archive(archive_dir: Path, error_code: int = 1) -> Iterator[LocalArchive]:
-    """Open an existing archive; expected failures become one line on stderr."""
-    if not (archive_dir / INDEX_FILE).is_file():
-        _fail(f"no archive at {archive_dir} ({INDEX_FILE} not found)", error_code)
-    try:
-        archive = LocalArchive(archive_dir)
-    except (SQLAlchemyError, OSError) as exc:
-        _fail(f"cannot open archive at {archive_dir}: {_describe(exc)}", error_code)
+def _open_archive(archive_dir: Path | None, config: Settings | None = None,
+                  error_code: int = 1) -> Iterator[Archive]:
+    """Open an existing archive — the folder given, else the one the settings configure
+    (PostgreSQL / S3 included); expected failures become one line on stderr."""
+    archive: Archive
+    if config is not None:
+        from archive.open import describe_archive, open_archive
+
+        try:
+            archive = open_archive(config)
+        except Exception as exc:  # noqa: BLE001 - database or object store unreachable
+            _fail(f"cannot open archive ({describe_archive(config)}): {_describe(exc)}",
+                  error_code)
+    else:
+        assert archive_dir is not None
+        if not (archive_dir / INDEX_FILE).is_file():
+            _fail(f"no archive at {archive_dir} ({INDEX_FILE} not found)", error_code)
+        try:
+            archive = LocalArchive(archive_dir)
+        except (SQLAlchemyError, OSError) as exc:
+            _fail(f"cannot open archive at {archive_dir}: {_describe(exc)}", error_code)
     try:
         yield archive
     except (ArchiveError, ValueError, OSError, SQLAlchemyError) as exc:
@@ -88,10 +103,10 @@ def archive_get(
     settings: SettingsOpt = None,
 ) -> None:
     """Write an archived invoice's PDF, byte for byte as issued, to --out."""
-    tenant, archive_dir = _where(settings, tenant, archive_dir)
+    tenant, config = _where(settings, tenant, archive_dir)
     if out.is_dir():
         out = out / f"{invoice_number}.pdf"
-    with _open_archive(archive_dir) as archive:
+    with _open_archive(archive_dir, config) as archive:
         data = archive.pdf(tenant, invoice_number)
     if out.exists() and not force:
         _fail(f"{out} already exists; use --force to overwrite it")
@@ -118,8 +133,8 @@ def archive_list(
     settings: SettingsOpt = None,
 ) -> None:
     """List archived invoices, newest issue date first."""
-    tenant, archive_dir = _where(settings, tenant, archive_dir)
-    with _open_archive(archive_dir) as archive:
+    tenant, config = _where(settings, tenant, archive_dir)
+    with _open_archive(archive_dir, config) as archive:
         rows = archive.list(
             tenant,
             customer=customer,
@@ -161,10 +176,11 @@ def archive_verify(
     settings: SettingsOpt = None,
 ) -> None:
     """Recompute every archived file's hash and prove the index against the invoices and its
-    seal; exit 1 if a file is missing or altered or an index row was edited or deleted."""
-    if archive_dir is None:
-        tenant, archive_dir = _where(settings, tenant, None, error_code=2)
-    with _open_archive(archive_dir, error_code=2) as archive:
+    seal; exit 1 if a file is missing or altered or an index row was edited or deleted.
+
+    With --archive-dir alone: every tenant in that folder."""
+    tenant, config = _where(settings, tenant, archive_dir, error_code=2, need_tenant=False)
+    with _open_archive(archive_dir, config, error_code=2) as archive:
         report = archive.verify(tenant)
     console = Console()
     scope = f"tenant {tenant}" if tenant else "all tenants"
@@ -196,6 +212,39 @@ def archive_verify(
     raise typer.Exit(1)
 
 
+def archive_migrate(
+    to: Annotated[Path, typer.Option(
+        "--to", help="Settings TOML of the target archive (e.g. PostgreSQL + S3).")],
+    archive_dir: ArchiveDirOpt = None,
+    settings: SettingsOpt = None,
+) -> None:
+    """Copy the archive (--settings, or --archive-dir) to the one --to configures, verified.
+
+    Safe to repeat; exits 1 if the target does not hold every invoice unaltered afterwards.
+    """
+    from archive.migrate import copy_archive
+
+    _, config = _where(settings, None, archive_dir, error_code=2, need_tenant=False)
+    try:
+        target_config = load_settings(to)
+    except InvalidInput as exc:
+        _fail(str(exc), 2)
+    with _open_archive(archive_dir, config, error_code=2) as source, \
+            _open_archive(None, target_config, error_code=2) as target:
+        report = copy_archive(source, target)
+    console = Console()
+    console.print(f"Copied {report.copied} archived invoices ({report.already_there} were"
+                  " already there).")
+    if report.ok:
+        console.print("Verified: the target holds every invoice, all files unaltered.")
+        return
+    for name in report.missing:
+        console.print(f"MISSING in the target: {name}")
+    for p in report.problems:
+        console.print(f"{p.kind.upper()}: {p.tenant} {p.invoice_number} {p.file} {p.detail}")
+    raise typer.Exit(1)
+
+
 def _write(out: Path, data: bytes, force: bool) -> None:
     """Write `data` to `out`; without `force` the file must not exist (checked atomically)."""
     if not force:
@@ -211,3 +260,4 @@ archive_app = typer.Typer(help="The archive of issued invoices.", no_args_is_hel
 archive_app.command("get")(archive_get)
 archive_app.command("list")(archive_list)
 archive_app.command("verify")(archive_verify)
+archive_app.command("migrate")(archive_migrate)

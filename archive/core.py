@@ -87,6 +87,18 @@ class Archive:
         self.chain = IndexChain(blobs)
         self._clock = clock
 
+    def close(self) -> None:
+        """Release the index's database connections."""
+        close = getattr(self.index, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def put(self, item: NewArchiveItem) -> PutResult:
         """Archive an issued invoice; a no-op for identical content, `ArchiveConflict` otherwise."""
         tenant, number = _checked_key(item.tenant, item.invoice_number)
@@ -114,6 +126,28 @@ class Archive:
         if winner is None:  # pragma: no cover - insert said the row exists
             raise ArchiveConflict(tenant, number, "index refused the entry")
         return _same_or_conflict(winner, pdf_sha, json_sha)
+
+    def copy_in(self, entry: ArchiveEntry, pdf: bytes, invoice_json: bytes) -> bool:
+        """Add an entry from another archive as it is (hashes and archive time kept); True if
+        added, False if already here with the same hashes, `ArchiveConflict` otherwise."""
+        tenant, number = _checked_key(entry.tenant, entry.invoice_number)
+        if sha256_hex(pdf) != entry.pdf_sha256 or sha256_hex(invoice_json) != \
+                entry.invoice_json_sha256:
+            raise ArchiveDamaged(f"invoice {number}: the files do not match their recorded hashes")
+        existing = self.index.get(tenant, number)
+        if existing is not None:
+            _same_or_conflict(existing, entry.pdf_sha256, entry.invoice_json_sha256)
+            return False
+        files: tuple[tuple[FileKind, bytes], ...] = (("pdf", pdf), ("json", invoice_json))
+        for file, data in files:
+            key = blob_key(tenant, entry.issue_date, number, file)
+            self._store_bytes(key, data, recorded_sha256(entry, file), tenant, number)
+        if self.index.insert(entry):
+            return True
+        winner = self.index.get(tenant, number)
+        assert winner is not None
+        _same_or_conflict(winner, entry.pdf_sha256, entry.invoice_json_sha256)
+        return False
 
     def get(self, tenant: str, invoice_number: str) -> ArchiveEntry:
         """The entry for an invoice number; raises `NotArchived`."""
@@ -248,6 +282,9 @@ class Archive:
                 if value is not None and str(value) != str(recorded[name])]
 
     def _store(self, key: str, data: bytes, sha: str, item: NewArchiveItem) -> None:
+        self._store_bytes(key, data, sha, item.tenant, item.invoice_number)
+
+    def _store_bytes(self, key: str, data: bytes, sha: str, tenant: str, number: str) -> None:
         """Write a blob once; an existing blob must already hold exactly these bytes."""
         if self.blobs.put_if_absent(key, data):
             return
@@ -256,9 +293,11 @@ class Archive:
         except KeyError:  # pragma: no cover - vanished between exists and get
             raise ArchiveDamaged(f"{key} disappeared while it was being archived") from None
         if stored_sha != sha:
-            raise ArchiveConflict(
-                item.tenant, item.invoice_number, f"{key} already holds other bytes"
-            )
+            raise ArchiveConflict(tenant, number, f"{key} already holds other bytes")
+
+    def read(self, entry: ArchiveEntry, file: FileKind) -> bytes:
+        """One archived file of an entry, hash-checked."""
+        return self._read(entry, file)
 
     def _read(self, entry: ArchiveEntry, file: FileKind) -> bytes:
         key = blob_key(entry.tenant, entry.issue_date, entry.invoice_number, file)
@@ -282,6 +321,9 @@ class Archive:
             actual = sha256_hex(self.blobs.get(key))
         except KeyError:
             return VerifyProblem(entry.tenant, entry.invoice_number, file, "missing", key)
+        except ArchiveDamaged as damaged:  # the store's own checksum caught it
+            return VerifyProblem(entry.tenant, entry.invoice_number, file, "altered",
+                                 str(damaged))
         if actual != expected:
             detail = f"{key}: sha256 {actual[:12]}… recorded {expected[:12]}…"
             return VerifyProblem(entry.tenant, entry.invoice_number, file, "altered", detail)

@@ -1,8 +1,10 @@
-"""`SqliteIndex`: the archive's metadata in one SQLite file (SQLAlchemy Core, WAL).
+"""`SqlIndex`: the archive's metadata in a SQL database (SQLAlchemy Core): a SQLite file
+(`SqliteIndex`, WAL: the embedded default) or PostgreSQL by URL.
 
 One row per archived invoice, unique on (tenant, invoice_number), with indexes for the lookups
 the archive offers (customer, issue date, source id). Amounts are kept as exact decimal text
-and `archived_at` as naive UTC, because SQLite has neither decimals nor time zones.
+and `archived_at` as naive UTC, because SQLite has neither decimals nor time zones (the same
+columns on PostgreSQL, so an archive moves between the two unchanged).
 """
 
 from __future__ import annotations
@@ -26,14 +28,13 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
-    event,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from archive.model import ArchiveEntry
+from faktura.database import Target, describe, is_url, open_database
 
 _BATCH = 500
 
@@ -71,14 +72,6 @@ entries = Table(
 _COLUMNS = [c for c in entries.c if c.name not in ("id", "customer_name_folded")]
 
 
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 def _to_row(entry: ArchiveEntry) -> dict[str, Any]:
     row = entry.model_dump()
     row["total_amount"] = str(entry.total_amount)
@@ -98,14 +91,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class SqliteIndex:
-    """Archive metadata in the SQLite file at `path` (created with its schema if missing)."""
+class SqlIndex:
+    """Archive metadata in a SQLite file or a database URL (tables created if missing)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.engine: Engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self.engine, "connect", _on_connect)
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.engine: Engine = open_database(target)
         metadata.create_all(self.engine)
+
+    def __str__(self) -> str:
+        return describe(self.target)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -189,3 +184,13 @@ class SqliteIndex:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return None if row is None else _from_row(row)
+
+
+class SqliteIndex(SqlIndex):
+    """Archive metadata in the SQLite file at `path` (the embedded default)."""
+
+    def __init__(self, path: Path) -> None:
+        if is_url(path):
+            raise ValueError("SqliteIndex takes a file path; use SqlIndex for a URL")
+        self.path = Path(path)
+        super().__init__(self.path)

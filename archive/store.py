@@ -2,8 +2,8 @@
 
 `ArchiveStore` is what the rest of Faktura uses. Internally an archive is a `BlobStore`
 (the exact files) plus an `ArchiveIndex` (the searchable metadata); the local pair is a folder
-and SQLite, and a PostgreSQL index with S3-compatible object storage can implement the same two
-protocols later.
+and SQLite (`archive.local`), the scale-out pair PostgreSQL (`archive.index.SqlIndex`) and an
+S3-compatible bucket (`archive.s3`), chosen by the settings (`archive.open`).
 """
 
 from __future__ import annotations

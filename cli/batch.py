@@ -56,7 +56,8 @@ def batch_command(
     settings: Annotated[Path | None, typer.Option(
         help=SETTINGS_HELP, show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
-        help="Render processes (default: one per core; 0: render in this process)",
+        help="Render processes (default: one per core; 0: render in this process); with a"
+             " broker: renders in flight on the workers (default 8)",
         min=0, show_default=False)] = None,
     merged: Annotated[Path | None, typer.Option(
         help="Write one merged print file (PDF) of every issued invoice here")] = None,
@@ -94,8 +95,7 @@ def issue_batch(
 ) -> BatchReport:
     """The batch command without the command line (tests inject `open_issuer`)."""
     console = console or Console()
-    workers = default_workers() if workers is None else workers
-    with _renderer(workers) as renderer, open_issuer(settings, renderer) as issuer, _progress(
+    with _issuer(settings, workers, open_issuer) as (issuer, renderer), _progress(
             console, len(inputs)) as advance:
         report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
         if out is not None:
@@ -111,12 +111,23 @@ def issue_batch(
 
 
 @contextlib.contextmanager
-def _renderer(workers: int) -> Iterator[ProcessRenderer | None]:
-    if workers == 0:
-        yield None
+def _issuer(settings: Settings, workers: int | None,
+            open_issuer: IssuerFactory) -> Iterator[tuple[Issuer, Any]]:
+    """The batch's issuer and renderer: Celery workers when a broker is set, else processes
+    here (`workers` = 0: in this process)."""
+    if settings.broker_url is not None and open_issuer is default_issuer_factory:
+        from issuing.queue import open_queue_issuer
+
+        with open_queue_issuer(settings, workers) as pair:
+            yield pair
         return
-    with ProcessRenderer(workers) as renderer:
-        yield renderer
+    workers = default_workers() if workers is None else workers
+    if workers == 0:
+        with open_issuer(settings, None) as issuer:
+            yield issuer, None
+        return
+    with ProcessRenderer(workers) as renderer, open_issuer(settings, renderer) as issuer:
+        yield issuer, renderer
 
 
 @contextlib.contextmanager

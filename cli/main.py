@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Compare invoices issued here with those booked in Uniconta."),
     "import": ("sync.timelog.cli:import_app",
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
+    "worker": ("cli.worker:worker_command",
+               "Run a Celery worker: render and post batch invoices from the broker."),
+    "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
     "uniconta-emulator": ("sync.emulator.cli:emulator_command",
                           "Serve the Uniconta gateway emulator in the foreground."),
 }

@@ -160,7 +160,7 @@ def sync_status(
 ) -> None:
     """What the posting ledger knows: state, order and invoice number, last error, calls."""
     config = discover(settings)
-    ledger = Ledger(config.state_dir / "ledger.sqlite")
+    ledger = Ledger(config.database("ledger.sqlite"))
     try:
         records = ledger.all(config.tenant)
     finally:

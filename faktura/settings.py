@@ -13,6 +13,10 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
   invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.posting.catalogue`).
+* scale-out (all blank by default: SQLite files, a local folder, local processes):
+  `database_url` (PostgreSQL for the archive index, posting ledger, API keys and batches),
+  `[object_store]` (S3-compatible storage for the archived files; credentials come from the
+  standard AWS environment variables, never from this file) and `broker_url` (Celery workers).
 
 Environment variables override the file: `FAKTURA_<TABLE>__<FIELD>`, e.g.
 `FAKTURA_INTEGRATION__PASSWORD` or `FAKTURA_UNICONTA__GATEWAY_URL`. The password is a
@@ -258,6 +262,27 @@ class UnicontaSettings(_Section):
         return self
 
 
+class ObjectStoreSettings(_Section):
+    """`[object_store]`: S3-compatible storage for archived files (blank bucket: local folder).
+
+    Credentials are read by boto3 from the environment (`AWS_ACCESS_KEY_ID`,
+    `AWS_SECRET_ACCESS_KEY`, or a profile), never from this file.
+    """
+
+    endpoint_url: str | None = Field(None, description="Blank: AWS S3 itself")
+    bucket: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    prefix: str = Field("", pattern=r"^([A-Za-z0-9_-]+/)*$", description="e.g. 'faktura/'")
+    region: str = "eu-north-1"
+    retention_days: int = Field(
+        0, ge=0, le=36500,
+        description="Object-lock retention (compliance mode) where the bucket supports it")
+
+    @field_validator("endpoint_url", "bucket", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
 # --- product-number principle ----------------------------------------------------------
 
 #: The kinds of invoice line the product-number principle distinguishes (TimeLog data types).
@@ -316,6 +341,35 @@ class Settings(BaseSettings):
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))
+    database_url: SecretStr | None = Field(
+        None, description="e.g. postgresql+psycopg://host:5432/faktura; blank: SQLite files")
+    object_store: ObjectStoreSettings = Field(default_factory=ObjectStoreSettings)
+    broker_url: SecretStr | None = Field(
+        None, description="Celery broker (redis://… or amqp://…); blank: local processes")
+    result_backend: SecretStr | None = Field(
+        None, description="Celery results; blank: the Redis broker itself, or rpc:// for AMQP")
+    queue_namespace: str = Field("faktura", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+                                 description="Prefix of the Celery queue names")
+    task_timeout: int = Field(120, ge=1, le=3600,
+                              description="Seconds to wait for a worker before sending again")
+
+    @field_validator("database_url", "broker_url", "result_backend", mode="after")
+    @classmethod
+    def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _workers_need_a_gateway(self) -> Settings:
+        if self.broker_url is not None and not self.uniconta.gateway_url:
+            raise ValueError("broker_url needs uniconta.gateway_url: workers post to Uniconta"
+                             " from their own machines and cannot reach a built-in emulator")
+        return self
+
+    def database(self, file_name: str) -> Path | str:
+        """Where one store lives: the database URL, or `<state_dir>/<file_name>` (SQLite)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.state_dir / file_name
 
     @classmethod
     def settings_customise_sources(

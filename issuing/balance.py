@@ -237,13 +237,13 @@ def in_period(ours: Sequence[BalanceInvoice], theirs: Sequence[BalanceInvoice]
 def balance_for_period(settings: Settings, start: dt.date, end: dt.date) -> BalanceReport:
     """Collect both sides for the settings' tenant and compare them: `faktura balance` and,
     later, `GET /v1/balance?from=&to=`. One Uniconta call (plus the company lookup)."""
-    from archive import LocalArchive
+    from archive.open import open_archive
     from sync.connect import open_gateway
 
     if start > end:
         raise BalanceFailed(f"empty period: from {start} is after to {end}")
-    ledger = Ledger(settings.state_dir / "ledger.sqlite")
-    archive = LocalArchive(settings.archive_dir)
+    ledger = Ledger(settings.database("ledger.sqlite"))
+    archive = open_archive(settings)
     try:
         ours = ours_from_archive(archive, ledger, settings, start, end)
     finally:

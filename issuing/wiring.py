@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from archive import LocalArchive
+from archive.open import open_archive
 from faktura.settings import Settings
 from issuing.pipeline import Issuer
 from renderer.render import Renderer
@@ -21,6 +21,6 @@ def open_issuer(settings: Settings, renderer: Renderer | None = None) -> Iterato
     """An Issuer for the settings' tenant; everything it opened is closed on exit."""
     with ExitStack() as stack:
         engine = stack.enter_context(open_engine(settings))
-        archive = LocalArchive(settings.archive_dir)
+        archive = open_archive(settings)
         stack.callback(archive.close)
         yield Issuer(settings, poster=engine, archive=archive, renderer=renderer)

@@ -44,7 +44,7 @@ def open_gateway(settings: Settings) -> Iterator[GatewayClient]:
 def open_engine(settings: Settings) -> Iterator[SyncEngine]:
     with ExitStack() as stack:
         client = stack.enter_context(open_gateway(settings))
-        ledger = Ledger(settings.state_dir / "ledger.sqlite")
+        ledger = Ledger(settings.database("ledger.sqlite"))
         stack.callback(ledger.close)
         log = SyncLog(settings.state_dir / "sync-log.jsonl", settings.tenant)
         yield SyncEngine(client, ledger, settings, log)

@@ -24,13 +24,12 @@ Exactly once, through the posting ledger (`sync.posting.ledger`) and three rules
    lines failed, or whose posting was refused, is removed too: nothing is left half-posted.
 
 An invoice whose content changed after posting is refused (the fix is a credit note).
-Postings are serialised across processes by a lock file, so two workers never race on one
-invoice.
+Postings are serialised per tenant across processes (and machines, on PostgreSQL) by the
+ledger's posting lock, so two workers never race on one invoice.
 """
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,7 +98,7 @@ class SyncEngine:
         self.tenant = settings.tenant
         self.log = log
         self.master = MasterData(client, ledger, settings)
-        self._lock_path = lock_path or ledger.path.with_suffix(".lock")
+        self._lock_path = lock_path or ledger.lock_file
         self._dimensions: int | None = None
 
     # ----------------------------------------------------------------- Poster
@@ -480,13 +479,8 @@ class SyncEngine:
 
     @contextmanager
     def _posting_lock(self) -> Iterator[None]:
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self.ledger.posting_lock(self.tenant, self._lock_path):
+            yield
 
 
 def booking_differences(computed: ComputedInvoice, result: PostingResult

@@ -1,6 +1,7 @@
 """The posting ledger: what this product has done in Uniconta, per source invoice.
 
-A local SQLite file, keyed by (tenant, source invoice id). Each invoice moves through
+A local SQLite file (the embedded default) or a PostgreSQL database chosen by
+`database_url`, keyed by (tenant, source invoice id). Each invoice moves through
 
     validated → order_created → posted → archived
 
@@ -16,7 +17,9 @@ contact's data as last sent, so master data is written only when it changed.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +32,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     insert,
+    inspect,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+
+from faktura.database import Target, exclusive_lock, is_url, open_database
 
 
 class State(enum.StrEnum):
@@ -46,7 +52,8 @@ class State(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-_metadata = MetaData()
+metadata = MetaData()
+_metadata = metadata
 
 postings = Table(
     "postings", _metadata,
@@ -106,18 +113,28 @@ def _now() -> datetime:
 
 
 class Ledger:
-    """The posting ledger in one SQLite file (safe for several processes: WAL, short writes)."""
+    """The posting ledger in a SQLite file or a database URL (safe for several processes)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._engine: Engine = create_engine(f"sqlite:///{path}")
-        event.listen(self._engine, "connect", _sqlite_pragmas)
+    def __init__(self, target: Target) -> None:
+        self.path: Path | None = None if is_url(target) else Path(target)
+        self._engine: Engine = open_database(target)
         _metadata.create_all(self._engine)
-        with self._engine.begin() as conn:  # a ledger made before mismatches were recorded
-            columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(postings)")}
-            if "mismatch" not in columns:
+        columns = {column["name"] for column in inspect(self._engine).get_columns("postings")}
+        if "mismatch" not in columns:  # a ledger made before mismatches were recorded
+            with self._engine.begin() as conn:
                 conn.exec_driver_sql("ALTER TABLE postings ADD COLUMN mismatch TEXT")
+
+    @property
+    def lock_file(self) -> Path | None:
+        """The posting lock file next to a SQLite ledger (None: the database holds the lock)."""
+        return self.path.with_suffix(".lock") if self.path is not None else None
+
+    @contextlib.contextmanager
+    def posting_lock(self, tenant: str, lock_file: Path | None = None) -> Iterator[None]:
+        """One poster per tenant at a time, across processes (and machines on PostgreSQL)."""
+        with exclusive_lock(self._engine, f"faktura-posting:{tenant}",
+                            lock_file or self.lock_file):
+            yield
 
     def close(self) -> None:
         self._engine.dispose()
@@ -201,20 +218,15 @@ class Ledger:
 
     def remember(self, tenant: str, kind: str, key: str, fingerprint: str,
                  reference: str | None = None) -> None:
+        upsert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = upsert(master_data).values(
+            tenant=tenant, kind=kind, key=key, fingerprint=fingerprint, reference=reference)
+        statement = statement.on_conflict_do_update(
+            index_elements=["tenant", "kind", "key"],
+            set_={"fingerprint": statement.excluded.fingerprint,
+                  "reference": statement.excluded.reference})
         with self._engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO master_data (tenant, kind, key, fingerprint, reference)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, kind, key) DO UPDATE SET"
-                " fingerprint = excluded.fingerprint, reference = excluded.reference",
-                (tenant, kind, key, fingerprint, reference))
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+            conn.execute(statement)
 
 
 def _record(row) -> PostingRecord:  # type: ignore[no-untyped-def]

@@ -1,0 +1,86 @@
+"""One way to open a SQL database: an embedded SQLite file or a PostgreSQL server by URL.
+
+`open_database(target)` takes a path (a SQLite file, the embedded default) or a SQLAlchemy URL
+(`postgresql+psycopg://host:5432/db`, `sqlite:///file`). SQLite files get WAL, full sync and
+a busy timeout; PostgreSQL connections are checked before use. A URL may pick a schema with
+`?options=-csearch_path%3Dname`. The URL (it may hold a password) is never put in a message:
+`describe(url)` gives its password-free form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+Target = Path | str
+
+
+def is_url(target: Target) -> bool:
+    """Whether `target` is a database URL rather than a file path."""
+    return isinstance(target, str) and "://" in target
+
+
+def open_database(target: Target) -> Engine:
+    """An engine for a SQLite file path or a database URL."""
+    if not is_url(target):
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = f"sqlite:///{path}"
+    url = make_url(str(target))
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def describe(target: Target) -> str:
+    """The target without its password, for messages."""
+    if not is_url(target):
+        return str(target)
+    return make_url(str(target)).render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def exclusive_lock(engine: Engine, name: str, fallback_file: Path | None) -> Iterator[None]:
+    """Hold a lock named `name` across processes and machines.
+
+    On PostgreSQL an advisory lock on its own connection (released if the holder dies); on
+    SQLite, whose users share one machine, a lock file next to the database.
+    """
+    if is_postgres(engine):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": name})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
+                conn.commit()
+        return
+    if fallback_file is None:
+        raise ValueError("a lock file is needed for a SQLite database")
+    fallback_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(fallback_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,112 @@
+"""Schema migrations keep every row of stores made before migrations existed, and
+`archive migrate` copies such an archive to PostgreSQL + S3, verified.
+
+`tests/fixtures/legacy/` holds an archive (index dump and files) and a posting ledger (dump)
+written by the code as it was before migrations.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from scaleout_support import REPO, run_faktura, scaleout_settings
+
+from archive import LocalArchive
+from sync.posting.ledger import Ledger, State
+
+LEGACY = REPO / "tests" / "fixtures" / "legacy"
+
+
+def _legacy_stores(tmp: Path) -> None:
+    """The legacy archive and ledger, where the settings below look for them."""
+    shutil.copytree(LEGACY / "archive", tmp / "archive")
+    for dump, target in (("archive-index.sql", tmp / "archive" / "index.sqlite"),
+                         ("ledger.sql", tmp / "state" / "ledger.sqlite")):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(target) as conn:
+            conn.executescript((LEGACY / dump).read_text(encoding="utf-8"))
+
+
+def _rows(path: Path, table: str, columns: str = "*") -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        return sorted(conn.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+
+
+def _columns(path: Path, table: str) -> str:
+    with sqlite3.connect(path) as conn:
+        return ", ".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
+    _legacy_stores(tmp_path)
+    index, ledger_file = tmp_path / "archive" / "index.sqlite", tmp_path / "state" / "ledger.sqlite"
+    legacy = {t: _columns(index, t) for t in ("archive_entries",)}
+    legacy |= {t: _columns(ledger_file, t) for t in ("postings", "master_data")}
+    before = {t: _rows(index, t) for t in ("archive_entries",)}
+    before |= {t: _rows(ledger_file, t) for t in ("postings", "master_data")}
+    assert [len(before[t]) for t in ("archive_entries", "postings", "master_data")] == [4, 4, 2]
+    settings = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
+
+    for _ in range(2):  # upgrading again changes nothing
+        result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert "index.sqlite: at archive_0001" in result.stdout
+    assert "ledger.sqlite: at ledger_0002" in result.stdout
+
+    after = {t: _rows(index, t, legacy[t]) for t in ("archive_entries",)}
+    after |= {t: _rows(ledger_file, t, legacy[t]) for t in ("postings", "master_data")}
+    assert after == before  # every legacy row and value kept; new columns only added
+    assert [row[0] for row in _rows(ledger_file, "postings", "mismatch")] == [None] * 4
+    assert _rows(index, "alembic_version") == [("archive_0001",)]
+
+    with LocalArchive(tmp_path / "archive") as archive:
+        assert archive.verify().ok
+        assert archive.get("default", "1001").customer_name == "Østergaard & Søn ApS"
+        assert [e.invoice_number for e in archive.list("default")] == ["1004", "1002", "1001"]
+    ledger = Ledger(ledger_file)
+    try:
+        states = {r.source_id: r.state for r in ledger.all("default")}
+        assert states == {"src-1": State.ARCHIVED, "src-2": State.ARCHIVED,
+                          "src-3": State.POSTED, "src-4": State.ORDER_CREATED}
+        assert ledger.master("default", "debtor", "C1") == ("f" * 64, "rowid-1")
+    finally:
+        ledger.close()
+
+
+def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, pg_url,
+                                                               s3_env, s3_endpoint):
+    _legacy_stores(tmp_path)
+    local = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
+    target_dir = tmp_path / "target"
+    target_dir.mkdir()
+    target = scaleout_settings(target_dir, gateway_url="http://127.0.0.1:9", database_url=pg_url,
+                               bucket=s3_env, endpoint=s3_endpoint)
+    upgraded = run_faktura("db", "upgrade", "--settings", str(target), cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+
+    for copied in ("Copied 4", "Copied 0"):  # a second run finds everything there
+        result = run_faktura("archive", "migrate", "--settings", str(local), "--to",
+                             str(target), cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert copied in result.stdout and "Verified" in result.stdout
+
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        migrated = conn.execute(sa.text(
+            "SELECT tenant, invoice_number, pdf_sha256, archived_at FROM archive_entries"
+            " ORDER BY id")).all()
+    engine.dispose()
+    legacy = _rows(tmp_path / "archive" / "index.sqlite", "archive_entries")
+    assert sorted((r[0], r[1], r[2]) for r in migrated) == sorted(
+        (r[1], r[2], r[16]) for r in legacy)
+    verified = run_faktura("archive", "verify", "--settings", str(target), "--tenant", "default",
+                           cwd=tmp_path)
+    assert verified.returncode == 0 and "Verified 3 archived invoices (tenant default)" in verified.stdout
+    pdf = run_faktura("archive", "get", "1003", "--tenant", "acme", "--settings", str(target),
+                      "--out", str(tmp_path / "1003.pdf"), cwd=tmp_path)
+    assert pdf.returncode == 0, pdf.stderr
+    assert (tmp_path / "1003.pdf").read_bytes() == (
+        LEGACY / "archive" / "acme" / "2025" / "1003.pdf").read_bytes()
