@@ -1,1 +1,1 @@
-"""Faktura's domain: the invoice model, money and VAT, the computed invoice, FIK, settings, errors.
+"""Faktura's domain: the invoice model, money and VAT, the computed invoice, FIK, settings, errors."""
