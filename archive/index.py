@@ -3,6 +3,13 @@
 One row per archived invoice, unique on (tenant, invoice_number), with indexes for the lookups
 the archive offers (customer, issue date, source id). Amounts are kept as exact decimal text
 and `archived_at` as naive UTC, because SQLite has neither decimals nor time zones.
+
+Name search (`q`) finds the text anywhere in the customer's name, ignoring case (Danish
+letters included: "SØN" finds "Søndergaard"), with `%` and `_` as ordinary characters. A
+full-text index of the case-folded names in trigrams (SQLite FTS5, `archive_names`, kept
+current by triggers) answers it without reading every row; a text shorter than three letters
+has no trigram and is looked for row by row. An index file from before the name search gets
+its full-text table built when it is opened.
 """
 
 from __future__ import annotations
@@ -29,9 +36,10 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, column, table
 
 from archive.model import ArchiveEntry
 
@@ -94,8 +102,52 @@ def _from_row(row: Row[Any]) -> ArchiveEntry:
     return ArchiveEntry.model_validate(data)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The name search: trigrams of the folded names, an external-content FTS5 table over
+# archive_entries.customer_name_folded, and triggers that keep it in step with every write.
+_NAME_SEARCH = [
+    "CREATE VIRTUAL TABLE archive_names USING fts5(customer_name_folded,"
+    " content='archive_entries', content_rowid='id', tokenize='trigram case_sensitive 1')",
+    "CREATE TRIGGER archive_names_ai AFTER INSERT ON archive_entries BEGIN"
+    " INSERT INTO archive_names(rowid, customer_name_folded)"
+    " VALUES (new.id, new.customer_name_folded); END",
+    "CREATE TRIGGER archive_names_ad AFTER DELETE ON archive_entries BEGIN"
+    " INSERT INTO archive_names(archive_names, rowid, customer_name_folded)"
+    " VALUES ('delete', old.id, old.customer_name_folded); END",
+    "CREATE TRIGGER archive_names_au AFTER UPDATE OF customer_name_folded ON archive_entries"
+    " BEGIN INSERT INTO archive_names(archive_names, rowid, customer_name_folded)"
+    " VALUES ('delete', old.id, old.customer_name_folded);"
+    " INSERT INTO archive_names(rowid, customer_name_folded)"
+    " VALUES (new.id, new.customer_name_folded); END",
+    "INSERT INTO archive_names(archive_names) VALUES ('rebuild')",
+]
+_TRIGRAM = 3
+_names = table("archive_names", column("rowid"), column("archive_names"))
+
+
+def _ensure_name_search(engine: Engine) -> None:
+    """Create and fill the name-search table if this index file has none yet."""
+    with engine.begin() as conn:
+        exists = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'archive_names'"
+        )).first()
+        if not exists:
+            for statement in _NAME_SEARCH:
+                conn.execute(text(statement))
+
+
+def _name_matches(q: str) -> Any:
+    """The condition 'the folded name contains the folded `q`'."""
+    folded = q.casefold()
+    if len(folded) < _TRIGRAM:
+        return entries.c.customer_name_folded.like(f"%{_escape_like(folded)}%", escape="\\")
+    phrase = '"' + folded.replace('"', '""') + '"'
+    return entries.c.id.in_(
+        select(_names.c.rowid).where(_names.c.archive_names.op("MATCH")(phrase))
+    )
 
 
 class SqliteIndex:
@@ -106,6 +158,7 @@ class SqliteIndex:
         self.engine: Engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self.engine, "connect", _on_connect)
         metadata.create_all(self.engine)
+        _ensure_name_search(self.engine)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -159,8 +212,7 @@ class SqliteIndex:
         if date_to is not None:
             query = query.where(entries.c.issue_date <= date_to)
         if q:
-            pattern = f"%{_escape_like(q.casefold())}%"
-            query = query.where(entries.c.customer_name_folded.like(pattern, escape="\\"))
+            query = query.where(_name_matches(q))
         query = (
             query.order_by(entries.c.issue_date.desc(), entries.c.id.desc())
             .limit(limit)

@@ -353,6 +353,35 @@ def test_list_name_text_treats_like_wildcards_literally(listed: LocalArchive) ->
     assert numbers(listed.list("default", q="_")) == ["4"]
 
 
+def test_list_name_text_finds_any_part_of_a_word(listed: LocalArchive) -> None:
+    assert numbers(listed.list("default", q="ensen & s")) == ["5", "2"]
+    assert numbers(listed.list("default", q="bler a/")) == ["3", "1"]
+    assert numbers(listed.list("default", q="Ø")) == ["5", "3", "2", "1"]
+    assert numbers(listed.list("default", q="rø")) == ["3", "1"]
+    assert listed.list("default", q="jensen  søn") == []
+
+
+def test_name_search_finds_names_written_after_opening(listed: LocalArchive) -> None:
+    listed.put(make_item("6", customer_name="Østergaard Rådgivning", issue_date=date(2025, 2, 1)))
+    assert numbers(listed.list("default", q="RÅDGIV")) == ["6"]
+
+
+def test_an_index_without_name_search_gets_it_when_opened(listed: LocalArchive,
+                                                          root: Path) -> None:
+    listed.close()
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("DROP TABLE archive_names")
+        for trigger in ("ai", "ad", "au"):
+            conn.execute(f"DROP TRIGGER archive_names_{trigger}")
+    reopened = LocalArchive(root, clock=lambda: FIXED_NOW)
+    try:
+        assert numbers(reopened.list("default", q="ærø æbler")) == ["3", "1"]
+        reopened.put(make_item("6", customer_name="Ærø Æbler A/S", issue_date=date(2025, 2, 1)))
+        assert numbers(reopened.list("default", q="ærø æbler")) == ["6", "3", "1"]
+    finally:
+        reopened.close()
+
+
 def test_list_pagination_has_no_gaps_or_repeats(store: LocalArchive) -> None:
     for n in range(1, 24):
         store.put(make_item(str(n), issue_date=date(2024, 1, 1) + timedelta(days=n % 5)))
