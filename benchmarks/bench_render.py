@@ -58,6 +58,7 @@ def main() -> None:
 
     print(f"WeasyPrint {weasyprint.__version__}, {len(os.sched_getaffinity(0))} cores, {load()}")
     renderer = Renderer()
+    renderer.warm_up()  # as the batch workers do
     rounds = {"one-page": args.rounds, "200-lines": args.long_rounds}
     for case in CASES:
         invoice, settings = case.invoice(), case.settings()
