@@ -139,10 +139,14 @@ def _ensure_name_search(engine: Engine) -> None:
                 conn.execute(text(statement))
 
 
+def _by_trigrams(q: str) -> bool:
+    return len(q.casefold()) >= _TRIGRAM
+
+
 def _name_matches(q: str) -> Any:
     """The condition 'the folded name contains the folded `q`'."""
     folded = q.casefold()
-    if len(folded) < _TRIGRAM:
+    if not _by_trigrams(q):
         return entries.c.customer_name_folded.like(f"%{_escape_like(folded)}%", escape="\\")
     phrase = '"' + folded.replace('"', '""') + '"'
     return entries.c.id.in_(
@@ -204,7 +208,13 @@ class SqliteIndex:
         offset: int,
     ) -> list[ArchiveEntry]:
         """A page of entries, newest issue date first (ties: latest archived first)."""
-        query = select(entries).where(entries.c.tenant == tenant)
+        if q and _by_trigrams(q):
+            # The name index leads: SQLite would otherwise walk the tenant's whole date index
+            # in order, testing each row against the matches. `+tenant` uses no index.
+            query = select(entries).where(
+                text("+archive_entries.tenant = :tenant").bindparams(tenant=tenant))
+        else:
+            query = select(entries).where(entries.c.tenant == tenant)
         if customer is not None:
             query = query.where(entries.c.customer_number == customer)
         if date_from is not None:

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
+
 from archive.index import SqliteIndex, _to_row, entries  # noqa: E402
 from archive.model import ArchiveEntry  # noqa: E402
 
@@ -56,12 +58,18 @@ def customer_name(i: int) -> str:
 
 
 def build(path: Path, total: int) -> None:
+    """Fill the index up to `total` rows (an interrupted build goes on where it stopped)."""
     index = SqliteIndex(path)
+    with index.engine.connect() as conn:
+        have = conn.execute(select(func.count()).select_from(entries)).scalar_one()
+    if have >= total:
+        index.close()
+        return
     start = time.perf_counter()
     names = [customer_name(c) for c in range(CUSTOMERS)]
     now = datetime.now(UTC)
     rows = []
-    for i in range(total):
+    for i in range(have, total):
         customer = (i * 7919) % CUSTOMERS
         entry = ArchiveEntry(
             tenant="bench", invoice_number=str(10_000_000 + i), document_type="invoice",
@@ -76,7 +84,7 @@ def build(path: Path, total: int) -> None:
                 conn.execute(entries.insert(), rows)
             rows = []
     index.close()
-    print(f"built {total:,} entries in {time.perf_counter() - start:.0f} s → {path}")
+    print(f"built {total - have:,} entries in {time.perf_counter() - start:.0f} s → {path}")
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -91,8 +99,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     path = args.dir / f"faktura-bench-search-{args.entries}.sqlite"
-    if not path.exists():
-        build(path, args.entries)
+    build(path, args.entries)
     index = SqliteIndex(path)
     rng = random.Random(7)
     picks = [customer_name(rng.randrange(CUSTOMERS)) for _ in range(args.lookups)]
