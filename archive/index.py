@@ -7,13 +7,15 @@ and `archived_at` as naive UTC, because SQLite has neither decimals nor time zon
 Name search (`q`) finds the text anywhere in the customer's name, ignoring case (Danish
 letters included: "SØN" finds "Søndergaard"), with `%` and `_` as ordinary characters. A
 full-text index of the case-folded names in trigrams (SQLite FTS5, `archive_names`, kept
-current by triggers) answers it without reading every row; a text shorter than three letters
-has no trigram and is looked for row by row. An index file from before the name search gets
-its full-text table built when it is opened.
+current by triggers) finds the matching rows; when a text matches so many names that walking
+the dates newest first finds a page sooner, or when a customer is given or the text is
+shorter than three letters (no trigram), the rows are tested one by one instead. An index
+file from before the name search gets its full-text table built when it is opened.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, date
 from decimal import Decimal
@@ -23,6 +25,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -35,6 +38,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
     text,
 )
@@ -143,15 +147,21 @@ def _by_trigrams(q: str) -> bool:
     return len(q.casefold()) >= _TRIGRAM
 
 
-def _name_matches(q: str) -> Any:
-    """The condition 'the folded name contains the folded `q`'."""
-    folded = q.casefold()
-    if not _by_trigrams(q):
-        return entries.c.customer_name_folded.like(f"%{_escape_like(folded)}%", escape="\\")
-    phrase = '"' + folded.replace('"', '""') + '"'
-    return entries.c.id.in_(
-        select(_names.c.rowid).where(_names.c.archive_names.op("MATCH")(phrase))
-    )
+def _name_match(q: str) -> Any:
+    """The trigram index's condition for names containing the folded `q` (3 letters or more)."""
+    phrase = '"' + q.casefold().replace('"', '""') + '"'
+    return _names.c.archive_names.op("MATCH")(phrase)
+
+
+def _name_index_matches(q: str) -> Any:
+    """'The folded name contains the folded `q`', answered by the trigram index."""
+    return entries.c.id.in_(select(_names.c.rowid).where(_name_match(q)))
+
+
+def _name_contains(q: str) -> Any:
+    """'The folded name contains the folded `q`', tested on each row."""
+    pattern = f"%{_escape_like(q.casefold())}%"
+    return entries.c.customer_name_folded.like(pattern, escape="\\")
 
 
 class SqliteIndex:
@@ -208,28 +218,47 @@ class SqliteIndex:
         offset: int,
     ) -> list[ArchiveEntry]:
         """A page of entries, newest issue date first (ties: latest archived first)."""
-        if q and _by_trigrams(q):
-            # The name index leads: SQLite would otherwise walk the tenant's whole date index
-            # in order, testing each row against the matches. `+tenant` uses no index.
-            query = select(entries).where(
-                text("+archive_entries.tenant = :tenant").bindparams(tenant=tenant))
-        else:
-            query = select(entries).where(entries.c.tenant == tenant)
-        if customer is not None:
-            query = query.where(entries.c.customer_number == customer)
-        if date_from is not None:
-            query = query.where(entries.c.issue_date >= date_from)
-        if date_to is not None:
-            query = query.where(entries.c.issue_date <= date_to)
-        if q:
-            query = query.where(_name_matches(q))
-        query = (
-            query.order_by(entries.c.issue_date.desc(), entries.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
         with self.engine.connect() as conn:
+            by_name_index = bool(q) and customer is None and self._few_matches(
+                conn, q or "", offset + limit)
+            if by_name_index:
+                # The name index leads (`+tenant` keeps SQLite from walking the tenant's
+                # date index instead and testing every row against the matches).
+                query = select(entries).where(
+                    text("+archive_entries.tenant = :tenant").bindparams(tenant=tenant),
+                    _name_index_matches(q or ""))
+            else:
+                query = select(entries).where(entries.c.tenant == tenant)
+                if q:
+                    query = query.where(_name_contains(q))
+            if customer is not None:
+                query = query.where(entries.c.customer_number == customer)
+            if date_from is not None:
+                query = query.where(entries.c.issue_date >= date_from)
+            if date_to is not None:
+                query = query.where(entries.c.issue_date <= date_to)
+            query = (
+                query.order_by(entries.c.issue_date.desc(), entries.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
             return [_from_row(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _few_matches(conn: Connection, q: str, wanted: int) -> bool:
+        """Whether reading every name match beats walking the dates newest first.
+
+        With m matches among n rows, the walk reads about wanted·n/m rows before it has
+        `wanted`; reading the matches costs m. They cross near m = √(wanted·n)."""
+        if not _by_trigrams(q):
+            return False
+        rows = conn.execute(select(func.max(entries.c.id))).scalar() or 0
+        bound = max(100, math.isqrt(wanted * rows))
+        found = conn.execute(
+            select(func.count()).select_from(
+                select(_names.c.rowid).where(_name_match(q)).limit(bound).subquery())
+        ).scalar_one()
+        return found < bound
 
     def all(self, tenant: str | None = None) -> Iterator[ArchiveEntry]:
         """Every entry in archive order, fetched in batches (no connection held in between)."""

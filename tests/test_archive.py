@@ -361,6 +361,17 @@ def test_list_name_text_finds_any_part_of_a_word(listed: LocalArchive) -> None:
     assert listed.list("default", q="jensen  søn") == []
 
 
+def test_a_name_shared_by_many_invoices_is_found_newest_first(store: LocalArchive) -> None:
+    first = date(2024, 1, 1)
+    for n in range(1, 131):
+        name = "Jensen & Søn ApS" if n % 10 else "Ærø Æbler A/S"
+        store.put(make_item(str(n), customer_name=name, issue_date=first + timedelta(days=n)))
+
+    assert numbers(store.list("default", q="JENSEN", limit=4)) == ["129", "128", "127", "126"]
+    assert numbers(store.list("default", q="ærø", limit=3)) == ["130", "120", "110"]
+    assert len(store.list("default", q="søn", limit=1000)) == 117
+
+
 def test_name_search_finds_names_written_after_opening(listed: LocalArchive) -> None:
     listed.put(make_item("6", customer_name="Østergaard Rådgivning", issue_date=date(2025, 2, 1)))
     assert numbers(listed.list("default", q="RÅDGIV")) == ["6"]
