@@ -5,10 +5,19 @@ One row per archived invoice, unique on (tenant, invoice_number), with indexes f
 the archive offers (customer, issue date, source id). Amounts are kept as exact decimal text
 and `archived_at` as naive UTC, because SQLite has neither decimals nor time zones (the same
 columns on PostgreSQL, so an archive moves between the two unchanged).
+
+Name search (`q`) finds the text anywhere in the customer's name, ignoring case (Danish
+letters included: "SØN" finds "Søndergaard"), with `%` and `_` as ordinary characters. A
+full-text index of the case-folded names in trigrams (SQLite FTS5, `archive_names`, kept
+current by triggers) finds the matching rows; when a text matches so many names that walking
+the dates newest first finds a page sooner, or when a customer is given or the text is
+shorter than three letters (no trigram), the rows are tested one by one instead. An index
+file from before the name search gets its full-text table built when it is opened.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, date
 from decimal import Decimal
@@ -18,6 +27,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -28,10 +38,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, column, table
 
 from archive.model import ArchiveEntry
 from faktura.database import Target, describe, is_url, open_database
@@ -87,8 +99,62 @@ def _from_row(row: Row[Any]) -> ArchiveEntry:
     return ArchiveEntry.model_validate(data)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The name search: trigrams of the folded names, an external-content FTS5 table over
+# archive_entries.customer_name_folded, and triggers that keep it in step with every write.
+_NAME_SEARCH = [
+    "CREATE VIRTUAL TABLE archive_names USING fts5(customer_name_folded,"
+    " content='archive_entries', content_rowid='id', tokenize='trigram case_sensitive 1')",
+    "CREATE TRIGGER archive_names_ai AFTER INSERT ON archive_entries BEGIN"
+    " INSERT INTO archive_names(rowid, customer_name_folded)"
+    " VALUES (new.id, new.customer_name_folded); END",
+    "CREATE TRIGGER archive_names_ad AFTER DELETE ON archive_entries BEGIN"
+    " INSERT INTO archive_names(archive_names, rowid, customer_name_folded)"
+    " VALUES ('delete', old.id, old.customer_name_folded); END",
+    "CREATE TRIGGER archive_names_au AFTER UPDATE OF customer_name_folded ON archive_entries"
+    " BEGIN INSERT INTO archive_names(archive_names, rowid, customer_name_folded)"
+    " VALUES ('delete', old.id, old.customer_name_folded);"
+    " INSERT INTO archive_names(rowid, customer_name_folded)"
+    " VALUES (new.id, new.customer_name_folded); END",
+    "INSERT INTO archive_names(archive_names) VALUES ('rebuild')",
+]
+_TRIGRAM = 3
+_names = table("archive_names", column("rowid"), column("archive_names"))
+
+
+def _ensure_name_search(engine: Engine) -> None:
+    """Create and fill the name-search table if this index file has none yet."""
+    with engine.begin() as conn:
+        exists = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'archive_names'"
+        )).first()
+        if not exists:
+            for statement in _NAME_SEARCH:
+                conn.execute(text(statement))
+
+
+def _by_trigrams(q: str) -> bool:
+    return len(q.casefold()) >= _TRIGRAM
+
+
+def _name_match(q: str) -> Any:
+    """The trigram index's condition for names containing the folded `q` (3 letters or more)."""
+    phrase = '"' + q.casefold().replace('"', '""') + '"'
+    return _names.c.archive_names.op("MATCH")(phrase)
+
+
+def _name_index_matches(q: str) -> Any:
+    """'The folded name contains the folded `q`', answered by the trigram index."""
+    return entries.c.id.in_(select(_names.c.rowid).where(_name_match(q)))
+
+
+def _name_contains(q: str) -> Any:
+    """'The folded name contains the folded `q`', tested on each row."""
+    pattern = f"%{_escape_like(q.casefold())}%"
+    return entries.c.customer_name_folded.like(pattern, escape="\\")
 
 
 class SqlIndex:
@@ -98,6 +164,10 @@ class SqlIndex:
         self.target = target
         self.engine: Engine = open_database(target)
         metadata.create_all(self.engine)
+        # The trigram name index is SQLite's (FTS5); elsewhere the rows are tested in turn.
+        self.name_index = self.engine.dialect.name == "sqlite"
+        if self.name_index:
+            _ensure_name_search(self.engine)
 
     def __str__(self) -> str:
         return describe(self.target)
@@ -146,23 +216,47 @@ class SqlIndex:
         offset: int,
     ) -> list[ArchiveEntry]:
         """A page of entries, newest issue date first (ties: latest archived first)."""
-        query = select(entries).where(entries.c.tenant == tenant)
-        if customer is not None:
-            query = query.where(entries.c.customer_number == customer)
-        if date_from is not None:
-            query = query.where(entries.c.issue_date >= date_from)
-        if date_to is not None:
-            query = query.where(entries.c.issue_date <= date_to)
-        if q:
-            pattern = f"%{_escape_like(q.casefold())}%"
-            query = query.where(entries.c.customer_name_folded.like(pattern, escape="\\"))
-        query = (
-            query.order_by(entries.c.issue_date.desc(), entries.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
         with self.engine.connect() as conn:
+            by_name_index = self.name_index and bool(q) and customer is None and self._few_matches(
+                conn, q or "", offset + limit)
+            if by_name_index:
+                # The name index leads (`+tenant` keeps SQLite from walking the tenant's
+                # date index instead and testing every row against the matches).
+                query = select(entries).where(
+                    text("+archive_entries.tenant = :tenant").bindparams(tenant=tenant),
+                    _name_index_matches(q or ""))
+            else:
+                query = select(entries).where(entries.c.tenant == tenant)
+                if q:
+                    query = query.where(_name_contains(q))
+            if customer is not None:
+                query = query.where(entries.c.customer_number == customer)
+            if date_from is not None:
+                query = query.where(entries.c.issue_date >= date_from)
+            if date_to is not None:
+                query = query.where(entries.c.issue_date <= date_to)
+            query = (
+                query.order_by(entries.c.issue_date.desc(), entries.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
             return [_from_row(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _few_matches(conn: Connection, q: str, wanted: int) -> bool:
+        """Whether reading every name match beats walking the dates newest first.
+
+        With m matches among n rows, the walk reads about wanted·n/m rows before it has
+        `wanted`; reading the matches costs m. They cross near m = √(wanted·n)."""
+        if not _by_trigrams(q):
+            return False
+        rows = conn.execute(select(func.max(entries.c.id))).scalar() or 0
+        bound = max(100, math.isqrt(wanted * rows))
+        found = conn.execute(
+            select(func.count()).select_from(
+                select(_names.c.rowid).where(_name_match(q)).limit(bound).subquery())
+        ).scalar_one()
+        return found < bound
 
     def all(self, tenant: str | None = None) -> Iterator[ArchiveEntry]:
         """Every entry in archive order, fetched in batches (no connection held in between)."""

@@ -248,9 +248,10 @@ _worker_renderer: Renderer | None = None
 
 
 def _init_worker() -> None:
-    """Build this worker's Renderer once (fonts, stylesheet, template)."""
+    """Build this worker's Renderer once (fonts, stylesheet, template) and warm it up."""
     global _worker_renderer
     _worker_renderer = Renderer()
+    _worker_renderer.warm_up()
 
 
 def _render_in_worker(invoice: Invoice, settings: Settings, draft: bool,

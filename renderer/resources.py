@@ -4,16 +4,22 @@ Templates and fonts sit in the project's top-level `templates/` and `fonts/` fol
 wheel they are installed inside the `renderer` package). The document may load files from
 those two folders and `data:` URLs (the logo is embedded as one) and nothing else: no
 network, no other `file:` path, whatever an invoice's text contains.
+
+A PNG logo is embedded as a JPEG (quality 95, no chroma subsampling) flattened onto the white
+paper it is printed on: the PDF can carry a JPEG as it is, while a PNG would be decoded and
+compressed again on every render.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import mimetypes
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from PIL import Image, UnidentifiedImageError
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from faktura.errors import FakturaError
@@ -69,4 +75,21 @@ def logo_data_url(path: Path) -> str:
     if len(data) > LOGO_MAX_BYTES:
         raise ResourceError(f"seller.logo: {path.name} is larger than 2 MB")
     mime = LOGO_TYPES[suffix] or mimetypes.guess_type(path.name)[0]
+    if mime == "image/png":
+        data, mime = _png_as_jpeg(data, path.name), "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _png_as_jpeg(data: bytes, name: str) -> bytes:
+    """The PNG on white paper, as a JPEG the PDF embeds without recompressing it."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            rgba = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ResourceError(f"seller.logo: {name} is not a readable PNG image") from None
+    paper = Image.new("RGB", rgba.size, "white")
+    paper.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    paper.save(out, format="JPEG", quality=95, subsampling=0)
+    return out.getvalue()

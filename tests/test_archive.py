@@ -356,6 +356,46 @@ def test_list_name_text_treats_like_wildcards_literally(listed: LocalArchive) ->
     assert numbers(listed.list("default", q="_")) == ["4"]
 
 
+def test_list_name_text_finds_any_part_of_a_word(listed: LocalArchive) -> None:
+    assert numbers(listed.list("default", q="ensen & s")) == ["5", "2"]
+    assert numbers(listed.list("default", q="bler a/")) == ["3", "1"]
+    assert numbers(listed.list("default", q="Ø")) == ["5", "3", "2", "1"]
+    assert numbers(listed.list("default", q="rø")) == ["3", "1"]
+    assert listed.list("default", q="jensen  søn") == []
+
+
+def test_a_name_shared_by_many_invoices_is_found_newest_first(store: LocalArchive) -> None:
+    first = date(2024, 1, 1)
+    for n in range(1, 131):
+        name = "Jensen & Søn ApS" if n % 10 else "Ærø Æbler A/S"
+        store.put(make_item(str(n), customer_name=name, issue_date=first + timedelta(days=n)))
+
+    assert numbers(store.list("default", q="JENSEN", limit=4)) == ["129", "128", "127", "126"]
+    assert numbers(store.list("default", q="ærø", limit=3)) == ["130", "120", "110"]
+    assert len(store.list("default", q="søn", limit=1000)) == 117
+
+
+def test_name_search_finds_names_written_after_opening(listed: LocalArchive) -> None:
+    listed.put(make_item("6", customer_name="Østergaard Rådgivning", issue_date=date(2025, 2, 1)))
+    assert numbers(listed.list("default", q="RÅDGIV")) == ["6"]
+
+
+def test_an_index_without_name_search_gets_it_when_opened(listed: LocalArchive,
+                                                          root: Path) -> None:
+    listed.close()
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("DROP TABLE archive_names")
+        for trigger in ("ai", "ad", "au"):
+            conn.execute(f"DROP TRIGGER archive_names_{trigger}")
+    reopened = LocalArchive(root, clock=lambda: FIXED_NOW)
+    try:
+        assert numbers(reopened.list("default", q="ærø æbler")) == ["3", "1"]
+        reopened.put(make_item("6", customer_name="Ærø Æbler A/S", issue_date=date(2025, 2, 1)))
+        assert numbers(reopened.list("default", q="ærø æbler")) == ["6", "3", "1"]
+    finally:
+        reopened.close()
+
+
 def test_list_pagination_has_no_gaps_or_repeats(store: LocalArchive) -> None:
     for n in range(1, 24):
         store.put(make_item(str(n), issue_date=date(2024, 1, 1) + timedelta(days=n % 5)))

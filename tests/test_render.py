@@ -515,6 +515,42 @@ def test_a_missing_or_huge_logo_is_a_clear_error(settings: Settings, tmp_path: P
         build_view(invoice, with_logo(settings, huge))
 
 
+def test_a_png_logo_that_is_not_an_image_is_a_clear_error(settings: Settings,
+                                                         tmp_path: Path) -> None:
+    from renderer.document import build_view
+    from renderer.resources import ResourceError
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(ResourceError, match="seller.logo: broken.png is not a readable PNG"):
+        build_view(load_invoice(SAMPLES / "01-one-line.json"), with_logo(settings, broken))
+
+
+def test_the_logo_is_printed_in_the_letterhead(rendered: Callable[..., Rendered]) -> None:
+    page = rendered("01-one-line").reader.pages[0]
+    images = list(page.images)
+    assert len(images) == 1
+    width, height = images[0].image.size
+    assert (width, height) == (720, 180)
+
+
+# Only span has no browser default of its own (it is inline, as every unknown element).
+INLINE_WITHOUT_DEFAULTS = {"span"}
+
+
+def test_every_element_the_layout_uses_has_its_browser_defaults(
+        rendered: Callable[..., Rendered], renderer: Renderer) -> None:
+    from renderer.resources import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "user-agent.css").read_text(encoding="utf-8")
+    selectors = re.sub(r"/\*.*?\*/|\{[^}]*\}|\[[^]]*\]", " ", css, flags=re.S)
+    styled = set(re.findall(r"[a-z][a-z0-9]*", selectors))
+    views = [rendered(name).view for name in NUMBERS] + [rendered("01-one-line", None).view]
+    used = {tag for view in views for tag in re.findall(r"<([a-z][a-z0-9]*)",
+                                                         renderer.html(view))}
+    assert used - styled - INLINE_WITHOUT_DEFAULTS == set()
+
+
 def test_a_negative_total_must_be_a_credit_note(settings: Settings) -> None:
     from faktura.errors import InvalidInput
     from renderer.document import build_view

@@ -104,7 +104,8 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
         (r[1], r[2], r[16]) for r in legacy)
     verified = run_faktura("archive", "verify", "--settings", str(target), "--tenant", "default",
                            cwd=tmp_path)
-    assert verified.returncode == 0 and "Verified 3 archived invoices (tenant default)" in verified.stdout
+    assert verified.returncode == 0
+    assert "Verified 3 archived invoices (tenant default)" in verified.stdout
     pdf = run_faktura("archive", "get", "1003", "--tenant", "acme", "--settings", str(target),
                       "--out", str(tmp_path / "1003.pdf"), cwd=tmp_path)
     assert pdf.returncode == 0, pdf.stderr

@@ -1,0 +1,139 @@
+"""Archive name search (`q=`) at a million entries — run by hand, not part of the test suite.
+
+    python benchmarks/bench_search.py [--entries 1000000] [--lookups 2000]
+
+Builds an archive index with `--entries` rows once (in /tmp, reused by later runs; about two
+minutes for a million) — 20,000 customers with Danish company names, each with invoices over
+ten years — and times `SqliteIndex.list(q=…)` the way a bookkeeper searches: part of one word
+of a customer's name (4–7 letters of the surname; with 60 surnames that is at least one name
+in sixty, and a fragment such as "ense" matches far more), two words (surname and trade:
+about 0.04 % of the rows), and the full name. Prints p50 / p95 / p99 and the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from archive.index import SqliteIndex, _to_row, entries  # noqa: E402
+from archive.model import ArchiveEntry  # noqa: E402
+
+SURNAMES = [
+    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen",
+    "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen", "Østergaard", "Søndergaard",
+    "Nørgaard", "Kjærgaard", "Damgaard", "Bækgaard", "Frølund", "Højbjerg", "Lykkegaard",
+    "Mølgaard", "Brøndum", "Skjødt", "Kræmer", "Lauritsen", "Vestergaard", "Gregersen", "Dahl",
+    "Holm", "Juhl", "Bach", "Ærenlund", "Åkjær", "Fløe", "Grønbech", "Højlund", "Krogh", "Lund",
+    "Nygaard", "Overgaard", "Qvist", "Riis", "Schrøder", "Thygesen", "Ulriksen", "Vinther",
+    "Winther", "Yde", "Zacho", "Bøgh", "Døssing",
+]
+TRADES = [
+    "Tømrer", "Murer", "VVS", "El-service", "Rådgivning", "Revision", "Arkitekter", "Bageri",
+    "Slagter", "Frisør", "Transport", "Entreprise", "Malerfirma", "Tandlæge", "Advokater",
+    "Ejendomme", "Landbrug", "Gartneri", "Smedie", "Auto", "Økologi", "Isenkram", "Boghandel",
+    "Køleteknik", "Låsesmed", "Ingeniører", "Design", "Catering", "Rengøring", "Træ", "&", "Bolig",
+    "Glarmester", "Kloak", "Blomster", "Optik", "Fysioterapi", "Vinhandel", "Cykler", "Sko",
+    "Møbler", "IT",
+]
+FORMS = ("ApS", "A/S", "I/S", "& Søn", "v/ Ejer")
+CUSTOMERS = 20_000
+
+
+def customer_name(i: int) -> str:
+    rng = random.Random(i)
+    return f"{rng.choice(SURNAMES)} {rng.choice(TRADES)} {rng.choice(FORMS)}"
+
+
+def build(path: Path, total: int) -> None:
+    """Fill the index up to `total` rows (an interrupted build goes on where it stopped)."""
+    index = SqliteIndex(path)
+    with index.engine.connect() as conn:
+        have = conn.execute(select(func.count()).select_from(entries)).scalar_one()
+    if have >= total:
+        index.close()
+        return
+    start = time.perf_counter()
+    names = [customer_name(c) for c in range(CUSTOMERS)]
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(have, total):
+        customer = (i * 7919) % CUSTOMERS
+        entry = ArchiveEntry(
+            tenant="bench", invoice_number=str(10_000_000 + i), document_type="invoice",
+            issue_date=date(2016, 1, 1) + timedelta(days=i * 3650 // total),
+            customer_number=str(1000 + customer), customer_name=names[customer],
+            currency_code="DKK", total_amount=Decimal(i % 100_000) / 4, layout="clienttime",
+            source_id=f"SRC-{i}", pdf_sha256="0" * 64, invoice_json_sha256="0" * 64,
+            archived_at=now, pdf_size=1000)
+        rows.append(_to_row(entry))
+        if len(rows) == 10_000 or i == total - 1:
+            with index.engine.begin() as conn:
+                conn.execute(entries.insert(), rows)
+            rows = []
+    index.close()
+    print(f"built {total - have:,} entries in {time.perf_counter() - start:.0f} s → {path}")
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    args = parser.parse_args()
+    path = args.dir / f"faktura-bench-search-{args.entries}.sqlite"
+    build(path, args.entries)
+    index = SqliteIndex(path)
+    rng = random.Random(7)
+    picks = [customer_name(rng.randrange(CUSTOMERS)) for _ in range(args.lookups)]
+
+    def word_part(name: str) -> str:
+        word = name.split()[0]
+        start = rng.randrange(0, 2)
+        return word[start:start + rng.randrange(4, 8)].upper()
+
+    kinds = {
+        "part of a word": word_part,
+        "two words": lambda name: " ".join(name.split()[:2]).lower(),
+        "full name": lambda name: name,
+    }
+    print(f"{args.entries:,} entries, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    for label, make in kinds.items():
+        queries = [make(name) for name in picks]
+        for q in queries[:20]:  # warm the page cache
+            index.list("bench", customer=None, date_from=None, date_to=None, q=q, limit=100,
+                       offset=0)
+        samples, hits = [], []
+        for q in queries:
+            start = time.perf_counter()
+            found = index.list("bench", customer=None, date_from=None, date_to=None, q=q,
+                               limit=100, offset=0)
+            samples.append(time.perf_counter() - start)
+            hits.append(len(found))
+        print(f"  q = {label:<15} p50 {percentile(samples, 0.5):6.2f} ms   p95 "
+              f"{percentile(samples, 0.95):6.2f} ms   p99 {percentile(samples, 0.99):6.2f} ms"
+              f"   (first page: {statistics.mean(hits):.0f} of 100 rows on average)")
+    print(f"load {os.getloadavg()[0]:.2f} at the end")
+    index.close()
+
+
+if __name__ == "__main__":
+    main()
