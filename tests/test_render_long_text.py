@@ -38,7 +38,7 @@ def long_invoice(length: int) -> Invoice:
         "source_id": "LONG-1", "issue_date": "2026-11-02", "invoice_number": "20260099",
         "customer": {
             "customer_number": word("7", length, 200), "name": word("N", length, 200),
-            "vat_number": "DK12345678",
+            "vat_number": "DK12345674",
             "address": {"line1": word("A", length, 500), "line2": word("B", length, 500),
                         "line3": word("D", length, 500), "post_code": word("8", length, 20),
                         "city": word("C", length, 500)},

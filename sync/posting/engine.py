@@ -111,7 +111,12 @@ class SyncEngine:
         """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason;
         `BookingMismatch` when Uniconta booked other figures than computed."""
         started, calls_before = time.monotonic(), self.client.stats.snapshot()
-        computed = self.computed(invoice)
+        try:
+            computed = self.computed(invoice)
+        except InvalidInput as error:  # refused before anything was sent
+            source_id = invoice.source_id if isinstance(invoice, Invoice) else "?"
+            self.log.step(source_id, "failed", reason=_reason(error), calls=0)
+            raise
         invoice = computed.invoice
         with self._posting_lock():
             try:

@@ -21,6 +21,8 @@ class Case:
     fixed: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     fixed_settings: dict[str, Any] = field(default_factory=dict)
+    # False: refused by the issuing pipeline before the sync engine is asked (no sync log)
+    reaches_sync: bool = True
 
 
 PROJECT = {"project": {"number": "P300", "name": "Revision 2026"}}
@@ -57,11 +59,11 @@ CASES = {
     "a unit the integration does not know": Case(
         {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="km")]},
         "lines.1.unit: unit 'km' is not one the integration knows",
-        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="stk.")]}),
+        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="stk.")]}, reaches_sync=False),
     "a character the invoice cannot print": Case(
         {"lines": [line("Kvittering 🧾")]},
         "lines.0.text: cannot be printed on the invoice: '🧾' (U+1F9FE RECEIPT)",
-        {"lines": [line("Kvittering")]}),
+        {"lines": [line("Kvittering")]}, reaches_sync=False),
     "project category missing in Uniconta": Case(
         PROJECT,
         "project category 'NOPE' (settings: uniconta.project_category) does not exist",
@@ -103,7 +105,10 @@ def test_bad_input_fails_alone_and_posts_once_when_fixed(
     assert set(invoices_by_marker(emulator)) == {"OK-1", "OK-2"}
     assert emulator.query("DebtorOrder") == []
     failed = [e for e in stack.log.entries("BAD-1") if e["step"] == "failed"]
-    assert len(failed) == 1 and case.reason in failed[0]["reason"]
+    if case.reaches_sync:
+        assert len(failed) == 1 and case.reason in failed[0]["reason"]
+    else:
+        assert failed == [] and stack.ledger.get("revisorhuset", "BAD-1") is None
 
     rerun = make_stack(uniconta=case.fixed_settings)
     second = _run(rerun, [good[0], invoice("BAD-1", **case.fixed), good[1]])
