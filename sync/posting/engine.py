@@ -113,9 +113,9 @@ class SyncEngine:
         started, calls_before = time.monotonic(), self.client.stats.snapshot()
         try:
             computed = self.computed(invoice)
-        except InvalidInput as error:  # refused before anything was sent
-            source_id = invoice.source_id if isinstance(invoice, Invoice) else "?"
-            self.log.step(source_id, "failed", reason=_reason(error), calls=0)
+        except InvalidInput as error:  # only a source invoice is computed here: refused unsent
+            self.log.step(getattr(invoice, "source_id", ""), "failed", reason=_reason(error),
+                          calls=0)
             raise
         invoice = computed.invoice
         with self._posting_lock():
