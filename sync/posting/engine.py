@@ -111,12 +111,7 @@ class SyncEngine:
         """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason;
         `BookingMismatch` when Uniconta booked other figures than computed."""
         started, calls_before = time.monotonic(), self.client.stats.snapshot()
-        try:
-            computed = self.computed(invoice)
-        except InvalidInput as error:  # only a source invoice is computed here: refused unsent
-            self.log.step(getattr(invoice, "source_id", ""), "failed", reason=_reason(error),
-                          calls=0)
-            raise
+        computed = self.computed(invoice)
         invoice = computed.invoice
         with self._posting_lock():
             try:
