@@ -16,7 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
+from archive import (
+    ArchiveConflict,
+    ArchiveDamaged,
+    ArchiveError,
+    InvalidArchiveKey,
+    NoEInvoice,
+    NotArchived,
+)
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
@@ -132,6 +139,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ArchiveError)
     async def _archive(request: Request, exc: ArchiveError) -> JSONResponse:
+        if isinstance(exc, NoEInvoice):
+            return problem_response(404, f"invoice {exc.invoice_number} was archived without"
+                                    " an e-invoice", slug="no-e-invoice",
+                                    instance=request.url.path)
         if isinstance(exc, NotArchived):
             return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
                                     instance=request.url.path)
