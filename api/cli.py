@@ -53,7 +53,10 @@ def serve_command(
     from api.server import server_config
 
     app = create_app(registry, batch_workers=workers, batch_quota=quota)
-    uvicorn.Server(server_config(app, host, port, log_level="info")).run()
+    server = uvicorn.Server(server_config(app, host, port, log_level="info"))
+    server.run()
+    if not server.started:  # e.g. the port is taken: uvicorn has said why
+        raise typer.Exit(3)
 
 
 def _registry_and_tenant(settings: Path | None, tenant: str | None
