@@ -22,7 +22,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.request_id import current_request_id
-from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
+from archive import (
+    ArchiveConflict,
+    ArchiveDamaged,
+    ArchiveError,
+    InvalidArchiveKey,
+    NoEInvoice,
+    NotArchived,
+)
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
@@ -164,6 +171,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ArchiveError)
     async def _archive(request: Request, exc: ArchiveError) -> JSONResponse:
+        if isinstance(exc, NoEInvoice):
+            return problem_response(404, f"invoice {exc.invoice_number} was archived without"
+                                    " an e-invoice", slug="no-e-invoice",
+                                    instance=request.url.path)
         if isinstance(exc, NotArchived):
             return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
                                     instance=request.url.path)

@@ -195,7 +195,7 @@ class Row:
 
 def _row(entry: ArchiveEntry, language: str) -> Row:
     # The e-invoice XML is linked only when the archive recorded one for this invoice.
-    has_xml = bool(getattr(entry, "xml_sha256", None))
+    has_xml = entry.xml_sha256 is not None
     return Row(entry, f"{format_amount(entry.total_amount, language)} {entry.currency_code}",
                has_xml)
 
@@ -241,10 +241,7 @@ def _archived_file(request: Request, number: str, kind: str) -> Response:
         if kind == "pdf":
             data, media = services.archive.pdf(services.tenant, number), "application/pdf"
         else:
-            reader = getattr(services.archive, "xml", None)  # archives that keep e-invoices
-            if reader is None:
-                return _not_found(request, visitor)
-            data, media = reader(services.tenant, number), "application/xml"
+            data, media = services.archive.xml(services.tenant, number), "application/xml"
     except (ArchiveError, ValueError, LookupError):
         return _not_found(request, visitor)
     return Response(data, media_type=media, headers={
