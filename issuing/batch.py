@@ -41,7 +41,7 @@ from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
-from issuing.pipeline import IssuedInvoice, Issuer, Poster, Posting
+from issuing.pipeline import BulkPoster, IssuedInvoice, Issuer, Poster, Posting
 from renderer.document import InvoiceView
 from renderer.render import PdfVariant, Renderer
 
@@ -174,6 +174,19 @@ class SerializedPoster:
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
+
+    def post_many(self, invoices: Sequence[ComputedInvoice]) -> list[Posting | FakturaError]:
+        """All of them under the lock: in bulk when the inner poster can, else one by one."""
+        with self._lock:
+            if isinstance(self.inner, BulkPoster):
+                return self.inner.post_many(invoices)
+            outcomes: list[Posting | FakturaError] = []
+            for computed in invoices:
+                try:
+                    outcomes.append(self.inner.post(computed))
+                except FakturaError as error:
+                    outcomes.append(error)
+            return outcomes
 
 
 class KeyedLocks:

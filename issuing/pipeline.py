@@ -14,12 +14,18 @@ The PDF, the Uniconta order and the archive entry are projections of the one
 Issuing is idempotent on the source invoice's identity: a second call returns what was
 issued the first time, and an invoice whose content changed after it was issued is refused
 (the fix is a credit note).
+
+Many invoices at once (`Issuer.post_many`, then `Issuer.archive_posted` for each): every one
+is computed and checked first, then all are posted together through `BulkPoster.post_many`
+(a few Uniconta calls for the whole chunk, one posting each), then each is rendered and
+archived. Each invoice succeeds or fails on its own, with the same outcome `issue` gives it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from archive import ArchiveEntry, ArchiveStore, NewArchiveItem, NotArchived
 from faktura import checks
@@ -42,6 +48,27 @@ class Poster(Protocol):
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         """Record that the issued PDF is safely archived."""
         ...
+
+
+@runtime_checkable
+class BulkPoster(Poster, Protocol):
+    """A sync core that posts many invoices with few Uniconta calls."""
+
+    def post_many(self, invoices: Sequence[ComputedInvoice]) -> list[Posting | FakturaError]:
+        """Post each invoice exactly once; per invoice, in order, its posting or its error."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostedInvoice:
+    """An invoice booked in Uniconta whose PDF is not archived yet."""
+
+    computed: ComputedInvoice
+    posting: Posting
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.computed.invoice
 
 
 @dataclass(frozen=True)
@@ -112,6 +139,94 @@ class Issuer:
                 credited_is_credit_note=bool(credited and credited.document_type
                                              == "credit_note"))
         return computed
+
+    # ----------------------------------------------------------------- many at once
+
+    def issue_many(self, invoices: Sequence[Invoice]) -> list[IssuedInvoice | Exception]:
+        """Issue a chunk of invoices, posting them together; per invoice, in order, what
+        `issue` would return for it, or the error it would raise."""
+        issued: list[IssuedInvoice | Exception] = []
+        for step in self.post_many(invoices):
+            if isinstance(step, PostedInvoice):
+                try:
+                    step = self.archive_posted(step)
+                except Exception as error:  # noqa: BLE001 - this one fails, the others go on
+                    step = error
+            issued.append(step)
+        return issued
+
+    def post_many(self, invoices: Sequence[Invoice]
+                  ) -> list[PostedInvoice | IssuedInvoice | Exception]:
+        """Compute and check every invoice, then post the good ones together. Per invoice, in
+        order: `PostedInvoice` (booked; `archive_posted` finishes it), `IssuedInvoice` (it was
+        issued before), or the error that refused it."""
+        steps: list[PostedInvoice | IssuedInvoice | Exception | ComputedInvoice] = []
+        tenant = self.settings.tenant
+        for invoice in invoices:
+            try:
+                existing = self.archive.find_by_source_id(tenant, invoice.source_id)
+                if existing is not None:
+                    self._check_unchanged(invoice, existing)
+                    # A crash may have come between the archive write and this record.
+                    self.poster.mark_archived(invoice, existing.invoice_number,
+                                              existing.pdf_sha256)
+                    steps.append(IssuedInvoice(existing, already_issued=True))
+                else:
+                    steps.append(self.refuse_or_compute(invoice))
+            except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
+                steps.append(error)
+        postings = iter(self._post_computed(
+            [step for step in steps if isinstance(step, ComputedInvoice)]))
+        out: list[PostedInvoice | IssuedInvoice | Exception] = []
+        for step in steps:
+            if isinstance(step, ComputedInvoice):
+                posting = next(postings)
+                out.append(PostedInvoice(step, posting) if isinstance(posting, Posting)
+                           else posting)
+            else:
+                out.append(step)
+        return out
+
+    def archive_posted(self, posted: PostedInvoice) -> IssuedInvoice:
+        """Render a posted invoice's PDF and archive it (the end of `issue`)."""
+        tenant = self.settings.tenant
+        computed, posting = posted.computed, posted.posting
+        numbered = computed.numbered(posting.invoice_number, self.settings)
+        pdf, fik_line = self._pdf(numbered, posting)
+        result = self.archive.put(NewArchiveItem(
+            tenant=tenant,
+            invoice_number=posting.invoice_number,
+            document_type=numbered.document_type,
+            issue_date=numbered.invoice.issue_date,
+            customer_number=numbered.invoice.customer.customer_number,
+            customer_name=numbered.invoice.buyer_name,
+            currency_code=numbered.invoice.currency_code,
+            total_amount=numbered.totals.total_with_vat,
+            fik_line=fik_line,
+            layout=self.settings.layout_name,
+            uniconta_invoice_number=int(posting.invoice_number),
+            voucher=posting.voucher,
+            journal_posted_id=posting.journal_posted_id,
+            source_id=numbered.invoice.source_id,
+            pdf=pdf,
+            invoice_json=invoice_json(numbered.invoice),
+        ))
+        self.poster.mark_archived(computed.invoice, result.entry.invoice_number,
+                                  result.entry.pdf_sha256)
+        return IssuedInvoice(result.entry, already_issued=not result.created)
+
+    def _post_computed(self, computed: list[ComputedInvoice]) -> list[Posting | Exception]:
+        if not computed:
+            return []
+        if isinstance(self.poster, BulkPoster):
+            return list(self.poster.post_many(computed))
+        outcomes: list[Posting | Exception] = []
+        for item in computed:
+            try:
+                outcomes.append(self.poster.post(item))
+            except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
+                outcomes.append(error)
+        return outcomes
 
     def _credited_entry(self, computed: ComputedInvoice) -> ArchiveEntry | None:
         """The credited invoice as archived here (None: not issued by this product)."""
