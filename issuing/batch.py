@@ -175,17 +175,22 @@ class SerializedPoster:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
 
-    def post_many(self, invoices: Sequence[ComputedInvoice]) -> list[Posting | FakturaError]:
+    def post_many(self, invoices: Sequence[ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
         """All of them under the lock: in bulk when the inner poster can, else one by one."""
         with self._lock:
             if isinstance(self.inner, BulkPoster):
-                return self.inner.post_many(invoices)
+                return self.inner.post_many(invoices, on_posted)
             outcomes: list[Posting | FakturaError] = []
-            for computed in invoices:
+            for index, computed in enumerate(invoices):
                 try:
-                    outcomes.append(self.inner.post(computed))
+                    outcome: Posting | FakturaError = self.inner.post(computed)
                 except FakturaError as error:
-                    outcomes.append(error)
+                    outcome = error
+                outcomes.append(outcome)
+                if on_posted is not None:
+                    on_posted(index, outcome)
             return outcomes
 
 

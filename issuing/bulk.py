@@ -30,6 +30,7 @@ from issuing.batch import (
     Outcome,
     ProcessRenderer,
     ResultCallback,
+    SerializedPoster,
     problems_of,
 )
 from issuing.pipeline import IssuedInvoice, Issuer, PostedInvoice
@@ -74,13 +75,14 @@ def run_bulk_batch(
         (repeats if item.source_id in seen else first).append((index, item))
         seen.add(item.invoice.source_id)
 
+    # Render and archive in other threads while the next invoices post: one thread for the
+    # renderer of this process, 2 × workers to keep a ProcessRenderer's workers busy.
     threads = 1 if renderer is None else 2 * renderer.workers
-    with ExitStack() as stack:
-        pool = (stack.enter_context(ThreadPoolExecutor(max_workers=threads,
-                                                       thread_name_prefix="bulk"))
-                if threads > 1 else None)
+    archiving = _archiving_issuer(active)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bulk") as pool:
         for start in range(0, len(first), chunk_size):
-            _issue_chunk(active, guard, first[start:start + chunk_size], record, pool)
+            _issue_chunk(active, archiving, guard, first[start:start + chunk_size], record,
+                         pool)
     for index, item in repeats:
         assert item.invoice is not None
         try:
@@ -92,35 +94,51 @@ def run_bulk_batch(
     return BatchReport([results[i] for i in sorted(results)])
 
 
-def _issue_chunk(issuer: Issuer, guard: IssuingGuard, chunk: list[tuple[int, BatchInput]],
-                 record: ResultCallback, pool: ThreadPoolExecutor | None) -> None:
-    """Post one chunk together, then render and archive each of it (in `pool` if given).
-    The chunk's source-id locks are held throughout (taken in sorted order)."""
+def _issue_chunk(issuer: Issuer, archiving: Issuer, guard: IssuingGuard,
+                 chunk: list[tuple[int, BatchInput]], record: ResultCallback,
+                 pool: ThreadPoolExecutor) -> None:
+    """Post one chunk together; each posted invoice is rendered and archived in `pool` as
+    soon as its posting is back. The chunk's source-id locks are held throughout (taken in
+    sorted order), its results recorded in input order."""
     invoices = [item.invoice for _, item in chunk if item.invoice is not None]
+    finishing: dict[int, Future[IssuedInvoice | Exception]] = {}
+
+    def on_step(position: int, step: PostedInvoice | IssuedInvoice | Exception) -> None:
+        finishing[position] = pool.submit(_finish, archiving, step)
+
     with ExitStack() as held:
         for source_id in sorted({invoice.source_id for invoice in invoices}):
             held.enter_context(guard.source_locks.hold(source_id))
         try:
-            steps = issuer.post_many(invoices)
+            issuer.post_many(invoices, on_step)
         except Exception as error:  # noqa: BLE001 - the chunk fails, the batch goes on
-            for index, item in chunk:
-                record(_failed(index, item, error))
-            return
-        finishing: list[tuple[int, BatchInput, Future[IssuedInvoice]]] = []
-        for (index, item), step in zip(chunk, steps, strict=True):
-            if isinstance(step, PostedInvoice):
-                if pool is None:
-                    step = _archive(issuer, step)
-                else:
-                    finishing.append((index, item, pool.submit(issuer.archive_posted, step)))
-                    continue
-            _report(index, item, step, record)
-        for index, item, future in finishing:
-            try:
-                issued: IssuedInvoice | Exception = future.result()
-            except Exception as error:  # noqa: BLE001 - reported per invoice
-                issued = error
-            _report(index, item, issued, record)
+            for position in range(len(chunk)):
+                if position not in finishing:
+                    finishing[position] = _done(error)
+        for position, (index, item) in enumerate(chunk):
+            _report(index, item, finishing[position].result(), record)
+
+
+def _finish(issuer: Issuer, step: PostedInvoice | IssuedInvoice | Exception
+            ) -> IssuedInvoice | Exception:
+    return _archive(issuer, step) if isinstance(step, PostedInvoice) else step
+
+
+def _done(error: Exception) -> Future[IssuedInvoice | Exception]:
+    future: Future[IssuedInvoice | Exception] = Future()
+    future.set_result(error)
+    return future
+
+
+def _archiving_issuer(active: Issuer) -> Issuer:
+    """The issuer that renders and archives posted invoices while others post. Its
+    `mark_archived` is the sync core's own, not behind the posting lock that the chunk's
+    posting holds: it is one ledger write, which the ledger's database orders itself."""
+    poster = active.poster
+    if isinstance(poster, SerializedPoster):
+        poster = poster.inner
+    return Issuer(active.settings, poster=poster, archive=active.archive,
+                  renderer=active.renderer)
 
 
 def _archive(issuer: Issuer, posted: PostedInvoice) -> IssuedInvoice | Exception:

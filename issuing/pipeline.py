@@ -23,7 +23,7 @@ archived. Each invoice succeeds or fails on its own, with the same outcome `issu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -54,8 +54,11 @@ class Poster(Protocol):
 class BulkPoster(Poster, Protocol):
     """A sync core that posts many invoices with few Uniconta calls."""
 
-    def post_many(self, invoices: Sequence[ComputedInvoice]) -> list[Posting | FakturaError]:
-        """Post each invoice exactly once; per invoice, in order, its posting or its error."""
+    def post_many(self, invoices: Sequence[ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
+        """Post each invoice exactly once; per invoice, in order, its posting or its error
+        (also given to `on_posted(position, outcome)` as soon as it is known)."""
         ...
 
 
@@ -155,11 +158,13 @@ class Issuer:
             issued.append(step)
         return issued
 
-    def post_many(self, invoices: Sequence[Invoice]
-                  ) -> list[PostedInvoice | IssuedInvoice | Exception]:
+    def post_many(self, invoices: Sequence[Invoice],
+                  on_step: Callable[[int, PostedInvoice | IssuedInvoice | Exception], None]
+                  | None = None) -> list[PostedInvoice | IssuedInvoice | Exception]:
         """Compute and check every invoice, then post the good ones together. Per invoice, in
         order: `PostedInvoice` (booked; `archive_posted` finishes it), `IssuedInvoice` (it was
-        issued before), or the error that refused it."""
+        issued before), or the error that refused it. `on_step(position, step)` gets each as
+        soon as it is known (the refused and the earlier issued first)."""
         steps: list[PostedInvoice | IssuedInvoice | Exception | ComputedInvoice] = []
         tenant = self.settings.tenant
         for invoice in invoices:
@@ -175,17 +180,25 @@ class Issuer:
                     steps.append(self.refuse_or_compute(invoice))
             except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
                 steps.append(error)
-        postings = iter(self._post_computed(
-            [step for step in steps if isinstance(step, ComputedInvoice)]))
-        out: list[PostedInvoice | IssuedInvoice | Exception] = []
-        for step in steps:
-            if isinstance(step, ComputedInvoice):
-                posting = next(postings)
-                out.append(PostedInvoice(step, posting) if isinstance(posting, Posting)
-                           else posting)
-            else:
-                out.append(step)
-        return out
+        out: list[PostedInvoice | IssuedInvoice | Exception | ComputedInvoice] = list(steps)
+        positions = [position for position, step in enumerate(steps)
+                     if isinstance(step, ComputedInvoice)]
+        if on_step is not None:
+            for position, step in enumerate(steps):
+                if not isinstance(step, ComputedInvoice):
+                    on_step(position, step)
+
+        def posted(index: int, posting: Posting | Exception) -> None:
+            position = positions[index]
+            computed = steps[position]
+            assert isinstance(computed, ComputedInvoice)
+            step = PostedInvoice(computed, posting) if isinstance(posting, Posting) else posting
+            out[position] = step
+            if on_step is not None:
+                on_step(position, step)
+
+        self._post_computed([steps[position] for position in positions], posted)
+        return [step for step in out if not isinstance(step, ComputedInvoice)]
 
     def archive_posted(self, posted: PostedInvoice) -> IssuedInvoice:
         """Render a posted invoice's PDF and archive it (the end of `issue`)."""
@@ -215,18 +228,19 @@ class Issuer:
                                   result.entry.pdf_sha256)
         return IssuedInvoice(result.entry, already_issued=not result.created)
 
-    def _post_computed(self, computed: list[ComputedInvoice]) -> list[Posting | Exception]:
+    def _post_computed(self, computed: list[ComputedInvoice],
+                       posted: Callable[[int, Posting | Exception], None]) -> None:
         if not computed:
-            return []
+            return
         if isinstance(self.poster, BulkPoster):
-            return list(self.poster.post_many(computed))
-        outcomes: list[Posting | Exception] = []
-        for item in computed:
+            self.poster.post_many(computed, posted)
+            return
+        for index, item in enumerate(computed):
             try:
-                outcomes.append(self.poster.post(item))
+                outcome: Posting | Exception = self.poster.post(item)
             except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
-                outcomes.append(error)
-        return outcomes
+                outcome = error
+            posted(index, outcome)
 
     def _credited_entry(self, computed: ComputedInvoice) -> ArchiveEntry | None:
         """The credited invoice as archived here (None: not issued by this product)."""

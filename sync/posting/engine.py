@@ -31,7 +31,8 @@ ledger's posting lock, so two workers never race on one invoice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -160,7 +161,8 @@ class SyncEngine:
 
     # ------------------------------------------------------------------------ in bulk
 
-    def post_many(self, invoices: Sequence[Invoice | ComputedInvoice]
+    def post_many(self, invoices: Sequence[Invoice | ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
                   ) -> list[Posting | FakturaError]:
         """Post a chunk of invoices with few calls; per invoice, in input order, its posting
         or the error that `post` would raise for it (the others go on).
@@ -177,28 +179,40 @@ class SyncEngine:
         the answer is lost (the orders may or may not exist) each invoice is resumed on its
         own like after a crash: its orders are found by marker and removed before a clean one
         is made, never duplicated nor left behind.
+
+        `on_posted(position, outcome)` is called as each invoice's outcome is known, in
+        input order (e.g. to render and archive it while the next ones post).
         """
         computed = [self.computed(item) for item in invoices]
         outcomes: list[Posting | FakturaError | None] = [None] * len(computed)
-        with self._posting_lock():
-            fresh = self._start_fresh(computed, outcomes)
-            self._create_in_bulk(fresh, outcomes)
-            by_index = {item.index: item for item in fresh}
-            for index, item in enumerate(computed):
-                if outcomes[index] is not None:
-                    continue
-                new = by_index.get(index)
-                if new is None or new.resume:
-                    outcomes[index] = self._post_reporting(item)
-                else:
-                    outcomes[index] = self._finish_fresh(new)
+        calls: Counter[str] = Counter()  # per invoice, written to the ledger at the end
+        with self._posting_lock(), self.master.snapshot():
+            try:
+                fresh = self._start_fresh(computed, outcomes, calls)
+                self._create_in_bulk(fresh, outcomes, calls)
+                by_index = {item.index: item for item in fresh}
+                for index, item in enumerate(computed):
+                    if outcomes[index] is None:
+                        new = by_index.get(index)
+                        if new is None or new.resume:
+                            outcomes[index] = self._post_reporting(item)
+                        else:
+                            outcomes[index] = self._finish_fresh(new, calls)
+                    if on_posted is not None:
+                        outcome = outcomes[index]
+                        assert outcome is not None
+                        on_posted(index, outcome)
+            finally:
+                self.ledger.add_calls_many(self.tenant, calls)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _start_fresh(self, computed: list[ComputedInvoice],
-                     outcomes: list[Posting | FakturaError | None]) -> list[_Fresh]:
-        """Check and record each invoice the ledger does not know yet and make its master
-        data current; the ones ready for a bulk order. Failures go into `outcomes`."""
-        fresh: list[_Fresh] = []
+                     outcomes: list[Posting | FakturaError | None],
+                     calls: Counter[str]) -> list[_Fresh]:
+        """Check each invoice the ledger does not know yet, record them all (one write), and
+        make their master data current; the ones ready for a bulk order. Failures go into
+        `outcomes`."""
+        checked: list[tuple[int, PreparedInvoice]] = []
         seen: set[str] = set()
         for index, item in enumerate(computed):
             invoice = item.invoice
@@ -210,23 +224,34 @@ class SyncEngine:
             try:
                 prepared = self.prepare(item)
                 self._check_invoice_date(invoice)
-                self.ledger.start(self.tenant, source_id, content_sha256(invoice),
-                                  prepared.account)
-                self.log.step(source_id, "validated", resumed=False)
-                account, contact_row = self.master.ensure_for(invoice)
-                self.log.step(source_id, "master_data", account=account)
             except (GatewayError, FakturaError) as error:
                 outcomes[index] = self._failure(item, error, calls_before)
                 continue
+            calls[source_id] += calls_since(self.client, calls_before)
+            checked.append((index, prepared))
+        # Recorded before anything is written to Uniconta for them.
+        self.ledger.start_many(self.tenant, [
+            (prepared.invoice.source_id, content_sha256(prepared.invoice), prepared.account)
+            for _, prepared in checked])
+        fresh: list[_Fresh] = []
+        for index, prepared in checked:
+            source_id = prepared.invoice.source_id
+            self.log.step(source_id, "validated", resumed=False)
+            calls_before = self.client.stats.snapshot()
+            try:
+                account, contact_row = self.master.ensure_for(prepared.invoice)
+            except (GatewayError, FakturaError) as error:
+                outcomes[index] = self._failure(prepared.computed, error, calls_before)
+                continue
             finally:
-                if self.ledger.get(self.tenant, source_id):
-                    self.ledger.add_calls(self.tenant, source_id,
-                                          calls_since(self.client, calls_before))
+                calls[source_id] += calls_since(self.client, calls_before)
+            self.log.step(source_id, "master_data", account=account)
             fresh.append(_Fresh(index, prepared, contact_row))
         return fresh
 
     def _create_in_bulk(self, fresh: list[_Fresh],
-                        outcomes: list[Posting | FakturaError | None]) -> None:
+                        outcomes: list[Posting | FakturaError | None],
+                        calls: Counter[str]) -> None:
         """One call for the orders of `fresh`, one for all their lines. What Uniconta
         refused or whose answer was lost is marked to be done invoice by invoice."""
         if not fresh:
@@ -242,7 +267,7 @@ class SyncEngine:
             for item in fresh:
                 outcomes[item.index] = self._failure(item.computed, error, calls_before)
         finally:
-            self._share_calls(fresh, calls_since(self.client, calls_before))
+            self._share_calls(fresh, calls_since(self.client, calls_before), calls)
 
     def _create_orders_in_bulk(self, fresh: list[_Fresh]) -> None:
         orders = [self._order_of(item.prepared, item.contact_row) for item in fresh]
@@ -269,10 +294,11 @@ class SyncEngine:
             for item in fresh:
                 item.resume = True
             return
+        self.ledger.advance_many(self.tenant, State.ORDER_CREATED, {
+            item.source_id: {"order_number": number}
+            for item, number in zip(fresh, numbers, strict=True)})
         for item, number in zip(fresh, numbers, strict=True):
             item.order_number = number
-            self.ledger.advance(self.tenant, item.source_id, State.ORDER_CREATED,
-                                order_number=number)
             self.log.step(item.source_id, "order_created", order_number=number, bulk=True)
 
     def _create_lines_in_bulk(self, made: list[_Fresh]) -> None:
@@ -300,7 +326,7 @@ class SyncEngine:
             self.log.step(item.source_id, "lines_created", order_number=item.order_number,
                           lines=len(item.prepared.computed.lines), bulk=True)
 
-    def _finish_fresh(self, item: _Fresh) -> Posting | FakturaError:
+    def _finish_fresh(self, item: _Fresh, calls: Counter[str]) -> Posting | FakturaError:
         """Post one invoice of a bulk: its order (made on its own when the bulk call was
         refused), its lines (likewise), then the posting and the check of the booking."""
         started, calls_before = time.monotonic(), self.client.stats.snapshot()
@@ -318,8 +344,7 @@ class SyncEngine:
         except (GatewayError, FakturaError) as error:
             return self._failure(computed, error, calls_before)
         finally:
-            self.ledger.add_calls(self.tenant, source_id, calls_since(self.client,
-                                                                      calls_before))
+            calls[source_id] += calls_since(self.client, calls_before)
         self.log.step(source_id, "done", invoice_number=posting.invoice_number,
                       calls=calls_since(self.client, calls_before) + item.shared_calls,
                       ms=round((time.monotonic() - started) * 1000))
@@ -336,13 +361,12 @@ class SyncEngine:
         self.log.step(invoice.source_id, "lines_created", order_number=order_number,
                       lines=len(lines))
 
-    def _share_calls(self, fresh: list[_Fresh], calls: int) -> None:
+    def _share_calls(self, fresh: list[_Fresh], count: int, calls: Counter[str]) -> None:
         """Count the bulk calls against the invoices they served (evenly, summing up)."""
-        share, left = divmod(calls, len(fresh))
+        share, left = divmod(count, len(fresh))
         for position, item in enumerate(fresh):
             item.shared_calls = share + (1 if position < left else 0)
-            if item.shared_calls:
-                self.ledger.add_calls(self.tenant, item.source_id, item.shared_calls)
+            calls[item.source_id] += item.shared_calls
 
     # ------------------------------------------------------------------------ drafts mode
 
