@@ -213,11 +213,11 @@ class SyncEngine:
         make their master data current; the ones ready for a bulk order. Failures go into
         `outcomes`."""
         checked: list[tuple[int, PreparedInvoice]] = []
-        seen: set[str] = set()
+        seen = self.ledger.known(self.tenant, [item.invoice.source_id for item in computed])
         for index, item in enumerate(computed):
             invoice = item.invoice
             source_id = invoice.source_id
-            if source_id in seen or self.ledger.get(self.tenant, source_id) is not None:
+            if source_id in seen:
                 continue  # known to the ledger (or twice in the chunk): the single path
             seen.add(source_id)
             calls_before = self.client.stats.snapshot()

@@ -217,6 +217,13 @@ class Ledger:
             if rows:
                 conn.execute(insert(postings), rows)
 
+    def known(self, tenant: str, source_ids: Sequence[str]) -> set[str]:
+        """Which of these source invoices the ledger has a record of (one read)."""
+        with self._engine.connect() as conn:
+            return {row.source_id for row in conn.execute(
+                select(postings.c.source_id).where(postings.c.tenant == tenant,
+                                                   postings.c.source_id.in_(source_ids)))}
+
     def advance_many(self, tenant: str, state: State,
                      values: Mapping[str, Mapping[str, object]]) -> None:
         """`advance` for many invoices (source id → columns), one transaction."""
