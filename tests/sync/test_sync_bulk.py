@@ -194,6 +194,18 @@ def test_a_crash_between_bulk_create_and_posting_is_resumed_once(
     _booked_as_computed(rerun, emulator, batch)
 
 
+def test_the_same_invoice_twice_in_a_chunk_is_posted_once(
+        make_stack: MakeStack, emulator: EmulatorHandle) -> None:
+    stack = make_stack()
+    first, second = _month_end(2)
+    outcomes = stack.engine.post_many([first, second, first])
+    assert all(isinstance(o, Posting) for o in outcomes), outcomes
+    assert outcomes[0].invoice_number == outcomes[2].invoice_number  # type: ignore[union-attr]
+    assert {s: len(n) for s, n in invoices_by_marker(emulator).items()} == {
+        first.source_id: 1, second.source_id: 1}
+    assert emulator.query("DebtorOrder") == []
+
+
 WANTED_FAULTS = 150
 
 
