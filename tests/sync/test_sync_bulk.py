@@ -206,6 +206,29 @@ def test_the_same_invoice_twice_in_a_chunk_is_posted_once(
     assert emulator.query("DebtorOrder") == []
 
 
+@pytest.mark.parametrize("changes", [
+    {"integration": {"use_time_view_invoice": 0}},  # Uniconta's own PDF is archived
+    {"uniconta": {"simulate_before_posting": True}},
+], ids=["uniconta layout", "simulated first"])
+def test_bulk_posting_keeps_the_layout_and_simulation_settings(
+        make_stack: MakeStack, emulator: EmulatorHandle, changes: dict[str, Any]) -> None:
+    stack = make_stack(**changes)
+    batch = _month_end(4)
+    report = run_bulk_batch(stack.issuer(), _inputs(batch))
+    assert [r.outcome for r in report.results] == [Outcome.ISSUED] * 4, report.failed
+    for result in report.results:
+        assert result.entry is not None and result.invoice_number is not None
+        pdf = stack.archive.pdf(TENANT, result.invoice_number)
+        if stack.settings.layout_name == "uniconta":
+            served = emulator.client.get(f"{emulator.company_url}/Invoice/DebtorInvoices/"
+                                         f"{result.invoice_number}/Pdf")
+            assert pdf == served.content  # Uniconta's bytes, untouched
+    simulated = emulator.stats()["postings"].get("simulated", 0)
+    assert simulated == (4 if stack.settings.uniconta.simulate_before_posting else 0)
+    _booked_as_computed(stack, emulator, batch)
+    assert emulator.query("DebtorOrder") == []
+
+
 WANTED_FAULTS = 150
 
 
