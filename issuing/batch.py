@@ -41,7 +41,7 @@ from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
-from issuing.pipeline import IssuedInvoice, Issuer, Poster, Posting
+from issuing.pipeline import BulkPoster, IssuedInvoice, Issuer, Poster, Posting
 from renderer.document import InvoiceView
 from renderer.render import EmbeddedFile, PdfVariant, Renderer
 
@@ -174,6 +174,24 @@ class SerializedPoster:
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
+
+    def post_many(self, invoices: Sequence[ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
+        """All of them under the lock: in bulk when the inner poster can, else one by one."""
+        with self._lock:
+            if isinstance(self.inner, BulkPoster):
+                return self.inner.post_many(invoices, on_posted)
+            outcomes: list[Posting | FakturaError] = []
+            for index, computed in enumerate(invoices):
+                try:
+                    outcome: Posting | FakturaError = self.inner.post(computed)
+                except FakturaError as error:
+                    outcome = error
+                outcomes.append(outcome)
+                if on_posted is not None:
+                    on_posted(index, outcome)
+            return outcomes
 
 
 class KeyedLocks:
