@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 
 from api.tenants import TenantServices
 from faktura.atomic import write_bytes_atomically
+from faktura.errors import redacted
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
 
 log = logging.getLogger(__name__)
@@ -273,8 +274,9 @@ class BatchService:
                           skip=known.__contains__,
                           on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
-            log.exception("batch %s failed", record.id)
-            reason = f"{type(error).__name__}: {error}"
+            safe = redacted(error)  # no customer data in the log or the batch's record
+            log.error("batch %s failed", record.id, exc_info=safe)
+            reason = f"{type(safe).__name__}: {safe}"
 
             def failed() -> None:
                 record.status = "failed"

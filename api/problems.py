@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
-from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
+from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem, redacted
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def install(app: FastAPI) -> None:
             log.error("archive damaged: %s", exc)
             return problem_response(500, "the archived file is damaged; the operator has been"
                                     " told", slug="archive-damaged", instance=request.url.path)
-        log.exception("archive error", exc_info=exc)
+        log.error("archive error", exc_info=redacted(exc))
         return problem_response(500, "archive error", instance=request.url.path)
 
     @app.exception_handler(FakturaError)
@@ -160,8 +161,16 @@ def install(app: FastAPI) -> None:
         return problem_response(status, f"Uniconta: {exc}", slug="uniconta",
                                 instance=request.url.path)
 
+    @app.exception_handler(ValidationError)
+    async def _invalid_data(request: Request, exc: ValidationError) -> JSONResponse:
+        # Data the code built itself failed validation: a bug. Logged with field paths and
+        # messages only (pydantic's own text repeats the customer's data), and handled here so
+        # that the server does not log the original once more.
+        log.error("unexpected error", exc_info=redacted(exc))
+        return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
+        log.error("unexpected error", exc_info=redacted(exc))
         return problem_response(500, "an unexpected error occurred", instance=request.url.path)
 

@@ -56,6 +56,41 @@ class InvalidInput(FakturaError, ValueError):
         return cls(source, problems_from_validation_error(error))
 
 
+class RedactedValidationError(Exception):
+    """A pydantic `ValidationError` as it may be logged: each field and its problem, no value.
+
+    pydantic's own text repeats every offending input (`input_value='…'`), which would put a
+    customer's data or a password in the server log.
+    """
+
+
+def redacted(error: BaseException) -> BaseException:
+    """`error` fit for a log: a `ValidationError`, also one in its chain of causes, becomes a
+    `RedactedValidationError` with the same traceback and no input values.
+
+    >>> from pydantic import BaseModel
+    >>> class M(BaseModel):
+    ...     n: int
+    >>> try:
+    ...     M(n="secret")
+    ... except ValidationError as error:
+    ...     print(redacted(error))
+    M: n: Input should be a valid integer, unable to parse string as an integer
+    """
+    if isinstance(error, ValidationError):
+        text = "; ".join(str(p) for p in problems_from_validation_error(error))
+        safe: BaseException = RedactedValidationError(f"{error.title}: {text}")
+        safe.__traceback__ = error.__traceback__
+        safe.__cause__ = redacted(error.__cause__) if error.__cause__ else None
+        safe.__suppress_context__ = True
+        return safe
+    if error.__cause__ is not None:
+        error.__cause__ = redacted(error.__cause__)
+    if error.__context__ is not None:
+        error.__context__ = redacted(error.__context__)
+    return error
+
+
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False, include_input=False):
