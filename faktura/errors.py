@@ -10,6 +10,7 @@ a terminal, a log file or an HTTP response.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -92,11 +93,23 @@ def redacted(error: BaseException) -> BaseException:
 
 
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    """Field/problem pairs of a pydantic error, without the input values.
+
+    A check across fields names the field it is about as its message's first word
+    (`"due_date: is before the issue_date"`); that name becomes part of the field path.
+    """
     problems = []
     for item in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in item["loc"])
+        loc = [str(part) for part in item["loc"]]
         message = item["msg"]
         # pydantic prefixes custom errors with "Value error, "; the user does not need it.
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        problems.append(Problem(field, message))
+        named = _NAMED_FIELD.match(message) if item["type"] == "value_error" else None
+        if named:
+            loc.append(named.group(1))
+            message = named.group(2)
+        problems.append(Problem(".".join(loc), message))
     return problems
+
+
+_NAMED_FIELD = re.compile(r"([a-z_][a-z0-9_]*): (.+)", re.DOTALL)
