@@ -138,7 +138,6 @@ ExchangeRate = _decimal_type(
 DiscountPercent = _decimal_type(
     3, 2, minimum=Decimal(0), maximum=Decimal(100),
     pattern=r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$")
-Money = UnitPrice
 
 
 # JSON Schema pieces for the rules between fields (what the model validators check).
