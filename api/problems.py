@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
-from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem, redacted
+from faktura.errors import (
+    ContentChanged,
+    FakturaError,
+    InvalidInput,
+    Problem,
+    RedactedValidationError,
+    redacted,
+)
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
 log = logging.getLogger(__name__)
@@ -101,6 +108,18 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return problems
 
 
+def loggable(exc: BaseException) -> BaseException:
+    """`exc` fit for the server log: validation errors with field paths and messages only."""
+    if isinstance(exc, ResponseValidationError):
+        text = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                         for e in exc.errors())
+        safe = RedactedValidationError(f"response: {text}")
+        safe.__traceback__ = exc.__traceback__
+        safe.__suppress_context__ = True
+        return safe
+    return redacted(exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -147,7 +166,7 @@ def install(app: FastAPI) -> None:
             log.error("archive damaged: %s", exc)
             return problem_response(500, "the archived file is damaged; the operator has been"
                                     " told", slug="archive-damaged", instance=request.url.path)
-        log.error("archive error", exc_info=redacted(exc))
+        log.error("archive error", exc_info=loggable(exc))
         return problem_response(500, "archive error", instance=request.url.path)
 
     @app.exception_handler(FakturaError)
@@ -166,11 +185,13 @@ def install(app: FastAPI) -> None:
         # Data the code built itself failed validation: a bug. Logged with field paths and
         # messages only (pydantic's own text repeats the customer's data), and handled here so
         # that the server does not log the original once more.
-        log.error("unexpected error", exc_info=redacted(exc))
+        log.error("unexpected error", exc_info=loggable(exc))
         return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+
+    app.add_exception_handler(ResponseValidationError, _invalid_data)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error", exc_info=redacted(exc))
+        log.error("unexpected error", exc_info=loggable(exc))
         return problem_response(500, "an unexpected error occurred", instance=request.url.path)
 
