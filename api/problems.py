@@ -4,7 +4,8 @@ Every error the API returns has `type`, `title`, `status`, `detail` and `request
 `X-Request-ID` of the answer, `api.requestlog`), and, when the input is at fault,
 `errors: [{field, message}]` naming each field and its problem. Input values are never echoed
 back (a mistyped password or a customer's data does not belong in an error), nor logged: the
-handlers log an error's type, never its message. Unexpected exceptions are answered by
+handlers log an error's type, never its message (of a pydantic error that escaped, its field
+paths and pydantic's messages, never the values). Unexpected exceptions are answered by
 `api.requestlog.RequestLog`, outside every handler here.
 """
 
