@@ -41,6 +41,7 @@ from api.batch_quota import BatchQuota, StoreUsage
 from api.problems import describe_exception
 from api.tenants import TenantServices
 from faktura.atomic import write_bytes_atomically
+from faktura.errors import redacted
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
 
 log = logging.getLogger(__name__)
@@ -422,8 +423,9 @@ class BatchService:
                           skip=known.__contains__,
                           on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
+            safe = redacted(error)  # the batch's record repeats no customer data either
             log.error("batch %s failed: %s", record.id, describe_exception(error))
-            reason = f"{type(error).__name__}: {error}"
+            reason = f"{type(safe).__name__}: {safe}"
 
             def failed() -> None:
                 record.status = "failed"

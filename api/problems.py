@@ -4,7 +4,8 @@ Every error the API returns has `type`, `title`, `status`, `detail` and `request
 `X-Request-ID` of the answer, `api.requestlog`), and, when the input is at fault,
 `errors: [{field, message}]` naming each field and its problem. Input values are never echoed
 back (a mistyped password or a customer's data does not belong in an error), nor logged: the
-handlers log an error's type, never its message. Unexpected exceptions are answered by
+handlers log an error's type, never its message (of a pydantic error that escaped, its field
+paths and pydantic's messages, never the values). Unexpected exceptions are answered by
 `api.requestlog.RequestLog`, outside every handler here.
 """
 
@@ -17,8 +18,9 @@ from pathlib import PurePath
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.request_id import current_request_id
@@ -30,7 +32,14 @@ from archive import (
     NoEInvoice,
     NotArchived,
 )
-from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
+from faktura.errors import (
+    ContentChanged,
+    FakturaError,
+    InvalidInput,
+    Problem,
+    RedactedValidationError,
+    redacted,
+)
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
 log = logging.getLogger(__name__)
@@ -139,6 +148,18 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return problems
 
 
+def loggable(exc: BaseException) -> BaseException:
+    """`exc` fit for the server log: validation errors with field paths and messages only."""
+    if isinstance(exc, ResponseValidationError):
+        text = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                         for e in exc.errors())
+        safe = RedactedValidationError(f"response: {text}")
+        safe.__traceback__ = exc.__traceback__
+        safe.__suppress_context__ = True
+        return safe
+    return redacted(exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -204,3 +225,11 @@ def install(app: FastAPI) -> None:
         return problem_response(status, f"Uniconta: {exc}", slug="uniconta",
                                 instance=request.url.path)
 
+    @app.exception_handler(ValidationError)
+    async def _invalid_data(request: Request, exc: ValidationError) -> JSONResponse:
+        # Data the code built itself failed validation: a bug. Logged with where it was raised
+        # and the field paths and messages (pydantic's own text repeats the customer's data).
+        log.error("unexpected error: %s: %s", describe_exception(exc), loggable(exc))
+        return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+
+    app.add_exception_handler(ResponseValidationError, _invalid_data)  # type: ignore[arg-type]

@@ -5,33 +5,41 @@ Every lookup is scoped to the caller's tenant; another tenant's invoice is simpl
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import Tenant
-from api.openapi import problem_doc
+from api.openapi import problem_doc, problems
 from api.schemas import ArchiveListOut
 from archive import ArchiveEntry
+from faktura.model import InvoiceDate
 
 router = APIRouter(tags=["archive"])
 
 NUMBER_PATTERN = r"^[0-9A-Za-z-]{1,20}$"
+#: The largest `offset` of a page: far more entries than an archive holds, far below what the
+#: database's 64-bit integers take.
+MAX_OFFSET = 1_000_000_000
 InvoiceNumber = Annotated[str, Path(pattern=NUMBER_PATTERN, description="The invoice number")]
-NOT_FOUND = {404: problem_doc("Not archived (for this tenant)")}
+NOT_FOUND = {404: problem_doc("Not archived (for this tenant)"), **problems(422)}
 
 
-@router.get("/v1/archive", response_model=ArchiveListOut)
+@router.get("/v1/archive", response_model=ArchiveListOut, summary="Search the archive",
+            responses=problems(422))
 def list_archive(
     services: Tenant,
-    customer: Annotated[str | None, Query(max_length=64, description="Customer number")] = None,
-    date_from: Annotated[date | None, Query(alias="from", description="Issue date ≥")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Issue date ≤")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in the customer name")]
+    customer: Annotated[str | None, Query(max_length=64,
+                                          description="Customer number")] = None,
+    date_from: Annotated[InvoiceDate | None, Query(alias="from", description="Issue date ≥")]
     = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    date_to: Annotated[InvoiceDate | None, Query(alias="to", description="Issue date ≤")]
+    = None,
+    q: Annotated[str | None, Query(max_length=200,
+                                   description="Text in the customer name")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many entries")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many entries")]
+    = 0,
 ) -> ArchiveListOut:
     """Archived invoices, newest issue date first; the filters combine."""
     items = services.archive.list(services.tenant, customer=customer, date_from=date_from,
@@ -40,7 +48,9 @@ def list_archive(
 
 
 @router.get("/v1/archive/{invoice_number}", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND})
+            summary="An issued invoice's PDF",
+            responses={200: {"description": "The PDF exactly as issued",
+                             "content": {"application/pdf": {}}}, **NOT_FOUND})
 def get_pdf(invoice_number: InvoiceNumber, services: Tenant) -> Response:
     """The PDF exactly as issued (hash-checked against the archive's record)."""
     archive = services.archive
@@ -71,7 +81,7 @@ def get_xml(invoice_number: InvoiceNumber, services: Tenant) -> Response:
 
 
 @router.get("/v1/archive/{invoice_number}/meta", response_model=ArchiveEntry,
-            responses=NOT_FOUND)
+            summary="An issued invoice's archive record", responses=NOT_FOUND)
 def get_meta(invoice_number: InvoiceNumber, services: Tenant) -> ArchiveEntry:
     """What was recorded when the invoice was archived (hashes, totals, FIK line, ...)."""
     return services.archive.get(services.tenant, invoice_number)

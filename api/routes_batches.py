@@ -20,7 +20,7 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN, BatchRecord
 from api.body import read_json
 from api.deps import State, Tenant
-from api.openapi import BATCH_BODY, PROBLEM_RESPONSES, problem_doc
+from api.openapi import BATCH_BODY, MAX_BATCH_INVOICES, PROBLEM_RESPONSES, problem_doc, problems
 from api.problems import ApiProblem
 from api.schemas import BatchAccepted
 from api.tenants import TenantServices
@@ -29,7 +29,7 @@ from issuing.batch import merge_pdfs
 
 router = APIRouter(tags=["batches"])
 
-MAX_INVOICES = 10_000
+MAX_INVOICES = MAX_BATCH_INVOICES
 BatchId = Annotated[str, Path(pattern=BATCH_ID_PATTERN, description="The batch id")]
 
 
@@ -41,7 +41,7 @@ BatchId = Annotated[str, Path(pattern=BATCH_ID_PATTERN, description="The batch i
     responses={**PROBLEM_RESPONSES, 429: problem_doc(
         "The tenant's batch quota is full (`quota` names it: `max_batches` or `max_bytes`;"
         " `limit`, `used`); nothing was stored. `Retry-After` (seconds), when present, is when"
-        " the oldest finished batch expires")},
+        " the oldest finished batch expires", 429)},
     openapi_extra=BATCH_BODY,
 )
 async def submit_batch(request: Request, response: Response, services: Tenant,
@@ -77,17 +77,20 @@ def _record(state: State, services: TenantServices, batch_id: str) -> BatchRecor
 
 
 @router.get("/v1/batches/{batch_id}", response_model=BatchRecord,
+            summary="A batch's progress and results",
             responses={404: problem_doc("No such batch (for this tenant), or it finished"
-                                        " longer ago than batches are kept")})
+                                        " longer ago than batches are kept"), **problems(422)})
 def get_batch(batch_id: BatchId, services: Tenant, state: State) -> BatchRecord:
     """Progress (`done` of `total`) and each invoice's result so far."""
     return _record(state, services, batch_id)
 
 
 @router.get("/v1/batches/{batch_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}},
+            summary="One PDF of every invoice a batch issued",
+            responses={200: {"description": "The invoices, in order, as archived",
+                             "content": {"application/pdf": {}}},
                        404: problem_doc("No such batch, or nothing issued"),
-                       409: problem_doc("The batch is still running")})
+                       409: problem_doc("The batch is still running"), **problems(422)})
 def get_batch_pdf(batch_id: BatchId, services: Tenant, state: State) -> Response:
     """One print file: every invoice the batch issued, in order, exactly as archived."""
     record = _record(state, services, batch_id)

@@ -10,7 +10,7 @@ from api.schemas import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, summary="Liveness")
 def healthz(state: State) -> Health:
     """Liveness: 200 while the server runs."""
     return Health(status="ok", tenants=len(state.registry.settings))

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.body import read_invoice
 from api.deps import Tenant
-from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problem_doc
+from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problem_doc, problems
 from api.schemas import IssuedOut
 from api.tenants import TenantServices
 from faktura.model import Invoice
@@ -31,7 +31,7 @@ def _issue(services: TenantServices, invoice: Invoice) -> IssuedInvoice:
     summary="Issue an invoice (post to Uniconta, render, archive)",
     responses={200: {"model": IssuedOut, "description": "Already issued: the same number"},
                409: problem_doc("Changed since it was issued, or an archive conflict"),
-               **PROBLEM_RESPONSES},
+               **PROBLEM_RESPONSES, **problems(502)},
     openapi_extra=INVOICE_BODY,
 )
 async def issue_invoice(request: Request, response: Response, services: Tenant) -> IssuedOut:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.body import read_invoice
 from api.deps import State, Tenant
-from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES
+from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problems
 from api.problems import ApiProblem
 from faktura.errors import Problem
 from faktura.model import Invoice
@@ -55,7 +55,8 @@ def negotiate(accept: str | None) -> str:
     "/v1/preview",
     summary="Preview an invoice (draft, nothing issued)",
     responses={200: {"content": {"application/pdf": {}, "text/html": {}},
-                     "description": "The draft, watermarked KLADDE"}, **PROBLEM_RESPONSES},
+                     "description": "The draft, watermarked KLADDE"}, **PROBLEM_RESPONSES,
+               **problems(406)},
     openapi_extra=INVOICE_BODY,
     response_class=Response,
 )

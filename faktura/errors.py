@@ -10,6 +10,7 @@ a terminal, a log file or an HTTP response.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -56,12 +57,59 @@ class InvalidInput(FakturaError, ValueError):
         return cls(source, problems_from_validation_error(error))
 
 
+class RedactedValidationError(Exception):
+    """A pydantic `ValidationError` as it may be logged: each field and its problem, no value.
+
+    pydantic's own text repeats every offending input (`input_value='…'`), which would put a
+    customer's data or a password in the server log.
+    """
+
+
+def redacted(error: BaseException) -> BaseException:
+    """`error` fit for a log: a `ValidationError`, also one in its chain of causes, becomes a
+    `RedactedValidationError` with the same traceback and no input values.
+
+    >>> from pydantic import BaseModel
+    >>> class M(BaseModel):
+    ...     n: int
+    >>> try:
+    ...     M(n="secret")
+    ... except ValidationError as error:
+    ...     print(redacted(error))
+    M: n: Input should be a valid integer, unable to parse string as an integer
+    """
+    if isinstance(error, ValidationError):
+        text = "; ".join(str(p) for p in problems_from_validation_error(error))
+        safe: BaseException = RedactedValidationError(f"{error.title}: {text}")
+        safe.__traceback__ = error.__traceback__
+        safe.__cause__ = redacted(error.__cause__) if error.__cause__ else None
+        safe.__suppress_context__ = True
+        return safe
+    if error.__cause__ is not None:
+        error.__cause__ = redacted(error.__cause__)
+    if error.__context__ is not None:
+        error.__context__ = redacted(error.__context__)
+    return error
+
+
 def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    """Field/problem pairs of a pydantic error, without the input values.
+
+    A check across fields names the field it is about as its message's first word
+    (`"due_date: is before the issue_date"`); that name becomes part of the field path.
+    """
     problems = []
     for item in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in item["loc"])
+        loc = [str(part) for part in item["loc"]]
         message = item["msg"]
         # pydantic prefixes custom errors with "Value error, "; the user does not need it.
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        problems.append(Problem(field, message))
+        named = _NAMED_FIELD.match(message) if item["type"] == "value_error" else None
+        if named:
+            loc.append(named.group(1))
+            message = named.group(2)
+        problems.append(Problem(".".join(loc), message))
     return problems
+
+
+_NAMED_FIELD = re.compile(r"([a-z_][a-z0-9_]*): (.+)", re.DOTALL)

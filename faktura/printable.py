@@ -40,6 +40,32 @@ PRINTABLE_RANGES: tuple[tuple[int, int], ...] = (
     (0x2713, 0x2713),  # ✓
 )
 
+
+
+def _char_class(excluded: frozenset[int]) -> str:
+    """The printable ranges less `excluded`, as a regular expression character class that
+    ECMA-262 (JSON Schema) and Python read alike."""
+    parts = []
+    for low, high in PRINTABLE_RANGES:
+        codes = [code for code in range(low, high + 1) if code not in excluded]
+        while codes:  # split the range where an excluded code point was
+            end = 0
+            while end + 1 < len(codes) and codes[end + 1] == codes[end] + 1:
+                end += 1
+            first, last = codes[0], codes[end]
+            parts.append(f"\\u{first:04x}" if first == last
+                         else f"\\u{first:04x}-\\u{last:04x}")
+            codes = codes[end + 1:]
+    return "[" + "".join(parts) + "]"
+
+
+_LINE_BREAKS = frozenset({0x09, 0x0A, 0x0D})
+#: JSON Schema `pattern`s of printed texts: one line; one line, not blank; several lines.
+SINGLE_LINE_PATTERN = f"^{_char_class(_LINE_BREAKS)}*$"
+REQUIRED_LINE_PATTERN = (f"^{_char_class(_LINE_BREAKS | {0x20, 0xA0})}"
+                         f"{_char_class(_LINE_BREAKS)}*$")
+MULTILINE_PATTERN = f"^{_char_class(frozenset({0x0D}))}*$"
+
 #: Fields of the invoice that are never printed (identities, contact channels, dimensions).
 NOT_PRINTED = frozenset({
     "source_system", "source_id", "source_invoice_number", "email", "invoice_email", "phone",

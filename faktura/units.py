@@ -59,6 +59,10 @@ UNITS: dict[str, Unit] = {
     "kasser": CARTONS, "kasse": CARTONS, "cartons": CARTONS, "carton": CARTONS,
 }
 SUGGESTED = "timer, stk., dage, minutter, antal, kasser (or their English names)"
+#: A JSON Schema `pattern` of the units in the table (as written, Capitalised or in capitals,
+#: with or without a final full stop), or a blank unit.
+UNIT_PATTERN = "^(|(" + "|".join(sorted({form for key in UNITS for form in (
+    key, key.capitalize(), key.upper())})) + ")\\.?)$"
 
 
 class UnknownUnit(ValueError):

@@ -386,7 +386,8 @@ def test_batch_issues_the_good_and_reports_the_bad(api: Api) -> None:
     outcomes = [r["outcome"] for r in record["results"]]
     assert outcomes == ["issued", "failed", "issued", "already_issued"]
     assert record["results"][1]["errors"] == [
-        {"field": "lines.0.unit_price", "message": "Input should be a valid decimal"}]
+        {"field": "lines.0.unit_price",
+         "message": "must be a number written with the digits 0-9 and an optional decimal point"}]
     assert record["results"][0]["invoice_number"] == record["results"][3]["invoice_number"]
 
     merged = api.client.get(f"/v1/batches/{batch_id}/pdf", headers=api.headers())

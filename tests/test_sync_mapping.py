@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from faktura.computed import compute
 from faktura.model import Customer, Invoice, parse_invoice
@@ -51,11 +52,20 @@ def test_digit_customer_numbers_up_to_20_are_accounts(number: str) -> None:
 @pytest.mark.parametrize(("number", "reason"), [
     ("10A1", "must contain digits only"),
     ("١٠٠١", "must contain digits only"),  # Arabic-Indic digits: isdigit(), not ASCII
-    ("1" * 21, "has 21 digits; Uniconta allows at most 20"),
 ])
 def test_other_customer_numbers_are_refused_with_the_rule(number: str, reason: str) -> None:
     with pytest.raises(MappingError, match=reason):
         mapping.debtor_account(_customer(number))
+
+
+def test_a_customer_number_over_20_characters_never_reaches_the_mapping() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _customer("1" * 21)
+    assert [e["loc"] for e in caught.value.errors()] == [("customer_number",)]
+    # Data built past the model is still refused by the mapping's own rule.
+    unchecked = Customer.model_construct(customer_number="1" * 21, name="Acme ApS")
+    with pytest.raises(MappingError, match="has 21 digits; Uniconta allows at most 20"):
+        mapping.debtor_account(unchecked)
 
 
 def test_quantity_must_fit_the_items_decimals() -> None:

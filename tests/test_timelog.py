@@ -176,8 +176,12 @@ def test_extension_keys() -> None:
     assert [line.vat for line in invoice.lines] == [False, True]
 
 
-def test_quantities_from_timelog_round_to_two_decimals() -> None:
-    invoice = parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": Decimal("0.3333333"),
+def test_a_timelog_quantity_of_more_than_two_decimals_is_refused_not_rounded() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": Decimal("0.3333333"),
+                                      "Rate": "950"}]))
+    assert [p.field for p in caught.value.problems] == ["lines.0.quantity"]
+    invoice = parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": Decimal("0.33"),
                                             "Rate": "950"}]))
     assert invoice.lines[0].quantity == Decimal("0.33")
 

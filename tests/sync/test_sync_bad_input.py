@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sync_support import MakeStack, SyncStack, customer, invoice, invoices_by_marker, line
 
-from faktura.errors import FakturaError
+from faktura.errors import FakturaError, InvalidInput
 from faktura.model import Invoice
 from sync.emulator.testing import EmulatorHandle
 
@@ -31,10 +31,6 @@ CASES = {
         {"customer_data": customer("10A7")},
         "customer number '10A7' must contain digits only",
         {"customer_data": customer("1007")}),
-    "customer number over 20 digits": Case(
-        {"customer_data": customer("1" * 21)},
-        "customer number has 21 digits; Uniconta allows at most 20",
-        {"customer_data": customer("1021")}),
     "unknown item": Case(
         {"lines": [line(item_number="4242")]},
         "line 1: item 4242 does not exist in Uniconta",
@@ -117,6 +113,22 @@ def test_bad_input_fails_alone_and_posts_once_when_fixed(
     assert second["BAD-1"].startswith("posted"), second["BAD-1"]
     _assert_exactly_once(emulator, ["OK-1", "BAD-1", "OK-2"])
     assert _run(rerun, [invoice("BAD-1", **case.fixed)])["BAD-1"].startswith("already")
+
+
+def test_a_customer_number_over_20_characters_is_refused_when_read_and_posts_once_fixed(
+        make_stack: MakeStack, emulator: EmulatorHandle) -> None:
+    # Uniconta's debtor account holds 20 characters: the invoice is refused as it is read,
+    # naming the field, so the sync core is never asked.
+    with pytest.raises(InvalidInput) as caught:
+        invoice("BAD-1", customer_data=customer("1" * 21))
+    assert [p.field for p in caught.value.problems] == ["customer.customer_number"]
+    assert "at most 20 characters" in caught.value.problems[0].message
+    assert "1" * 21 not in str(caught.value)
+    stack = make_stack()
+    outcome = _run(stack, [invoice("BAD-1", customer_data=customer("1021"))])
+    assert outcome["BAD-1"].startswith("posted")
+    assert [d["Account"] for d in emulator.query("Debtor") if len(d["Account"]) > 20] == []
+    _assert_exactly_once(emulator, ["BAD-1"])
 
 
 def test_a_blocked_debtor_fails_alone_and_posts_once_unblocked(
