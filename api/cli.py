@@ -1,6 +1,8 @@
 """`faktura serve` and `faktura apikey create|list|revoke` (plain functions the CLI root registers).
 
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
+                  [--render-workers N] [--render-queue N] [--render-time-limit S]
+                  [--render-memory-mib M]
     faktura apikey create [--tenant NAME] [--settings FILE|DIR] [--label TEXT]
     faktura apikey list [--tenant NAME] [--settings FILE|DIR]
     faktura apikey revoke KEY_ID [--settings FILE|DIR]
@@ -28,8 +30,17 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
     settings: SettingsOpt = None,
     workers: Annotated[int | None, typer.Option(
-        help="Render processes for batches (default: one per core; 0: in the server)",
+        help="Render workers a batch keeps busy (default: all; 0: one invoice at a time)",
         min=0, show_default=False)] = None,
+    render_workers: Annotated[int, typer.Option(
+        help="Render worker processes (0: one per core)", min=0)] = 0,
+    render_queue: Annotated[int, typer.Option(
+        help="Renders that may wait per worker; more get 503 with Retry-After", min=0)] = 8,
+    render_time_limit: Annotated[float, typer.Option(
+        help="Seconds one render may take; longer: 422, worker replaced", min=0.1)] = 60.0,
+    render_memory_mib: Annotated[int, typer.Option(
+        help="Resident MiB a render worker may use; more: 422, worker replaced",
+        min=64)] = 768,
 ) -> None:
     """Serve the bookkeepers' pages (at /) and the HTTP API (docs at /docs) until interrupted."""
     registry = TenantRegistry.load(find_settings(settings))
@@ -37,8 +48,11 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
+    from issuing.renderpool import MiB, PoolLimits
 
-    app = create_app(registry, batch_workers=workers)
+    limits = PoolLimits(workers=render_workers, queue_per_worker=render_queue,
+                        time_limit=render_time_limit, memory_limit=render_memory_mib * MiB)
+    app = create_app(registry, batch_workers=workers, render_limits=limits)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
