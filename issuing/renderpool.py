@@ -6,8 +6,11 @@ default), each holding a `Renderer` built and warmed up once, and each render is
 
 * **queue**: at most `queue_per_worker × workers` renders wait; one more is refused at once
   with `RenderQueueFull`, which carries an estimate of when to try again;
-* **time**: a render that runs longer than `time_limit` seconds has its worker killed and
-  replaced, and the caller gets `RenderTimeLimit`;
+* **time**: a render that uses more than `time_limit` seconds of its worker's CPU time has
+  the worker killed and replaced, and the caller gets `RenderTimeLimit`. CPU time, not the
+  clock: on a busy machine a render takes longer but needs the same CPU, so the same invoice
+  gets the same answer. The clock still bounds it at `WALL_CLOCK_FACTOR × time_limit` (a
+  worker that waits for something never uses CPU);
 * **memory**: the pool reads each busy worker's resident memory from `/proc` many times a
   second; a worker over `memory_limit` is killed and replaced, and the caller gets
   `RenderMemoryLimit`. The worker's address space is also capped (`RLIMIT_AS`, the limit plus
@@ -63,6 +66,8 @@ DEFAULT_RECYCLE_AFTER = 500
 #: Address space a worker may map beyond `memory_limit` (shared libraries, fonts, arenas that
 #: are reserved but never touched): the hard cap behind the pool's own RSS check.
 ADDRESS_SPACE_HEADROOM = 512 * MiB
+#: A render may take this many times its CPU time limit by the clock (a busy machine).
+WALL_CLOCK_FACTOR = 4
 #: How often a busy worker's memory, time and cancellation are checked (seconds).
 CHECK_INTERVAL = 0.02
 STARTUP_TIMEOUT = 120.0
@@ -187,6 +192,19 @@ def _do(renderer: Any, work: _Work) -> tuple[Any, ...]:
         return ("crash", f"{type(error).__name__}: {error}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 def _rss(pid: int) -> int:
     """The resident memory of a process in bytes (0 when it is gone)."""
     try:
@@ -216,7 +234,7 @@ class PoolLimits:
 
     workers: int = 0  # 0: one per core
     queue_per_worker: int = DEFAULT_QUEUE_PER_WORKER
-    time_limit: float = DEFAULT_TIME_LIMIT
+    time_limit: float = DEFAULT_TIME_LIMIT  # CPU seconds per render
     memory_limit: int = DEFAULT_MEMORY_LIMIT  # resident bytes per worker
     recycle_after: int = DEFAULT_RECYCLE_AFTER  # renders; 0: never
     recycle_memory: int | None = None  # resident bytes after a render; default half the limit
@@ -319,7 +337,7 @@ class RenderPool:
                time_limit: float | None = None) -> RenderJob:
         """Queue a render. With `wait` None a full queue refuses at once (`RenderQueueFull`);
         otherwise the call waits up to `wait` seconds for a place. `time_limit` replaces the
-        pool's limit for this render (seconds, from when a worker starts it)."""
+        pool's limit for this render (CPU seconds of the worker, from when it starts it)."""
         job = RenderJob(_Work(kind, invoice, settings, draft, pdf_variant, tuple(attachments),
                               want_view), priority, time_limit or self.limits.time_limit)
         job._pool = self
@@ -625,7 +643,8 @@ class _Slot:
             self.conn.send(job.work)
         except (OSError, ValueError):
             return _LOST
-        deadline = started + job.time_limit
+        deadline = started + WALL_CLOCK_FACTOR * job.time_limit
+        cpu_before = _cpu_seconds(self.pid)
         while True:
             try:
                 if self.conn.poll(CHECK_INTERVAL):
@@ -641,12 +660,13 @@ class _Slot:
                 pool._count("over_memory")
                 _fail(job, RenderMemoryLimit(job.lines, _mib(limits.memory_limit)))
                 return None
-            if time.monotonic() > deadline:
+            if (_cpu_seconds(self.pid) - cpu_before > job.time_limit
+                    or time.monotonic() > deadline):
                 log.warning("a render passed the time limit (%g s); replacing worker %d",
                             job.time_limit, self.pid)
                 self._stop(graceful=False)
                 pool._count("timed_out")
-                _fail(job, RenderTimeLimit(job.lines, f"{job.time_limit:g} s"))
+                _fail(job, RenderTimeLimit(job.lines, f"{job.time_limit:g} s of CPU time"))
                 return None
             if job.abandoned:
                 self._stop(graceful=False)
@@ -695,7 +715,7 @@ class PoolRenderer:
         """Build the view and the PDF in a worker; blocks this thread until they are back."""
         job = self.pool.submit(invoice, settings, draft=draft, pdf_variant=pdf_variant,
                                attachments=attachments, priority=self.priority,
-                               wait=self.pool.limits.time_limit)
+                               wait=WALL_CLOCK_FACTOR * self.pool.limits.time_limit)
         view, pdf = self.pool.result(job)
         return view, pdf
 
