@@ -91,10 +91,10 @@ def create_app(
                          batches=batches, max_body_bytes=max_body_bytes)
         app.state.faktura = state
         app.state.pages_sessions = Sessions(key_store)
-        if resume_batches:
-            for services in state.all_services():
-                state.batches.resume_unfinished(services)
         try:
+            if resume_batches:
+                for services in state.all_services():
+                    state.batches.resume_unfinished(services)
             yield
         finally:
             await run_in_threadpool(state.close)
