@@ -292,7 +292,6 @@ class RenderJob:
     future: Future[Any] = field(default_factory=Future)
     id: int = field(default_factory=lambda: next(_ids))
     abandoned: bool = False
-    _pool: RenderPool | None = None
 
     @property
     def lines(self) -> int:
@@ -340,7 +339,6 @@ class RenderPool:
         pool's limit for this render (CPU seconds of the worker, from when it starts it)."""
         job = RenderJob(_Work(kind, invoice, settings, draft, pdf_variant, tuple(attachments),
                               want_view), priority, time_limit or self.limits.time_limit)
-        job._pool = self
         with self._cond:
             if self._closing:
                 raise RenderWorkerFailed("the renderer is shutting down")
