@@ -9,12 +9,14 @@ Errors are problem+json (`api.problems`); callers authenticate with a per-tenant
 (`api.auth`). The outermost middleware (`api.requestlog`) gives every answer an `X-Request-ID`
 and logs one JSON line per request; each tenant's batch store is bounded (`api.batch_quota`).
 
-The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
-requests; rendering runs in worker threads so the event loop stays free.
+Rendering runs in a pool of warm worker processes (`issuing.renderpool`) started in the
+lifespan and shared by previews, issuing and batches: a bounded queue, a time limit and a
+memory ceiling per render (`render_problems` says what a refusal answers).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import openapi, pages, problems
+from api import openapi, pages, problems, render_problems
 from api.auth import KeyStore
 from api.batch_quota import BatchQuota
 from api.batches import BatchService, Clock, utc_now
@@ -38,13 +40,12 @@ from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
 from faktura.settings_search import find_settings
-from issuing.batch import default_workers
 from issuing.pipeline import Issuer
-from renderer.render import Renderer
+from issuing.renderpool import BULK, PoolLimits, PoolRenderer, RenderPool
 
 
 def default_issuer_factory(settings: Settings,
-                           renderer: Renderer) -> AbstractContextManager[Issuer]:
+                           renderer: PoolRenderer) -> AbstractContextManager[Issuer]:
     """The sync core's issuer (starts the built-in Uniconta emulator when no gateway is set)."""
     from issuing.wiring import open_issuer
 
@@ -61,6 +62,8 @@ def create_app(
     resume_batches: bool = True,
     batch_quota: BatchQuota | None = None,
     clock: Clock = utc_now,
+    render_workers: int | None = None,
+    render_limits: PoolLimits | None = None,
 ) -> FastAPI:
     """The API application.
 
@@ -68,32 +71,40 @@ def create_app(
     (default: found as every command finds it, `faktura.settings_search`).
     `keys`: the API key store (default: the registry's `api-keys.sqlite`).
     `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
-    `batch_workers`: render processes for batches (default one per core; 0 renders batches
-    in the server process). `resume_batches`: pick up batches a previous run left unfinished.
     `batch_quota`: what each tenant may keep of batches, and for how long (default
     `BatchQuota()`: 200 batches, 200 MiB, finished ones kept 7 days); `clock`: the time
     batches are stamped and expired by.
+    `render_workers`: render processes (default one per core); `render_limits`: the pool's
+    queue, time and memory limits (`issuing.renderpool.PoolLimits`).
+    `batch_workers`: how many of those workers a batch keeps busy (default all; 0: one invoice
+    at a time). `resume_batches`: pick up batches a previous run left unfinished.
     """
     registry = (settings if isinstance(settings, TenantRegistry)
                 else TenantRegistry.load(find_settings(settings)))
-    workers = default_workers() if batch_workers is None else batch_workers
+    limits = render_limits or PoolLimits()
+    if render_workers is not None:
+        limits = dataclasses.replace(limits, workers=render_workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         key_store = keys if isinstance(keys, KeyStore) else KeyStore(
             keys or registry.key_store_path)
-        renderer = await run_in_threadpool(Renderer)
-        state = AppState(registry=registry, keys=key_store, renderer=renderer,
+        pool = RenderPool(limits)  # workers start in the background; renders wait for them
+        workers = pool.workers if batch_workers is None else batch_workers
+        batches = BatchService(workers=workers, quota=batch_quota, clock=clock,
+                               renderer_factory=lambda n: pool.renderer(priority=BULK,
+                                                                        workers=n))
+        state = AppState(registry=registry, keys=key_store, pool=pool,
+                         renderer=pool.renderer(),
                          issuer_factory=issuer_factory or default_issuer_factory,
-                         batches=BatchService(workers=workers, quota=batch_quota, clock=clock),
-                         max_body_bytes=max_body_bytes)
+                         batches=batches, max_body_bytes=max_body_bytes)
         app.state.faktura = state
         app.state.pages_sessions = Sessions(key_store)
-        if resume_batches:
-            for services in state.all_services():
-                state.batches.resume_unfinished(services)
-        state.batches.expire_regularly(state.all_services)
         try:
+            if resume_batches:
+                for services in state.all_services():
+                    state.batches.resume_unfinished(services)
+            state.batches.expire_regularly(state.all_services)
             yield
         finally:
             await run_in_threadpool(state.close)
@@ -108,6 +119,7 @@ def create_app(
         redoc_url=None,
     )
     problems.install(app)
+    render_problems.install(app)
     for router in (health_router, preview_router, invoices_router, batches_router,
                    archive_router):
         app.include_router(router)

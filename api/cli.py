@@ -2,6 +2,8 @@
 
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
                   [--max-batches 200] [--max-batch-mib 200] [--keep-batches-days 7]
+                  [--render-workers N] [--render-queue N] [--render-time-limit S]
+                  [--render-memory-mib M]
     faktura apikey create [--tenant NAME] [--settings FILE|DIR] [--label TEXT]
     faktura apikey list [--tenant NAME] [--settings FILE|DIR]
     faktura apikey revoke KEY_ID [--settings FILE|DIR]
@@ -29,7 +31,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
     settings: SettingsOpt = None,
     workers: Annotated[int | None, typer.Option(
-        help="Render processes for batches (default: one per core; 0: in the server)",
+        help="Render workers a batch keeps busy (default: all; 0: one invoice at a time)",
         min=0, show_default=False)] = None,
     max_batches: Annotated[int, typer.Option(
         help="Batches kept per tenant; more are refused (429)", min=1)] = 200,
@@ -37,6 +39,15 @@ def serve_command(
         help="Stored batch requests and results per tenant, in MiB", min=1)] = 200,
     keep_batches_days: Annotated[float, typer.Option(
         help="Days a finished batch is kept before it is deleted", min=0)] = 7,
+    render_workers: Annotated[int, typer.Option(
+        help="Render worker processes (0: one per core)", min=0)] = 0,
+    render_queue: Annotated[int, typer.Option(
+        help="Renders that may wait per worker; more get 503 with Retry-After", min=0)] = 8,
+    render_time_limit: Annotated[float, typer.Option(
+        help="Seconds one render may take; longer: 422, worker replaced", min=0.1)] = 60.0,
+    render_memory_mib: Annotated[int, typer.Option(
+        help="Resident MiB a render worker may use; more: 422, worker replaced",
+        min=64)] = 768,
 ) -> None:
     """Serve the bookkeepers' pages (at /) and the HTTP API (docs at /docs) until interrupted."""
     from datetime import timedelta
@@ -51,8 +62,11 @@ def serve_command(
 
     from api.app import create_app
     from api.server import server_config
+    from issuing.renderpool import PoolLimits
 
-    app = create_app(registry, batch_workers=workers, batch_quota=quota)
+    limits = PoolLimits(workers=render_workers, queue_per_worker=render_queue,
+                        time_limit=render_time_limit, memory_limit=render_memory_mib * MiB)
+    app = create_app(registry, batch_workers=workers, batch_quota=quota, render_limits=limits)
     server = uvicorn.Server(server_config(app, host, port, log_level="info"))
     server.run()
     if not server.started:  # e.g. the port is taken: uvicorn has said why

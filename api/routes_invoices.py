@@ -1,7 +1,8 @@
 """`POST /v1/invoices`: issue one invoice through the tenant's issuer.
 
 201 when this call issued it, 200 with the same number when it was issued before (issuing is
-idempotent on the source invoice id), 409 when it changed since it was issued.
+idempotent on the source invoice id), 409 when it changed since it was issued, 503 with
+`Retry-After` when the render pool's queue is full (checked before anything is posted).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.body import read_invoice
-from api.deps import Tenant
+from api.deps import State, Tenant
 from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problem_doc, problems
 from api.schemas import IssuedOut
 from api.tenants import TenantServices
@@ -34,9 +35,11 @@ def _issue(services: TenantServices, invoice: Invoice) -> IssuedInvoice:
                **PROBLEM_RESPONSES, **problems(502)},
     openapi_extra=INVOICE_BODY,
 )
-async def issue_invoice(request: Request, response: Response, services: Tenant) -> IssuedOut:
+async def issue_invoice(request: Request, response: Response, services: Tenant,
+                        state: State) -> IssuedOut:
     """Issue the invoice exactly once; repeat the call safely (same answer, status 200)."""
     invoice = await read_invoice(request)
+    state.pool.check_capacity()  # a busy renderer refuses before anything is posted
     issued = await run_in_threadpool(_issue, services, invoice)
     number = issued.invoice_number
     if issued.already_issued:

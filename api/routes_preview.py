@@ -1,29 +1,32 @@
 """`POST /v1/preview`: an invoice as a draft PDF or HTML, watermarked KLADDE.
 
-Nothing is posted and nothing is archived: the preview only renders, in a worker thread, with
-the Renderer built once at startup.
+Nothing is posted and nothing is archived: the preview only renders, in the server's render
+pool (`issuing.renderpool`): bounded in queue, time and memory. A caller that disconnects
+while its preview waits or renders cancels it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.body import read_invoice
 from api.deps import State, Tenant
 from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problems
 from api.problems import ApiProblem
 from faktura.errors import Problem
-from faktura.model import Invoice
-from faktura.settings import Settings
-from renderer.document import build_view
-from renderer.render import STYLESHEET, Renderer
+from issuing.renderpool import RenderJob, RenderPool
+from renderer.render import STYLESHEET
 
 router = APIRouter(tags=["preview"])
 
 OFFERED = ("application/pdf", "text/html")
+#: How often a preview that is still rendering checks whether its caller is still there.
+DISCONNECT_CHECK = 0.1
+CLIENT_GONE = 499  # nginx's "client closed request": nobody reads it
 
 
 def negotiate(accept: str | None) -> str:
@@ -65,13 +68,16 @@ async def preview(request: Request, services: Tenant, state: State) -> Response:
     application/pdf`, the default) or HTML (`Accept: text/html`)."""
     media = negotiate(request.headers.get("accept"))
     invoice = await read_invoice(request)
-    settings = services.settings
-    renderer = state.renderer
-    if media == "text/html":
-        html = await run_in_threadpool(draft_html, renderer, invoice, settings)
-        return Response(html, media_type="text/html; charset=utf-8",
+    pool = state.pool
+    kind = "html" if media == "text/html" else "pdf"
+    job = pool.submit(invoice, services.settings, kind=kind, draft=True, want_view=False)
+    rendered = await render_while_connected(request, pool, job)
+    if rendered is None:
+        return Response(status_code=CLIENT_GONE)
+    if kind == "html":
+        return Response(inline_stylesheet(rendered), media_type="text/html; charset=utf-8",
                         headers={"Cache-Control": "no-store"})
-    _, pdf = await run_in_threadpool(renderer.render, invoice, settings, draft=True)
+    _, pdf = rendered
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="kladde-{_safe(invoice.source_id)}.pdf"',
         "Cache-Control": "no-store"})
@@ -82,10 +88,25 @@ def _stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 
 
-def draft_html(renderer: Renderer, invoice: Invoice, settings: Settings) -> str:
+async def render_while_connected(request: Request, pool: RenderPool, job: RenderJob) -> Any:
+    """The job's result; None when the caller disconnected first (the render is cancelled)."""
+    waiter = asyncio.ensure_future(pool.wait(job))
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiter}, timeout=DISCONNECT_CHECK)
+            if done:
+                return waiter.result()
+            if await request.is_disconnected():
+                job.cancel()
+                return None
+    finally:
+        if not waiter.done():
+            waiter.cancel()
+
+
+def inline_stylesheet(html: str) -> str:
     """The draft as one HTML document, with the layout's stylesheet inlined (every text from
     the invoice is escaped by the template)."""
-    html = renderer.html(build_view(invoice, settings, draft=True))
     return html.replace("</head>", f"<style>\n{_stylesheet()}</style>\n</head>", 1)
 
 

@@ -1,4 +1,4 @@
-"""What the running app holds: tenants, keys, the one Renderer, batches (`app.state.faktura`)."""
+"""What the running app holds: tenants, keys, the render pool, batches (`app.state.faktura`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from api.auth import KeyInfo, KeyStore
 from api.batches import BatchService
 from api.problems import ApiProblem
 from api.tenants import IssuerFactory, TenantRegistry, TenantServices
-from renderer.render import Renderer
+from issuing.renderpool import PoolRenderer, RenderPool
 
 
 @dataclass
@@ -18,7 +18,8 @@ class AppState:
 
     registry: TenantRegistry
     keys: KeyStore
-    renderer: Renderer
+    pool: RenderPool
+    renderer: PoolRenderer  # renders in the pool (issuing, the pages)
     issuer_factory: IssuerFactory
     batches: BatchService
     max_body_bytes: int
@@ -48,4 +49,5 @@ class AppState:
             for services in self._services.values():
                 services.close()
             self._services.clear()
+        self.pool.close()
         self.keys.close()

@@ -18,10 +18,10 @@ from archive.open import open_archive
 from faktura.settings import Settings
 from issuing.batch import IssuingGuard
 from issuing.pipeline import Issuer
-from renderer.render import Renderer
+from issuing.renderpool import PoolRenderer
 
 # (settings, renderer to use) → context manager of the tenant's Issuer; `sync.connect.open_issuer`.
-IssuerFactory = Callable[[Settings, Renderer], AbstractContextManager[Issuer]]
+IssuerFactory = Callable[[Settings, PoolRenderer], AbstractContextManager[Issuer]]
 
 
 @dataclass
@@ -30,7 +30,7 @@ class TenantServices:
 
     settings: Settings
     issuer_factory: IssuerFactory
-    renderer: Renderer
+    renderer: PoolRenderer
     guard: IssuingGuard = field(default_factory=IssuingGuard)
     _archive: Archive | None = None
     _issuer: Issuer | None = None
@@ -51,7 +51,7 @@ class TenantServices:
             return self._archive
 
     def issuer(self) -> Issuer:
-        """The tenant's issuer: opened once, posting serialised, rendering with our Renderer.
+        """The tenant's issuer: opened once, posting serialised, rendering in the render pool.
 
         Opening may start the built-in Uniconta emulator, so it happens on first use, not at
         startup. Call from a worker thread (it may block).

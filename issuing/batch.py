@@ -2,7 +2,7 @@
 
 Month-end runs issue hundreds or thousands of invoices. WeasyPrint is CPU-bound and
 single-threaded, so rendering runs in a pool of warm worker *processes* (one per core by
-default), each of which builds one `Renderer` in its initializer and keeps its font
+default, `issuing.renderpool`), each of which builds one `Renderer` once and keeps its font
 configuration, parsed stylesheet and logo for every invoice it renders.
 
 Posting is NOT parallel. A Uniconta server user may only be logged in once, the number series
@@ -23,13 +23,10 @@ from __future__ import annotations
 import enum
 import io
 import logging
-import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,14 +37,16 @@ from archive import ArchiveEntry, ArchiveError
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, load_invoice, parse_invoice
-from faktura.settings import Settings
 from issuing.pipeline import BulkPoster, IssuedInvoice, Issuer, Poster, Posting
-from renderer.document import InvoiceView
-from renderer.render import EmbeddedFile, PdfVariant, Renderer
+from issuing.renderpool import (  # noqa: F401  (default_workers: re-exported)
+    BULK,
+    PoolLimits,
+    PoolRenderer,
+    RenderPool,
+    default_workers,
+)
 
 log = logging.getLogger(__name__)
-
-MAX_POOL_RESTARTS = 3
 
 
 # -- inputs and results ------------------------------------------------------------------------
@@ -262,110 +261,25 @@ class IssuingGuard:
 
 # -- rendering: warm worker processes -------------------------------------------------------------
 
-_worker_renderer: Renderer | None = None
 
+class ProcessRenderer(PoolRenderer):
+    """A `Renderer` look-alike whose `render` runs in a render pool of its own: warm worker
+    processes, one per core by default (`issuing.renderpool`), bounded in time and memory.
 
-def _init_worker() -> None:
-    """Build this worker's Renderer once (fonts, stylesheet, template) and warm it up."""
-    global _worker_renderer
-    _worker_renderer = Renderer()
-    _worker_renderer.warm_up()
-
-
-def _render_in_worker(invoice: Invoice, settings: Settings, draft: bool,
-                      pdf_variant: PdfVariant,
-                      attachments: Sequence[EmbeddedFile] = ()) -> tuple[str, Any, Any]:
-    """Render in a worker. Errors come back as plain data: `InvalidInput` does not pickle."""
-    global _worker_renderer
-    if _worker_renderer is None:  # pragma: no cover - the initializer always ran
-        _worker_renderer = Renderer()
-    try:
-        return ("ok", *_worker_renderer.render(invoice, settings, draft=draft,
-                                               pdf_variant=pdf_variant,
-                                               attachments=attachments))
-    except InvalidInput as error:
-        return ("invalid", error.source, [(p.field, p.message) for p in error.problems])
-    except FakturaError as error:
-        return ("error", type(error).__name__, str(error))
-
-
-def _unpack(answer: tuple[str, Any, Any]) -> tuple[InvoiceView, bytes]:
-    kind, first, second = answer
-    if kind == "invalid":
-        raise InvalidInput(first, [Problem(f, m) for f, m in second])
-    if kind == "error":
-        raise FakturaError(second)
-    return first, second
-
-
-def _warm_up() -> int:
-    return os.getpid()
-
-
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-class ProcessRenderer:
-    """A `Renderer` look-alike whose `render` runs in a pool of warm worker processes.
-
-    Workers are started with the "spawn" method (a clean interpreter: safe from a process
-    that already runs threads, such as the API server). A worker that dies (killed, out of
-    memory) breaks the pool; the render is then retried on a fresh pool, since rendering
-    has no side effects.
+    A worker that dies is replaced and the render tried once more on the new one, since
+    rendering has no side effects.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
-        self._lock = threading.Lock()
-        self._restarts = 0
-        self._pool = self._new_pool()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers,
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker)
+    def __init__(self, workers: int | None = None, limits: PoolLimits | None = None) -> None:
+        limits = replace(limits or PoolLimits(), workers=workers or 0)
+        super().__init__(RenderPool(limits), priority=BULK)
 
     def warm_up(self) -> None:
-        """Start every worker now (each builds its Renderer) instead of on first use."""
-        futures = [self._pool.submit(_warm_up) for _ in range(self.workers * 2)]
-        for future in futures:
-            future.result()
-
-    def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
-               pdf_variant: PdfVariant = None,
-               attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
-        """Render in a worker (with the files the PDF carries); blocks the calling thread
-        until the PDF is back."""
-        while True:
-            pool = self._pool
-            try:
-                future: Future[tuple[str, Any, Any]] = pool.submit(
-                    _render_in_worker, invoice, settings, draft, pdf_variant,
-                    tuple(attachments))
-                answer = future.result()
-            except BrokenProcessPool:
-                self._replace(pool)
-                continue
-            return _unpack(answer)
-
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is not broken:
-                return  # another thread already replaced it
-            if self._restarts >= MAX_POOL_RESTARTS:
-                raise FakturaError("the render workers keep dying; giving up") from None
-            self._restarts += 1
-            log.warning("a render worker died; starting a new pool (%d)", self._restarts)
-            broken.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+        """Wait until every worker has built its Renderer."""
+        self.pool.wait_ready()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.close()
 
     def __enter__(self) -> ProcessRenderer:
         return self

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from faktura.computed import ComputedInvoice, ComputedLine, compute
 from faktura.errors import InvalidInput, Problem
@@ -46,7 +46,11 @@ class FiSlip:
 
 @dataclass(frozen=True)
 class InvoiceView:
-    """The computed invoice plus what only the printed page needs (labels, logo, texts)."""
+    """The computed invoice plus what only the printed page needs (labels, logo, texts).
+
+    The flags the template asks for on every row (item numbers, discounts, exempt lines) and
+    the slip are worked out once per view: building the page stays linear in its lines.
+    """
 
     computed: ComputedInvoice
     labels: dict[str, str]
@@ -76,19 +80,19 @@ class InvoiceView:
     def title(self) -> str:
         return self.labels["credit_note" if self.computed.is_credit_note else "invoice"]
 
-    @property
+    @cached_property
     def has_exempt_lines(self) -> bool:
         return self.computed.has_exempt_lines
 
-    @property
+    @cached_property
     def show_item_numbers(self) -> bool:
         return self.computed.has_item_numbers
 
-    @property
+    @cached_property
     def show_discount(self) -> bool:
         return self.computed.has_discount
 
-    @property
+    @cached_property
     def fi_slip(self) -> FiSlip | None:
         """The slip, printed where the computed invoice has an FI payment (never on a draft)."""
         payment = self.computed.payment

@@ -154,7 +154,7 @@ def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:
     invoice = parse_invoice(sample()).with_number("20260001")
     with ProcessRenderer(1) as pool:
         pool.warm_up()
-        for pid in list(pool._pool._processes):  # noqa: SLF001 - the test kills a worker
+        for pid in pool.worker_pids():  # the test kills a worker
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
         view, pdf = pool.render(invoice, settings)
