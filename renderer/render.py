@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
+from xml.etree import ElementTree
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -34,6 +35,7 @@ from jinja2.runtime import Context
 from renderer.system import RendererUnavailable, warn_if_slow
 
 try:
+    import cssselect2
     import pydyf
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
@@ -114,6 +116,25 @@ class _InvoiceHTML(HTML):
     """An HTML document whose browser defaults are the layout's own small stylesheet."""
 
     user_agent_stylesheet: CSS
+
+    @classmethod
+    def from_template(cls, html: str, *, base_url: str, url_fetcher: Any) -> _InvoiceHTML:
+        """The template's output, parsed as the XML it also is (expat, in C) rather than by
+        WeasyPrint's HTML5 parser (in Python): the same tree, the template writing every
+        element closed and every table's row group (tests/test_render_layers.py compares).
+        Anything that is not well-formed XML goes to the HTML5 parser."""
+        try:
+            root = ElementTree.fromstring(html)
+        except ElementTree.ParseError:
+            return cls(string=html, base_url=base_url, url_fetcher=url_fetcher)
+        document = cls.__new__(cls)
+        document.base_url = base_url
+        document.url_fetcher = url_fetcher
+        document.media_type = "print"
+        document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+            root, content_language=None)
+        document.etree_element = document.wrapper_element.etree_element
+        return document
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
         return [self.user_agent_stylesheet]
@@ -207,7 +228,7 @@ class Renderer:
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():
-            document = self._layout(html)
+            document = self._layout(html, template=True)
             content = self._write(document, pdf_variant, attachments)
             under = sheet.pages_under(len(document.pages), slip is not None)
         return lay_under(content, sheet.pdf, under)
@@ -219,14 +240,19 @@ class Renderer:
         sheet = self._sheets.get(key)
         if sheet is None:
             with collector_paused():
-                document = self._layout(html)
+                document = self._layout(html, template=True)
                 pdf = own_resources(self._write(document, pdf_variant, ()))
                 sheet = measure(document, pdf)
             self._sheets.put(key, sheet)
         return sheet
 
-    def _layout(self, html: str) -> Any:
-        document = _InvoiceHTML(string=html, base_url=self._base_url, url_fetcher=self._fetcher)
+    def _layout(self, html: str, *, template: bool = False) -> Any:
+        if template:
+            document = _InvoiceHTML.from_template(html, base_url=self._base_url,
+                                                  url_fetcher=self._fetcher)
+        else:
+            document = _InvoiceHTML(string=html, base_url=self._base_url,
+                                    url_fetcher=self._fetcher)
         document.user_agent_stylesheet = self._user_agent_css
         return document.render(stylesheets=[self._css], font_config=self._fonts,
                                cache=self._images)
