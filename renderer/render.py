@@ -6,6 +6,10 @@ once), so each invoice pays only for its own layout. Batch workers keep one each
 to share between threads.
 
 What makes a render cheaper without changing the page:
+* the seller's sheet (letterhead, footer texts, the FI slip's frame) is laid out once and
+  kept (`renderer.sheet`); each invoice lays out only its own content, and the sheet's pages
+  are laid under its pages (`renderer.overlay`);
+* the template's output is parsed as XML by expat rather than by WeasyPrint's HTML5 parser;
 * the browser defaults come from `templates/user-agent.css` (the few rules the layout uses)
   instead of WeasyPrint's full HTML5 stylesheet, which is matched against every element;
 * streams are compressed at zlib's default level instead of pydyf's level 9: the same size
