@@ -43,7 +43,7 @@ from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
 from issuing.pipeline import IssuedInvoice, Issuer, Poster, Posting
 from renderer.document import InvoiceView
-from renderer.render import PdfVariant, Renderer
+from renderer.render import EmbeddedFile, PdfVariant, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -255,14 +255,16 @@ def _init_worker() -> None:
 
 
 def _render_in_worker(invoice: Invoice, settings: Settings, draft: bool,
-                      pdf_variant: PdfVariant) -> tuple[str, Any, Any]:
+                      pdf_variant: PdfVariant,
+                      attachments: Sequence[EmbeddedFile] = ()) -> tuple[str, Any, Any]:
     """Render in a worker. Errors come back as plain data: `InvalidInput` does not pickle."""
     global _worker_renderer
     if _worker_renderer is None:  # pragma: no cover - the initializer always ran
         _worker_renderer = Renderer()
     try:
         return ("ok", *_worker_renderer.render(invoice, settings, draft=draft,
-                                               pdf_variant=pdf_variant))
+                                               pdf_variant=pdf_variant,
+                                               attachments=attachments))
     except InvalidInput as error:
         return ("invalid", error.source, [(p.field, p.message) for p in error.problems])
     except FakturaError as error:
@@ -317,13 +319,16 @@ class ProcessRenderer:
             future.result()
 
     def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
-               pdf_variant: PdfVariant = None) -> tuple[InvoiceView, bytes]:
-        """Render in a worker; blocks the calling thread until the PDF is back."""
+               pdf_variant: PdfVariant = None,
+               attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
+        """Render in a worker (with the files the PDF carries); blocks the calling thread
+        until the PDF is back."""
         while True:
             pool = self._pool
             try:
                 future: Future[tuple[str, Any, Any]] = pool.submit(
-                    _render_in_worker, invoice, settings, draft, pdf_variant)
+                    _render_in_worker, invoice, settings, draft, pdf_variant,
+                    tuple(attachments))
                 answer = future.result()
             except BrokenProcessPool:
                 self._replace(pool)

@@ -1,15 +1,23 @@
-"""Issue an invoice: post it to Uniconta exactly once, make its PDF, archive it.
+"""Issue an invoice: post it to Uniconta exactly once, make its PDF and e-invoice, archive them.
 
 The one pipeline behind `faktura sync`, `faktura batch` and `POST /v1/invoices`:
 
-    source invoice → compute once → every check that can refuse it (nothing sent yet)
+    source invoice → compute once → every check that can refuse it, the e-invoice rules
+                     included (nothing sent yet)
                    → Poster.post (sync core: Uniconta assigns the number and books it; the
                      booking is compared with the computed invoice)
-                   → PDF: the ClientTime layout with its FIK line, or Uniconta's own PDF
-                   → archive (append-only) → Poster.mark_archived
+                   → e-invoice (`[einvoice]`: OIOUBL for a buyer with an EAN, or the set
+                     format, or none) of the numbered invoice
+                   → PDF: the ClientTime layout with its FIK line, a PDF/A-3b carrying the
+                     e-invoice as its /Alternative; or Uniconta's own PDF as it came
+                   → archive (append-only: PDF, invoice JSON, e-invoice XML)
+                   → Poster.mark_archived
 
-The PDF, the Uniconta order and the archive entry are projections of the one
+The PDF, the e-invoice, the Uniconta order and the archive entry are projections of the one
 `ComputedInvoice`: nothing here computes an amount, a date or a VAT flag of its own.
+
+With the Uniconta layout the PDF is Uniconta's own, archived byte for byte as Uniconta made
+it (not a PDF/A-3), so the e-invoice is not embedded in it; it is archived beside it.
 
 Issuing is idempotent on the source invoice's identity: a second call returns what was
 issued the first time, and an invoice whose content changed after it was issued is refused
@@ -22,14 +30,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from archive import ArchiveEntry, ArchiveStore, NewArchiveItem, NotArchived
+from einvoice import EInvoice, build, format_for
+from einvoice import check as check_einvoice
 from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError
 from faktura.model import Invoice, content_sha256, invoice_json
 from faktura.posting import Posting
 from faktura.settings import Settings
-from renderer.render import Renderer
+from renderer.render import EmbeddedFile, Renderer
 from sync.posting.catalogue import check_line_vat
+
+#: The number the e-invoice rules are checked with before Uniconta assigns the real one.
+PROVISIONAL_NUMBER = "1"
 
 
 class Poster(Protocol):
@@ -76,7 +89,8 @@ class Issuer:
         computed = self.refuse_or_compute(invoice)
         posting = self.poster.post(computed)
         numbered = computed.numbered(posting.invoice_number, self.settings)
-        pdf, fik_line = self._pdf(numbered, posting)
+        document = self._einvoice(numbered)
+        pdf, fik_line = self._pdf(numbered, posting, document)
         result = self.archive.put(NewArchiveItem(
             tenant=tenant,
             invoice_number=posting.invoice_number,
@@ -94,6 +108,8 @@ class Issuer:
             source_id=numbered.invoice.source_id,
             pdf=pdf,
             invoice_json=invoice_json(numbered.invoice),
+            xml=document.xml if document else None,
+            xml_format=document.format if document else None,
         ))
         self.poster.mark_archived(invoice, result.entry.invoice_number,
                                   result.entry.pdf_sha256)
@@ -111,7 +127,18 @@ class Issuer:
                 computed, credited_customer=credited.customer_number if credited else None,
                 credited_is_credit_note=bool(credited and credited.document_type
                                              == "credit_note"))
+        fmt = format_for(computed.invoice, self.settings)
+        if fmt is not None:
+            # The rules as the numbered invoice will meet them; Uniconta has not numbered it yet.
+            provisional = computed if computed.invoice_number is not None else \
+                computed.numbered(PROVISIONAL_NUMBER, self.settings)
+            check_einvoice(provisional, self.settings, fmt)
         return computed
+
+    def _einvoice(self, numbered: ComputedInvoice) -> EInvoice | None:
+        """The e-invoice of the numbered invoice, when the settings make one for it."""
+        fmt = format_for(numbered.invoice, self.settings)
+        return build(numbered, self.settings, fmt) if fmt is not None else None
 
     def _credited_entry(self, computed: ComputedInvoice) -> ArchiveEntry | None:
         """The credited invoice as archived here (None: not issued by this product)."""
@@ -122,13 +149,17 @@ class Issuer:
         except (NotArchived, ValueError):
             return None
 
-    def _pdf(self, numbered: ComputedInvoice, posting: Posting) -> tuple[bytes, str | None]:
+    def _pdf(self, numbered: ComputedInvoice, posting: Posting,
+             document: EInvoice | None) -> tuple[bytes, str | None]:
         if self.settings.layout_name == "uniconta":
             if posting.uniconta_pdf is None:
                 raise FakturaError(f"invoice {posting.invoice_number}: Uniconta returned no"
                                    " PDF for the Uniconta layout")
             return posting.uniconta_pdf, None
-        view, pdf = self.renderer.render(numbered, self.settings, pdf_variant="pdf/a-3b")
+        attachments = [] if document is None else [EmbeddedFile(
+            document.attachment_name, document.xml, document.format_name, "Alternative")]
+        view, pdf = self.renderer.render(numbered, self.settings, pdf_variant="pdf/a-3b",
+                                         attachments=attachments)
         return pdf, view.fi_slip.code_line if view.fi_slip else None
 
     def _check_unchanged(self, invoice: Invoice, entry: ArchiveEntry) -> None:
