@@ -167,6 +167,13 @@ def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:
         associated.extend(unique)
 
 
+def _finish(document: Any, pdf: Any) -> None:
+    """The WeasyPrint finisher of every PDF: each embedded file listed once, streams
+    compressed at the default level."""
+    _one_af_entry_per_file(document, pdf)
+    _compress_at_default_level(document, pdf)
+
+
 def _localised(function: Callable[..., str]) -> Callable[..., str]:
     """A Jinja filter that formats in the language of the invoice being rendered."""
 
@@ -276,9 +283,8 @@ class Renderer:
     def _write(self, document: Any, pdf_variant: PdfVariant,
                attachments: Sequence[EmbeddedFile]) -> bytes:
         options: dict[str, Any] = {"pdf_variant": pdf_variant or PDF_VARIANT,
-                                   "finisher": _compress_at_default_level}
+                                   "finisher": _finish}
         if attachments:
-            options["finisher"] = _one_af_entry_per_file
             options["attachments"] = [
                 Attachment(file_obj=io.BytesIO(file.data), name=file.filename,
                            description=file.description, relationship=file.relationship)
