@@ -6,9 +6,11 @@ For each invoice of `benchmarks/cases.py` (sample 01 on one page, a 200-line inv
 in one process and interleaved A/B/A/B, (A) the project's warm `Renderer.render` and (B) plain
 WeasyPrint (`HTML(filename=…).write_pdf()`) on the HTML that the renderer produced before the
 speed work, frozen in `benchmarks/yardstick/` with its stylesheet, the repository's fonts and
-the embedded logo. It prints the medians, the ratio A/B (below 1 is faster) and the machine's
-load average before and after each case. `--png DIR` writes both PDFs' pages as PNGs (pdftoppm)
-to compare the layouts by eye.
+the embedded logo. The project's first render of a case (untimed, as the warm-up) also renders
+the seller's sheet (letterhead, footer texts, the FI slip's frame), which every later render
+reuses, as a long-lived worker does. It prints the medians, the ratio A/B (below 1 is faster)
+and the machine's load average before and after each case. `--png DIR` writes both PDFs'
+pages as PNGs (pdftoppm) to compare the layouts by eye.
 """
 
 from __future__ import annotations

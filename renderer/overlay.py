@@ -1,0 +1,54 @@
+"""Laying the sheet's pages under an invoice's content pages (pikepdf, i.e. qpdf).
+
+Each sheet page becomes a form XObject drawn first on the content page it goes under; fonts
+and the logo are copied once per document. The content PDF stays the document: its PDF/A
+metadata, output intent and embedded files are kept as they are. Streams already compressed
+are written as they are, not decoded and compressed again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pikepdf
+
+
+def own_resources(sheet: bytes) -> bytes:
+    """The sheet with each page holding only the fonts and images it draws.
+
+    WeasyPrint gives all pages one shared resource dictionary; a page made a form XObject
+    would carry every font and image of the sheet (a reader of the PDF would find the logo
+    under every page, though drawn on the first only)."""
+    with pikepdf.open(io.BytesIO(sheet)) as pdf:
+        for page in pdf.pages:
+            used = {str(operands[0]) for operands, _ in
+                    pikepdf.parse_content_stream(page, "Do Tf") if operands}
+            resources = pikepdf.Dictionary({key: value for key, value in
+                                            page.obj.Resources.items()})
+            for kind in ("/XObject", "/Font"):
+                if kind in resources:
+                    resources[kind] = pikepdf.Dictionary({
+                        name: value for name, value in resources[kind].items()
+                        if name in used})
+            page.obj.Resources = resources
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> bytes:
+    """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top)."""
+    with pikepdf.open(io.BytesIO(content)) as pdf, pikepdf.open(io.BytesIO(sheet)) as source:
+        forms: dict[int, pikepdf.Object] = {}
+        for page, sheet_pages in zip(pdf.pages, under, strict=True):
+            for index in sheet_pages:  # each prepended: the last one is drawn first
+                if index not in forms:
+                    forms[index] = pdf.copy_foreign(source.pages[index].as_form_xobject())
+                page.add_underlay(forms[index])
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+                 fix_metadata_version=False)
+        return out.getvalue()
