@@ -53,14 +53,14 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
     for _ in range(2):  # upgrading again changes nothing
         result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-    assert "index.sqlite: at archive_0001" in result.stdout
+    assert "index.sqlite: at archive_0003" in result.stdout
     assert "ledger.sqlite: at ledger_0002" in result.stdout
 
     after = {t: _rows(index, t, legacy[t]) for t in ("archive_entries",)}
     after |= {t: _rows(ledger_file, t, legacy[t]) for t in ("postings", "master_data")}
     assert after == before  # every legacy row and value kept; new columns only added
     assert [row[0] for row in _rows(ledger_file, "postings", "mismatch")] == [None] * 4
-    assert _rows(index, "alembic_version") == [("archive_0001",)]
+    assert _rows(index, "alembic_version") == [("archive_0003",)]
 
     with LocalArchive(tmp_path / "archive") as archive:
         assert archive.verify().ok
