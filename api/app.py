@@ -6,7 +6,8 @@ Pages for people at `/` (`api.pages`). Routes: `POST /v1/preview`, `POST /v1/inv
 `POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`, `GET /v1/archive`,
 `GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs` and `/redoc`.
 Errors are problem+json (`api.problems`); callers authenticate with a per-tenant API key
-(`api.auth`).
+(`api.auth`). The outermost middleware (`api.requestlog`) gives every answer an `X-Request-ID`
+and logs one JSON line per request; each tenant's batch store is bounded (`api.batch_quota`).
 
 The Renderer (fonts, stylesheet, template) is built once in the lifespan and shared by all
 requests; rendering runs in worker threads so the event loop stays free.
@@ -23,9 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api import openapi, pages, problems
 from api.auth import KeyStore
-from api.batches import BatchService
+from api.batch_quota import BatchQuota
+from api.batches import BatchService, Clock, utc_now
 from api.limits import DEFAULT_MAX_BODY, BodySizeLimit
 from api.pages.session import Sessions
+from api.requestlog import RequestLog
 from api.routes_archive import router as archive_router
 from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
@@ -56,6 +59,8 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY,
     batch_workers: int | None = None,
     resume_batches: bool = True,
+    batch_quota: BatchQuota | None = None,
+    clock: Clock = utc_now,
 ) -> FastAPI:
     """The API application.
 
@@ -65,6 +70,9 @@ def create_app(
     `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
     `batch_workers`: render processes for batches (default one per core; 0 renders batches
     in the server process). `resume_batches`: pick up batches a previous run left unfinished.
+    `batch_quota`: what each tenant may keep of batches, and for how long (default
+    `BatchQuota()`: 200 batches, 200 MiB, finished ones kept 7 days); `clock`: the time
+    batches are stamped and expired by.
     """
     registry = (settings if isinstance(settings, TenantRegistry)
                 else TenantRegistry.load(find_settings(settings)))
@@ -77,12 +85,14 @@ def create_app(
         renderer = await run_in_threadpool(Renderer)
         state = AppState(registry=registry, keys=key_store, renderer=renderer,
                          issuer_factory=issuer_factory or default_issuer_factory,
-                         batches=BatchService(workers=workers), max_body_bytes=max_body_bytes)
+                         batches=BatchService(workers=workers, quota=batch_quota, clock=clock),
+                         max_body_bytes=max_body_bytes)
         app.state.faktura = state
         app.state.pages_sessions = Sessions(key_store)
         if resume_batches:
             for services in state.all_services():
                 state.batches.resume_unfinished(services)
+        state.batches.expire_regularly(state.all_services)
         try:
             yield
         finally:
@@ -104,4 +114,5 @@ def create_app(
     openapi.install(app)
     pages.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # added last: the outermost
     return app

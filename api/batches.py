@@ -8,6 +8,10 @@ Each batch lives in the tenant's own state folder::
 or, with `database_url`, as one row of the `api_batches` table (so any server sharing the
 database sees it).
 
+Each tenant may keep only so much (`api.batch_quota`): a batch over the quota is refused
+before anything is stored, and finished batches are deleted (record and request) a while after
+they finish: when a batch is submitted, when it is asked for, and on a schedule in the server.
+
 Batches run one at a time on one background thread (rendering itself uses every core through
 the batch engine's worker processes, or the Celery workers when `broker_url` is set). A
 server stopped mid-batch picks unfinished batches up again at startup; issuing is idempotent,
@@ -19,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -32,6 +37,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.batch_quota import BatchQuota, StoreUsage
+from api.problems import describe_exception
 from api.tenants import TenantServices
 from faktura.atomic import write_bytes_atomically
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
@@ -41,6 +48,13 @@ log = logging.getLogger(__name__)
 BATCH_ID_PATTERN = r"^[0-9a-f]{32}$"
 SAVE_EVERY_SECONDS = 1.0
 Status = Literal["queued", "running", "done", "failed"]
+UNFINISHED = ("queued", "running")
+FINISHED = ("done", "failed")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class ResultOut(BaseModel):
@@ -87,11 +101,16 @@ class BatchRecord(BaseModel):
 
 
 class BatchFiles:
-    """Where one tenant's batches are kept."""
+    """Where one tenant's batches are kept.
 
-    def __init__(self, services: TenantServices) -> None:
+    A record file's modification time is set to when the batch finished (before that: when
+    the file was written, by `clock`), so expiry need read only the files old enough.
+    """
+
+    def __init__(self, services: TenantServices, clock: Clock = utc_now) -> None:
         settings = services.settings
         self.folder = settings.state_dir / "api-batches" / settings.tenant
+        self.clock = clock
 
     def record_path(self, batch_id: str) -> Path:
         return self.folder / f"{_checked_id(batch_id)}.json"
@@ -108,8 +127,10 @@ class BatchFiles:
 
     def save(self, record: BatchRecord) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomically(self.record_path(record.id),
-                               record.model_dump_json().encode("utf-8"))
+        path = self.record_path(record.id)
+        write_bytes_atomically(path, record.model_dump_json().encode("utf-8"))
+        stamp = _written_at(record, self.clock).timestamp()
+        os.utime(path, (stamp, stamp))
 
     def load(self, batch_id: str) -> BatchRecord | None:
         try:
@@ -118,35 +139,83 @@ class BatchFiles:
             return None
 
     def unfinished(self) -> list[BatchRecord]:
-        if not self.folder.is_dir():
-            return []
         found = []
-        for path in sorted(self.folder.glob("*.json")):
-            if path.name.endswith(".request.json"):
-                continue
+        for path in self._record_paths():
             record = BatchRecord.model_validate_json(path.read_bytes())
-            if record.status in ("queued", "running"):
+            if record.status in UNFINISHED:
                 found.append(record)
         return found
+
+    def usage(self) -> StoreUsage:
+        """How many batches and bytes are kept (from the folder listing, cheap)."""
+        stats = {path: path.stat() for path in self._files()}
+        records = sorted((s.st_mtime, path) for path, s in stats.items()
+                         if not path.name.endswith(".request.json"))
+        oldest = None
+        for _, path in records:  # oldest first: usually the first one is finished
+            record = _read_record(path)
+            if record is not None and record.status in FINISHED:
+                oldest = record.finished_at or record.created_at
+                break
+        return StoreUsage(len(records), sum(s.st_size for s in stats.values()), oldest)
+
+    def expire(self, before: datetime) -> int:
+        """Delete every batch that finished before `before` (request first, then record)."""
+        cutoff = before.timestamp()
+        expired = 0
+        for path in self._files():
+            try:
+                if path.stat().st_mtime >= cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
+            if path.name.endswith(".request.json"):  # left behind by a stop mid-submit
+                if not path.with_name(path.name.removesuffix(".request.json") + ".json"
+                                      ).exists():
+                    path.unlink(missing_ok=True)
+                continue
+            record = _read_record(path)
+            if record is None or not _finished_before(record, before):
+                continue
+            self.request_path(record.id).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            expired += 1
+        return expired
+
+    def delete(self, batch_id: str) -> None:
+        self.request_path(batch_id).unlink(missing_ok=True)
+        self.record_path(batch_id).unlink(missing_ok=True)
+
+    def _files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return [p for p in self.folder.glob("*.json")
+                if re.fullmatch(r"[0-9a-f]{32}(\.request)?\.json", p.name)]
+
+    def _record_paths(self) -> list[Path]:
+        return sorted(p for p in self._files() if not p.name.endswith(".request.json"))
 
 
 class BatchTable:
     """One tenant's batches as rows of `api_batches` in the settings' database."""
 
-    def __init__(self, services: TenantServices) -> None:
+    def __init__(self, services: TenantServices, clock: Clock = utc_now) -> None:
         from api.batch_table import table_for
 
         self.tenant = services.settings.tenant
         self.table = table_for(services.settings)
+        self.clock = clock
 
     def save_request(self, batch_id: str, data: bytes) -> None:
-        self.table.put_request(self.tenant, _checked_id(batch_id), data.decode("utf-8"))
+        self.table.put_request(self.tenant, _checked_id(batch_id), data.decode("utf-8"),
+                               self.clock())
 
     def load_request(self, batch_id: str) -> bytes:
         return self.table.request(self.tenant, _checked_id(batch_id)).encode("utf-8")
 
     def save(self, record: BatchRecord) -> None:
-        self.table.put_record(self.tenant, record.id, record.status, record.model_dump_json())
+        self.table.put_record(self.tenant, record.id, record.status, record.model_dump_json(),
+                              _written_at(record, self.clock))
 
     def load(self, batch_id: str) -> BatchRecord | None:
         text = self.table.record(self.tenant, _checked_id(batch_id))
@@ -154,14 +223,43 @@ class BatchTable:
 
     def unfinished(self) -> list[BatchRecord]:
         return [BatchRecord.model_validate_json(text)
-                for text in self.table.records_in(self.tenant, ("queued", "running"))]
+                for text in self.table.records_in(self.tenant, UNFINISHED)]
+
+    def usage(self) -> StoreUsage:
+        count, stored, oldest = self.table.usage(self.tenant, FINISHED)
+        return StoreUsage(count, stored, oldest)
+
+    def expire(self, before: datetime) -> int:
+        """Delete every batch that finished before `before` (one statement)."""
+        return self.table.delete_older(self.tenant, FINISHED, before)
+
+    def delete(self, batch_id: str) -> None:
+        self.table.delete(self.tenant, _checked_id(batch_id))
 
 
-def batch_store(services: TenantServices) -> BatchFiles | BatchTable:
+def batch_store(services: TenantServices, clock: Clock = utc_now) -> BatchFiles | BatchTable:
     """Where this tenant's batches are kept: the database when there is one, else files."""
     if services.settings.database_url is not None:
-        return BatchTable(services)
-    return BatchFiles(services)
+        return BatchTable(services, clock)
+    return BatchFiles(services, clock)
+
+
+def _read_record(path: Path) -> BatchRecord | None:
+    try:
+        return BatchRecord.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _written_at(record: BatchRecord, clock: Clock) -> datetime:
+    """The time a record is filed under: when it finished, else now."""
+    return record.finished_at or clock()
+
+
+def _finished_before(record: BatchRecord, before: datetime) -> bool:
+    if record.status not in FINISHED:
+        return False
+    return (record.finished_at or record.created_at) < before
 
 
 def _checked_id(batch_id: str) -> str:
@@ -177,31 +275,75 @@ def _json_default(value: object) -> object:
 
 
 class BatchService:
-    """Accepts batches, runs them one at a time in the background and reports progress."""
+    """Accepts batches, runs them one at a time in the background and reports progress.
+
+    `quota` limits what each tenant keeps and how long finished batches stay; `clock` is the
+    time batches are stamped and expired by.
+    """
 
     def __init__(self, *, workers: int, renderer_factory: Callable[[int], ProcessRenderer]
-                 = ProcessRenderer) -> None:
+                 = ProcessRenderer, quota: BatchQuota | None = None,
+                 clock: Clock = utc_now) -> None:
         self.workers = workers
+        self.quota = quota or BatchQuota()
+        self.clock = clock
         self._renderer_factory = renderer_factory
         self._renderer: ProcessRenderer | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-batch")
         self._live: dict[tuple[str, str], BatchRecord] = {}
         self._lock = threading.Lock()
+        self._submit_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._expiry: threading.Thread | None = None
 
     def submit(self, services: TenantServices, invoices: list[Any]) -> BatchRecord:
-        """Store the request, queue the batch and return its record (status 'queued')."""
-        files = batch_store(services)
-        record = BatchRecord(id=uuid.uuid4().hex, tenant=services.tenant, status="queued",
-                             created_at=datetime.now(UTC), total=len(invoices))
-        files.save_request(record.id,
-                           json.dumps(invoices, default=_json_default).encode("utf-8"))
-        files.save(record)
+        """Store the request, queue the batch and return its record (status 'queued').
+
+        Raises `BatchQuotaExceeded` (nothing stored) if the tenant's store is full.
+        """
+        request = json.dumps(invoices, default=_json_default).encode("utf-8")
+        with self._submit_lock:  # one check-then-store at a time
+            files = batch_store(services, self.clock)
+            now = self.clock()
+            record = BatchRecord(id=uuid.uuid4().hex, tenant=services.tenant, status="queued",
+                                 created_at=now, total=len(invoices))
+            files.expire(now - self.quota.keep_finished)
+            self.quota.check(files.usage(), len(request) + len(record.model_dump_json()), now)
+            files.save_request(record.id, request)
+            files.save(record)
         self._start(services, record)
         return record.model_copy(deep=True)
 
+    def expire(self, services: TenantServices) -> int:
+        """Delete this tenant's batches finished longer ago than the quota keeps them."""
+        before = self.clock() - self.quota.keep_finished
+        expired = batch_store(services, self.clock).expire(before)
+        if expired:
+            log.info("expired %d finished batches of %s", expired, services.tenant)
+        return expired
+
+    def expire_regularly(self, tenants: Callable[[], list[TenantServices]]) -> None:
+        """Expire every tenant's old batches now and every `quota.expire_every` after."""
+
+        def sweep() -> None:
+            for services in tenants():
+                try:
+                    self.expire(services)
+                except Exception as error:  # noqa: BLE001 - the next sweep tries again
+                    log.warning("expiring batches of %s failed: %s", services.tenant,
+                                describe_exception(error))
+
+        def regularly() -> None:
+            while not self._stop.wait(self.quota.expire_every.total_seconds()):
+                sweep()
+
+        sweep()
+        self._expiry = threading.Thread(target=regularly, name="api-batch-expiry", daemon=True)
+        self._expiry.start()
+
     def resume_unfinished(self, services: TenantServices) -> int:
         """Queue again every batch of this tenant a previous server left unfinished."""
-        records = batch_store(services).unfinished()
+        records = batch_store(services, self.clock).unfinished()
         for record in records:
             log.info("resuming batch %s of %s (%d/%d done)", record.id, record.tenant,
                      record.done, record.total)
@@ -214,12 +356,19 @@ class BatchService:
             live = self._live.get((services.tenant, batch_id))
             if live is not None:
                 return live.model_copy(deep=True)
-        record = batch_store(services).load(batch_id)
+        store = batch_store(services, self.clock)
+        record = store.load(batch_id)
         if record is None or record.tenant != services.tenant:
+            return None
+        if _finished_before(record, self.clock() - self.quota.keep_finished):
+            store.delete(batch_id)  # expired, not yet swept
             return None
         return record
 
     def close(self) -> None:
+        self._stop.set()
+        if self._expiry is not None:
+            self._expiry.join(timeout=30)
         self._executor.shutdown(wait=True, cancel_futures=True)
         if self._renderer is not None:
             self._renderer.close()
@@ -248,7 +397,7 @@ class BatchService:
         yield services.issuer(), self._process_renderer()
 
     def _run(self, services: TenantServices, record: BatchRecord) -> None:
-        files = batch_store(services)
+        files = batch_store(services, self.clock)
         last_save = 0.0
 
         def update(change: Callable[[], None], force: bool = False) -> None:
@@ -273,19 +422,19 @@ class BatchService:
                           skip=known.__contains__,
                           on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
-            log.exception("batch %s failed", record.id)
+            log.error("batch %s failed: %s", record.id, describe_exception(error))
             reason = f"{type(error).__name__}: {error}"
 
             def failed() -> None:
                 record.status = "failed"
                 record.error = reason
-                record.finished_at = datetime.now(UTC)
+                record.finished_at = self.clock()
 
             update(failed, force=True)
         else:
             def done() -> None:
                 record.status = "done"
-                record.finished_at = datetime.now(UTC)
+                record.finished_at = self.clock()
 
             update(done, force=True)
         finally:

@@ -1,6 +1,7 @@
 """`faktura serve` and `faktura apikey create|list|revoke` (plain functions the CLI root registers).
 
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
+                  [--max-batches 200] [--max-batch-mib 200] [--keep-batches-days 7]
     faktura apikey create [--tenant NAME] [--settings FILE|DIR] [--label TEXT]
     faktura apikey list [--tenant NAME] [--settings FILE|DIR]
     faktura apikey revoke KEY_ID [--settings FILE|DIR]
@@ -30,16 +31,32 @@ def serve_command(
     workers: Annotated[int | None, typer.Option(
         help="Render processes for batches (default: one per core; 0: in the server)",
         min=0, show_default=False)] = None,
+    max_batches: Annotated[int, typer.Option(
+        help="Batches kept per tenant; more are refused (429)", min=1)] = 200,
+    max_batch_mib: Annotated[int, typer.Option(
+        help="Stored batch requests and results per tenant, in MiB", min=1)] = 200,
+    keep_batches_days: Annotated[float, typer.Option(
+        help="Days a finished batch is kept before it is deleted", min=0)] = 7,
 ) -> None:
     """Serve the bookkeepers' pages (at /) and the HTTP API (docs at /docs) until interrupted."""
+    from datetime import timedelta
+
+    from api.batch_quota import BatchQuota, MiB
+
     registry = TenantRegistry.load(find_settings(settings))
+    quota = BatchQuota(max_batches=max_batches, max_bytes=max_batch_mib * MiB,
+                       keep_finished=timedelta(days=keep_batches_days))
 
     import uvicorn
 
     from api.app import create_app
+    from api.server import server_config
 
-    app = create_app(registry, batch_workers=workers)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    app = create_app(registry, batch_workers=workers, batch_quota=quota)
+    server = uvicorn.Server(server_config(app, host, port, log_level="info"))
+    server.run()
+    if not server.started:  # e.g. the port is taken: uvicorn has said why
+        raise typer.Exit(3)
 
 
 def _registry_and_tenant(settings: Path | None, tenant: str | None

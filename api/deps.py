@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import KeyInfo, authenticate, bearer
+from api.requestlog import note_tenant
 from api.state import AppState
 from api.tenants import TenantServices
 
@@ -27,11 +28,14 @@ def current_key(
 
 
 def tenant_services(
+    request: Request,
     key: Annotated[KeyInfo, Depends(current_key)],
     state: Annotated[AppState, Depends(app_state)],
 ) -> TenantServices:
     """The services of the caller's tenant; nothing else is reachable from a request."""
-    return state.services(key)
+    services = state.services(key)
+    note_tenant(request.scope, services.tenant)
+    return services
 
 
 Tenant = Annotated[TenantServices, Depends(tenant_services)]

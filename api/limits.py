@@ -2,7 +2,9 @@
 
 A pure ASGI middleware: a declared `Content-Length` over the limit is refused before the body
 is read at all; a body without one (chunked) is counted as it streams in and refused as soon
-as the count passes the limit. Either way the answer is 413 problem+json.
+as the count passes the limit. Either way the answer is 413 problem+json. A `Content-Length`
+that is not one decimal number (garbage, negative, two different values) is a 400 problem:
+the HTTP server usually refuses it first (`api.server`), this is for any other server.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
+from faktura.errors import Problem
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
@@ -34,7 +37,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        try:
+            declared = _content_length(scope)
+        except ValueError:
+            await problem_response(400, "the Content-Length header is not one decimal number",
+                                   [Problem("Content-Length", "must be one decimal number")],
+                                   instance=scope.get("path"),
+                                   headers={"Connection": "close"})(scope, receive, send)
+            return
         if declared is not None and declared > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
@@ -72,10 +82,11 @@ class BodySizeLimit:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    """The declared length; ValueError unless every `Content-Length` is the same number."""
+    values = {value.strip() for name, value in scope.get("headers", ())
+              if name == b"content-length"}
+    if not values:
+        return None
+    if len(values) > 1 or not all(v.isdigit() for v in values) or len(next(iter(values))) > 18:
+        raise ValueError("bad Content-Length")
+    return int(next(iter(values)))

@@ -1,14 +1,19 @@
 """Errors as RFC 9457 problem details (`application/problem+json`).
 
-Every error the API returns has `type`, `title`, `status` and `detail`, and, when the input is
-at fault, `errors: [{field, message}]` naming each field and its problem. Input values are
-never echoed back (a mistyped password or a customer's data does not belong in an error).
+Every error the API returns has `type`, `title`, `status`, `detail` and `request_id` (the
+`X-Request-ID` of the answer, `api.requestlog`), and, when the input is at fault,
+`errors: [{field, message}]` naming each field and its problem. Input values are never echoed
+back (a mistyped password or a customer's data does not belong in an error), nor logged: the
+handlers log an error's type, never its message. Unexpected exceptions are answered by
+`api.requestlog.RequestLog`, outside every handler here.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +21,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from archive import ArchiveConflict, ArchiveDamaged, ArchiveError, InvalidArchiveKey, NotArchived
+from api.request_id import current_request_id
+from archive import (
+    ArchiveConflict,
+    ArchiveDamaged,
+    ArchiveError,
+    InvalidArchiveKey,
+    NoEInvoice,
+    NotArchived,
+)
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from sync.uniconta.errors import GatewayError, ThrottledError, TransportError
 
@@ -36,6 +49,7 @@ TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
     502: "Bad gateway",
     503: "Service unavailable",
@@ -44,27 +58,47 @@ TITLES = {
 SLUGS = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "too-large",
-    415: "unsupported-media-type", 422: "invalid-input", 500: "internal", 502: "bad-gateway",
-    503: "unavailable",
+    415: "unsupported-media-type", 422: "invalid-input", 429: "too-many-requests",
+    500: "internal", 502: "bad-gateway", 503: "unavailable",
 }
+
+
+def describe_exception(error: BaseException) -> str:
+    """The exception's type and where it was raised (file:line function), never its message
+    (which may quote the input): what the log says of an error.
+
+    >>> try:
+    ...     int("customer text")
+    ... except ValueError as error:
+    ...     print(describe_exception(error))
+    ValueError at <doctest api.problems.describe_exception[0]>:2 <module>
+    """
+    frames = traceback.extract_tb(error.__traceback__)[-4:]
+    where = " < ".join(f"{PurePath(f.filename).name}:{f.lineno} {f.name}"
+                       for f in reversed(frames))
+    return f"{type(error).__name__} at {where}" if where else type(error).__name__
 
 
 class ApiProblem(Exception):
     """Raise to answer with a problem document."""
 
     def __init__(self, status: int, detail: str, *, errors: Sequence[Problem] = (),
-                 slug: str | None = None, headers: dict[str, str] | None = None) -> None:
+                 slug: str | None = None, headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = list(errors)
         self.slug = slug or SLUGS.get(status, "error")
         self.headers = headers or {}
+        self.extra = extra or {}
 
 
 def problem_body(status: int, detail: str, errors: Sequence[Problem] = (),
-                 slug: str | None = None, instance: str | None = None) -> dict[str, Any]:
-    """The problem document as a dict."""
+                 slug: str | None = None, instance: str | None = None,
+                 extra: dict[str, Any] | None = None,
+                 request_id: str | None = None) -> dict[str, Any]:
+    """The problem document as a dict (`extra`: members of its own, e.g. which quota)."""
     body: dict[str, Any] = {
         "type": TYPE_BASE + (slug or SLUGS.get(status, "error")),
         "title": TITLES.get(status, "Error"),
@@ -75,15 +109,20 @@ def problem_body(status: int, detail: str, errors: Sequence[Problem] = (),
         body["instance"] = instance
     if errors:
         body["errors"] = [{"field": p.field, "message": p.message} for p in errors]
+    body.update(extra or {})
+    request_id = request_id or current_request_id()
+    if request_id:
+        body["request_id"] = request_id
     return body
 
 
 def problem_response(status: int, detail: str, errors: Sequence[Problem] = (), *,
                      slug: str | None = None, instance: str | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+                     headers: dict[str, str] | None = None,
+                     extra: dict[str, Any] | None = None) -> JSONResponse:
     """A `JSONResponse` with the problem document and its media type."""
-    return JSONResponse(problem_body(status, detail, errors, slug, instance), status_code=status,
-                        media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(problem_body(status, detail, errors, slug, instance, extra),
+                        status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _validation_problems(error: RequestValidationError) -> list[Problem]:
@@ -106,7 +145,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem_response(exc.status, exc.detail, exc.errors, slug=exc.slug,
-                                instance=request.url.path, headers=exc.headers)
+                                instance=request.url.path, headers=exc.headers, extra=exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -132,6 +171,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ArchiveError)
     async def _archive(request: Request, exc: ArchiveError) -> JSONResponse:
+        if isinstance(exc, NoEInvoice):
+            return problem_response(404, f"invoice {exc.invoice_number} was archived without"
+                                    " an e-invoice", slug="no-e-invoice",
+                                    instance=request.url.path)
         if isinstance(exc, NotArchived):
             return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
                                     instance=request.url.path)
@@ -143,10 +186,10 @@ def install(app: FastAPI) -> None:
                 "invoice_number", "must be 1-20 characters of 0-9, A-Z, a-z and '-'")],
                 instance=request.url.path)
         if isinstance(exc, ArchiveDamaged):
-            log.error("archive damaged: %s", exc)
+            log.error("archive damaged: %s", exc)  # file and hash, no customer data
             return problem_response(500, "the archived file is damaged; the operator has been"
                                     " told", slug="archive-damaged", instance=request.url.path)
-        log.exception("archive error", exc_info=exc)
+        log.error("archive error: %s", describe_exception(exc))
         return problem_response(500, "archive error", instance=request.url.path)
 
     @app.exception_handler(FakturaError)
@@ -155,13 +198,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(GatewayError)
     async def _gateway(request: Request, exc: GatewayError) -> JSONResponse:
-        log.warning("Uniconta gateway: %s", exc)
+        log.warning("Uniconta gateway: %s on %s (HTTP %s)", type(exc).__name__, exc.operation,
+                    exc.status_code)  # Uniconta's text may quote the invoice: not logged
         status = 503 if isinstance(exc, ThrottledError | TransportError) else 502
         return problem_response(status, f"Uniconta: {exc}", slug="uniconta",
                                 instance=request.url.path)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return problem_response(500, "an unexpected error occurred", instance=request.url.path)
 

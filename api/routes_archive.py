@@ -1,4 +1,4 @@
-"""The archive: an issued invoice's PDF exactly as sent, its metadata, and a search.
+"""The archive: an issued invoice's PDF exactly as sent, its e-invoice, its metadata, a search.
 
 Every lookup is scoped to the caller's tenant; another tenant's invoice is simply not found.
 """
@@ -49,6 +49,24 @@ def get_pdf(invoice_number: InvoiceNumber, services: Tenant) -> Response:
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{invoice_number}.pdf"',
         "ETag": f'"{entry.pdf_sha256}"',
+        "Cache-Control": "private, max-age=31536000, immutable"})
+
+
+@router.get("/v1/archive/{invoice_number}/xml", response_class=Response,
+            responses={200: {"description": "The e-invoice (OIOUBL 2.1 or Peppol BIS 3)",
+                             "content": {"application/xml": {}}},
+                       404: problem_doc("Not archived (for this tenant), or archived without"
+                                        " an e-invoice")})
+def get_xml(invoice_number: InvoiceNumber, services: Tenant) -> Response:
+    """The e-invoice XML exactly as issued (the one embedded in the PDF), hash-checked; its
+    format is in the metadata (`xml_format`)."""
+    archive = services.archive
+    entry = archive.get(services.tenant, invoice_number)
+    xml = archive.xml(services.tenant, invoice_number)
+    return Response(xml, media_type="application/xml", headers={
+        "Content-Disposition":
+            f'inline; filename="{invoice_number}-{entry.xml_format}.xml"',
+        "ETag": f'"{entry.xml_sha256}"',
         "Cache-Control": "private, max-age=31536000, immutable"})
 
 

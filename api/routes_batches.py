@@ -2,6 +2,11 @@
 
 A batch is accepted at once (202) and issued in the background; every invoice is validated
 on its own, so a bad one is reported in the results and the others are issued.
+
+A tenant's batch store is bounded (`api.batch_quota`): a batch over the quota is refused with
+429 (the caller's own usage, and it passes: `Retry-After` says when the oldest finished batch
+expires; 507 would tell clients the server is failing). A finished batch is kept for a while
+and then deleted without a trace, so asking for it afterwards is a 404 like an unknown id.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN, BatchRecord
 from api.body import read_json
 from api.deps import State, Tenant
@@ -32,7 +38,10 @@ BatchId = Annotated[str, Path(pattern=BATCH_ID_PATTERN, description="The batch i
     status_code=202,
     response_model=BatchAccepted,
     summary="Issue many invoices in the background",
-    responses=PROBLEM_RESPONSES,
+    responses={**PROBLEM_RESPONSES, 429: problem_doc(
+        "The tenant's batch quota is full (`quota` names it: `max_batches` or `max_bytes`;"
+        " `limit`, `used`); nothing was stored. `Retry-After` (seconds), when present, is when"
+        " the oldest finished batch expires")},
     openapi_extra=BATCH_BODY,
 )
 async def submit_batch(request: Request, response: Response, services: Tenant,
@@ -46,7 +55,14 @@ async def submit_batch(request: Request, response: Response, services: Tenant,
     if len(invoices) > MAX_INVOICES:
         raise ApiProblem(422, "too many invoices in one batch", errors=[Problem(
             "invoices", f"at most {MAX_INVOICES} invoices per batch")])
-    record = await run_in_threadpool(state.batches.submit, services, invoices)
+    try:
+        record = await run_in_threadpool(state.batches.submit, services, invoices)
+    except BatchQuotaExceeded as error:
+        headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+        raise ApiProblem(429, f"the batch quota is full: {error.message}", slug="batch-quota",
+                         headers=headers, errors=[Problem(error.quota, error.message)],
+                         extra={"quota": error.quota, "limit": error.limit,
+                                "used": error.used}) from None
     response.headers["Location"] = f"/v1/batches/{record.id}"
     return BatchAccepted(id=record.id, status=record.status, total=record.total,
                          status_url=f"/v1/batches/{record.id}",
@@ -61,7 +77,8 @@ def _record(state: State, services: TenantServices, batch_id: str) -> BatchRecor
 
 
 @router.get("/v1/batches/{batch_id}", response_model=BatchRecord,
-            responses={404: problem_doc("No such batch (for this tenant)")})
+            responses={404: problem_doc("No such batch (for this tenant), or it finished"
+                                        " longer ago than batches are kept")})
 def get_batch(batch_id: BatchId, services: Tenant, state: State) -> BatchRecord:
     """Progress (`done` of `total`) and each invoice's result so far."""
     return _record(state, services, batch_id)

@@ -1,5 +1,7 @@
 """Archive commands (`get`, `list`, `verify`, `migrate`), registered by the CLI root.
 
+`get --xml` writes an invoice's e-invoice instead of its PDF.
+
 Plain functions with typer annotations. The tenant and the archive folder come from the
 settings (found as every command finds them); `--tenant` and `--archive-dir` override them.
 Expected errors print one line on stderr and exit 1; `archive_verify` exits 1 when files are
@@ -100,14 +102,21 @@ def archive_get(
     tenant: TenantOpt = None,
     archive_dir: ArchiveDirOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    xml: Annotated[bool, typer.Option(
+        "--xml", help="The e-invoice XML instead of the PDF.")] = False,
     settings: SettingsOpt = None,
 ) -> None:
-    """Write an archived invoice's PDF, byte for byte as issued, to --out."""
+    """Write an archived invoice's PDF (or with --xml its e-invoice), byte for byte as issued,
+    to --out."""
     tenant, config = _where(settings, tenant, archive_dir)
-    if out.is_dir():
-        out = out / f"{invoice_number}.pdf"
     with _open_archive(archive_dir, config) as archive:
-        data = archive.pdf(tenant, invoice_number)
+        if xml:
+            fmt = archive.get(tenant, invoice_number).xml_format
+            data, name = archive.xml(tenant, invoice_number), f"{invoice_number}-{fmt}.xml"
+        else:
+            data, name = archive.pdf(tenant, invoice_number), f"{invoice_number}.pdf"
+    if out.is_dir():
+        out = out / name
     if out.exists() and not force:
         _fail(f"{out} already exists; use --force to overwrite it")
     try:

@@ -5,6 +5,10 @@ row last, so an index row always points at complete files and is sealed. A crash
 leaves files (and a link) without a row; putting the same item again reuses files with the
 same hash and completes the row, while a file with a different hash is a conflict.
 
+An entry has two files, the PDF and the invoice JSON, and a third when the invoice was issued
+with an e-invoice: its XML (`xml_sha256`, `xml_format`; entries archived before e-invoices, or
+without one, have none).
+
 `verify` proves files and index: every file against its recorded hash, every index row
 against its stored invoice JSON (number, customer, source id, date, currency, document type)
 and against the seal (which also covers the totals and the hashes), and every sealed entry
@@ -28,6 +32,7 @@ from archive.store import (
     BlobStore,
     FileKind,
     InvalidArchiveKey,
+    NoEInvoice,
     NotArchived,
     PutResult,
     VerifyProblem,
@@ -44,13 +49,26 @@ def sha256_hex(data: bytes) -> str:
 
 
 def blob_key(tenant: str, issue_date: date, invoice_number: str, file: FileKind) -> str:
-    """The blob key of one archived file: '<tenant>/<year>/<invoice_number>.<pdf|json>'."""
+    """The blob key of one archived file: '<tenant>/<year>/<invoice_number>.<pdf|json|xml>'."""
     return f"{tenant}/{issue_date.year:04d}/{invoice_number}.{file}"
 
 
 def recorded_sha256(entry: ArchiveEntry, file: FileKind) -> str:
     """The hash recorded at archive time for one of the entry's files."""
+    if file == "xml":
+        if entry.xml_sha256 is None:
+            raise NoEInvoice(entry.tenant, entry.invoice_number)
+        return entry.xml_sha256
     return entry.pdf_sha256 if file == "pdf" else entry.invoice_json_sha256
+
+
+def files_of(entry: ArchiveEntry) -> tuple[FileKind, ...]:
+    """The files an entry has: PDF and JSON, and the e-invoice XML when it has one."""
+    return (*FILES, "xml") if entry.xml_sha256 is not None else FILES
+
+
+def _hashes(entry: ArchiveEntry) -> tuple[str, str, str | None]:
+    return entry.pdf_sha256, entry.invoice_json_sha256, entry.xml_sha256
 
 
 def _checked_key(tenant: str, invoice_number: str) -> tuple[str, str]:
@@ -104,19 +122,24 @@ class Archive:
         tenant, number = _checked_key(item.tenant, item.invoice_number)
         json_bytes = item.invoice_json.encode("utf-8")
         pdf_sha, json_sha = sha256_hex(item.pdf), sha256_hex(json_bytes)
+        xml_sha = sha256_hex(item.xml) if item.xml is not None else None
+        hashes = (pdf_sha, json_sha, xml_sha)
 
         existing = self.index.get(tenant, number)
         if existing is not None:
-            return _same_or_conflict(existing, pdf_sha, json_sha)
+            return _same_or_conflict(existing, hashes)
 
         self._store(blob_key(tenant, item.issue_date, number, "pdf"), item.pdf, pdf_sha, item)
         self._store(blob_key(tenant, item.issue_date, number, "json"), json_bytes, json_sha, item)
+        if item.xml is not None and xml_sha is not None:
+            self._store(blob_key(tenant, item.issue_date, number, "xml"), item.xml, xml_sha, item)
         entry = ArchiveEntry(
             **item.metadata(),
             pdf_sha256=pdf_sha,
             invoice_json_sha256=json_sha,
             archived_at=self._clock(),
             pdf_size=len(item.pdf),
+            xml_sha256=xml_sha,
         )
         self.seal_existing(tenant)
         self.chain.append(entry)
@@ -125,20 +148,24 @@ class Archive:
         winner = self.index.get(tenant, number)  # a concurrent put of the same number won
         if winner is None:  # pragma: no cover - insert said the row exists
             raise ArchiveConflict(tenant, number, "index refused the entry")
-        return _same_or_conflict(winner, pdf_sha, json_sha)
+        return _same_or_conflict(winner, hashes)
 
-    def copy_in(self, entry: ArchiveEntry, pdf: bytes, invoice_json: bytes) -> bool:
+    def copy_in(self, entry: ArchiveEntry, pdf: bytes, invoice_json: bytes,
+                xml: bytes | None = None) -> bool:
         """Add an entry from another archive as it is (hashes and archive time kept); True if
-        added, False if already here with the same hashes, `ArchiveConflict` otherwise."""
+        added, False if already here with the same hashes, `ArchiveConflict` otherwise.
+        `xml` is the entry's e-invoice (required when the entry has one)."""
         tenant, number = _checked_key(entry.tenant, entry.invoice_number)
-        if sha256_hex(pdf) != entry.pdf_sha256 or sha256_hex(invoice_json) != \
-                entry.invoice_json_sha256:
+        xml_sha = sha256_hex(xml) if xml is not None else None
+        if (sha256_hex(pdf), sha256_hex(invoice_json), xml_sha) != _hashes(entry):
             raise ArchiveDamaged(f"invoice {number}: the files do not match their recorded hashes")
         existing = self.index.get(tenant, number)
         if existing is not None:
-            _same_or_conflict(existing, entry.pdf_sha256, entry.invoice_json_sha256)
+            _same_or_conflict(existing, _hashes(entry))
             return False
-        files: tuple[tuple[FileKind, bytes], ...] = (("pdf", pdf), ("json", invoice_json))
+        files: list[tuple[FileKind, bytes]] = [("pdf", pdf), ("json", invoice_json)]
+        if xml is not None:
+            files.append(("xml", xml))
         for file, data in files:
             key = blob_key(tenant, entry.issue_date, number, file)
             self._store_bytes(key, data, recorded_sha256(entry, file), tenant, number)
@@ -146,7 +173,7 @@ class Archive:
             return True
         winner = self.index.get(tenant, number)
         assert winner is not None
-        _same_or_conflict(winner, entry.pdf_sha256, entry.invoice_json_sha256)
+        _same_or_conflict(winner, _hashes(entry))
         return False
 
     def get(self, tenant: str, invoice_number: str) -> ArchiveEntry:
@@ -164,6 +191,11 @@ class Archive:
     def invoice_json(self, tenant: str, invoice_number: str) -> str:
         """The invoice JSON text as archived (hash-checked before it is returned)."""
         return self._read(self.get(tenant, invoice_number), "json").decode("utf-8")
+
+    def xml(self, tenant: str, invoice_number: str) -> bytes:
+        """The e-invoice XML as issued (hash-checked); `NoEInvoice` (a `NotArchived`) when the
+        invoice was archived without one."""
+        return self._read(self.get(tenant, invoice_number), "xml")
 
     def list(
         self,
@@ -233,7 +265,8 @@ class Archive:
         for entry in self.index.all(tenant):
             checked += 1
             seen.add(entry.invoice_number)
-            file_problems = [p for p in (self._check_file(entry, f) for f in FILES) if p]
+            file_problems = [p for p in (self._check_file(entry, f) for f in files_of(entry))
+                             if p]
             problems.extend(file_problems)
             if not any(p.file == "json" for p in file_problems):
                 problems.extend(self._check_row_against_json(entry))
@@ -300,6 +333,7 @@ class Archive:
         return self._read(entry, file)
 
     def _read(self, entry: ArchiveEntry, file: FileKind) -> bytes:
+        expected = recorded_sha256(entry, file)
         key = blob_key(entry.tenant, entry.issue_date, entry.invoice_number, file)
         try:
             data = self.blobs.get(key)
@@ -307,7 +341,7 @@ class Archive:
             raise ArchiveDamaged(
                 f"invoice {entry.invoice_number}: archived {file} file {key} is missing"
             ) from None
-        if sha256_hex(data) != recorded_sha256(entry, file):
+        if sha256_hex(data) != expected:
             raise ArchiveDamaged(
                 f"invoice {entry.invoice_number}: archived {file} file {key} has been altered "
                 "(hash differs from the one recorded when it was archived)"
@@ -330,16 +364,12 @@ class Archive:
         return None
 
 
-def _same_or_conflict(existing: ArchiveEntry, pdf_sha: str, json_sha: str) -> PutResult:
-    if existing.pdf_sha256 == pdf_sha and existing.invoice_json_sha256 == json_sha:
+def _same_or_conflict(existing: ArchiveEntry, hashes: tuple[str, str, str | None]
+                      ) -> PutResult:
+    if _hashes(existing) == hashes:
         return PutResult(entry=existing, created=False)
-    differs = [
-        name
-        for name, same in (
-            ("pdf", existing.pdf_sha256 == pdf_sha),
-            ("invoice json", existing.invoice_json_sha256 == json_sha),
-        )
-        if not same
-    ]
+    differs = [name for name, there, here in zip(("pdf", "invoice json", "e-invoice xml"),
+                                                 _hashes(existing), hashes, strict=True)
+               if there != here]
     detail = " and ".join(differs) + " differ"
     raise ArchiveConflict(existing.tenant, existing.invoice_number, detail)

@@ -41,10 +41,11 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    inspect,
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.sql import Select
 
 from archive.model import ArchiveEntry
@@ -77,6 +78,8 @@ entries = Table(
     Column("invoice_json_sha256", String(64), nullable=False),
     Column("archived_at", DateTime, nullable=False),
     Column("pdf_size", Integer, nullable=False),
+    Column("xml_sha256", String(64)),  # the e-invoice's; NULL: archived without one
+    Column("xml_format", String(16)),
     UniqueConstraint("tenant", "invoice_number", name="uq_archive_tenant_number"),
     Index("ix_archive_customer", "tenant", "customer_number", "issue_date"),
     Index("ix_archive_issue_date", "tenant", "issue_date"),
@@ -84,6 +87,25 @@ entries = Table(
 )
 
 _COLUMNS = [c for c in entries.c if c.name not in ("id", "customer_name_folded")]
+
+#: Columns added after the first archives were written: (name, SQL type). An index opened
+#: without `faktura db upgrade` gets them here (migration `archive_0002` adds the same).
+LATER_COLUMNS = (("xml_sha256", "VARCHAR(64)"), ("xml_format", "VARCHAR(16)"))
+
+
+def _add_later_columns(engine: Engine) -> None:
+    """Add the columns an index made before them lacks (safe to race: re-checked)."""
+    have = {c["name"] for c in inspect(engine).get_columns("archive_entries")}
+    for name, sql_type in LATER_COLUMNS:
+        if name in have:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE archive_entries ADD COLUMN {name} {sql_type}")
+        except (OperationalError, ProgrammingError):
+            names = {c["name"] for c in inspect(engine).get_columns("archive_entries")}
+            if name not in names:  # not a concurrent opener that added it first
+                raise
 
 
 def _to_row(entry: ArchiveEntry) -> dict[str, Any]:
@@ -286,6 +308,7 @@ class SqlIndex:
         self.target = target
         self.engine: Engine = open_database(target)
         metadata.create_all(self.engine)
+        _add_later_columns(self.engine)
         # The trigram name index here is SQLite's (FTS5); PostgreSQL's is a pg_trgm index on
         # the folded names, made by the archive's migration, that its planner picks itself.
         self.name_index = self.engine.dialect.name == "sqlite"

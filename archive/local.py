@@ -5,6 +5,7 @@ Layout under `root`::
     root/index.sqlite                         metadata (WAL)
     root/<tenant>/<year>/<invoice_number>.pdf  the exact PDF as issued (read-only)
     root/<tenant>/<year>/<invoice_number>.json the invoice JSON as issued (read-only)
+    root/<tenant>/<year>/<invoice_number>.xml  the e-invoice, when one was made (read-only)
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Copy an archive to another backend (SQLite/folder ↔ PostgreSQL/S3), verified.
 
-Every entry is read from the source with its hashes checked, written to the target as it is
+Every entry is read from the source with its hashes checked (PDF, invoice JSON, and the
+e-invoice XML where it has one), written to the target as it is
 (same hashes, same archive time), and the target is then verified: every entry of the source
 must be in the target with the same hashes, and every target file must match its hash.
 Copying again is safe: entries already in the target are checked, not rewritten.
@@ -35,7 +36,8 @@ def copy_archive(source: Archive, target: Archive,
     report = CopyReport()
     for entry in source.index.all():
         pdf, invoice_json = source.read(entry, "pdf"), source.read(entry, "json")
-        if target.copy_in(entry, pdf, invoice_json):
+        xml = source.read(entry, "xml") if entry.xml_sha256 is not None else None
+        if target.copy_in(entry, pdf, invoice_json, xml):
             report.copied += 1
         else:
             report.already_there += 1
@@ -43,8 +45,8 @@ def copy_archive(source: Archive, target: Archive,
             progress(report.copied + report.already_there)
     for entry in source.index.all():
         there = target.index.get(entry.tenant, entry.invoice_number)
-        if there is None or (there.pdf_sha256, there.invoice_json_sha256) != (
-                entry.pdf_sha256, entry.invoice_json_sha256):
+        if there is None or (there.pdf_sha256, there.invoice_json_sha256, there.xml_sha256) != (
+                entry.pdf_sha256, entry.invoice_json_sha256, entry.xml_sha256):
             report.missing.append(f"{entry.tenant}/{entry.invoice_number}")
     report.problems = target.verify().problems
     return report

@@ -12,7 +12,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 INVOICE_NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,20}")
 TENANT_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -20,6 +27,7 @@ _SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 DocumentType = Literal["invoice", "credit_note"]
 Layout = Literal["clienttime", "uniconta"]
+EInvoiceFormat = Literal["oioubl", "peppol"]
 Sha256Hex = Annotated[str, Field(pattern=_SHA256_PATTERN)]
 
 
@@ -68,6 +76,7 @@ class ArchiveMetadata(BaseModel):
     voucher: int | None = None
     journal_posted_id: int | None = None
     source_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    xml_format: EInvoiceFormat | None = None  # the e-invoice's format; None: no e-invoice
 
     @field_validator("tenant", mode="before")
     @classmethod
@@ -81,13 +90,15 @@ class ArchiveMetadata(BaseModel):
 
 
 class NewArchiveItem(ArchiveMetadata):
-    """An issued invoice handed to the archive: metadata, the exact PDF and the invoice JSON.
+    """An issued invoice handed to the archive: metadata, the exact PDF, the invoice JSON and,
+    when one was made, the e-invoice XML (with its `xml_format`).
 
     `invoice_json` is stored byte for byte as its UTF-8 encoding; it must parse as JSON.
     """
 
     pdf: Annotated[bytes, Field(repr=False)]
     invoice_json: Annotated[str, Field(repr=False)]
+    xml: Annotated[bytes | None, Field(repr=False)] = None
 
     @field_validator("pdf")
     @classmethod
@@ -105,9 +116,22 @@ class NewArchiveItem(ArchiveMetadata):
             raise ValueError(f"invoice_json must be valid JSON text: {exc}") from None
         return value
 
+    @field_validator("xml")
+    @classmethod
+    def _xml(cls, value: bytes | None) -> bytes | None:
+        if value is not None and not value.lstrip().startswith(b"<"):
+            raise ValueError("xml must be an XML document")
+        return value
+
+    @model_validator(mode="after")
+    def _xml_has_a_format(self) -> NewArchiveItem:
+        if (self.xml is None) != (self.xml_format is None):
+            raise ValueError("xml and xml_format go together: give both or neither")
+        return self
+
     def metadata(self) -> dict[str, object]:
         """The metadata fields only (no document content)."""
-        return self.model_dump(exclude={"pdf", "invoice_json"})
+        return self.model_dump(exclude={"pdf", "invoice_json", "xml"})
 
 
 class ArchiveEntry(ArchiveMetadata):
@@ -117,6 +141,13 @@ class ArchiveEntry(ArchiveMetadata):
     invoice_json_sha256: Sha256Hex
     archived_at: AwareDatetime
     pdf_size: Annotated[int, Field(ge=0)]
+    xml_sha256: Sha256Hex | None = None  # None: archived without an e-invoice
+
+    @model_validator(mode="after")
+    def _xml_has_a_format(self) -> ArchiveEntry:
+        if (self.xml_sha256 is None) != (self.xml_format is None):
+            raise ValueError("xml_sha256 and xml_format go together: both or neither")
+        return self
 
     @field_validator("archived_at")
     @classmethod

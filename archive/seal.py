@@ -2,11 +2,11 @@
 
 Each archived invoice appends one link, `<tenant>/index-chain/<seq>.json`, written once (never
 overwritten) before its index row: the invoice number, a SHA-256 of the entry's metadata as
-archived (number, customer, totals, source id, dates, file hashes — everything but the
-archive time) and the SHA-256 of the previous link. `verify` walks the chain and proves the
-index with it: an index row whose fields were edited no longer matches its link, a deleted
-row leaves a link without a row, a row that was slipped in has no link, and a removed or
-edited link breaks the chain.
+archived (number, customer, totals, source id, dates, file hashes, the e-invoice's included;
+everything but the archive time) and the SHA-256 of the previous link. `verify` walks the
+chain and proves the index with it: an index row whose fields were edited no longer matches
+its link, a deleted row leaves a link without a row, a row that was slipped in has no link,
+and a removed or edited link breaks the chain.
 
 An archive written before sealing has rows and no chain: its rows are sealed, in archive
 order, the first time the tenant is written to or verified (`seal_existing`), and verify says
@@ -29,9 +29,18 @@ def chain_key(tenant: str, seq: int) -> str:
     return f"{tenant}/index-chain/{seq:09d}.json"
 
 
+#: Fields added after the seal existed: left out of the digest while they are empty, so the
+#: links of entries archived before them still match.
+LATER_FIELDS = ("xml_sha256", "xml_format")
+
+
 def entry_sha256(entry: ArchiveEntry) -> str:
-    """The SHA-256 of an entry's metadata as archived (canonical JSON, archive time left out)."""
+    """The SHA-256 of an entry's metadata as archived (canonical JSON, archive time left out;
+    the e-invoice's hash and format are in it when the entry has an e-invoice)."""
     fields = entry.model_dump(mode="json", exclude={"archived_at"})
+    for name in LATER_FIELDS:
+        if fields.get(name) is None:
+            fields.pop(name, None)
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

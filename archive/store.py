@@ -29,6 +29,14 @@ class NotArchived(ArchiveError, LookupError):
         self.invoice_number = invoice_number
 
 
+class NoEInvoice(NotArchived):
+    """The invoice is archived, but without an e-invoice (none was made when it was issued)."""
+
+    def __init__(self, tenant: str, invoice_number: str) -> None:
+        super().__init__(tenant, invoice_number)
+        self.args = (f"invoice {invoice_number} was archived without an e-invoice",)
+
+
 class ArchiveConflict(ArchiveError):
     """The invoice number is already archived with different content. It is never overwritten."""
 
@@ -59,8 +67,8 @@ class PutResult:
 
 
 ProblemKind = Literal["missing", "altered", "deleted", "unsealed", "broken"]
-FileKind = Literal["pdf", "json"]
-CheckedPart = Literal["pdf", "json", "index"]
+FileKind = Literal["pdf", "json", "xml"]
+CheckedPart = Literal["pdf", "json", "xml", "index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +105,7 @@ class ArchiveStore(Protocol):
     def put(self, item: NewArchiveItem) -> PutResult:
         """Archive an issued invoice.
 
-        Same number with the same PDF and JSON hashes is a no-op (`created=False`); with
+        Same number with the same PDF, JSON (and XML) hashes is a no-op (`created=False`); with
         different content it raises `ArchiveConflict`. Never overwrites.
         """
         ...
@@ -112,6 +120,11 @@ class ArchiveStore(Protocol):
 
     def invoice_json(self, tenant: str, invoice_number: str) -> str:
         """The invoice JSON text as archived; raises `NotArchived` or `ArchiveDamaged`."""
+        ...
+
+    def xml(self, tenant: str, invoice_number: str) -> bytes:
+        """The e-invoice XML as issued; raises `NoEInvoice` (a `NotArchived`) when the invoice
+        was archived without one, `NotArchived` or `ArchiveDamaged`."""
         ...
 
     def list(

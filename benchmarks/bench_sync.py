@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.settings import Settings, load_settings  # noqa: E402
 from issuing.wiring import open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
-from renderer.render import PdfVariant, Renderer  # noqa: E402
+from renderer.render import EmbeddedFile, PdfVariant, Renderer  # noqa: E402
 from sync.connect import open_engine  # noqa: E402
 from sync.emulator.server import running_emulator  # noqa: E402
 
@@ -49,7 +50,8 @@ EMPLOYEES = [{"number": "AH", "name": "Anne Hansen"}, {"number": "JD", "name": "
 class StubRenderer(Renderer):
     """The real invoice view (totals, FIK line), a tiny PDF instead of WeasyPrint's."""
 
-    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
+    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
+            attachments: Sequence[EmbeddedFile] = ()) -> bytes:
         return b"%PDF-1.4\n% benchmark stub\n%%EOF\n"
 
 

@@ -35,6 +35,7 @@ from issuing.batch import (
     read_inputs,
     run_batch,
 )
+from issuing.bulk import run_bulk_batch
 from issuing.pipeline import Issuer
 from sync.uniconta.errors import GatewayError
 
@@ -63,6 +64,10 @@ def batch_command(
         help="Write one merged print file (PDF) of every issued invoice here")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Copy each issued invoice's PDF into this folder")] = None,
+    chunk: Annotated[int, typer.Option(
+        help="Post this many invoices together: their orders and lines in one Uniconta call"
+             " each, then one posting per invoice (e.g. 50 at month-end); 1: one at a time",
+        min=1)] = 1,
 ) -> None:
     """Issue many invoices: post each to Uniconta once, render in parallel, archive.
 
@@ -76,7 +81,7 @@ def batch_command(
         if not inputs:
             raise FakturaError("no invoice files found (give JSON files or folders of *.json)")
         report = issue_batch(inputs, config, workers=workers, merged=merged, out=out,
-                             console=console)
+                             console=console, chunk=chunk)
     except (FakturaError, ArchiveError, GatewayError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -92,12 +97,18 @@ def issue_batch(
     out: Path | None = None,
     console: Console | None = None,
     open_issuer: IssuerFactory = default_issuer_factory,
+    chunk: int = 1,
 ) -> BatchReport:
-    """The batch command without the command line (tests inject `open_issuer`)."""
+    """The batch command without the command line (tests inject `open_issuer`). With
+    `chunk` > 1 the invoices are posted in chunks of that many (`issuing.bulk`)."""
     console = console or Console()
     with _issuer(settings, workers, open_issuer) as (issuer, renderer), _progress(
             console, len(inputs)) as advance:
-        report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
+        if chunk > 1:
+            report = run_bulk_batch(issuer, inputs, chunk_size=chunk, renderer=renderer,
+                                    on_result=advance)
+        else:
+            report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
         if out is not None:
             _copy_pdfs(issuer, report, out)
         if merged is not None and report.archived_numbers:

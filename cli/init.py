@@ -54,6 +54,10 @@ email = "faktura@example.dk"
 language = "da"                 # da or en (a customer may have its own)
 fi_card_type = "71"
 
+[einvoice]                      # the e-invoice XML inside the PDF/A-3 and in the archive
+when = "ean"                    # "ean": for customers with an EAN (OIOUBL); "always"; "never"
+format = "peppol"               # for customers without an EAN when when = "always"
+
 [uniconta]
 # gateway_url = "https://..."   # blank: the built-in emulator (nothing leaves this machine)
 debtor_group = "1"

@@ -1,4 +1,5 @@
-"""One e-invoice document: checked, written, and named for archiving and embedding."""
+"""One e-invoice document: which format an invoice gets, checked, written, and named for
+archiving and embedding."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from einvoice.checks import check
 from einvoice.terms import FORMAT_NAMES, Format
 from einvoice.ubl import build_xml
 from faktura.computed import ComputedInvoice
+from faktura.model import Invoice
 from faktura.settings import Settings
 
 
@@ -20,6 +22,25 @@ class EInvoice:
     filename: str  # "<invoice number>.xml"
     xml: bytes
     media_type: str = "application/xml"
+
+    @property
+    def attachment_name(self) -> str:
+        """The name it carries inside the PDF/A-3: '<invoice number>-<format>.xml'."""
+        return f"{self.filename.removesuffix('.xml')}-{self.format}.xml"
+
+
+def format_for(invoice: Invoice, settings: Settings) -> Format | None:
+    """The format issuing makes for this invoice (`[einvoice]`), or None for no e-invoice.
+
+    A buyer with an EAN (GLN) gets OIOUBL, for NemHandel, unless e-invoices are off; any
+    other buyer gets the `format` setting when e-invoices are made always, else none.
+    """
+    when = settings.einvoice.when
+    if when == "never":
+        return None
+    if invoice.buyer_ean:
+        return "oioubl"
+    return settings.einvoice.format if when == "always" else None
 
 
 def build(computed: ComputedInvoice, settings: Settings, fmt: Format) -> EInvoice:

@@ -13,6 +13,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
   invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.posting.catalogue`).
+* `[einvoice]`: when issuing makes an e-invoice (`when`: "ean", "always", "never") and its
+  format for a buyer without an EAN (`format`; a buyer with an EAN always gets OIOUBL).
 * scale-out (all blank by default: SQLite files, a local folder, local processes):
   `database_url` (PostgreSQL for the archive index, posting ledger, API keys and batches),
   `[object_store]` (S3-compatible storage for the archived files; credentials come from the
@@ -262,6 +264,25 @@ class UnicontaSettings(_Section):
         return self
 
 
+EInvoiceFormat = Literal["oioubl", "peppol"]
+
+
+class EInvoiceSettings(_Section):
+    """`[einvoice]`: whether issuing makes an e-invoice, and in which format.
+
+    The e-invoice is embedded in the PDF/A-3 (as its alternative representation) and archived
+    beside it. `when = "ean"` (the default) makes one for a buyer with an EAN (GLN): OIOUBL,
+    for NemHandel. `"always"` makes one for every invoice: OIOUBL for a buyer with an EAN,
+    `format` for the others (Peppol BIS 3 by default, addressed by the buyer's CVR).
+    `"never"` makes none.
+    """
+
+    when: Literal["ean", "always", "never"] = Field(
+        "ean", description="ean: when the buyer has an EAN; always; never")
+    format: EInvoiceFormat = Field(
+        "peppol", description="The format for a buyer without an EAN (with one: OIOUBL)")
+
+
 class ObjectStoreSettings(_Section):
     """`[object_store]`: S3-compatible storage for archived files (blank bucket: local folder).
 
@@ -338,6 +359,7 @@ class Settings(BaseSettings):
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
     products: ProductSettings = Field(default_factory=ProductSettings)
+    einvoice: EInvoiceSettings = Field(default_factory=EInvoiceSettings)
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))

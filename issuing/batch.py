@@ -41,9 +41,9 @@ from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, load_invoice, parse_invoice
 from faktura.settings import Settings
-from issuing.pipeline import IssuedInvoice, Issuer, Poster, Posting
+from issuing.pipeline import BulkPoster, IssuedInvoice, Issuer, Poster, Posting
 from renderer.document import InvoiceView
-from renderer.render import PdfVariant, Renderer
+from renderer.render import EmbeddedFile, PdfVariant, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,24 @@ class SerializedPoster:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
 
+    def post_many(self, invoices: Sequence[ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
+        """All of them under the lock: in bulk when the inner poster can, else one by one."""
+        with self._lock:
+            if isinstance(self.inner, BulkPoster):
+                return self.inner.post_many(invoices, on_posted)
+            outcomes: list[Posting | FakturaError] = []
+            for index, computed in enumerate(invoices):
+                try:
+                    outcome: Posting | FakturaError = self.inner.post(computed)
+                except FakturaError as error:
+                    outcome = error
+                outcomes.append(outcome)
+                if on_posted is not None:
+                    on_posted(index, outcome)
+            return outcomes
+
 
 class KeyedLocks:
     """One lock per key (a source invoice id), so one invoice is never issued twice at once."""
@@ -255,14 +273,16 @@ def _init_worker() -> None:
 
 
 def _render_in_worker(invoice: Invoice, settings: Settings, draft: bool,
-                      pdf_variant: PdfVariant) -> tuple[str, Any, Any]:
+                      pdf_variant: PdfVariant,
+                      attachments: Sequence[EmbeddedFile] = ()) -> tuple[str, Any, Any]:
     """Render in a worker. Errors come back as plain data: `InvalidInput` does not pickle."""
     global _worker_renderer
     if _worker_renderer is None:  # pragma: no cover - the initializer always ran
         _worker_renderer = Renderer()
     try:
         return ("ok", *_worker_renderer.render(invoice, settings, draft=draft,
-                                               pdf_variant=pdf_variant))
+                                               pdf_variant=pdf_variant,
+                                               attachments=attachments))
     except InvalidInput as error:
         return ("invalid", error.source, [(p.field, p.message) for p in error.problems])
     except FakturaError as error:
@@ -317,13 +337,16 @@ class ProcessRenderer:
             future.result()
 
     def render(self, invoice: Invoice, settings: Settings, *, draft: bool = False,
-               pdf_variant: PdfVariant = None) -> tuple[InvoiceView, bytes]:
-        """Render in a worker; blocks the calling thread until the PDF is back."""
+               pdf_variant: PdfVariant = None,
+               attachments: Sequence[EmbeddedFile] = ()) -> tuple[InvoiceView, bytes]:
+        """Render in a worker (with the files the PDF carries); blocks the calling thread
+        until the PDF is back."""
         while True:
             pool = self._pool
             try:
                 future: Future[tuple[str, Any, Any]] = pool.submit(
-                    _render_in_worker, invoice, settings, draft, pdf_variant)
+                    _render_in_worker, invoice, settings, draft, pdf_variant,
+                    tuple(attachments))
                 answer = future.result()
             except BrokenProcessPool:
                 self._replace(pool)

@@ -1,35 +1,54 @@
-"""Issue an invoice: post it to Uniconta exactly once, make its PDF, archive it.
+"""Issue an invoice: post it to Uniconta exactly once, make its PDF and e-invoice, archive them.
 
 The one pipeline behind `faktura sync`, `faktura batch` and `POST /v1/invoices`:
 
-    source invoice → compute once → every check that can refuse it (nothing sent yet)
+    source invoice → compute once → every check that can refuse it, the e-invoice rules
+                     included (nothing sent yet)
                    → Poster.post (sync core: Uniconta assigns the number and books it; the
                      booking is compared with the computed invoice)
-                   → PDF: the ClientTime layout with its FIK line, or Uniconta's own PDF
-                   → archive (append-only) → Poster.mark_archived
+                   → e-invoice (`[einvoice]`: OIOUBL for a buyer with an EAN, or the set
+                     format, or none) of the numbered invoice
+                   → PDF: the ClientTime layout with its FIK line, a PDF/A-3b carrying the
+                     e-invoice as its /Alternative; or Uniconta's own PDF as it came
+                   → archive (append-only: PDF, invoice JSON, e-invoice XML)
+                   → Poster.mark_archived
 
-The PDF, the Uniconta order and the archive entry are projections of the one
+The PDF, the e-invoice, the Uniconta order and the archive entry are projections of the one
 `ComputedInvoice`: nothing here computes an amount, a date or a VAT flag of its own.
+
+With the Uniconta layout the PDF is Uniconta's own, archived byte for byte as Uniconta made
+it (not a PDF/A-3), so the e-invoice is not embedded in it; it is archived beside it.
 
 Issuing is idempotent on the source invoice's identity: a second call returns what was
 issued the first time, and an invoice whose content changed after it was issued is refused
 (the fix is a credit note).
+
+Many invoices at once (`Issuer.post_many`, then `Issuer.archive_posted` for each): every one
+is computed and checked first, then all are posted together through `BulkPoster.post_many`
+(a few Uniconta calls for the whole chunk, one posting each), then each is rendered and
+archived. Each invoice succeeds or fails on its own, with the same outcome `issue` gives it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from archive import ArchiveEntry, ArchiveStore, NewArchiveItem, NotArchived
+from einvoice import EInvoice, build, format_for
+from einvoice import check as check_einvoice
 from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError
 from faktura.model import Invoice, content_sha256, invoice_json
 from faktura.posting import Posting
 from faktura.settings import Settings
-from renderer.render import Renderer
+from renderer.render import EmbeddedFile, Renderer
 from sync.posting.catalogue import check_line_vat
+
+#: The number the e-invoice rules are checked with before Uniconta assigns the real one.
+PROVISIONAL_NUMBER = "1"
 
 
 class Poster(Protocol):
@@ -42,6 +61,30 @@ class Poster(Protocol):
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         """Record that the issued PDF is safely archived."""
         ...
+
+
+@runtime_checkable
+class BulkPoster(Poster, Protocol):
+    """A sync core that posts many invoices with few Uniconta calls."""
+
+    def post_many(self, invoices: Sequence[ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
+        """Post each invoice exactly once; per invoice, in order, its posting or its error
+        (also given to `on_posted(position, outcome)` as soon as it is known)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PostedInvoice:
+    """An invoice booked in Uniconta whose PDF is not archived yet."""
+
+    computed: ComputedInvoice
+    posting: Posting
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.computed.invoice
 
 
 @dataclass(frozen=True)
@@ -65,18 +108,89 @@ class Issuer:
         self.renderer = renderer or Renderer()
 
     def issue(self, invoice: Invoice) -> IssuedInvoice:
-        tenant = self.settings.tenant
-        existing = self.archive.find_by_source_id(tenant, invoice.source_id)
+        existing = self._already_issued(invoice)
         if existing is not None:
-            self._check_unchanged(invoice, existing)
-            # A crash may have come between the archive write and this record.
-            self.poster.mark_archived(invoice, existing.invoice_number, existing.pdf_sha256)
-            return IssuedInvoice(existing, already_issued=True)
-
+            return existing
         computed = self.refuse_or_compute(invoice)
-        posting = self.poster.post(computed)
+        return self.archive_posted(PostedInvoice(computed, self.poster.post(computed)))
+
+    def refuse_or_compute(self, invoice: Invoice) -> ComputedInvoice:
+        """Compute the invoice once and run every check that can refuse it; raises
+        `InvalidInput` naming the field. Nothing has been sent to Uniconta yet."""
+        computed = compute(invoice, self.settings)
+        checks.check_totals(computed)
+        check_line_vat(computed, self.settings)
+        if computed.is_credit_note:
+            credited = self._credited_entry(computed)
+            checks.check_credit_note(
+                computed, credited_customer=credited.customer_number if credited else None,
+                credited_is_credit_note=bool(credited and credited.document_type
+                                             == "credit_note"))
+        fmt = format_for(computed.invoice, self.settings)
+        if fmt is not None:
+            # The rules as the numbered invoice will meet them; Uniconta has not numbered it yet.
+            provisional = computed if computed.invoice_number is not None else \
+                computed.numbered(PROVISIONAL_NUMBER, self.settings)
+            check_einvoice(provisional, self.settings, fmt)
+        return computed
+
+    # ----------------------------------------------------------------- many at once
+
+    def issue_many(self, invoices: Sequence[Invoice]) -> list[IssuedInvoice | Exception]:
+        """Issue a chunk of invoices, posting them together; per invoice, in order, what
+        `issue` would return for it, or the error it would raise."""
+        issued: list[IssuedInvoice | Exception] = []
+        for step in self.post_many(invoices):
+            if isinstance(step, PostedInvoice):
+                try:
+                    step = self.archive_posted(step)
+                except Exception as error:  # noqa: BLE001 - this one fails, the others go on
+                    step = error
+            issued.append(step)
+        return issued
+
+    def post_many(self, invoices: Sequence[Invoice],
+                  on_step: Callable[[int, PostedInvoice | IssuedInvoice | Exception], None]
+                  | None = None) -> list[PostedInvoice | IssuedInvoice | Exception]:
+        """Compute and check every invoice, then post the good ones together. Per invoice, in
+        order: `PostedInvoice` (booked; `archive_posted` finishes it), `IssuedInvoice` (it was
+        issued before), or the error that refused it. `on_step(position, step)` gets each as
+        soon as it is known (the refused and the earlier issued first)."""
+        steps: list[PostedInvoice | IssuedInvoice | Exception | ComputedInvoice] = []
+        for invoice in invoices:
+            try:
+                existing = self._already_issued(invoice)
+                steps.append(existing if existing is not None
+                             else self.refuse_or_compute(invoice))
+            except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
+                steps.append(error)
+        out: list[PostedInvoice | IssuedInvoice | Exception | ComputedInvoice] = list(steps)
+        positions = [position for position, step in enumerate(steps)
+                     if isinstance(step, ComputedInvoice)]
+        if on_step is not None:
+            for position, step in enumerate(steps):
+                if not isinstance(step, ComputedInvoice):
+                    on_step(position, step)
+
+        def posted(index: int, posting: Posting | Exception) -> None:
+            position = positions[index]
+            computed = steps[position]
+            assert isinstance(computed, ComputedInvoice)
+            step = PostedInvoice(computed, posting) if isinstance(posting, Posting) else posting
+            out[position] = step
+            if on_step is not None:
+                on_step(position, step)
+
+        self._post_computed([steps[position] for position in positions], posted)
+        return [step for step in out if not isinstance(step, ComputedInvoice)]
+
+    def archive_posted(self, posted: PostedInvoice) -> IssuedInvoice:
+        """Make a posted invoice's e-invoice and PDF and archive them (the end of `issue`)."""
+        tenant = self.settings.tenant
+        computed, posting = posted.computed, posted.posting
         numbered = computed.numbered(posting.invoice_number, self.settings)
-        pdf, fik_line = self._pdf(numbered, posting)
+        document = self._einvoice(numbered)
+        pdf, fik_line = self._pdf(numbered, posting, document)
         result = self.archive.put(NewArchiveItem(
             tenant=tenant,
             invoice_number=posting.invoice_number,
@@ -94,24 +208,41 @@ class Issuer:
             source_id=numbered.invoice.source_id,
             pdf=pdf,
             invoice_json=invoice_json(numbered.invoice),
+            xml=document.xml if document else None,
+            xml_format=document.format if document else None,
         ))
-        self.poster.mark_archived(invoice, result.entry.invoice_number,
+        self.poster.mark_archived(computed.invoice, result.entry.invoice_number,
                                   result.entry.pdf_sha256)
         return IssuedInvoice(result.entry, already_issued=not result.created)
 
-    def refuse_or_compute(self, invoice: Invoice) -> ComputedInvoice:
-        """Compute the invoice once and run every check that can refuse it; raises
-        `InvalidInput` naming the field. Nothing has been sent to Uniconta yet."""
-        computed = compute(invoice, self.settings)
-        checks.check_totals(computed)
-        check_line_vat(computed, self.settings)
-        if computed.is_credit_note:
-            credited = self._credited_entry(computed)
-            checks.check_credit_note(
-                computed, credited_customer=credited.customer_number if credited else None,
-                credited_is_credit_note=bool(credited and credited.document_type
-                                             == "credit_note"))
-        return computed
+    def _post_computed(self, computed: list[ComputedInvoice],
+                       posted: Callable[[int, Posting | Exception], None]) -> None:
+        if not computed:
+            return
+        if isinstance(self.poster, BulkPoster):
+            self.poster.post_many(computed, posted)
+            return
+        for index, item in enumerate(computed):
+            try:
+                outcome: Posting | Exception = self.poster.post(item)
+            except Exception as error:  # noqa: BLE001 - this invoice fails, the others go on
+                outcome = error
+            posted(index, outcome)
+
+    def _einvoice(self, numbered: ComputedInvoice) -> EInvoice | None:
+        """The e-invoice of the numbered invoice, when the settings make one for it."""
+        fmt = format_for(numbered.invoice, self.settings)
+        return build(numbered, self.settings, fmt) if fmt is not None else None
+
+    def _already_issued(self, invoice: Invoice) -> IssuedInvoice | None:
+        """What was issued for this source invoice before (refused if it changed since)."""
+        existing = self.archive.find_by_source_id(self.settings.tenant, invoice.source_id)
+        if existing is None:
+            return None
+        self._check_unchanged(invoice, existing)
+        # A crash may have come between the archive write and this record.
+        self.poster.mark_archived(invoice, existing.invoice_number, existing.pdf_sha256)
+        return IssuedInvoice(existing, already_issued=True)
 
     def _credited_entry(self, computed: ComputedInvoice) -> ArchiveEntry | None:
         """The credited invoice as archived here (None: not issued by this product)."""
@@ -122,13 +253,17 @@ class Issuer:
         except (NotArchived, ValueError):
             return None
 
-    def _pdf(self, numbered: ComputedInvoice, posting: Posting) -> tuple[bytes, str | None]:
+    def _pdf(self, numbered: ComputedInvoice, posting: Posting,
+             document: EInvoice | None) -> tuple[bytes, str | None]:
         if self.settings.layout_name == "uniconta":
             if posting.uniconta_pdf is None:
                 raise FakturaError(f"invoice {posting.invoice_number}: Uniconta returned no"
                                    " PDF for the Uniconta layout")
             return posting.uniconta_pdf, None
-        view, pdf = self.renderer.render(numbered, self.settings, pdf_variant="pdf/a-3b")
+        attachments = [] if document is None else [EmbeddedFile(
+            document.attachment_name, document.xml, document.format_name, "Alternative")]
+        view, pdf = self.renderer.render(numbered, self.settings, pdf_variant="pdf/a-3b",
+                                         attachments=attachments)
         return pdf, view.fi_slip.code_line if view.fi_slip else None
 
     def _check_unchanged(self, invoice: Invoice, entry: ArchiveEntry) -> None:

@@ -31,7 +31,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +44,7 @@ from faktura.model import Invoice, invoice_json
 from faktura.posting import Posting
 from faktura.settings import Settings
 from issuing.pipeline import Issuer
+from renderer.render import EmbeddedFile
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,8 @@ def _answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def _render_task(tenant: str, invoice: str, fingerprint: str, draft: bool,
-                 pdf_variant: str | None) -> dict[str, Any]:
+                 pdf_variant: str | None,
+                 attachments: list[dict[str, str]] | None = None) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         settings = _worker().tenant(tenant)
         if render_fingerprint(settings) != fingerprint:
@@ -169,10 +171,22 @@ def _render_task(tenant: str, invoice: str, fingerprint: str, draft: bool,
                                " batch's (seller, layout or integration): start every worker"
                                " with the same settings")
         view, pdf = _worker().renderer().render(Invoice.model_validate_json(invoice), settings,
-                                                draft=draft, pdf_variant=pdf_variant)
+                                                draft=draft, pdf_variant=pdf_variant,
+                                                attachments=_embedded(attachments or []))
         code_line = view.fi_slip.code_line if view.fi_slip else None
         return {"pdf": base64.b64encode(pdf).decode("ascii"), "code_line": code_line}
     return _answer(work)
+
+
+def _wire_files(files: Sequence[EmbeddedFile]) -> list[dict[str, str]]:
+    """Files a PDF carries, as a task's JSON arguments."""
+    return [{"filename": f.filename, "data": base64.b64encode(f.data).decode("ascii"),
+             "description": f.description, "relationship": f.relationship} for f in files]
+
+
+def _embedded(wired: list[dict[str, str]]) -> list[EmbeddedFile]:
+    return [EmbeddedFile(f["filename"], base64.b64decode(f["data"]), f["description"],
+                         f["relationship"]) for f in wired]  # type: ignore[arg-type]
 
 
 def _post_task(tenant: str, invoice: str) -> dict[str, Any]:
@@ -277,9 +291,10 @@ class QueueRenderer:
 
     def render(self, invoice: Invoice | ComputedInvoice, settings: Settings, *,
                draft: bool = False, pdf_variant: str | None = None,
-               **_: Any) -> tuple[RemoteView, bytes]:
+               attachments: Sequence[EmbeddedFile] = ()) -> tuple[RemoteView, bytes]:
         answer = self.client.call(RENDER_TASK, self.queue, settings.tenant, _wire(invoice),
-                                  render_fingerprint(settings), draft, pdf_variant)
+                                  render_fingerprint(settings), draft, pdf_variant,
+                                  _wire_files(attachments))
         code_line = answer["code_line"]
         return (RemoteView(_Slip(code_line) if code_line else None),
                 base64.b64decode(answer["pdf"]))

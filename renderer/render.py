@@ -103,6 +103,18 @@ class EmbeddedFile:
     relationship: Literal["Alternative", "Data", "Source", "Supplement"] = "Alternative"
 
 
+def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:
+    """List each embedded file once in the catalogue's /AF array (a WeasyPrint finisher).
+
+    WeasyPrint's PDF/A-3 step adds a file found both in the EmbeddedFiles name tree and as a
+    file specification twice; the array names the associated files, so once is right."""
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = list(dict.fromkeys(associated))
+        associated.clear()
+        associated.extend(unique)
+
+
 def _localised(function: Callable[..., str]) -> Callable[..., str]:
     """A Jinja filter that formats in the language of the invoice being rendered."""
 
@@ -170,6 +182,7 @@ class Renderer:
         options: dict[str, Any] = {"cache": self._images,
                                    "pdf_variant": pdf_variant or PDF_VARIANT}
         if attachments:
+            options["finisher"] = _one_af_entry_per_file
             options["attachments"] = [
                 Attachment(file_obj=io.BytesIO(file.data), name=file.filename,
                            description=file.description, relationship=file.relationship)

@@ -1,11 +1,13 @@
 """The API over a real socket: uvicorn in a thread on 127.0.0.1, issuing for real.
 
 Invoices are posted by the sync core (`sync.connect.open_issuer`) to the Uniconta emulator
-over HTTP, rendered, archived, and read back through the API.
+over HTTP, rendered, archived, and read back through the API. The server is configured as
+`faktura serve` configures it (`api.server.server_config`).
 """
 
 from __future__ import annotations
 
+import json
 import select
 import socket
 import threading
@@ -23,6 +25,7 @@ from test_api_helpers import FakeIssuers, page_count, pdf_text, sample, tenant_s
 
 from api.app import create_app
 from api.auth import KeyStore
+from api.server import server_config
 from api.tenants import TenantRegistry
 from sync.emulator.server import free_port
 from sync.emulator.testing import EmulatorHandle
@@ -37,8 +40,7 @@ class _Server(uvicorn.Server):
 def serving(app: FastAPI) -> Iterator[str]:
     """Serve `app` on a free loopback port until the block ends; yields the base URL."""
     port = free_port()
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                   lifespan="on"))
+    server = _Server(server_config(app, "127.0.0.1", port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -205,3 +207,38 @@ def test_auth_and_problem_json_over_a_socket(small_server: tuple[str, str]) -> N
         assert issued.status_code == 201
         number = issued.json()["invoice_number"]
         assert http.get(f"/v1/archive/{number}", headers=auth).content.startswith(b"%PDF")
+
+
+def _answer(base_url: str, request: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send raw bytes, read the whole answer: (status line, headers, body)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return status.encode(), headers, body
+
+
+@pytest.mark.parametrize("lengths", [["abc"], ["-5"], ["2", "3"], ["1e3"], ["0x10"]])
+def test_a_garbage_content_length_is_a_400_problem_over_a_socket(
+        small_server: tuple[str, str], lengths: list[str]) -> None:
+    base_url, key = small_server
+    head = "".join(f"Content-Length: {value}\r\n" for value in lengths)
+    request = (f"POST /v1/preview HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               f"Authorization: Bearer {key}\r\n{head}\r\n{{}}").encode()
+    status, headers, body = _answer(base_url, request)
+    assert status.startswith(b"HTTP/1.1 400"), status
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == 400 and "Content-Length" in problem["detail"]
+    assert problem["request_id"] == headers["x-request-id"]
+
+
+def test_answers_over_a_socket_carry_a_request_id(small_server: tuple[str, str]) -> None:
+    base_url, _ = small_server
+    answer = httpx.get(f"{base_url}/healthz", headers={"X-Request-ID": "from-the-caller"})
+    assert answer.headers["x-request-id"] == "from-the-caller"

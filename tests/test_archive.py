@@ -143,6 +143,7 @@ def test_metadata_survives_the_index_exactly(store: LocalArchive) -> None:
     assert entry.model_dump(exclude={"pdf_sha256", "invoice_json_sha256", "archived_at"}) == {
         **item.metadata(),
         "pdf_size": len(item.pdf),
+        "xml_sha256": None,  # archived without an e-invoice
     }
     assert entry.archived_at.tzinfo is UTC
 

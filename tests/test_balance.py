@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +32,7 @@ from issuing.balance import (
 )
 from issuing.pipeline import Issuer
 from renderer.document import InvoiceView
-from renderer.render import PdfVariant, Renderer
+from renderer.render import EmbeddedFile, PdfVariant, Renderer
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
 from sync.posting.engine import SyncEngine
@@ -90,7 +90,8 @@ def test_balance_pairs_by_number_and_names_each_difference() -> None:
 
 
 class StubRenderer(Renderer):
-    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
+    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
+            attachments: Sequence[EmbeddedFile] = ()) -> bytes:
         return STUB_PDF
 
 

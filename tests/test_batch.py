@@ -39,6 +39,7 @@ from issuing.batch import (
     read_inputs,
     run_batch,
 )
+from issuing.bulk import run_bulk_batch
 from issuing.pipeline import Issuer
 from renderer.render import Renderer
 from sync.emulator.server import running_emulator
@@ -129,6 +130,24 @@ def test_process_pool_renders_and_posts_one_at_a_time(tmp_path: Path) -> None:
     assert sorted(poster.archived) == sorted(numbers)
 
 
+def test_in_chunks_the_process_pool_renders_and_posts_in_input_order(tmp_path: Path) -> None:
+    settings = tenant_settings(tmp_path, "alpha")
+    poster = FakePoster()
+    inputs = parse_inputs([sample(source_id=f"P-{i}") for i in range(7)])
+    inputs.insert(3, parse_inputs([sample(source_id="P-1")])[0])  # the same invoice again
+    with ProcessRenderer(2) as pool, LocalArchive(settings.archive_dir) as archive:
+        issuer = Issuer(settings, poster=poster, archive=archive, renderer=pool)
+        report = run_bulk_batch(issuer, inputs, chunk_size=3, renderer=pool)
+    assert [r.outcome for r in report.results] == [Outcome.ISSUED] * 3 + [
+        Outcome.ALREADY_ISSUED] + [Outcome.ISSUED] * 4
+    numbers = [r.invoice_number for r in report.results]
+    assert numbers[3] == numbers[1] and len(set(numbers)) == 7
+    first = numbers[:3] + numbers[4:]
+    assert first == sorted(first, key=int)  # numbered in the order of the input files
+    assert poster.max_active == 1 and poster.posts == 7
+    assert sorted(poster.archived) == sorted(numbers)
+
+
 def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:
     settings = tenant_settings(tmp_path, "alpha")
     invoice = parse_invoice(sample()).with_number("20260001")
@@ -198,7 +217,9 @@ def count_archived(index: Path) -> int:
         return 0
 
 
-def test_killed_batch_resumes_and_issues_each_invoice_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("posting", [(), ("--chunk", "4")], ids=["one at a time", "in chunks"])
+def test_killed_batch_resumes_and_issues_each_invoice_exactly_once(
+        tmp_path: Path, posting: tuple[str, ...]) -> None:
     state = tmp_path / "var"
     settings = write_settings_file(tmp_path / "settings.toml", "killtest", state)
     folder = tmp_path / "in"
@@ -207,7 +228,7 @@ def test_killed_batch_resumes_and_issues_each_invoice_exactly_once(tmp_path: Pat
                                                           currency_code="EUR")))
     index = state / "archive" / "index.sqlite"
 
-    first = batch_process(settings, folder, "--workers", "2")
+    first = batch_process(settings, folder, "--workers", "2", *posting)
     deadline = time.monotonic() + 120
     archived = 0
     while archived == 0:
@@ -222,7 +243,7 @@ def test_killed_batch_resumes_and_issues_each_invoice_exactly_once(tmp_path: Pat
     assert 1 <= archived_at_kill < 8
 
     second = batch_process(settings, folder, "--workers", "2", "--merged",
-                           str(tmp_path / "print.pdf"))
+                           str(tmp_path / "print.pdf"), *posting)
     output, _ = second.communicate(timeout=300)
     assert second.returncode == 1, output  # 1: the bad invoice failed, the others are issued
     assert "exchange_rate" in output

@@ -19,14 +19,18 @@ from api.registry import TenantRegistry
 from archive import LocalArchive, NewArchiveItem
 
 
-def archived(settings_archive: Path, tenant: str, number: str, name: str) -> None:
+def archived(settings_archive: Path, tenant: str, number: str, name: str,
+             xml: bytes | None = None) -> None:
     with LocalArchive(settings_archive) as archive:
         archive.put(NewArchiveItem(
             tenant=tenant, invoice_number=number, document_type="invoice",
             issue_date=date(2026, 11, 2), customer_number="1", customer_name=name,
             currency_code="DKK", total_amount=Decimal("220426.56"), layout="clienttime",
             fik_line="+71<000000202600011+85000012<", pdf=b"%PDF-1.7 " + number.encode(),
-            invoice_json="{}"))
+            invoice_json="{}", xml=xml, xml_format="oioubl" if xml else None))
+
+
+EINVOICE = b'<?xml version="1.0" encoding="UTF-8"?><Invoice>20260002</Invoice>'
 
 
 class Site:
@@ -34,6 +38,7 @@ class Site:
         alpha, beta = tenant_settings(tmp, "alpha"), tenant_settings(tmp, "beta")
         archived(alpha.archive_dir, "alpha", "20260001", "Alfa Kunde ApS")
         archived(beta.archive_dir, "beta", "20269999", "Beta Kunde ApS")
+        archived(alpha.archive_dir, "alpha", "20260002", "Elektronisk Kunde A/S", EINVOICE)
         registry = TenantRegistry.of(alpha, beta, key_store_path=tmp / "keys.sqlite")
         self.keys = KeyStore(registry.key_store_path)
         self.alpha_key, self.alpha_info = self.keys.create("alpha")
@@ -79,6 +84,17 @@ def test_the_archive_in_danish_for_the_keys_tenant_only(site: Site) -> None:
     assert client.get("/archive/20269999.pdf").status_code == 404  # another tenant's
     assert client.get("/archive/20260001.pdf").content == b"%PDF-1.7 20260001"
     assert client.get("/archive", params={"q": "20260001"}).text.count("<tr>") == 2
+
+
+def test_the_e_invoice_is_linked_where_the_archive_has_one(site: Site) -> None:
+    client, _ = signed_in(site)
+    page = client.get("/archive").text
+    assert page.count(".xml\"") == 1 and 'href="/archive/20260002.xml"' in page
+    served = client.get("/archive/20260002.xml")
+    assert served.status_code == 200 and served.content == EINVOICE
+    assert served.headers["content-type"].startswith("application/xml")
+    assert client.get("/archive/20260001.xml").status_code == 404  # archived without one
+    assert client.get("/archive/20269999.xml").status_code == 404  # another tenant's
 
 
 def test_signing_in_needs_the_forms_token(site: Site) -> None:

@@ -24,11 +24,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
+from api.requestlog import note_tenant
 from api.routes_archive import NUMBER_PATTERN
 from api.state import AppState
 from api.tenants import TenantServices
@@ -109,7 +111,9 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _services(request: Request, visitor: Visitor) -> TenantServices:
     assert visitor.key is not None
-    return _state(request).services(visitor.key)
+    services = _state(request).services(visitor.key)
+    note_tenant(request.scope, services.tenant)
+    return services
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -191,7 +195,7 @@ class Row:
 
 def _row(entry: ArchiveEntry, language: str) -> Row:
     # The e-invoice XML is linked only when the archive recorded one for this invoice.
-    has_xml = bool(getattr(entry, "xml_sha256", None))
+    has_xml = entry.xml_sha256 is not None
     return Row(entry, f"{format_amount(entry.total_amount, language)} {entry.currency_code}",
                has_xml)
 
@@ -237,10 +241,7 @@ def _archived_file(request: Request, number: str, kind: str) -> Response:
         if kind == "pdf":
             data, media = services.archive.pdf(services.tenant, number), "application/pdf"
         else:
-            reader = getattr(services.archive, "xml", None)  # archives that keep e-invoices
-            if reader is None:
-                return _not_found(request, visitor)
-            data, media = reader(services.tenant, number), "application/xml"
+            data, media = services.archive.xml(services.tenant, number), "application/xml"
     except (ArchiveError, ValueError, LookupError):
         return _not_found(request, visitor)
     return Response(data, media_type=media, headers={
@@ -354,7 +355,11 @@ async def start_batch(request: Request) -> Response:
     if problems:
         return _page(request, visitor, "batches.html.j2", 422, text=text, problems=problems)
     services = _services(request, visitor)
-    record = await run_in_threadpool(_state(request).batches.submit, services, data)
+    try:
+        record = await run_in_threadpool(_state(request).batches.submit, services, data)
+    except BatchQuotaExceeded as error:
+        return _page(request, visitor, "batches.html.j2", 429, text=text,
+                     problems=[Problem(error.quota, t["batch_quota"])])
     return RedirectResponse(f"/batches/{record.id}", status_code=303)
 
 

@@ -59,6 +59,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "done": ("færdig", "done"),
     "empty_batch": ("Angiv mindst én faktura.", "Give at least one invoice."),
     "not_list": ("Forventede en JSON-liste af fakturaer.", "Expected a JSON list of invoices."),
+    "batch_quota": ("Der er ikke plads til flere kørsler lige nu; færdige kørsler slettes efter"
+                    " en tid. Prøv igen senere.",
+                    "There is no room for more batches now; finished batches are deleted after"
+                    " a while. Try again later."),
     "not_found": ("Ikke fundet.", "Not found."),
     "language": ("English", "Dansk"),
 }

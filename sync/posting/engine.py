@@ -31,11 +31,13 @@ ledger's posting lock, so two workers never race on one invoice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from faktura import checks
 from faktura.computed import ComputedInvoice, compute
@@ -50,9 +52,11 @@ from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import (
     AuthenticationError,
+    BadRequestError,
     GatewayError,
     PdfUnavailableError,
     PostingOutcomeUnknown,
+    ThrottledError,
     UnicontaError,
 )
 from sync.uniconta.gateway import GatewayClient, PostingResult
@@ -110,36 +114,259 @@ class SyncEngine:
     def post(self, invoice: Invoice | ComputedInvoice) -> Posting:
         """Post one invoice (or return its earlier posting). Raises SyncFailed with the reason;
         `BookingMismatch` when Uniconta booked other figures than computed."""
-        started, calls_before = time.monotonic(), self.client.stats.snapshot()
         computed = self.computed(invoice)
-        invoice = computed.invoice
         with self._posting_lock():
-            try:
-                posting = self._post(computed)
-            except (GatewayError, FakturaError) as error:
-                reason = _reason(error)
-                if self.ledger.get(self.tenant, invoice.source_id):
-                    self.ledger.fail(self.tenant, invoice.source_id, reason)
-                self.log.step(invoice.source_id, "failed", reason=reason,
-                              calls=calls_since(self.client, calls_before))
-                if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
-                    raise
-                if isinstance(error, AuthenticationError):
-                    raise LoginRefused(reason) from None
-                raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
-            finally:
-                calls = calls_since(self.client, calls_before)
-                if self.ledger.get(self.tenant, invoice.source_id):
-                    self.ledger.add_calls(self.tenant, invoice.source_id, calls)
-        self.log.step(invoice.source_id, "done", invoice_number=posting.invoice_number,
-                      calls=calls_since(self.client, calls_before),
-                      ms=round((time.monotonic() - started) * 1000))
-        return posting
+            outcome = self._post_reporting(computed)
+        if isinstance(outcome, FakturaError):
+            raise outcome
+        return outcome
 
     def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
         self.ledger.advance(self.tenant, invoice.source_id, State.ARCHIVED)
         self.log.step(invoice.source_id, "archived", invoice_number=invoice_number,
                       pdf_sha256=pdf_sha256)
+
+    def _post_reporting(self, computed: ComputedInvoice) -> Posting | FakturaError:
+        """`_post` with its outcome logged and its calls counted; a failure is returned as
+        the error to raise (the ledger holds its reason). The posting lock is held."""
+        started, calls_before = time.monotonic(), self.client.stats.snapshot()
+        source_id = computed.invoice.source_id
+        try:
+            posting = self._post(computed)
+        except (GatewayError, FakturaError) as error:
+            return self._failure(computed, error, calls_before)
+        finally:
+            calls = calls_since(self.client, calls_before)
+            if self.ledger.get(self.tenant, source_id):
+                self.ledger.add_calls(self.tenant, source_id, calls)
+        self.log.step(source_id, "done", invoice_number=posting.invoice_number,
+                      calls=calls_since(self.client, calls_before),
+                      ms=round((time.monotonic() - started) * 1000))
+        return posting
+
+    def _failure(self, computed: ComputedInvoice, error: GatewayError | FakturaError,
+                 calls_before: dict[str, int]) -> FakturaError:
+        """Record and log why the invoice failed; the error to report for it."""
+        source_id = computed.invoice.source_id
+        reason = _reason(error)
+        if self.ledger.get(self.tenant, source_id):
+            self.ledger.fail(self.tenant, source_id, reason)
+        self.log.step(source_id, "failed", reason=reason,
+                      calls=calls_since(self.client, calls_before))
+        if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
+            return error
+        if isinstance(error, AuthenticationError):
+            return LoginRefused(reason)
+        return SyncFailed(f"invoice {source_id}: {reason}")
+
+    # ------------------------------------------------------------------------ in bulk
+
+    def post_many(self, invoices: Sequence[Invoice | ComputedInvoice],
+                  on_posted: Callable[[int, Posting | FakturaError], None] | None = None,
+                  ) -> list[Posting | FakturaError]:
+        """Post a chunk of invoices with few calls; per invoice, in input order, its posting
+        or the error that `post` would raise for it (the others go on).
+
+        The orders of all new invoices are made in one call and all their lines in one
+        more; then each order is posted (one call each, in input order, so the invoice
+        numbers follow the input). At steady state that is `n + 2` calls for `n` invoices.
+
+        Exactly once as in `post`: every invoice is recorded in the ledger before the bulk
+        call and each order carries its marker. An invoice the ledger already knows (posted,
+        or left half-done by an earlier run) takes the single-invoice path, which resumes it.
+        When Uniconta refuses a bulk call (one bad record refuses the whole call, and nothing
+        of it is made) each invoice of it is made on its own, so only the bad one fails; when
+        the answer is lost (the orders may or may not exist) each invoice is resumed on its
+        own like after a crash: its orders are found by marker and removed before a clean one
+        is made, never duplicated nor left behind.
+
+        `on_posted(position, outcome)` is called as each invoice's outcome is known, in
+        input order (e.g. to render and archive it while the next ones post).
+        """
+        computed = [self.computed(item) for item in invoices]
+        outcomes: list[Posting | FakturaError | None] = [None] * len(computed)
+        calls: Counter[str] = Counter()  # per invoice, written to the ledger at the end
+        with self._posting_lock(), self.master.snapshot():
+            try:
+                fresh = self._start_fresh(computed, outcomes, calls)
+                self._create_in_bulk(fresh, outcomes, calls)
+                by_index = {item.index: item for item in fresh}
+                for index, item in enumerate(computed):
+                    if outcomes[index] is None:
+                        new = by_index.get(index)
+                        if new is None or new.resume:
+                            outcomes[index] = self._post_reporting(item)
+                        else:
+                            outcomes[index] = self._finish_fresh(new, calls)
+                    if on_posted is not None:
+                        outcome = outcomes[index]
+                        assert outcome is not None
+                        on_posted(index, outcome)
+            finally:
+                self.ledger.add_calls_many(self.tenant, calls)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _start_fresh(self, computed: list[ComputedInvoice],
+                     outcomes: list[Posting | FakturaError | None],
+                     calls: Counter[str]) -> list[_Fresh]:
+        """Check each invoice the ledger does not know yet, record them all (one write), and
+        make their master data current; the ones ready for a bulk order. Failures go into
+        `outcomes`."""
+        checked: list[tuple[int, PreparedInvoice]] = []
+        seen = self.ledger.known(self.tenant, [item.invoice.source_id for item in computed])
+        for index, item in enumerate(computed):
+            invoice = item.invoice
+            source_id = invoice.source_id
+            if source_id in seen:
+                continue  # known to the ledger (or twice in the chunk): the single path
+            seen.add(source_id)
+            calls_before = self.client.stats.snapshot()
+            try:
+                prepared = self.prepare(item)
+                self._check_invoice_date(invoice)
+            except (GatewayError, FakturaError) as error:
+                outcomes[index] = self._failure(item, error, calls_before)
+                continue
+            calls[source_id] += calls_since(self.client, calls_before)
+            checked.append((index, prepared))
+        # Recorded before anything is written to Uniconta for them.
+        self.ledger.start_many(self.tenant, [
+            (prepared.invoice.source_id, content_sha256(prepared.invoice), prepared.account)
+            for _, prepared in checked])
+        fresh: list[_Fresh] = []
+        for index, prepared in checked:
+            source_id = prepared.invoice.source_id
+            self.log.step(source_id, "validated", resumed=False)
+            calls_before = self.client.stats.snapshot()
+            try:
+                account, contact_row = self.master.ensure_for(prepared.invoice)
+            except (GatewayError, FakturaError) as error:
+                outcomes[index] = self._failure(prepared.computed, error, calls_before)
+                continue
+            finally:
+                calls[source_id] += calls_since(self.client, calls_before)
+            self.log.step(source_id, "master_data", account=account)
+            fresh.append(_Fresh(index, prepared, contact_row))
+        return fresh
+
+    def _create_in_bulk(self, fresh: list[_Fresh],
+                        outcomes: list[Posting | FakturaError | None],
+                        calls: Counter[str]) -> None:
+        """One call for the orders of `fresh`, one for all their lines. What Uniconta
+        refused or whose answer was lost is marked to be done invoice by invoice."""
+        if not fresh:
+            return
+        calls_before = self.client.stats.snapshot()
+        try:
+            self._create_orders_in_bulk(fresh)
+            made = [item for item in fresh if item.order_number is not None]
+            if made:
+                self._create_lines_in_bulk(made)
+        except (ThrottledError, AuthenticationError) as error:
+            # Nothing more can be done now, for any of them; a re-run resumes each.
+            for item in fresh:
+                outcomes[item.index] = self._failure(item.computed, error, calls_before)
+        finally:
+            self._share_calls(fresh, calls_since(self.client, calls_before), calls)
+
+    def _create_orders_in_bulk(self, fresh: list[_Fresh]) -> None:
+        orders = [self._order_of(item.prepared, item.contact_row) for item in fresh]
+        try:
+            rows = self.client.insert("DebtorOrder", orders)
+        except (ThrottledError, AuthenticationError):
+            raise
+        except (UnicontaError, BadRequestError) as refusal:
+            # One record refused the call and none was made: make each order on its own.
+            for item in fresh:
+                item.apart = True
+                self.log.step(item.source_id, "bulk_refused", call="orders",
+                              reason=_reason(refusal))
+            return
+        except GatewayError as lost:
+            # The orders may exist: resume each invoice (its orphans are found by marker).
+            for item in fresh:
+                item.resume = True
+                self.log.step(item.source_id, "bulk_answer_lost", call="orders",
+                              reason=_reason(lost))
+            return
+        numbers = _order_numbers(rows, [mapping.marker(item.invoice) for item in fresh])
+        if numbers is None:  # an answer this engine cannot match to its orders
+            for item in fresh:
+                item.resume = True
+            return
+        self.ledger.advance_many(self.tenant, State.ORDER_CREATED, {
+            item.source_id: {"order_number": number}
+            for item, number in zip(fresh, numbers, strict=True)})
+        for item, number in zip(fresh, numbers, strict=True):
+            item.order_number = number
+            self.log.step(item.source_id, "order_created", order_number=number, bulk=True)
+
+    def _create_lines_in_bulk(self, made: list[_Fresh]) -> None:
+        lines = [line for item in made
+                 for line in self._lines_of(item.prepared, item.order_numbered)]
+        try:
+            self.client.insert("DebtorOrderLine", lines)
+        except (ThrottledError, AuthenticationError):
+            raise
+        except (UnicontaError, BadRequestError) as refusal:
+            # None of the lines was made: each order gets its lines on its own.
+            for item in made:
+                item.lines_apart = True
+                self.log.step(item.source_id, "bulk_refused", call="lines",
+                              reason=_reason(refusal))
+            return
+        except GatewayError as lost:
+            # The lines may exist: resume each (a recorded order is completed or replaced).
+            for item in made:
+                item.resume = True
+                self.log.step(item.source_id, "bulk_answer_lost", call="lines",
+                              reason=_reason(lost))
+            return
+        for item in made:
+            self.log.step(item.source_id, "lines_created", order_number=item.order_number,
+                          lines=len(item.prepared.computed.lines), bulk=True)
+
+    def _finish_fresh(self, item: _Fresh, calls: Counter[str]) -> Posting | FakturaError:
+        """Post one invoice of a bulk: its order (made on its own when the bulk call was
+        refused), its lines (likewise), then the posting and the check of the booking."""
+        started, calls_before = time.monotonic(), self.client.stats.snapshot()
+        computed, source_id = item.computed, item.source_id
+        try:
+            if item.apart:
+                order_number = self._create_order(item.prepared, item.contact_row)
+            else:
+                order_number = item.order_numbered
+                if item.lines_apart:
+                    self._create_lines_apart(item.prepared, order_number)
+            if self.settings.uniconta.simulate_before_posting:
+                self._simulate(computed, order_number)
+            posting = self._post_order(computed, order_number)
+        except (GatewayError, FakturaError) as error:
+            return self._failure(computed, error, calls_before)
+        finally:
+            calls[source_id] += calls_since(self.client, calls_before)
+        self.log.step(source_id, "done", invoice_number=posting.invoice_number,
+                      calls=calls_since(self.client, calls_before) + item.shared_calls,
+                      ms=round((time.monotonic() - started) * 1000))
+        return posting
+
+    def _create_lines_apart(self, prepared: PreparedInvoice, order_number: int) -> None:
+        invoice = prepared.invoice
+        lines = self._lines_of(prepared, order_number)
+        try:
+            self.client.insert("DebtorOrderLine", lines)
+        except GatewayError:
+            self._abandon_order(invoice, order_number)
+            raise
+        self.log.step(invoice.source_id, "lines_created", order_number=order_number,
+                      lines=len(lines))
+
+    def _share_calls(self, fresh: list[_Fresh], count: int, calls: Counter[str]) -> None:
+        """Count the bulk calls against the invoices they served (evenly, summing up)."""
+        share, left = divmod(count, len(fresh))
+        for position, item in enumerate(fresh):
+            item.shared_calls = share + (1 if position < left else 0)
+            calls[item.source_id] += item.shared_calls
 
     # ------------------------------------------------------------------------ drafts mode
 
@@ -304,25 +531,13 @@ class SyncEngine:
 
     def _create_order(self, prepared: PreparedInvoice, contact_row: int | None) -> int:
         invoice = prepared.invoice
-        category = self.master.project_category() if invoice.project else None
-        dims = self._number_of_dimensions()
-        order = mapping.order_fields(invoice, self.settings, account=prepared.account,
-                                     contact_row_id=contact_row, category=category,
-                                     number_of_dimensions=dims,
-                                     payment_term=prepared.payment_term)
         # If the answer is lost, the next run finds the order by its marker (nothing was posted).
-        rows = self.client.insert("DebtorOrder", order)
+        rows = self.client.insert("DebtorOrder", self._order_of(prepared, contact_row))
         order_number = int(field(rows[0], "OrderNumber"))
         self.ledger.advance(self.tenant, invoice.source_id, State.ORDER_CREATED,
                             order_number=order_number)
         self.log.step(invoice.source_id, "order_created", order_number=order_number)
-        lines = [
-            mapping.line_fields(invoice, line, self.settings,
-                                order_number=order_number, item=item, decimals=decimals,
-                                category=category, number_of_dimensions=dims)
-            for line, (item, decimals) in zip(prepared.computed.lines, prepared.items,
-                                              strict=True)
-        ]
+        lines = self._lines_of(prepared, order_number)
         try:
             self.client.insert("DebtorOrderLine", lines)
         except GatewayError:
@@ -331,6 +546,28 @@ class SyncEngine:
         self.log.step(invoice.source_id, "lines_created", order_number=order_number,
                       lines=len(lines))
         return order_number
+
+    def _order_of(self, prepared: PreparedInvoice, contact_row: int | None) -> dict[str, Any]:
+        """The DebtorOrder fields of a prepared invoice (its marker in Remark)."""
+        invoice = prepared.invoice
+        category = self.master.project_category() if invoice.project else None
+        return mapping.order_fields(invoice, self.settings, account=prepared.account,
+                                    contact_row_id=contact_row, category=category,
+                                    number_of_dimensions=self._number_of_dimensions(),
+                                    payment_term=prepared.payment_term)
+
+    def _lines_of(self, prepared: PreparedInvoice, order_number: int) -> list[dict[str, Any]]:
+        """The DebtorOrderLine fields of a prepared invoice, for order `order_number`."""
+        invoice = prepared.invoice
+        category = self.master.project_category() if invoice.project else None
+        dims = self._number_of_dimensions()
+        return [
+            mapping.line_fields(invoice, line, self.settings,
+                                order_number=order_number, item=item, decimals=decimals,
+                                category=category, number_of_dimensions=dims)
+            for line, (item, decimals) in zip(prepared.computed.lines, prepared.items,
+                                              strict=True)
+        ]
 
     def _simulate(self, computed: ComputedInvoice, order_number: int) -> None:
         invoice = computed.invoice
@@ -481,6 +718,53 @@ class SyncEngine:
     def _posting_lock(self) -> Iterator[None]:
         with self.ledger.posting_lock(self.tenant, self._lock_path):
             yield
+
+
+@dataclass
+class _Fresh:
+    """An invoice of a bulk that the ledger did not know: checked, recorded, master data
+    current; what the bulk calls did for it."""
+
+    index: int
+    prepared: PreparedInvoice
+    contact_row: int | None
+    order_number: int | None = None
+    apart: bool = False  # the bulk order call was refused: make its order on its own
+    lines_apart: bool = False  # the bulk lines call was refused: make its lines on its own
+    resume: bool = False  # a bulk answer was lost: resume it like after a crash
+    shared_calls: int = 0
+
+    @property
+    def computed(self) -> ComputedInvoice:
+        return self.prepared.computed
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.prepared.invoice
+
+    @property
+    def source_id(self) -> str:
+        return self.prepared.invoice.source_id
+
+    @property
+    def order_numbered(self) -> int:
+        assert self.order_number is not None
+        return self.order_number
+
+
+def _order_numbers(rows: list[dict[str, Any]], markers: list[str]) -> list[int] | None:
+    """The order numbers of a bulk insert's answer, in the order sent; None unless each row
+    carries the marker of the order sent in its place."""
+    if len(rows) != len(markers):
+        return None
+    numbers = []
+    for row, marker in zip(rows, markers, strict=True):
+        remark = str(field(row, "Remark") or "").splitlines()
+        number = field(row, "OrderNumber")
+        if not remark or remark[-1] != marker or not number:
+            return None
+        numbers.append(int(number))
+    return numbers
 
 
 def booking_differences(computed: ComputedInvoice, result: PostingResult

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,6 +200,49 @@ class Ledger:
                 postings.c.tenant == tenant, postings.c.source_id == source_id,
             ).values(calls=postings.c.calls + calls))
 
+    # ----------------------------------------------------------------- many at once
+
+    def start_many(self, tenant: str, invoices: Sequence[tuple[str, str, str]]) -> None:
+        """`start` for many (source id, content sha256, customer number), one transaction."""
+        now = _now()
+        with self._engine.begin() as conn:
+            known = {row.source_id for row in conn.execute(
+                select(postings.c.source_id).where(
+                    postings.c.tenant == tenant,
+                    postings.c.source_id.in_([source_id for source_id, _, _ in invoices])))}
+            rows = [dict(tenant=tenant, source_id=source_id, content_sha256=content,
+                         customer_number=customer, state=State.VALIDATED, calls=0,
+                         created_at=now, updated_at=now)
+                    for source_id, content, customer in invoices if source_id not in known]
+            if rows:
+                conn.execute(insert(postings), rows)
+
+    def known(self, tenant: str, source_ids: Sequence[str]) -> set[str]:
+        """Which of these source invoices the ledger has a record of (one read)."""
+        with self._engine.connect() as conn:
+            return {row.source_id for row in conn.execute(
+                select(postings.c.source_id).where(postings.c.tenant == tenant,
+                                                   postings.c.source_id.in_(source_ids)))}
+
+    def advance_many(self, tenant: str, state: State,
+                     values: Mapping[str, Mapping[str, object]]) -> None:
+        """`advance` for many invoices (source id → columns), one transaction."""
+        now = _now()
+        with self._engine.begin() as conn:
+            for source_id, columns in values.items():
+                conn.execute(update(postings).where(
+                    postings.c.tenant == tenant, postings.c.source_id == source_id,
+                ).values(state=state, updated_at=now, **{"error": None, **columns}))
+
+    def add_calls_many(self, tenant: str, calls: Mapping[str, int]) -> None:
+        """`add_calls` for many invoices (source id → calls), one transaction."""
+        with self._engine.begin() as conn:
+            for source_id, count in calls.items():
+                if count:
+                    conn.execute(update(postings).where(
+                        postings.c.tenant == tenant, postings.c.source_id == source_id,
+                    ).values(calls=postings.c.calls + count))
+
     def all(self, tenant: str) -> list[PostingRecord]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(postings).where(postings.c.tenant == tenant)
@@ -215,6 +258,14 @@ class Ledger:
                 master_data.c.tenant == tenant, master_data.c.kind == kind,
                 master_data.c.key == key)).first()
         return (row.fingerprint, row.reference) if row else None
+
+    def masters(self, tenant: str) -> dict[tuple[str, str], tuple[str, str | None]]:
+        """Every (kind, key) → (fingerprint, reference) of the tenant's master data."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(master_data.c.kind, master_data.c.key,
+                                       master_data.c.fingerprint, master_data.c.reference)
+                                .where(master_data.c.tenant == tenant)).all()
+        return {(row.kind, row.key): (row.fingerprint, row.reference) for row in rows}
 
     def remember(self, tenant: str, kind: str, key: str, fingerprint: str,
                  reference: str | None = None) -> None:

@@ -11,6 +11,8 @@ costs no call at all; lookups are cached for the life of the engine.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,30 @@ class MasterData:
         self._category: str | None = None
         self._employees: set[str] | None = None
         self._terms: dict[str, int] | None = None
+        self._snapshot: dict[tuple[str, str], tuple[str, str | None]] | None = None
+
+    # ----------------------------------------------------------------- what was sent
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read what was last sent from one read of the ledger while the block runs (a
+        bulk posting, under the posting lock: no one else writes it meanwhile)."""
+        self._snapshot = self.ledger.masters(self.tenant)
+        try:
+            yield
+        finally:
+            self._snapshot = None
+
+    def _known(self, kind: str, key: str) -> tuple[str, str | None] | None:
+        if self._snapshot is not None:
+            return self._snapshot.get((kind, key))
+        return self.ledger.master(self.tenant, kind, key)
+
+    def _remember(self, kind: str, key: str, fingerprint: str,
+                  reference: str | None = None) -> None:
+        self.ledger.remember(self.tenant, kind, key, fingerprint, reference)
+        if self._snapshot is not None:
+            self._snapshot[(kind, key)] = (fingerprint, reference)
 
     # ----------------------------------------------------------------- lookups
 
@@ -94,7 +120,7 @@ class MasterData:
         posting catches a term whose days were changed in Uniconta since.
         """
         key = str(days)
-        known = self.ledger.master(self.tenant, "payment-term", key)
+        known = self._known("payment-term", key)
         if known and known[1]:
             return known[1]
         if self._terms is None:
@@ -113,7 +139,7 @@ class MasterData:
                     " another due date than the invoice prints: create one in Uniconta (e.g."
                     f" Netto{days}), or change the due date / TermsOfPayment")
             term = matching[0]
-        self.ledger.remember(self.tenant, "payment-term", key, "-", term)
+        self._remember("payment-term", key, "-", term)
         return term
 
     # ----------------------------------------------------------------- master data
@@ -124,7 +150,7 @@ class MasterData:
         account = fields["_Account"]
         self._check_customer_number(customer, account)
         stamp = mapping.fingerprint(fields)
-        known = self.ledger.master(self.tenant, "debtor", account)
+        known = self._known("debtor", account)
         if known and known[0] == stamp:
             return account
         rows = self.client.query("Debtor", Account=account)
@@ -134,16 +160,16 @@ class MasterData:
             ops = _changes(rows[0], fields, mapping.CLEARABLE_DEBTOR_FIELDS)
             if ops:
                 self.client.patch("Debtor", {"Account": account}, ops, limit=1)
-        self.ledger.remember(self.tenant, "debtor", account, stamp)
+        self._remember("debtor", account, stamp)
         if customer.source_id:
-            self.ledger.remember(self.tenant, "customer-id", customer.source_id, stamp, account)
+            self._remember("customer-id", customer.source_id, stamp, account)
         return account
 
     def _check_customer_number(self, customer: Customer, account: str) -> None:
         """A customer whose number changed in the source is never created a second time."""
         if not customer.source_id:
             return
-        known = self.ledger.master(self.tenant, "customer-id", customer.source_id)
+        known = self._known("customer-id", customer.source_id)
         if known is None or known[1] == account:
             return
         old = known[1]
@@ -162,7 +188,7 @@ class MasterData:
         fields = mapping.contact_fields(contact, account)
         key = f"{account}/{(contact.email or contact.name).lower()}"
         stamp = mapping.fingerprint(fields)
-        known = self.ledger.master(self.tenant, "contact", key)
+        known = self._known("contact", key)
         if known and known[0] == stamp and known[1]:
             return int(known[1])
         rows = self.client.query("Contact", DCAccount=account)
@@ -174,13 +200,13 @@ class MasterData:
             ops = _changes(match, fields, mapping.CLEARABLE_CONTACT_FIELDS)
             if ops:
                 self.client.patch("Contact", {"RowId": row_id}, ops, limit=1)
-        self.ledger.remember(self.tenant, "contact", key, stamp, str(row_id))
+        self._remember("contact", key, stamp, str(row_id))
         return row_id
 
     def employee(self, employee: Employee) -> str:
         """Make sure the internal reference exists as an Employee (created when missing)."""
         fields = mapping.employee_fields(employee)
-        if self.ledger.master(self.tenant, "employee", employee.number):
+        if self._known("employee", employee.number):
             return employee.number
         if self._employees is None:
             self._employees = {str(field(row, "Number"))
@@ -194,18 +220,18 @@ class MasterData:
                 if error.code not in ("KeyExists", "RecordExists"):
                     raise
             self._employees.add(employee.number)
-        self.ledger.remember(self.tenant, "employee", employee.number,
+        self._remember("employee", employee.number,
                              mapping.fingerprint(fields))
         return employee.number
 
     def project(self, project: Project, account: str) -> str:
         """Make sure the project exists (default project group)."""
         fields = mapping.project_fields(project, account, self.settings)
-        if self.ledger.master(self.tenant, "project", project.number):
+        if self._known("project", project.number):
             return project.number
         if not self.client.query("Project", Number=project.number):
             self.client.insert("Project", fields)
-        self.ledger.remember(self.tenant, "project", project.number,
+        self._remember("project", project.number,
                              mapping.fingerprint(fields))
         return project.number
 

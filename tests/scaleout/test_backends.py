@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from api.auth import KeyStore
-from archive import Archive, ArchiveConflict, NewArchiveItem
+from archive import Archive, ArchiveConflict, NewArchiveItem, NoEInvoice
 from archive.index import SqlIndex
 from archive.s3 import S3BlobStore
 from faktura.database import describe
@@ -25,8 +25,8 @@ def _store(endpoint: str, bucket: str, **kwargs) -> S3BlobStore:  # type: ignore
     return S3BlobStore.connect(bucket=bucket, endpoint_url=endpoint, create=True, **kwargs)
 
 
-def _item(number: str, pdf: bytes = b"%PDF-1.7 test") -> NewArchiveItem:
-    return NewArchiveItem(
+def _item(number: str, pdf: bytes = b"%PDF-1.7 test", **xml: object) -> NewArchiveItem:
+    return NewArchiveItem(**xml,  # type: ignore[arg-type]
         tenant="revisorhuset", invoice_number=number, document_type="invoice",
         issue_date=date(2026, 11, 30), customer_number="1001", customer_name="Kunde ÆØÅ ApS",
         currency_code="DKK", total_amount=Decimal("1187.50"), fik_line=None,
@@ -89,6 +89,28 @@ def test_s3_object_lock_retention_where_the_bucket_supports_it(s3_env, s3_endpoi
     version = head["VersionId"]
     with pytest.raises(Exception, match="AccessDenied|locked|retention|WORM"):
         store.client.delete_object(Bucket=s3_env, Key="t/2026/1.pdf", VersionId=version)
+
+
+def test_an_e_invoice_is_a_third_object_on_s3_indexed_on_postgresql(s3_env, s3_endpoint,
+                                                                     pg_url):
+    archive = Archive(_store(s3_endpoint, s3_env), SqlIndex(pg_url))
+    xml = b"<?xml version='1.0'?><Invoice>7101</Invoice>"
+    entry = archive.put(_item("7101", xml=xml, xml_format="peppol")).entry
+    archive.put(_item("7102"))
+    assert archive.get("revisorhuset", "7101").xml_sha256 == entry.xml_sha256 is not None
+    assert archive.xml("revisorhuset", "7101") == xml
+    with pytest.raises(NoEInvoice):
+        archive.xml("revisorhuset", "7102")
+    with pytest.raises(ArchiveConflict, match="e-invoice xml differ"):
+        archive.put(_item("7101", xml=b"<Invoice>other</Invoice>", xml_format="peppol"))
+    assert archive.verify("revisorhuset").ok
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-north-1")
+    key = "revisorhuset/2026/7101.xml"
+    metadata = s3.head_object(Bucket=s3_env, Key=key)["Metadata"]
+    s3.put_object(Bucket=s3_env, Key=key, Body=b"<Invoice>forged</Invoice>", Metadata=metadata)
+    problems = archive.verify("revisorhuset").problems
+    assert [(p.invoice_number, p.file, p.kind) for p in problems] == [("7101", "xml", "altered")]
+    archive.close()
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 from scaleout_support import REPO, run_faktura, scaleout_settings
 
-from archive import LocalArchive
+from archive import LocalArchive, NewArchiveItem
 from sync.posting.ledger import Ledger, State
 
 LEGACY = REPO / "tests" / "fixtures" / "legacy"
@@ -61,11 +63,15 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
     assert after == before  # every legacy row and value kept; new columns only added
     assert [row[0] for row in _rows(ledger_file, "postings", "mismatch")] == [None] * 4
     assert _rows(index, "alembic_version") == [("archive_0003",)]
+    assert _rows(index, "archive_entries", "xml_sha256, xml_format") == [(None, None)] * 4
 
     with LocalArchive(tmp_path / "archive") as archive:
         assert archive.verify().ok
         assert archive.get("default", "1001").customer_name == "Østergaard & Søn ApS"
+        assert archive.get("default", "1001").xml_sha256 is None  # archived before e-invoices
         assert [e.invoice_number for e in archive.list("default")] == ["1004", "1002", "1001"]
+        archive.put(with_einvoice("1005"))  # the upgraded index takes an e-invoice
+        assert archive.verify().ok and archive.xml("default", "1005") == XML
     ledger = Ledger(ledger_file)
     try:
         states = {r.source_id: r.state for r in ledger.all("default")}
@@ -76,9 +82,38 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
         ledger.close()
 
 
+XML = b'<?xml version="1.0" encoding="UTF-8"?><Invoice>1005</Invoice>'
+
+
+def with_einvoice(number: str) -> NewArchiveItem:
+    """An invoice archived with its e-invoice (the XML is only stored, not read)."""
+    return NewArchiveItem(
+        tenant="default", invoice_number=number, document_type="invoice",
+        issue_date=date(2026, 2, 1), customer_number="C5", customer_name="Ærø Fiskeri",
+        currency_code="DKK", total_amount=Decimal("125.00"), layout="clienttime",
+        source_id=f"src-{number}", pdf=b"%PDF-1.7 " + number.encode(), invoice_json="{}",
+        xml=XML, xml_format="oioubl")
+
+
+def test_an_index_opened_before_upgrading_gets_the_new_columns_and_upgrades(tmp_path: Path):
+    _legacy_stores(tmp_path)
+    index = tmp_path / "archive" / "index.sqlite"
+    with LocalArchive(tmp_path / "archive") as archive:  # the running code adds the columns
+        archive.put(with_einvoice("1005"))
+    settings = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
+    result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _rows(index, "alembic_version") == [("archive_0003",)]
+    with LocalArchive(tmp_path / "archive") as archive:
+        assert archive.verify().ok and len(list(archive.index.all())) == 5
+        assert archive.get("default", "1005").xml_format == "oioubl"
+
+
 def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, pg_url,
                                                                s3_env, s3_endpoint):
     _legacy_stores(tmp_path)
+    with LocalArchive(tmp_path / "archive") as archive:
+        archive.put(with_einvoice("1005"))  # one invoice with its e-invoice beside the four
     local = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
     target_dir = tmp_path / "target"
     target_dir.mkdir()
@@ -87,7 +122,7 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
     upgraded = run_faktura("db", "upgrade", "--settings", str(target), cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
 
-    for copied in ("Copied 4", "Copied 0"):  # a second run finds everything there
+    for copied in ("Copied 5", "Copied 0"):  # a second run finds everything there
         result = run_faktura("archive", "migrate", "--settings", str(local), "--to",
                              str(target), cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -105,7 +140,14 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
     verified = run_faktura("archive", "verify", "--settings", str(target), "--tenant", "default",
                            cwd=tmp_path)
     assert verified.returncode == 0
-    assert "Verified 3 archived invoices (tenant default)" in verified.stdout
+    assert "Verified 4 archived invoices (tenant default)" in verified.stdout
+    xml = run_faktura("archive", "get", "1005", "--xml", "--settings", str(target),
+                      "--tenant", "default", "--out", str(tmp_path), cwd=tmp_path)
+    assert xml.returncode == 0, xml.stderr
+    assert (tmp_path / "1005-oioubl.xml").read_bytes() == XML  # from S3, hash-checked
+    none = run_faktura("archive", "get", "1001", "--xml", "--settings", str(target),
+                       "--tenant", "default", "--out", str(tmp_path), cwd=tmp_path)
+    assert none.returncode == 1 and "without an e-invoice" in none.stderr
     pdf = run_faktura("archive", "get", "1003", "--tenant", "acme", "--settings", str(target),
                       "--out", str(tmp_path / "1003.pdf"), cwd=tmp_path)
     assert pdf.returncode == 0, pdf.stderr

@@ -42,10 +42,17 @@ def test_two_workers_issue_the_samples_exactly_once(tmp_path: Path, emulator, pg
     for log_file in sorted(tmp_path.glob("worker-*.log")):
         assert "faktura.render" in log_file.read_text(errors="replace"), workers.logs()
 
-    # The files are in the bucket (PDF and JSON per invoice, one seal link each), the index
-    # in PostgreSQL.
+    # The files are in the bucket (PDF and JSON per invoice, the e-invoice of the one sample
+    # whose customer has an EAN, one seal link each), the index in PostgreSQL.
     keys = _objects(s3_endpoint, s3_env)
-    assert len([k for k in keys if "/index-chain/" not in k]) == 2 * SAMPLE_COUNT
+    files = [k for k in keys if "/index-chain/" not in k]
+    [xml_key] = [k for k in files if k.endswith(".xml")]
+    assert len(files) == 2 * SAMPLE_COUNT + 1
+    number = xml_key.rsplit("/", 1)[1].removesuffix(".xml")
+    xml = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-north-1").get_object(
+        Bucket=s3_env, Key=xml_key)["Body"].read()
+    # rendered on a worker with the e-invoice embedded
+    assert PdfReader(out / f"{number}.pdf").attachments == {f"{number}-oioubl.xml": [xml]}
     assert len([k for k in keys if "/index-chain/" in k]) == SAMPLE_COUNT
     assert all(k.startswith("revisorhuset/") for k in keys)
     verified = run_faktura("archive", "verify", "--settings", str(settings), cwd=tmp_path)

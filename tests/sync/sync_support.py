@@ -8,7 +8,7 @@ ledger and the archive are SQLite files under the test's tmp_path.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +23,7 @@ from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings, load_settings
 from issuing.pipeline import Issuer
 from renderer.document import InvoiceView
-from renderer.render import PdfVariant, Renderer
+from renderer.render import EmbeddedFile, PdfVariant, Renderer
 from sync.emulator.testing import EmulatorHandle
 from sync.posting.engine import SyncEngine
 from sync.posting.ledger import Ledger
@@ -92,7 +92,8 @@ class StubRenderer(Renderer):
     """The real view (FIK line included), a tiny PDF: the ClientTime path without the ~1 s
     WeasyPrint rendering. Tests about the PDF itself use the real Renderer."""
 
-    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> bytes:
+    def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
+            attachments: Sequence[EmbeddedFile] = ()) -> bytes:
         return STUB_PDF
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from archive.index import create_name_search
 
 revision = "archive_0003"
-down_revision = "archive_0001"
+down_revision = "archive_0002"
 branch_labels = None
 depends_on = None
 
