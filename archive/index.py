@@ -216,19 +216,17 @@ def _tenant_term(tenant: str) -> str:
     return f"tenant : {_phrase(('[' + tenant + ']')[:_TRIGRAM])}"
 
 
-def _name_terms(folded: str) -> dict[str, tuple[int, int]]:
-    """One FTS5 term per distinct trigram of the folded text, with where it first starts
-    and the number of the word its middle letter is in."""
-    terms: dict[str, tuple[int, int]] = {}
+def _name_terms(folded: str) -> dict[str, int]:
+    """One FTS5 term per distinct trigram of the folded text, with where it first starts."""
+    terms: dict[str, int] = {}
     for start in range(len(folded) - _TRIGRAM + 1):
-        word = len(folded[:start + 2].split())
-        terms.setdefault(f"name : {_phrase(folded[start:start + _TRIGRAM])}", (start, word))
+        terms.setdefault(f"name : {_phrase(folded[start:start + _TRIGRAM])}", start)
     return terms
 
 
 _PROBE_DEPTH = 64
 _KEEP_WITHIN = 8  # a term at most this many times as common as the rarest narrows enough
-_MAX_TERMS = 3
+_MAX_TERMS = 4
 _MAX_CHUNK = 4096
 # The plain condition on a chunk of candidates (`+tenant`: by their ids, not the tenant index).
 _CHECK = (
@@ -257,22 +255,19 @@ def _candidates(cursor: Any, match: str, low: int | None, high: int | None,
     return [key for (key,) in cursor.execute(sql, {"match": match, "count": count, **bounds})]
 
 
-def _apart(one: tuple[int, int] | None, other: tuple[int, int] | None) -> bool:
-    """Whether two terms (start, word) come from different words without overlapping; the
+def _apart(one: int | None, other: int | None) -> bool:
+    """Whether two terms (where their trigrams start) share no letter of the text; the
     tenant's term (None) is apart from every other."""
-    if one is None or other is None:
-        return True
-    return one[1] != other[1] and abs(one[0] - other[0]) >= _TRIGRAM
+    return one is None or other is None or abs(one - other) >= _TRIGRAM
 
 
-def _rarest(cursor: Any, terms: dict[str, tuple[int, int] | None], low: int | None,
+def _rarest(cursor: Any, terms: dict[str, int | None], low: int | None,
             high: int | None) -> list[str]:
     """The terms worth reading: the rarest in the range, newest first, then the rarest of
-    the rest that are nearly as rare, one from each word of the text and never overlapping
-    another (trigrams of one word come together, so a second narrows little). `terms` maps
-    each to where its trigram starts in the text and in which word (None: the tenant's).
-    A term's `_PROBE_DEPTH` newest postings tell how far back one must read to meet that
-    many: the further, the rarer."""
+    the rest that are nearly as rare and overlap none already taken (overlapping trigrams
+    come together, so they narrow little). `terms` maps each to where its trigram starts in
+    the text (None: the tenant's). A term's `_PROBE_DEPTH` newest postings tell how far back
+    one must read to meet that many: the further, the rarer."""
     where, bounds = _range(low, high)
     names = list(terms)
     probe = " UNION ALL ".join(

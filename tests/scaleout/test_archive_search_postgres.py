@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import sqlalchemy as sa
 from archive_search_support import by_index, by_like, fill, random_searches
 
@@ -13,7 +14,23 @@ from archive.index import SqlIndex
 from cli.db import current, upgrade
 
 
-def test_name_search_on_postgresql_gives_the_rows_of_the_plain_condition(pg_url: str) -> None:
+@pytest.fixture
+def trigram_url(pg_server_url: str, pg_url: str) -> str:
+    """A fresh schema on a server with pg_trgm in `public`, where it outlives the test
+    schemas (one made inside a test schema would go, with every index on it, when that
+    schema is dropped)."""
+    engine = sa.create_engine(pg_server_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    finally:
+        engine.dispose()
+    return pg_url
+
+
+def test_name_search_on_postgresql_gives_the_rows_of_the_plain_condition(
+        trigram_url: str) -> None:
+    pg_url = trigram_url
     upgrade(pg_url, ["archive"])
     assert "archive_0003" in current(pg_url)
     index = SqlIndex(pg_url)
@@ -34,7 +51,8 @@ def test_name_search_on_postgresql_gives_the_rows_of_the_plain_condition(pg_url:
         index.close()
 
 
-def test_the_migration_runs_again_without_change(pg_url: str) -> None:
+def test_the_migration_runs_again_without_change(trigram_url: str) -> None:
+    pg_url = trigram_url
     for _ in range(2):
         upgrade(pg_url, ["archive"])
     engine = sa.create_engine(pg_url)
