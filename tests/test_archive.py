@@ -381,20 +381,36 @@ def test_name_search_finds_names_written_after_opening(listed: LocalArchive) -> 
     assert numbers(listed.list("default", q="RÅDGIV")) == ["6"]
 
 
-def test_an_index_without_name_search_gets_it_when_opened(listed: LocalArchive,
-                                                          root: Path) -> None:
+# The previous release's name index: an external-content FTS5 table keyed by id.
+PREVIOUS_NAME_INDEX = [
+    "CREATE VIRTUAL TABLE archive_names USING fts5(customer_name_folded,"
+    " content='archive_entries', content_rowid='id', tokenize='trigram case_sensitive 1')",
+    "CREATE TRIGGER archive_names_ai AFTER INSERT ON archive_entries BEGIN"
+    " INSERT INTO archive_names(rowid, customer_name_folded)"
+    " VALUES (new.id, new.customer_name_folded); END",
+    "INSERT INTO archive_names(archive_names) VALUES ('rebuild')",
+]
+
+
+def test_an_index_of_the_previous_release_gets_the_name_search_when_opened(
+        listed: LocalArchive, root: Path) -> None:
     listed.close()
     with sqlite3.connect(root / "index.sqlite") as conn:
-        conn.execute("DROP TABLE archive_names")
-        for trigger in ("ai", "ad", "au"):
-            conn.execute(f"DROP TRIGGER archive_names_{trigger}")
+        conn.execute("DROP TABLE archive_search")
+        for statement in PREVIOUS_NAME_INDEX:
+            conn.execute(statement)
     reopened = LocalArchive(root, clock=lambda: FIXED_NOW)
     try:
         assert numbers(reopened.list("default", q="ærø æbler")) == ["3", "1"]
         reopened.put(make_item("6", customer_name="Ærø Æbler A/S", issue_date=date(2025, 2, 1)))
         assert numbers(reopened.list("default", q="ærø æbler")) == ["6", "3", "1"]
+        assert numbers(reopened.list("default", q="ærø æbler", date_to=date(2025, 1, 31))) == [
+            "3", "1"]
     finally:
         reopened.close()
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        left = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'archive_names%'")
+        assert left.fetchall() == []
 
 
 def test_list_pagination_has_no_gaps_or_repeats(store: LocalArchive) -> None:
