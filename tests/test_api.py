@@ -34,9 +34,9 @@ SECRET = "s3cr3t-VALUE-must-not-echo"
 class Api:
     """A running app with two tenants (alpha, beta) and a key for each."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, **alpha_settings: Any) -> None:
         self.tmp = tmp
-        self.alpha = tenant_settings(tmp, "alpha")
+        self.alpha = tenant_settings(tmp, "alpha", **alpha_settings)
         self.beta = tenant_settings(tmp, "beta")
         self.registry = TenantRegistry.of(self.alpha, self.beta,
                                           key_store_path=tmp / "keys.sqlite")

@@ -69,6 +69,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def request_log_reaches_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`faktura serve`'s logging (`api.server.log_config`, which a socket test may have
+    applied in this process) sends the request log to standard output only."""
+    monkeypatch.setattr(logging.getLogger("api.requests"), "propagate", True)
+
+
 def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     return [json.loads(r.getMessage()) for r in caplog.records if r.name == "api.requests"]
 
