@@ -42,7 +42,8 @@ from api.problems import describe_exception
 from api.tenants import TenantServices
 from faktura.atomic import write_bytes_atomically
 from faktura.errors import redacted
-from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs, run_batch
+from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs
+from issuing.bulk import run_bulk_batch
 
 log = logging.getLogger(__name__)
 
@@ -419,9 +420,9 @@ class BatchService:
             inputs = parse_inputs(invoices)
             known = {r.index for r in record.results}
             with self._issuer(services) as (issuer, renderer):
-                run_batch(issuer, inputs, renderer=renderer, guard=services.guard,
-                          skip=known.__contains__,
-                          on_result=lambda result: update(lambda: record.add(result)))
+                run_bulk_batch(issuer, inputs, renderer=renderer, guard=services.guard,
+                               skip=known.__contains__,
+                               on_result=lambda result: update(lambda: record.add(result)))
         except Exception as error:  # noqa: BLE001 - recorded on the batch, the server goes on
             safe = redacted(error)  # the batch's record repeats no customer data either
             log.error("batch %s failed: %s", record.id, describe_exception(error))

@@ -35,7 +35,7 @@ from issuing.batch import (
     read_inputs,
     run_batch,
 )
-from issuing.bulk import run_bulk_batch
+from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch
 from issuing.pipeline import Issuer
 from sync.uniconta.errors import GatewayError
 
@@ -66,8 +66,8 @@ def batch_command(
         help="Copy each issued invoice's PDF into this folder")] = None,
     chunk: Annotated[int, typer.Option(
         help="Post this many invoices together: their orders and lines in one Uniconta call"
-             " each, then one posting per invoice (e.g. 50 at month-end); 1: one at a time",
-        min=1)] = 1,
+             " each, then one posting per invoice; 1: one at a time",
+        min=1)] = DEFAULT_CHUNK_SIZE,
 ) -> None:
     """Issue many invoices: post each to Uniconta once, render in parallel, archive.
 
@@ -97,7 +97,7 @@ def issue_batch(
     out: Path | None = None,
     console: Console | None = None,
     open_issuer: IssuerFactory = default_issuer_factory,
-    chunk: int = 1,
+    chunk: int = DEFAULT_CHUNK_SIZE,
 ) -> BatchReport:
     """The batch command without the command line (tests inject `open_issuer`). With
     `chunk` > 1 the invoices are posted in chunks of that many (`issuing.bulk`)."""

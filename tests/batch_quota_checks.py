@@ -109,11 +109,12 @@ class QuotaServer:
         self.wait(client, batch_id, tenant)
         return str(batch_id)
 
-    def wait(self, client: TestClient, batch_id: str, tenant: str = "alpha") -> dict[str, Any]:
+    def wait(self, client: TestClient, batch_id: str, tenant: str = "alpha",
+             until: tuple[str, ...] = ("done", "failed")) -> dict[str, Any]:
         deadline = time.monotonic() + 120
         while True:
             record = client.get(f"/v1/batches/{batch_id}", headers=self.headers(tenant)).json()
-            if record["status"] in ("done", "failed"):
+            if record["status"] in until:
                 return record
             assert time.monotonic() < deadline, record
             time.sleep(0.05)
@@ -184,7 +185,10 @@ def check_quota_by_size(tmp: Path, database_url: str | None) -> None:
     with server.running() as client:
         server.finished(client, tenant="beta")
         server.issuers.gate.clear()  # alpha's batch stays unfinished
-        assert server.submit(client, big).status_code == 202
+        accepted = server.submit(client, big)
+        assert accepted.status_code == 202
+        # running, and held at the gate: its record no longer changes
+        server.wait(client, accepted.json()["id"], until=("running",))
         before = server.stored()
         refused = server.submit(client, big)
         body = assert_quota_problem(refused, "max_bytes")
