@@ -383,7 +383,9 @@ def run_batch(
         try:
             issued = guard.issue(issuer, item.invoice)
         except Exception as error:  # noqa: BLE001 - reported per invoice, the batch goes on
-            log.info("batch: %s failed: %s", item.name, error)
+            # The type and the fields only: a message may quote the customer's text.
+            log.info("batch: %s failed: %s %s", item.name, type(error).__name__,
+                     [problem.field for problem in problems_of(error) if problem.field])
             record(BatchResult(index, item.name, Outcome.FAILED, source_id=item.source_id,
                                problems=problems_of(error)))
             return
