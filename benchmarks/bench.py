@@ -48,6 +48,7 @@ from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.posting import Posting  # noqa: E402
 from faktura.settings import Settings, load_settings  # noqa: E402
 from issuing.batch import ProcessRenderer, parse_inputs, run_batch  # noqa: E402
+from issuing.bulk import run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402
 from issuing.wiring import open_issuer  # noqa: E402
 from renderer.document import build_view  # noqa: E402
@@ -144,7 +145,7 @@ class MemoryPoster:
 
 
 def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str) -> None:
-    print(f"\n2. Batch throughput: {count} one-page invoices (post → render → archive),"
+    print(f"\n2. Batch throughput: {count} one-page invoices (post in chunks → render → archive),"
           f" posting to {'the emulator' if poster == 'emulator' else 'memory'}")
     for workers in worker_counts:
         run_dir = Path(tempfile.mkdtemp(dir=folder))
@@ -168,7 +169,7 @@ def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str)
             assert not run_batch(issuer, [first], renderer=pool).failed
             load_before = os.getloadavg()[0]
             start = time.perf_counter()
-            report = run_batch(issuer, rest, renderer=pool)
+            report = run_bulk_batch(issuer, rest, renderer=pool)
             elapsed = time.perf_counter() - start
         assert not report.failed, report.failed
         print(f"   {workers} worker(s): {count / elapsed:6.2f} invoices/s "

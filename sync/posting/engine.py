@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from faktura import checks
 from faktura.computed import ComputedInvoice, compute
@@ -271,23 +271,8 @@ class SyncEngine:
 
     def _create_orders_in_bulk(self, fresh: list[_Fresh]) -> None:
         orders = [self._order_of(item.prepared, item.contact_row) for item in fresh]
-        try:
-            rows = self.client.insert("DebtorOrder", orders)
-        except (ThrottledError, AuthenticationError):
-            raise
-        except (UnicontaError, BadRequestError) as refusal:
-            # One record refused the call and none was made: make each order on its own.
-            for item in fresh:
-                item.apart = True
-                self.log.step(item.source_id, "bulk_refused", call="orders",
-                              reason=_reason(refusal))
-            return
-        except GatewayError as lost:
-            # The orders may exist: resume each invoice (its orphans are found by marker).
-            for item in fresh:
-                item.resume = True
-                self.log.step(item.source_id, "bulk_answer_lost", call="orders",
-                              reason=_reason(lost))
+        rows = self._insert_in_bulk("DebtorOrder", orders, fresh, "orders")
+        if rows is None:
             return
         numbers = _order_numbers(rows, [mapping.marker(item.invoice) for item in fresh])
         if numbers is None:  # an answer this engine cannot match to its orders
@@ -304,27 +289,36 @@ class SyncEngine:
     def _create_lines_in_bulk(self, made: list[_Fresh]) -> None:
         lines = [line for item in made
                  for line in self._lines_of(item.prepared, item.order_numbered)]
-        try:
-            self.client.insert("DebtorOrderLine", lines)
-        except (ThrottledError, AuthenticationError):
-            raise
-        except (UnicontaError, BadRequestError) as refusal:
-            # None of the lines was made: each order gets its lines on its own.
-            for item in made:
-                item.lines_apart = True
-                self.log.step(item.source_id, "bulk_refused", call="lines",
-                              reason=_reason(refusal))
-            return
-        except GatewayError as lost:
-            # The lines may exist: resume each (a recorded order is completed or replaced).
-            for item in made:
-                item.resume = True
-                self.log.step(item.source_id, "bulk_answer_lost", call="lines",
-                              reason=_reason(lost))
+        if self._insert_in_bulk("DebtorOrderLine", lines, made, "lines") is None:
             return
         for item in made:
             self.log.step(item.source_id, "lines_created", order_number=item.order_number,
                           lines=len(item.prepared.computed.lines), bulk=True)
+
+    def _insert_in_bulk(self, type_name: str, rows: list[dict[str, Any]], items: list[_Fresh],
+                        call: Literal["orders", "lines"]) -> list[dict[str, Any]] | None:
+        """Insert the rows of `items` in one call; the stored rows, or None when Uniconta
+        refused the call (one record refuses it and none is made: each item's `call` is then
+        made on its own) or its answer was lost (the rows may exist: each item is resumed,
+        its orphans found by marker, a recorded order completed or replaced)."""
+        try:
+            return self.client.insert(type_name, rows)
+        except (ThrottledError, AuthenticationError):
+            raise
+        except (UnicontaError, BadRequestError) as refusal:
+            for item in items:
+                if call == "orders":
+                    item.apart = True
+                else:
+                    item.lines_apart = True
+                self.log.step(item.source_id, "bulk_refused", call=call,
+                              reason=_reason(refusal))
+        except GatewayError as lost:
+            for item in items:
+                item.resume = True
+                self.log.step(item.source_id, "bulk_answer_lost", call=call,
+                              reason=_reason(lost))
+        return None
 
     def _finish_fresh(self, item: _Fresh, calls: Counter[str]) -> Posting | FakturaError:
         """Post one invoice of a bulk: its order (made on its own when the bulk call was
