@@ -10,8 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import httpx
 import pytest
 from test_api_helpers import FakeIssuers, page_count, pdf_text, sample, tenant_settings
 from test_api_socket import make_key, serving
+from test_render_pool import eventually
 
 from api.app import create_app
 from api.tenants import TenantRegistry
@@ -30,17 +30,6 @@ def long_invoice(lines: int = 1000, source_id: str = "LONG-1") -> dict[str, Any]
     data = sample(source_id=source_id)
     data["lines"] = [copy.deepcopy(data["lines"][0]) for _ in range(lines)]
     return data
-
-
-def eventually(condition: Callable[[], Any], seconds: float = 60.0) -> Any:
-    """Wait until `condition()` is true (a bound on waiting, not a speed assertion)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("the condition never became true")
 
 
 class Served:

@@ -531,14 +531,7 @@ class SyncEngine:
         self.ledger.advance(self.tenant, invoice.source_id, State.ORDER_CREATED,
                             order_number=order_number)
         self.log.step(invoice.source_id, "order_created", order_number=order_number)
-        lines = self._lines_of(prepared, order_number)
-        try:
-            self.client.insert("DebtorOrderLine", lines)
-        except GatewayError:
-            self._abandon_order(invoice, order_number)
-            raise
-        self.log.step(invoice.source_id, "lines_created", order_number=order_number,
-                      lines=len(lines))
+        self._create_lines_apart(prepared, order_number)
         return order_number
 
     def _order_of(self, prepared: PreparedInvoice, contact_row: int | None) -> dict[str, Any]:
