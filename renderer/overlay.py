@@ -1,15 +1,17 @@
 """Laying the sheet's pages under an invoice's content pages (pikepdf, i.e. qpdf).
 
 Each sheet page becomes a form XObject drawn first on the content page it goes under; fonts
-and the logo are copied once per document. The content PDF stays the document: its PDF/A
-metadata, output intent and embedded files are kept as they are. Streams already compressed
-are written as they are, not decoded and compressed again.
+and the logo are copied once per document, and a font file the content already embeds with
+the same bytes (the shared subsets of `renderer.fontsubset`) is not copied at all. The
+content PDF stays the document: its PDF/A metadata, output intent and embedded files are kept
+as they are. Streams already compressed are written as they are, not decoded and compressed
+again.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pikepdf
 
@@ -37,6 +39,31 @@ def own_resources(sheet: bytes) -> bytes:
         return out.getvalue()
 
 
+_FONT_FILES = ("/FontFile3", "/FontFile2", "/FontFile")
+
+
+def _font_files(resources: pikepdf.Object) -> Iterator[tuple[pikepdf.Object, str]]:
+    """Each embedded font file of `resources`: (its font descriptor, the key naming it)."""
+    fonts = resources.get("/Font") if resources is not None else None
+    for font in (fonts or {}).values():
+        for descendant in font.get("/DescendantFonts") or [font]:
+            descriptor = descendant.get("/FontDescriptor")
+            for key in _FONT_FILES if descriptor is not None else ():
+                if key in descriptor:
+                    yield descriptor, key
+
+
+def _share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object]) -> None:
+    """Point the forms' font descriptors at the content's font files with the same bytes."""
+    embedded = {descriptor[key].read_raw_bytes(): descriptor[key]
+                for page in pdf.pages for descriptor, key in _font_files(page.obj.Resources)}
+    for form in forms:
+        for descriptor, key in _font_files(form.get("/Resources")):
+            same = embedded.get(descriptor[key].read_raw_bytes())
+            if same is not None:
+                descriptor[key] = same
+
+
 def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> bytes:
     """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top)."""
     with pikepdf.open(io.BytesIO(content)) as pdf, pikepdf.open(io.BytesIO(sheet)) as source:
@@ -46,6 +73,7 @@ def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> b
                 if index not in forms:
                     forms[index] = pdf.copy_foreign(source.pages[index].as_form_xobject())
                 page.add_underlay(forms[index])
+        _share_font_files(pdf, forms.values())
         out = io.BytesIO()
         pdf.save(out, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,

@@ -97,6 +97,60 @@ def test_the_sheet_holds_nothing_of_the_invoice(renderer: Renderer, settings: Se
     assert "INDBETALINGSKORT" in text and "+85000012<" in text
 
 
+def font_files(pdf: bytes) -> dict[str, list[bytes]]:
+    """The embedded font files by their font's name without the subset tag."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    files: dict[str, list[bytes]] = {}
+    seen: set[int] = set()
+    for page in reader.pages:
+        forms = [page] + [xobject.get_object() for xobject in
+                          page["/Resources"].get("/XObject", {}).values()]
+        for holder in forms:
+            for font in holder["/Resources"].get("/Font", {}).values():
+                font = font.get_object()
+                for descendant in font.get("/DescendantFonts", [font]):
+                    descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                    file = descriptor.raw_get("/FontFile3")
+                    name = str(descriptor["/FontName"]).split("+")[-1]
+                    if file.idnum not in seen:
+                        seen.add(file.idnum)
+                        files.setdefault(name, []).append(file.get_object().get_data())
+    return files
+
+
+def test_each_font_is_embedded_once_and_invoices_share_its_subset(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    one = build_view(load_invoice(SAMPLES / "01-one-line.json").with_number("20260001"),
+                     settings)
+    other = build_view(load_invoice(SAMPLES / "04-mixed-vat.json").with_number("20260004"),
+                       settings)
+    first, second = font_files(renderer.pdf(one)), font_files(renderer.pdf(other))
+    assert {"Faktura-Sans", "Faktura-Sans-Semi-Bold", "Faktura-Sans-Bold",
+            "Faktura-OCR-B"} <= set(first)
+    assert all(len(files) == 1 for files in first.values()), "the sheet's copy is not shared"
+    assert first == second  # the same bytes: made and compressed once per process
+
+
+def test_letters_beyond_the_shared_subset_are_drawn_and_read_back(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    name = "Nguyễn Thị Ánh · Ωmega Ltd"
+    invoice = load_invoice(SAMPLES / "01-one-line.json").with_number("20260005")
+    invoice = invoice.model_copy(update={"customer": invoice.customer.model_copy(
+        update={"name": name})})
+    view = build_view(invoice, settings)
+    single = read_back(view, renderer.pdf_from_html(renderer.html(view)))
+    layered = read_back(view, renderer.pdf(view))
+    assert name in layered.texts[0]
+    assert placed(layered.runs[0]) == placed(single.runs[0])
+    plain = renderer.pdf(build_view(load_invoice(SAMPLES / "01-one-line.json"), settings))
+    [shared] = font_files(plain)["Faktura-Sans-Semi-Bold"]
+    # the sheet keeps the shared subset; the content's own also holds the name's letters
+    sheet, content = sorted(font_files(layered.pdf)["Faktura-Sans-Semi-Bold"], key=len)
+    assert sheet == shared and len(content) > len(shared)
+
+
 def tree(element) -> list:
     """Tags, attributes and text, whitespace runs as one space (what the layout reads)."""
     out = []
