@@ -8,7 +8,7 @@
    the same run, with a plain `weasyprint.HTML(string=...).write_pdf()` of the same HTML
    (new fonts and stylesheet every time): medians and the ratio.
 2. Batch throughput (post → render → archive) with 1 and 2 render worker processes. Posting
-   goes to the Uniconta emulator started in this process on 127.0.0.1 without latency
+   goes to the Uniconta emulator in its own process on 127.0.0.1 without latency
    (`--poster memory`: an in-memory stand-in), so the figure is our pipeline, not Uniconta's
    latency. The first invoice of each run (a new customer, master data) is not counted.
 3. Preview latency through the API (in-process ASGI, the full middleware and auth path).
@@ -38,12 +38,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import weasyprint  # noqa: E402
+from bench_posting import emulator_process  # noqa: E402
 
 from archive import ArchiveEntry, LocalArchive  # noqa: E402
 from archive.core import blob_key, sha256_hex  # noqa: E402
 from archive.index import _to_row, entries  # noqa: E402
+from faktura.computed import ComputedInvoice  # noqa: E402
 from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.posting import Posting  # noqa: E402
 from faktura.settings import Settings, load_settings  # noqa: E402
@@ -54,7 +57,6 @@ from issuing.wiring import open_issuer  # noqa: E402
 from renderer.document import build_view  # noqa: E402
 from renderer.render import STYLESHEET, Renderer  # noqa: E402
 from renderer.resources import TEMPLATES_DIR  # noqa: E402
-from sync.emulator.server import running_emulator  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -134,9 +136,9 @@ class MemoryPoster:
         self._lock = threading.Lock()
         self._numbers: dict[str, str] = {}
 
-    def post(self, invoice: Invoice) -> Posting:
+    def post(self, computed: ComputedInvoice) -> Posting:
         with self._lock:
-            number = self._numbers.setdefault(invoice.source_id,
+            number = self._numbers.setdefault(computed.invoice.source_id,
                                               str(20260001 + len(self._numbers)))
         return Posting(invoice_number=number)
 
@@ -159,9 +161,9 @@ def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str)
             pool.warm_up()
             warm = time.perf_counter() - start
             if poster == "emulator":
-                emulator = stack.enter_context(running_emulator(run_dir / "emulator.sqlite"))
+                base_url = stack.enter_context(emulator_process(run_dir, latency_ms=0))
                 settings = settings.model_copy(update={"uniconta": settings.uniconta.model_copy(
-                    update={"gateway_url": emulator.base_url})})
+                    update={"gateway_url": base_url})})
                 issuer = stack.enter_context(open_issuer(settings, renderer=pool))
             else:
                 archive = stack.enter_context(LocalArchive(settings.archive_dir))
