@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 from xml.etree import ElementTree
 
@@ -100,55 +101,65 @@ _WARM_UP_PAGE = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></
 </body></html>"""
 
 
-class _Compressed:
-    """Large streams compressed once: the font subsets every PDF of a process shares
-    (`renderer.fontsubset`) are the same bytes each time; the newest `size` are kept."""
+class _PackedFonts:
+    """Font files compressed once: the shared subsets (`renderer.fontsubset`) are the same
+    bytes in every PDF of a process; the newest `size` are kept."""
 
-    LARGE = 8192
-
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 32) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._packed: OrderedDict[bytes, bytes] = OrderedDict()
 
-    def __call__(self, data: bytes) -> bytes:
-        if len(data) < self.LARGE:
-            return zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
+    def __call__(self, font_file: bytes) -> bytes:
         with self._lock:
-            packed = self._packed.get(data)
+            packed = self._packed.get(font_file)
             if packed is not None:
-                self._packed.move_to_end(data)
+                self._packed.move_to_end(font_file)
                 return packed
-        packed = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
+        packed = zlib.compress(font_file, zlib.Z_DEFAULT_COMPRESSION)
         with self._lock:
-            self._packed[data] = packed
+            self._packed[font_file] = packed
             while len(self._packed) > self._size:
                 self._packed.popitem(last=False)
         return packed
 
 
-_compressed = _Compressed()
-
-
 class _DefaultLevelStream(pydyf.Stream):
-    """A PDF stream compressed at zlib's default level (pydyf uses level 9)."""
+    """A PDF stream compressed at zlib's default level (pydyf uses level 9), once: pydyf
+    asks for every object's bytes twice, to write it and to hash the file for its /ID."""
 
-    @property
+    @staticmethod
+    def pack(data: bytes) -> bytes:
+        return zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
+
+    @cached_property
     def data(self) -> bytes:
         stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
         extra = pydyf.Dictionary(self.extra.copy())
         if self.compress:
             extra["Filter"] = "/FlateDecode"
-            stream = _compressed(stream)
+            stream = self.pack(stream)
         extra["Length"] = len(stream)
         return b"\n".join((extra.data, b"stream", stream, b"endstream"))
 
 
+class _FontFileStream(_DefaultLevelStream):
+    """An embedded font program, compressed once per process."""
+
+    pack = staticmethod(_PackedFonts())
+
+
+def _is_font_file(stream: pydyf.Stream) -> bool:
+    return stream.extra.get("Subtype") == "/OpenType" or "Length1" in stream.extra
+
+
 def _compress_at_default_level(document: Any, pdf: Any) -> None:
-    """WeasyPrint finisher: every plain stream of the PDF compresses at the default level."""
+    """WeasyPrint finisher: every plain stream of the PDF compresses at the default level,
+    each font program once per process."""
     for pdf_object in pdf.objects:
         if type(pdf_object) is pydyf.Stream:
-            pdf_object.__class__ = _DefaultLevelStream
+            pdf_object.__class__ = (_FontFileStream if _is_font_file(pdf_object)
+                                    else _DefaultLevelStream)
 
 
 class _InvoiceHTML(HTML):
