@@ -1,7 +1,8 @@
 """Name search by trigrams: on PostgreSQL a pg_trgm GIN index on the folded customer names
 (the extension is created when the server allows it; without it the search tests each row,
 as before, and the migration says so); on SQLite the archive's own trigram table, keyed in
-the list's order, which replaces the previous name index."""
+the list's order, which replaces the previous name index, and the customers' names beside it
+(`archive.name_search`)."""
 
 import logging
 
@@ -9,7 +10,7 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from archive.index import create_name_search
+from archive.name_search import create_name_search
 
 revision = "archive_0003"
 down_revision = "archive_0002"
