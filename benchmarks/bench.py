@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import weasyprint  # noqa: E402
-from bench_posting import emulator_process  # noqa: E402
+from bench_posting import cpu_seconds, emulator_process  # noqa: E402
 
 from archive import ArchiveEntry, LocalArchive  # noqa: E402
 from archive.core import blob_key, sha256_hex  # noqa: E402
@@ -155,13 +155,15 @@ def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str)
         first, *rest = parse_inputs([sample_data("01-one-line.json",
                                                   source_id=f"B{workers}-{i}")
                                      for i in range(count + 1)])
+        emulator_pid = None
         with ExitStack() as stack:
             start = time.perf_counter()
             pool = stack.enter_context(ProcessRenderer(workers))
             pool.warm_up()
             warm = time.perf_counter() - start
             if poster == "emulator":
-                base_url = stack.enter_context(emulator_process(run_dir, latency_ms=0))
+                base_url, emulator_pid = stack.enter_context(
+                    emulator_process(run_dir, latency_ms=0))
                 settings = settings.model_copy(update={"uniconta": settings.uniconta.model_copy(
                     update={"gateway_url": base_url})})
                 issuer = stack.enter_context(open_issuer(settings, renderer=pool))
@@ -170,12 +172,17 @@ def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str)
                 issuer = Issuer(settings, poster=MemoryPoster(), archive=archive, renderer=pool)
             assert not run_batch(issuer, [first], renderer=pool).failed
             load_before = os.getloadavg()[0]
+            emulator_cpu = cpu_seconds(emulator_pid) if emulator_pid else 0.0
             start = time.perf_counter()
             report = run_bulk_batch(issuer, rest, renderer=pool)
             elapsed = time.perf_counter() - start
+            if emulator_pid:
+                emulator_cpu = cpu_seconds(emulator_pid) - emulator_cpu
         assert not report.failed, report.failed
+        shared = (f"; the emulator's own CPU {emulator_cpu / count * 1000:.0f} ms an invoice"
+                  if emulator_pid else "")
         print(f"   {workers} worker(s): {count / elapsed:6.2f} invoices/s "
-              f"({elapsed:5.1f} s; worker start-up {warm:4.1f} s not included; load"
+              f"({elapsed:5.1f} s; worker start-up {warm:4.1f} s not included{shared}; load"
               f" {load_before:.2f} → {os.getloadavg()[0]:.2f})")
 
 

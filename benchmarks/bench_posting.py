@@ -90,9 +90,15 @@ def month_end(prefix: str, count: int) -> list[Invoice]:
     return invoices
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def emulator_process(folder: Path, latency_ms: int) -> Iterator[str]:
-    """The emulator in its own process on 127.0.0.1; its base URL."""
+def emulator_process(folder: Path, latency_ms: int) -> Iterator[tuple[str, int]]:
+    """The emulator in its own process on 127.0.0.1: its base URL and process id."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", "from sync.emulator.cli import main; main()",
@@ -110,7 +116,7 @@ def emulator_process(folder: Path, latency_ms: int) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the emulator did not start") from None
                 time.sleep(0.1)
-        yield base_url
+        yield base_url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -190,7 +196,7 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {"bulk": [], "single": []}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
-        base_url = stack.enter_context(emulator_process(folder, args.latency_ms))
+        base_url, _ = stack.enter_context(emulator_process(folder, args.latency_ms))
         renderer = stack.enter_context(ProcessRenderer()) if args.render else StubRenderer()
         if args.render:
             renderer.warm_up()
