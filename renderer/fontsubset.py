@@ -81,9 +81,14 @@ _SHAPING_FEATURES = ["ccmp", "locl", "rvrn", "rlig", "liga", "clig", "calt", "ke
 
 
 def _glyph_ids(font: Any, characters: str) -> frozenset[int]:
-    """The glyph ids that shaping `characters` with the font can draw, and .notdef."""
-    face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index)
-    cmap = face.getBestCmap() or {}
+    """The glyph ids that shaping `characters` with the font can draw, and .notdef; none for
+    a font fontTools cannot read (its subsets then hold each document's own glyphs, as
+    WeasyPrint makes them)."""
+    try:
+        face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index)
+        cmap = face.getBestCmap() or {}
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds for a font it cannot read
+        return frozenset()
     ids = {0} | {face.getGlyphID(cmap[ord(c)]) for c in characters if ord(c) in cmap}
     options = subset.Options(layout_features=_SHAPING_FEATURES)
     closure = subset.Subsetter(options)
@@ -91,7 +96,7 @@ def _glyph_ids(font: Any, characters: str) -> frozenset[int]:
     try:
         closure._closure_glyphs(face)
         ids |= {face.getGlyphID(name) for name in closure.glyphs_retained}
-    except (AttributeError, KeyError):  # fontTools changed: the letters alone still serve
+    except Exception:  # noqa: BLE001 - a closure fontTools cannot make: the letters alone serve
         pass
     return frozenset(ids)
 
