@@ -97,6 +97,20 @@ def test_the_e_invoice_is_linked_where_the_archive_has_one(site: Site) -> None:
     assert client.get("/archive/20269999.xml").status_code == 404  # another tenant's
 
 
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/archive"), ("GET", "/archive/20260001.pdf"), ("GET", "/archive/20260002.xml"),
+    ("GET", "/preview"), ("POST", "/preview"), ("GET", "/preview/abc.pdf"),
+    ("GET", "/batches"), ("POST", "/batches"), ("GET", "/batches/" + "0" * 32),
+    ("GET", "/batches/" + "0" * 32 + ".pdf"),
+])
+def test_every_page_behind_the_sign_in_sends_a_stranger_to_sign_in(
+    site: Site, method: str, path: str,
+) -> None:
+    answer = site.client().request(method, path, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert "Alfa Kunde" not in answer.text and "%PDF" not in answer.text
+
+
 def test_signing_in_needs_the_forms_token(site: Site) -> None:
     client = site.client()
     client.get("/login")

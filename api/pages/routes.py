@@ -16,10 +16,10 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -82,6 +82,26 @@ def _visitor(request: Request) -> Visitor:
     if found is None:
         return Visitor(language)
     return Visitor(language, session_id, *found)
+
+
+class NotSignedIn(Exception):
+    """A page that needs a session was asked for without one (answered by `to_sign_in`)."""
+
+
+def _signed_in(request: Request) -> Visitor:
+    visitor = _visitor(request)
+    if visitor.session is None:
+        raise NotSignedIn
+    return visitor
+
+
+#: A route's visitor who must be signed in: anyone else is sent to the sign-in page.
+SignedIn = Annotated[Visitor, Depends(_signed_in)]
+
+
+def to_sign_in(_request: Request, _error: Exception) -> Response:
+    """The answer to `NotSignedIn`: the sign-in page."""
+    return _to_login()
 
 
 def _page(request: Request, visitor: Visitor, template: str, status: int = 200,
@@ -212,10 +232,8 @@ def _search(services: TenantServices, q: str, offset: int) -> list[ArchiveEntry]
 
 
 @router.get("/archive")
-async def archive_page(request: Request, q: str = "", page: int = 1) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: int = 1
+                       ) -> Response:
     q, page = q.strip()[:200], max(1, min(page, 100_000))
     services = _services(request, visitor)
     entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
@@ -230,10 +248,7 @@ async def archive_page(request: Request, q: str = "", page: int = 1) -> Response
                  next_url=link(page + 1) if more else None, tenant=services.tenant)
 
 
-def _archived_file(request: Request, number: str, kind: str) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+def _archived_file(request: Request, visitor: Visitor, number: str, kind: str) -> Response:
     if not re.fullmatch(NUMBER_PATTERN, number):
         return _not_found(request, visitor)
     services = _services(request, visitor)
@@ -250,13 +265,13 @@ def _archived_file(request: Request, number: str, kind: str) -> Response:
 
 
 @router.get("/archive/{number}.pdf")
-def archived_pdf(request: Request, number: str) -> Response:
-    return _archived_file(request, number, "pdf")
+def archived_pdf(request: Request, visitor: SignedIn, number: str) -> Response:
+    return _archived_file(request, visitor, number, "pdf")
 
 
 @router.get("/archive/{number}.xml")
-def archived_xml(request: Request, number: str) -> Response:
-    return _archived_file(request, number, "xml")
+def archived_xml(request: Request, visitor: SignedIn, number: str) -> Response:
+    return _archived_file(request, visitor, number, "xml")
 
 
 def _not_found(request: Request, visitor: Visitor) -> HTMLResponse:
@@ -278,18 +293,12 @@ def _parse_json(text: str, t: dict[str, str]) -> tuple[Any, list[Problem]]:
 
 
 @router.get("/preview")
-def preview_form(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+def preview_form(request: Request, visitor: SignedIn) -> Response:
     return _page(request, visitor, "preview.html.j2", text="", problems=[], pdf_url=None)
 
 
 @router.post("/preview")
-async def preview(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+async def preview(request: Request, visitor: SignedIn) -> Response:
     form = await _form(request)
     t = texts(visitor.language)
     if not visitor.session.csrf_ok(form.get("csrf")):
@@ -311,10 +320,7 @@ async def preview(request: Request) -> Response:
 
 
 @router.get("/preview/{token}.pdf")
-def preview_pdf(request: Request, token: str) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+def preview_pdf(request: Request, visitor: SignedIn, token: str) -> Response:
     pdf = visitor.session.previews.get(token)
     if pdf is None:
         return _not_found(request, visitor)
@@ -326,20 +332,14 @@ def preview_pdf(request: Request, token: str) -> Response:
 
 
 @router.get("/batches")
-def batches_form(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+def batches_form(request: Request, visitor: SignedIn) -> Response:
     return _page(request, visitor, "batches.html.j2", text="", problems=[])
 
 
 @router.post("/batches")
-async def start_batch(request: Request) -> Response:
+async def start_batch(request: Request, visitor: SignedIn) -> Response:
     from api.routes_batches import MAX_INVOICES
 
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
     form = await _form(request)
     t = texts(visitor.language)
     if not visitor.session.csrf_ok(form.get("csrf")):
@@ -382,10 +382,7 @@ def batch_progress(request: Request, batch_id: str) -> Response:
 
 
 @router.get("/batches/{batch_id}")
-def batch_page(request: Request, batch_id: str) -> Response:
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
+def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
     record = _batch(request, visitor, batch_id)
     if record is None:
         return _not_found(request, visitor)
@@ -394,12 +391,9 @@ def batch_page(request: Request, batch_id: str) -> Response:
 
 
 @router.get("/batches/{batch_id}.pdf")
-def batch_print_file(request: Request, batch_id: str) -> Response:
+def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Response:
     from issuing.batch import merge_pdfs
 
-    visitor = _visitor(request)
-    if visitor.session is None:
-        return _to_login()
     record = _batch(request, visitor, batch_id)
     numbers = record.archived_numbers() if record is not None else []
     if record is None or record.status in ("queued", "running") or not numbers:
