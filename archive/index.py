@@ -10,9 +10,11 @@ Name search (`q`) finds the text anywhere in the customer's name, ignoring case 
 letters included: "SØN" finds "Søndergaard"), with `%` and `_` as ordinary characters: the
 same rows, in the same order, as testing every folded name with LIKE. On SQLite trigram
 tables kept by triggers find them (`archive.name_search`); a customer given, or a text
-shorter than three letters (no trigram), tests the rows one by one instead. On PostgreSQL a
-pg_trgm index on the folded names (the archive's migration makes it) serves the LIKE when the
-planner finds it cheaper.
+shorter than three letters (no trigram), tests the rows one by one instead. On PostgreSQL the
+table of customers' names (migration `archive_0004`) tells whether a few customers or many
+bear such a name, and the page is read through them or by the issue-date index accordingly
+(`archive.customer_names`); with a customer given, or before that migration, the LIKE is left
+to the planner (a pg_trgm index on the folded names, migration `archive_0003`, may serve it).
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.sql import Select
 
+from archive.customer_names import (
+    customers_named,
+    customers_page,
+    has_customer_names,
+    newest_page,
+)
 from archive.model import ArchiveEntry
 from archive.name_search import MAX_ID, TRIGRAM, ensure_name_search, escape_like, page_ids
 from faktura.database import Target, describe, is_url, open_database
@@ -142,7 +150,7 @@ def _trusted_entry(data: dict[str, Any]) -> ArchiveEntry:
     return _BLANK.model_copy(update=data)
 
 
-def _listed_entry(row: Row[Any]) -> ArchiveEntry:
+def _listed_entry(row: Row[Any] | tuple[Any, ...]) -> ArchiveEntry:
     """The entry of a list query's row of `_COLUMNS`."""
     return _trusted_entry(dict(zip(_LISTED, row, strict=True)))
 
@@ -174,6 +182,9 @@ class SqlIndex:
         self.name_index = self.engine.dialect.name == "sqlite"
         if self.name_index:
             ensure_name_search(self.engine)
+        # PostgreSQL's table of customers' names, once `faktura db upgrade` has made it.
+        self.customer_names = (self.engine.dialect.name == "postgresql"
+                               and has_customer_names(self.engine))
 
     def __str__(self) -> str:
         return describe(self.target)
@@ -225,6 +236,8 @@ class SqlIndex:
         with self.engine.connect() as conn:
             if self._searchable(conn, q, customer):
                 return self._search(conn, tenant, q or "", date_from, date_to, limit, offset)
+            if self.customer_names and q and customer is None:
+                return self._by_customers(conn, tenant, q, date_from, date_to, limit, offset)
             query = select(*_COLUMNS).where(entries.c.tenant == tenant)
             if q:
                 query = query.where(_name_contains(q))
@@ -263,6 +276,21 @@ class SqlIndex:
         finally:
             cursor.close()
         return [_page_entry(rows[i]) for i in page if i in rows]
+
+    @staticmethod
+    def _by_customers(conn: Connection, tenant: str, q: str, date_from: date | None,
+                      date_to: date | None, limit: int, offset: int) -> list[ArchiveEntry]:
+        """The page through the customers whose names hold the text when they are few, else
+        by the issue-date index (`archive.customer_names`)."""
+        customers = customers_named(conn, tenant, q)
+        if customers == []:
+            return []
+        if customers is None:
+            rows = newest_page(conn, _LISTED, tenant, q, date_from, date_to, limit, offset)
+        else:
+            rows = customers_page(conn, _LISTED, tenant, q, customers, date_from, date_to,
+                                  limit, offset)
+        return [_listed_entry(row) for row in rows]
 
     def all(self, tenant: str | None = None) -> Iterator[ArchiveEntry]:
         """Every entry in archive order, fetched in batches (no connection held in between)."""

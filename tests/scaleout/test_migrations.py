@@ -55,14 +55,14 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
     for _ in range(2):  # upgrading again changes nothing
         result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-    assert "index.sqlite: at archive_0003" in result.stdout
+    assert "index.sqlite: at archive_0004" in result.stdout
     assert "ledger.sqlite: at ledger_0002" in result.stdout
 
     after = {t: _rows(index, t, legacy[t]) for t in ("archive_entries",)}
     after |= {t: _rows(ledger_file, t, legacy[t]) for t in ("postings", "master_data")}
     assert after == before  # every legacy row and value kept; new columns only added
     assert [row[0] for row in _rows(ledger_file, "postings", "mismatch")] == [None] * 4
-    assert _rows(index, "alembic_version") == [("archive_0003",)]
+    assert _rows(index, "alembic_version") == [("archive_0004",)]
     assert _rows(index, "archive_entries", "xml_sha256, xml_format") == [(None, None)] * 4
 
     with LocalArchive(tmp_path / "archive") as archive:
@@ -103,7 +103,7 @@ def test_an_index_opened_before_upgrading_gets_the_new_columns_and_upgrades(tmp_
     settings = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
     result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert _rows(index, "alembic_version") == [("archive_0003",)]
+    assert _rows(index, "alembic_version") == [("archive_0004",)]
     with LocalArchive(tmp_path / "archive") as archive:
         assert archive.verify().ok and len(list(archive.index.all())) == 5
         assert archive.get("default", "1005").xml_format == "oioubl"

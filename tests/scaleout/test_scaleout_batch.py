@@ -23,7 +23,7 @@ def test_two_workers_issue_the_samples_exactly_once(tmp_path: Path, emulator, pg
                                  bucket=s3_env, endpoint=s3_endpoint, broker_url=redis_url)
     upgraded = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "archive_0003, batches_0001, keys_0001, ledger_0002" in upgraded.stdout
+    assert "archive_0004, batches_0001, keys_0001, ledger_0002" in upgraded.stdout
     workers.start()
     workers.start()
 
