@@ -65,18 +65,24 @@ def _share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object]) -> None
 
 
 def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> bytes:
-    """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top)."""
+    """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top).
+
+    The same content and sheet give the same bytes: the forms are named by their sheet page
+    and the file's /ID is made from its content. A batch resumed after a crash renders an
+    invoice again and must find the bytes it may already have archived."""
     with pikepdf.open(io.BytesIO(content)) as pdf, pikepdf.open(io.BytesIO(sheet)) as source:
         forms: dict[int, pikepdf.Object] = {}
         for page, sheet_pages in zip(pdf.pages, under, strict=True):
             for index in sheet_pages:  # each prepended: the last one is drawn first
                 if index not in forms:
                     forms[index] = pdf.copy_foreign(source.pages[index].as_form_xobject())
-                page.add_underlay(forms[index])
+                name = page.add_resource(forms[index], pikepdf.Name.XObject,
+                                         pikepdf.Name(f"/Sheet{index}"))
+                page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode()), prepend=True)
         _share_font_files(pdf, forms.values())
         out = io.BytesIO()
         pdf.save(out, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve,
-                 fix_metadata_version=False)
+                 fix_metadata_version=False, deterministic_id=True)
         return out.getvalue()

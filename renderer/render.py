@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -282,9 +283,11 @@ class Renderer:
         return self._template.render(view=view, stylesheet_href=href)
 
     def pdf_from_html(self, html: str, *, pdf_variant: PdfVariant = None,
-                      attachments: Sequence[EmbeddedFile] = ()) -> bytes:
+                      attachments: Sequence[EmbeddedFile] = (), dated: date | None = None
+                      ) -> bytes:
+        """The PDF of `html`; `dated` is the date the embedded files carry (else today)."""
         with collector_paused():
-            return self._write(self._layout(html), pdf_variant, attachments)
+            return self._write(self._layout(html), pdf_variant, attachments, dated)
 
     def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
             attachments: Sequence[EmbeddedFile] = ()) -> bytes:
@@ -292,13 +295,13 @@ class Renderer:
         slip = view.fi_slip
         if not fits(slip, kroner(slip.amount) if slip else ""):
             return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant,
-                                      attachments=attachments)
+                                      attachments=attachments, dated=view.invoice.issue_date)
         sheet = self.sheet(view, pdf_variant=pdf_variant)
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():
             document = self._layout(html, template=True)
-            content = self._write(document, pdf_variant, attachments)
+            content = self._write(document, pdf_variant, attachments, view.invoice.issue_date)
             under = sheet.pages_under(len(document.pages), slip is not None)
         return lay_under(content, sheet.pdf, under)
 
@@ -327,13 +330,17 @@ class Renderer:
                                cache=self._images)
 
     def _write(self, document: Any, pdf_variant: PdfVariant,
-               attachments: Sequence[EmbeddedFile]) -> bytes:
+               attachments: Sequence[EmbeddedFile], dated: date | None = None) -> bytes:
+        """The PDF. Embedded files are dated `dated` (the invoice's issue date), not the
+        moment of writing: the same invoice gives the same bytes whenever it is rendered."""
         options: dict[str, Any] = {"pdf_variant": pdf_variant or PDF_VARIANT,
                                    "finisher": _finish}
         if attachments:
+            stamp = None if dated is None else datetime.combine(dated, time(), UTC)
             options["attachments"] = [
                 Attachment(file_obj=io.BytesIO(file.data), name=file.filename,
-                           description=file.description, relationship=file.relationship)
+                           description=file.description, relationship=file.relationship,
+                           created=stamp, modified=stamp)
                 for file in attachments]
         with shared_subsets():
             return document.write_pdf(**options)

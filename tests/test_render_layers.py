@@ -4,7 +4,10 @@ content: the same pages, every piece of text in the same font at the same place.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from test_render import NUMBERS, SAMPLES, Run, read_back
 from faktura.model import load_invoice
 from faktura.settings import Settings, load_settings
 from renderer.document import build_view
-from renderer.render import Renderer
+from renderer.render import EmbeddedFile, Renderer
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +152,38 @@ def test_letters_beyond_the_shared_subset_are_drawn_and_read_back(
     # the sheet keeps the shared subset; the content's own also holds the name's letters
     sheet, content = sorted(font_files(layered.pdf)["Faktura-Sans-Semi-Bold"], key=len)
     assert sheet == shared and len(content) > len(shared)
+
+
+_RENDER_ELSEWHERE = """
+import hashlib, sys
+from faktura.model import load_invoice
+from faktura.settings import load_settings
+from pathlib import Path
+from renderer.render import EmbeddedFile, Renderer
+samples = Path(sys.argv[1])
+invoice = load_invoice(samples / "01-one-line.json").with_number("20260003")
+xml = EmbeddedFile("invoice.xml", b"<Invoice/>", "e-invoice")
+pdf = Renderer().render(invoice, load_settings(samples / "settings.toml"),
+                        pdf_variant="pdf/a-3b", attachments=[xml])[1]
+print(hashlib.sha256(pdf).hexdigest())
+"""
+
+
+def test_an_invoice_rendered_again_elsewhere_is_the_same_bytes(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    """A batch resumed after a crash renders an invoice again (in a new process, after other
+    invoices) and must find the bytes it may already have archived."""
+    for other in ("04-mixed-vat", "02-consulting-month.timelog"):
+        renderer.render(load_invoice(SAMPLES / f"{other}.json").with_number("20260001"),
+                        settings)
+    invoice = load_invoice(SAMPLES / "01-one-line.json").with_number("20260003")
+    xml = EmbeddedFile("invoice.xml", b"<Invoice/>", "e-invoice")
+    here = renderer.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1]
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", _RENDER_ELSEWHERE, str(SAMPLES)], cwd=SAMPLES.parent,
+        capture_output=True, text=True, check=True, timeout=120).stdout.split()[-1]
+    assert hashlib.sha256(here).hexdigest() == elsewhere
 
 
 def tree(element) -> list:
