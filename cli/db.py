@@ -35,8 +35,9 @@ def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
             (settings.state_dir / KEYS_FILE, ["keys"])]
 
 
-def upgrade(target: Target, branches: list[str]) -> None:
-    """Bring one database's branches to their newest revision."""
+def upgrade(target: Target, branches: list[str], *, to: str = "head") -> None:
+    """Bring one database's branches to their newest revision (or each to the revision
+    `to` names on it, e.g. an older one to test an upgrade from)."""
     from alembic import command
     from alembic.config import Config
 
@@ -47,7 +48,7 @@ def upgrade(target: Target, branches: list[str]) -> None:
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = conn
             for branch in branches:
-                command.upgrade(config, f"{branch}@head")
+                command.upgrade(config, to if to != "head" else f"{branch}@head")
     finally:
         engine.dispose()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -22,6 +23,10 @@ import pytest
 from sync.emulator.server import RunningEmulator, running_emulator
 from sync.emulator.settings import EmulatorSettings
 from sync.emulator.testing import EmulatorHandle
+
+if TYPE_CHECKING:
+    from faktura.settings import Settings
+    from renderer.render import Renderer
 
 EmulatorFactory = Callable[..., EmulatorHandle]
 
@@ -74,3 +79,19 @@ def issued_outside(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     done = faktura(folder, settings, "batch", SAMPLES, "--out", "out", "--workers", "0")
     assert done.returncode == 0, done.stdout + done.stderr
     yield folder, settings
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    """The bundled samples' settings (a module's own `settings` fixture takes precedence)."""
+    from faktura.settings import load_settings
+
+    return load_settings(Path(__file__).resolve().parent.parent / "samples" / "settings.toml")
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    """A renderer for the module's tests (WeasyPrint is imported only by tests that ask)."""
+    from renderer.render import Renderer
+
+    return Renderer()

@@ -21,7 +21,7 @@ from fontTools.ttLib import TTFont
 
 from faktura import fik
 from faktura.model import Invoice, load_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
 from renderer.document import InvoiceView
 from renderer.render import Renderer
 
@@ -95,16 +95,6 @@ def read_back(view: InvoiceView, pdf: bytes) -> Rendered:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     pages = [text_and_runs(page) for page in reader.pages]
     return Rendered(view, pdf, reader, [text for text, _ in pages], [runs for _, runs in pages])
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(SAMPLES / "settings.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer()
 
 
 @pytest.fixture(scope="module")

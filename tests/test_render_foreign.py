@@ -5,22 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_render import SAMPLES, read_back, squash
+from test_render import read_back, squash
 
 from faktura.computed import compute
 from faktura.model import Invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
 from renderer.render import Renderer
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(SAMPLES / "settings.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer()
 
 
 def invoice(*, vat_number: str | None, country: str = "DK", language: str = "da",

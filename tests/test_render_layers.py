@@ -17,19 +17,9 @@ import tinyhtml5
 from test_render import NUMBERS, SAMPLES, Run, read_back
 
 from faktura.model import load_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
 from renderer.document import build_view
 from renderer.render import EmbeddedFile, Renderer
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(SAMPLES / "settings.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer()
 
 
 def placed(runs: list[Run]) -> Counter:

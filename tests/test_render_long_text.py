@@ -14,10 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_render import SAMPLES
 
 from faktura.model import Invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
 from renderer.render import Renderer
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -59,16 +58,6 @@ def long_invoice(length: int) -> Invoice:
              "unit": "stk.", "unit_price": "50"},
         ],
     })
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(SAMPLES / "settings.toml")
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer()
 
 
 def words_of(pdf: bytes, tmp_path: Path) -> tuple[list[tuple[float, float]], list[tuple]]:

@@ -13,8 +13,7 @@ from archive_search_support import by_index, by_like, fill, random_searches
 
 from archive.customer_names import customers_named
 from archive.index import SqlIndex, entries
-from cli.db import MIGRATIONS, current, upgrade
-from faktura.database import open_database
+from cli.db import current, upgrade
 
 
 @pytest.fixture
@@ -68,22 +67,6 @@ def test_the_migration_runs_again_without_change(trigram_url: str) -> None:
         engine.dispose()
 
 
-def _upgrade_to(url: str, revision: str) -> None:
-    """The archive's migrations up to `revision` only."""
-    from alembic import command
-    from alembic.config import Config
-
-    engine = open_database(url)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
 def _names(engine: sa.Engine, table: str, columns: str) -> set[tuple[str, ...]]:
     with engine.connect() as conn:
         return {tuple(row) for row in conn.execute(sa.text(f"SELECT {columns} FROM {table}"))}
@@ -92,7 +75,7 @@ def _names(engine: sa.Engine, table: str, columns: str) -> set[tuple[str, ...]]:
 def test_an_index_written_before_the_customer_names_finds_the_same_rows_after_upgrading(
         trigram_url: str) -> None:
     pg_url = trigram_url
-    _upgrade_to(pg_url, "archive_0003")
+    upgrade(pg_url, ["archive"], to="archive_0003")
     before = SqlIndex(pg_url)
     try:
         assert not before.customer_names
