@@ -1,0 +1,63 @@
+"""What a printed invoice states beyond its totals, read back from the PDF with pypdf: unit
+prices with the decimals they have, the delivery date or period, outlays, and continuation
+pages a loose sheet can be matched by."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from einvoice import build
+from faktura.computed import compute
+from faktura.model import parse_invoice
+from faktura.settings import Settings
+from renderer.render import Renderer
+from tests.einvoice.conftest import NS
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+NUMBER = "20260042"
+
+
+def sample(name: str = "01-one-line.json") -> dict[str, Any]:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def issued(data: dict[str, Any], settings: Settings, renderer: Renderer
+           ) -> tuple[list[str], bytes]:
+    """The pages' texts of the issued invoice, and its Peppol XML."""
+    computed = compute(parse_invoice(data), settings).numbered(NUMBER, settings)
+    _, pdf = renderer.render(computed, settings)
+    return page_texts(pdf), build(computed, settings, "peppol").xml
+
+
+def xml_texts(xml: bytes, path: str) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return [element.text or "" for element in ET.fromstring(xml).findall(path, NS)]
+
+
+def test_unit_prices_print_the_decimals_they_have_and_agree_with_the_einvoice(
+        settings: Settings, renderer: Renderer) -> None:
+    data = sample()
+    data["lines"] = [
+        {"text": "Kopier", "quantity": "3", "unit": "stk.", "unit_price": "3.335"},
+        {"text": "Porto", "quantity": "1", "unit": "stk.", "unit_price": "0.125"},
+        {"text": "Rådgivning", "quantity": "2", "unit": "timer", "unit_price": "950"},
+    ]
+    (text,), xml = issued(data, settings, renderer)
+    assert "3,335" in text and "3,34 " not in text
+    assert "0,125" in text and "950,00" in text
+    assert "10,01" in text  # 3 × 3,335 = 10,005, the line amount rounded half-up
+    assert xml_texts(xml, "cac:InvoiceLine/cac:Price/cbc:PriceAmount") == [
+        "3.335", "0.125", "950.00"]
