@@ -285,8 +285,11 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
     unit = units.lookup(item.unit).code(w.fmt)  # known: `compute` refused any other unit
     doc = computed.document_type
     node = w.new(root, terms.LINE[doc])
+    # A deduction (a negative unit price) is a negative quantity of a positive price: EN 16931
+    # forbids a negative net or gross price (BR-27, BR-28); the line amount is the same.
+    sign = -1 if item.unit_price < 0 else 1
     w.put(node, terms.LINE_TERMS["BT-126"], line.position)
-    w.put(node, terms.QUANTITY[doc], f"{item.quantity:f}", {"unitCode": unit})
+    w.put(node, terms.QUANTITY[doc], f"{sign * item.quantity:f}", {"unitCode": unit})
     w.amount(node, terms.LINE_TERMS["BT-131"], line.net_amount)
     if w.fmt == "oioubl":
         total = w.new(node, "cac:TaxTotal")
@@ -305,14 +308,15 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
                       line.vat_rate)
     assert line.net_price is not None
     price = w.new(node, "cac:Price")
-    w.put(price, terms.LINE_TERMS["BT-146"], _price(line.net_price), {"currencyID": w.currency})
+    w.put(price, terms.LINE_TERMS["BT-146"], _price(sign * line.net_price),
+          {"currencyID": w.currency})
     w.put(price, "cbc:BaseQuantity", "1", {"unitCode": unit})
     if line.price_discount:  # BT-147 and BT-148: the discount, as a discount on the price
         allowance = w.new(price, "cac:AllowanceCharge")
         w.put(allowance, "cbc:ChargeIndicator", "false")
-        w.put(allowance, terms.LINE_TERMS["BT-147"], _price(line.price_discount),
+        w.put(allowance, terms.LINE_TERMS["BT-147"], _price(sign * line.price_discount),
               {"currencyID": w.currency})
-        w.put(allowance, terms.LINE_TERMS["BT-148"], _price(item.unit_price),
+        w.put(allowance, terms.LINE_TERMS["BT-148"], _price(sign * item.unit_price),
               {"currencyID": w.currency})
 
 
