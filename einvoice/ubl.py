@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
-from einvoice import terms
+from einvoice import endpoints, terms
 from einvoice.terms import Format
 from faktura import units
 from faktura.computed import STANDARD_RATED, ComputedInvoice, ComputedLine
@@ -99,7 +99,11 @@ def _address(w: _Writer, party: ET.Element, path: str, address: PostalAddress) -
 
 
 def _cvr_id(w: _Writer, cvr: str) -> str:
-    return f"DK{cvr}" if w.fmt == "oioubl" else cvr
+    return _cvr_id_of(w.fmt, cvr)
+
+
+def _cvr_id_of(fmt: Format, cvr: str) -> str:
+    return f"DK{cvr}" if fmt == "oioubl" else cvr
 
 
 def _tax_scheme(w: _Writer, parent: ET.Element) -> None:
@@ -134,15 +138,36 @@ def _seller(w: _Writer, root: ET.Element, settings: Settings) -> None:
 
 
 def buyer_endpoint(computed: ComputedInvoice, fmt: Format) -> tuple[str, dict[str, str]] | None:
-    """BT-49: the buyer's GLN when it has an EAN, else its Danish CVR; None without either."""
+    """BT-49 with its scheme attributes (`einvoice.endpoints`): OIOUBL the GLN, else the Danish
+    CVR; Peppol any scheme the buyer's identifiers give. None without one."""
     invoice = computed.invoice
-    scheme = terms.SCHEME[fmt]
-    if invoice.buyer_ean:
-        return invoice.buyer_ean, scheme["gln"]
-    vat = invoice.customer.vat_number
-    if vat and vat.startswith("DK"):
-        return (vat if fmt == "oioubl" else vat.removeprefix("DK")), scheme["cvr"]
-    return None
+    if fmt == "oioubl":
+        found = endpoints.oioubl_endpoint(invoice)
+        if found is None:
+            return None
+        kind = "gln" if found.scheme == endpoints.GLN else "cvr"
+        return found.value, terms.SCHEME["oioubl"][kind]
+    found = endpoints.peppol_endpoint(invoice)
+    return None if found is None else (found.value, {"schemeID": found.scheme})
+
+
+Identifier = tuple[str, dict[str, str]]
+
+
+def _buyer_ids(computed: ComputedInvoice, fmt: Format, endpoint: Identifier | None
+               ) -> tuple[Identifier | None, Identifier | None]:
+    """BT-46 (party identifier) and BT-47 (legal registration identifier) of the buyer.
+
+    OIOUBL: the endpoint, and the Danish CVR number. Peppol: the endpoint where its scheme is
+    an organisation identifier (ICD, not a 99xx VAT scheme), and the organisation number."""
+    invoice = computed.invoice
+    vat = invoice.customer.vat_number or ""
+    if fmt == "oioubl":
+        legal = (_cvr_id_of(fmt, vat.removeprefix("DK")), terms.SCHEME[fmt]["cvr"])
+        return endpoint, legal if endpoint is not None and vat.startswith("DK") else None
+    identifier = endpoint if endpoint and not endpoint[1]["schemeID"].startswith("99") else None
+    found = endpoints.organisation_id(invoice)
+    return identifier, None if found is None else (found.value, {"schemeID": found.scheme})
 
 
 def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
@@ -151,9 +176,11 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     names = terms.PARTY[w.fmt]
     party = w.group(w.group(root, "cac:AccountingCustomerParty"), "cac:Party")
     endpoint = buyer_endpoint(computed, w.fmt)
+    identifier, legal_id = _buyer_ids(computed, w.fmt, endpoint)
     if endpoint is not None:
         w.put(party, names["endpoint"], *endpoint)
-        w.put(party, names["identifier"], *endpoint)
+    if identifier is not None:
+        w.put(party, names["identifier"], *identifier)
     w.put(party, names["name"], invoice.buyer_name)
     _address(w, party, names["address"], invoice.buyer_address)
     if customer.vat_number:
@@ -163,9 +190,8 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
         _tax_scheme(w, tax)
     if w.fmt == "peppol" or (customer.vat_number or "").startswith("DK"):
         w.put(party, names["legal_name"], invoice.buyer_name)
-    if endpoint is not None and customer.vat_number and customer.vat_number.startswith("DK"):
-        cvr = customer.vat_number.removeprefix("DK")
-        w.put(party, names["legal_id"], _cvr_id(w, cvr), terms.SCHEME[w.fmt]["cvr"])
+    if legal_id is not None:
+        w.put(party, names["legal_id"], *legal_id)
     contact = invoice.contact
     w.put(party, names.get("contact_id"), invoice.buyer_reference)
     w.put(party, names["contact_name"],

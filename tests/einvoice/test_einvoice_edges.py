@@ -11,6 +11,7 @@ import pytest
 
 from einvoice import FORMATS, build
 from faktura.computed import compute
+from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
 from faktura.settings import Settings
 from tests.einvoice.conftest import SAMPLES, Validate, attribute, text
@@ -50,3 +51,59 @@ def test_a_deduction_line_is_a_negative_quantity_of_a_positive_price(
         assert text(xml, f"{line}/cbc:LineExtensionAmount")[-2:] == ["-500.00", "-60.00"]
         assert text(xml, f"{line}/cac:Price/cac:AllowanceCharge/cbc:BaseAmount")[-1:] == [
             "33.335"]
+
+
+BUYER = "cac:AccountingCustomerParty/cac:Party"
+
+
+@pytest.mark.parametrize(("identifiers", "scheme", "endpoint", "legal_id"), [
+    ({"vat_number": "SE556036079301", "country_code": "SE"}, "0007", "5560360793",
+     "5560360793"),
+    ({"vat_number": "NO974760673MVA", "country_code": "NO"}, "0192", "974760673",
+     "974760673"),
+    ({"organization_number": "974760673", "country_code": "NO"}, "0192", "974760673",
+     "974760673"),
+    ({"organization_number": "2077474-0", "country_code": "FI"}, "0216", "003720774740",
+     "003720774740"),
+    ({"vat_number": "BE0403019261", "country_code": "BE"}, "0208", "0403019261", "0403019261"),
+    ({"vat_number": "DE136695976", "country_code": "DE"}, "9930", "DE136695976", None),
+    ({"vat_number": "FR40303265045", "country_code": "FR"}, "9957", "FR40303265045", None),
+    ({"vat_number": "NL004495445B01", "country_code": "NL"}, "9944", "NL004495445B01", None),
+    ({"vat_number": "SE556036079301", "country_code": "SE", "ean": "5790000000005"}, "0088",
+     "5790000000005", "5560360793"),
+])
+def test_a_foreign_business_buyer_is_addressed_in_peppol_by_its_own_scheme(
+        identifiers: dict[str, str], scheme: str, endpoint: str, legal_id: str | None,
+        sample_settings: Settings, fatal_findings: Validate) -> None:
+    data = sample()
+    del data["customer"]["vat_number"]
+    data["customer"]["address"]["country_code"] = identifiers.pop("country_code")
+    data["customer"].update(identifiers)
+    computed = compute(parse_invoice(data), sample_settings).numbered(NUMBER, sample_settings)
+    xml = build(computed, sample_settings, "peppol").xml
+    assert fatal_findings(xml, "peppol") == []
+    assert text(xml, f"{BUYER}/cbc:EndpointID") == [endpoint]
+    assert attribute(xml, f"{BUYER}/cbc:EndpointID", "schemeID") == [scheme]
+    legal = text(xml, f"{BUYER}/cac:PartyLegalEntity/cbc:CompanyID")
+    assert legal == ([legal_id] if legal_id else [])
+    # OIOUBL (NemHandel) keeps to the GLN, else the Danish CVR number.
+    if "ean" in identifiers:
+        assert text(build(computed, sample_settings, "oioubl").xml,
+                    f"{BUYER}/cbc:EndpointID") == [identifiers["ean"]]
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            build(computed, sample_settings, "oioubl")
+        assert [p.field for p in refused.value.problems] == ["customer.ean"]
+
+
+def test_an_organisation_number_that_fails_its_check_is_never_an_address(
+        sample_settings: Settings) -> None:
+    data = sample()
+    del data["customer"]["vat_number"]
+    data["customer"].update(organization_number="974760674",  # the check digit is wrong
+                            address={"city": "Oslo", "country_code": "NO"})
+    computed = compute(parse_invoice(data), sample_settings).numbered(NUMBER, sample_settings)
+    with pytest.raises(InvalidInput) as refused:
+        build(computed, sample_settings, "peppol")
+    assert [p.field for p in refused.value.problems] == ["customer.ean"]
+    assert "974760674" not in str(refused.value)
