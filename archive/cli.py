@@ -168,7 +168,7 @@ def archive_list(
             e.issue_date.isoformat(),
             e.customer_number,
             e.customer_name,
-            f"{e.currency_code} {format_amount(e.total_amount)}",
+            f"{e.currency_code} {format_amount(e.signed_total)}",
             e.source_id or "",
         )
     console.print(table)
