@@ -15,7 +15,7 @@ from decimal import Decimal
 from einvoice import endpoints, terms
 from einvoice.terms import Format
 from faktura import units
-from faktura.computed import STANDARD_RATED, ComputedInvoice, ComputedLine
+from faktura.computed import EXEMPT, STANDARD_RATED, ComputedInvoice, ComputedLine
 from faktura.model import PostalAddress
 from faktura.settings import Settings
 
@@ -254,15 +254,29 @@ def _payment_means(w: _Writer, root: ET.Element, computed: ComputedInvoice,
             w.put(account, "cac:FinancialInstitutionBranch/cbc:ID", seller.bank_reg_no)
 
 
+def _exemption(computed: ComputedInvoice, category: str) -> tuple[str | None, str] | None:
+    """BT-121 and BT-120 of a breakdown: outlays alone are exempt by article 79(c)."""
+    language = computed.language
+    if category == EXEMPT and computed.has_outlays:
+        if computed.reverse_charge or not computed.totals.has_exempt_lines:
+            return terms.OUTLAY_REASON_CODE, terms.OUTLAY_REASON[language]
+        return None, terms.EXEMPT_AND_OUTLAY_REASON[language]
+    if category in terms.EXEMPTION_REASON:
+        return None, terms.EXEMPTION_REASON[category][language]
+    return None
+
+
 def _tax_category(w: _Writer, parent: ET.Element, path: str, category: str, rate: Decimal,
-                  language: str | None = None) -> None:
-    """BG-23's or a line's VAT category; the exemption reason (BT-120) only in a breakdown."""
+                  reason: tuple[str | None, str] | None = None) -> None:
+    """BG-23's or a line's VAT category; the exemption reason (BT-121, BT-120) only in a
+    Peppol breakdown."""
     node = w.group(parent, path)
     code = terms.TAX_CATEGORY[w.fmt][category]
     w.put(node, "cbc:ID", code, terms.OIOUBL_TAX_CATEGORY_SCHEME if w.fmt == "oioubl" else None)
     w.put(node, "cbc:Percent", f"{rate:f}")
-    if category in terms.EXEMPTION_REASON and w.fmt == "peppol" and language:
-        w.put(node, "cbc:TaxExemptionReason", terms.EXEMPTION_REASON[category][language])
+    if reason is not None and w.fmt == "peppol":
+        w.put(node, "cbc:TaxExemptionReasonCode", reason[0])
+        w.put(node, "cbc:TaxExemptionReason", reason[1])
     _tax_scheme(w, node)
 
 
@@ -297,7 +311,7 @@ def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
                 and breakdown.category_code == STANDARD_RATED):
             w.amount(sub, "cbc:TransactionCurrencyTaxAmount", totals.vat_amount_dkk, "DKK")
         _tax_category(w, sub, "cac:TaxCategory", breakdown.category_code, breakdown.rate,
-                      computed.language)
+                      _exemption(computed, breakdown.category_code))
     if w.fmt == "peppol" and totals.vat_amount_dkk is not None:  # BT-111
         w.amount(w.new(root, "cac:TaxTotal"), "cbc:TaxAmount", totals.vat_amount_dkk, "DKK")
 
@@ -394,6 +408,7 @@ def build_xml(computed: ComputedInvoice, settings: Settings, fmt: Format) -> byt
         w.put(root, table.get("BT-11"), invoice.project.number)
     _seller(w, root, settings)
     _buyer(w, root, computed)
+    w.put(root, "cac:Delivery/cbc:ActualDeliveryDate", invoice.delivery_date)  # BT-72
     _payment_means(w, root, computed, settings)
     _tax_total(w, root, computed)
     for term, amount in (("BT-106", totals.line_total), ("BT-109", totals.line_total),

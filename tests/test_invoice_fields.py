@@ -61,3 +61,17 @@ def test_unit_prices_print_the_decimals_they_have_and_agree_with_the_einvoice(
     assert "10,01" in text  # 3 × 3,335 = 10,005, the line amount rounded half-up
     assert xml_texts(xml, "cac:InvoiceLine/cac:Price/cbc:PriceAmount") == [
         "3.335", "0.125", "950.00"]
+
+
+def test_continuation_pages_name_the_invoice_the_customer_and_the_page(
+        settings: Settings, renderer: Renderer) -> None:
+    data = sample("03-long-annual.json")
+    pages, _ = issued(data, settings, renderer)
+    assert len(pages) >= 2
+    customer = data["customer"]
+    name = data.get("fixed_customer_name") or customer["name"]
+    for number, text in enumerate(pages[1:], start=2):
+        head = next((line for line in text.splitlines() if f"Faktura {NUMBER} ·" in line), "")
+        assert f"Kundenr. {customer['customer_number']} {name}" in head, text
+        assert text.count(f"Side {number} af {len(pages)}") == 1  # in the footer
+    assert f"Faktura {NUMBER} ·" not in pages[0]  # the first page has the full header
