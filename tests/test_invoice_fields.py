@@ -16,6 +16,7 @@ import pytest
 
 from einvoice import build
 from faktura.computed import compute
+from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
 from faktura.settings import Settings
 from renderer.render import Renderer
@@ -75,3 +76,47 @@ def test_continuation_pages_name_the_invoice_the_customer_and_the_page(
         assert f"Kundenr. {customer['customer_number']} {name}" in head, text
         assert text.count(f"Side {number} af {len(pages)}") == 1  # in the footer
     assert f"Faktura {NUMBER} ·" not in pages[0]  # the first page has the full header
+
+
+def test_the_delivery_date_is_printed_and_e_invoiced(settings: Settings,
+                                                      renderer: Renderer) -> None:
+    (text,), xml = issued(sample(), settings, renderer)
+    assert "Leveringsdato 29.10.2026" in text
+    assert xml_texts(xml, "cac:Delivery/cbc:ActualDeliveryDate") == ["2026-10-29"]
+
+
+def test_a_timelog_period_is_printed_and_e_invoiced(settings: Settings,
+                                                     renderer: Renderer) -> None:
+    pages, xml = issued(sample("02-consulting-month.timelog.json"), settings, renderer)
+    assert "Periode 01.10.2026–31.10.2026" in pages[0]
+    assert xml_texts(xml, "cac:InvoicePeriod/cbc:StartDate") == ["2026-10-01"]
+    assert xml_texts(xml, "cac:InvoicePeriod/cbc:EndDate") == ["2026-10-31"]
+
+
+def test_outlays_are_printed_as_outlays_outside_the_vat_base(settings: Settings,
+                                                              renderer: Renderer) -> None:
+    (text,), _ = issued(sample("04-mixed-vat.json"), settings, renderer)
+    assert "Tinglysningsafgift 1 stk. 1.850,00 1.850,00 †" in text
+    assert "Udlæg † 2.350,00" in text and "† Udlæg, uden for momsgrundlaget" in text
+    assert "Momsfri" not in text  # an outlay is no VAT-exempt service
+    assert "Moms 25 % af 9.368,75 2.342,19" in text  # outlays are outside the VAT base
+
+
+def test_an_invoice_with_exempt_services_and_outlays_prints_both_subtotals(
+        settings: Settings, renderer: Renderer) -> None:
+    data = sample("04-mixed-vat.json")
+    data["lines"].append({"text": "Kursus", "quantity": "1", "unit": "stk.",
+                          "unit_price": "400", "vat": False})
+    pages, _ = issued(data, settings, renderer)
+    text = "\n".join(pages)
+    assert "Momsfrit beløb * 400,00" in text and "* Momsfri ydelse" in text
+    assert "Udlæg † 2.350,00" in text
+
+
+def test_an_outlay_with_vat_is_refused_naming_the_field() -> None:
+    data = sample()
+    data["lines"][0].update(outlay=True, vat=True)
+    with pytest.raises(InvalidInput) as refused:
+        parse_invoice(data)
+    assert [p.field for p in refused.value.problems] == ["lines.0.vat"]
+    assert "outside the VAT base" in str(refused.value)

@@ -107,3 +107,58 @@ def test_an_organisation_number_that_fails_its_check_is_never_an_address(
         build(computed, sample_settings, "peppol")
     assert [p.field for p in refused.value.problems] == ["customer.ean"]
     assert "974760674" not in str(refused.value)
+
+
+BREAKDOWN = "cac:TaxTotal/cac:TaxSubtotal"
+
+
+def test_outlays_are_exempt_by_article_79c_beside_standard_rated_lines(
+        sample_settings: Settings, fatal_findings: Validate) -> None:
+    made = documents(sample("04-mixed-vat.json"), sample_settings, fatal_findings)
+    peppol, oioubl = made["peppol"], made["oioubl"]
+    assert text(peppol, f"{BREAKDOWN}/cac:TaxCategory/cbc:ID") == ["S", "E"]
+    assert text(peppol, f"{BREAKDOWN}/cbc:TaxableAmount") == ["9368.75", "2350.00"]
+    assert text(peppol, f"{BREAKDOWN}/cac:TaxCategory/cbc:TaxExemptionReasonCode") == [
+        "VATEX-EU-79-C"]
+    assert text(peppol, f"{BREAKDOWN}/cac:TaxCategory/cbc:TaxExemptionReason") == [
+        "Udlæg (uden for momsgrundlaget)"]
+    assert text(oioubl, f"{BREAKDOWN}/cac:TaxCategory/cbc:ID") == ["StandardRated", "ZeroRated"]
+    for xml in made.values():
+        assert text(xml, "cac:Delivery/cbc:ActualDeliveryDate") == ["2026-11-06"]  # BT-72
+
+
+def test_exempt_services_and_outlays_share_one_exempt_breakdown(
+        sample_settings: Settings, fatal_findings: Validate) -> None:
+    data = sample("04-mixed-vat.json")
+    data["lines"].append({"text": "Kursus", "quantity": "1", "unit": "stk.",
+                          "unit_price": "400", "vat": False})
+    peppol = documents(data, sample_settings, fatal_findings)["peppol"]
+    assert text(peppol, f"{BREAKDOWN}/cbc:TaxableAmount") == ["9368.75", "2750.00"]
+    assert text(peppol, f"{BREAKDOWN}/cac:TaxCategory/cbc:TaxExemptionReason") == [
+        "Momsfri ydelser og udlæg"]
+
+
+def test_outlays_under_reverse_charge_stay_exempt_beside_the_reverse_charged_lines(
+        sample_settings: Settings, fatal_findings: Validate) -> None:
+    data = sample()
+    data["customer"].update(vat_number="SE556036079301", ean="5790000000005",
+                            address={"city": "Malmö", "country_code": "SE"})
+    data["lines"][0]["vat"] = False
+    data["lines"].append({"text": "Registreringsafgift", "quantity": "1", "unit": "stk.",
+                          "unit_price": "500", "outlay": True})
+    made = documents(data, sample_settings, fatal_findings)
+    assert text(made["peppol"], f"{BREAKDOWN}/cac:TaxCategory/cbc:ID") == ["AE", "E"]
+    assert text(made["peppol"], f"{BREAKDOWN}/cbc:TaxableAmount") == ["12500.00", "500.00"]
+    assert text(made["oioubl"], f"{BREAKDOWN}/cac:TaxCategory/cbc:ID") == [
+        "ReverseCharge", "ZeroRated"]
+    assert text(made["peppol"], "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:ID") == [
+        "AE", "E"]
+
+
+def test_a_delivery_date_and_a_period_pass_the_rules_on_a_credit_note(
+        sample_settings: Settings, fatal_findings: Validate) -> None:
+    data = sample("05-credit-note.json")
+    data.update(invoicing_period_start="2026-10-01", invoicing_period_end="2026-10-31")
+    for xml in documents(data, sample_settings, fatal_findings).values():
+        assert text(xml, "cac:Delivery/cbc:ActualDeliveryDate") == ["2026-10-12"]
+        assert text(xml, "cac:InvoicePeriod/cbc:StartDate") == ["2026-10-01"]
