@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from faktura.database import Target, is_url, open_database
+from infra.database import Target, is_url, open_database
 
 KEY_PREFIX = "fk_"
 

@@ -27,8 +27,9 @@ from archive.local import INDEX_FILE, LocalArchive
 from archive.store import ArchiveError
 from faktura.errors import FakturaError, InvalidInput
 from faktura.money import format_amount
-from faktura.settings import Settings, load_settings
-from faktura.settings_search import SETTINGS_HELP, discover
+from faktura.settings import Settings
+from infra.settings_files import load_settings
+from infra.settings_files import SETTINGS_HELP, discover
 
 TenantOpt = Annotated[str | None, typer.Option(
     "--tenant", help="Firm (tenant slug; default: the settings' tenant).", show_default=False)]

@@ -54,7 +54,7 @@ from archive.customer_names import (
 )
 from archive.model import ArchiveEntry
 from archive.name_search import MAX_ID, TRIGRAM, ensure_name_search, escape_like, page_ids
-from faktura.database import Target, describe, is_url, open_database
+from infra.database import Target, describe, is_url, open_database
 
 _BATCH = 500
 

@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from faktura.model import Invoice, parse_invoice  # noqa: E402
-from faktura.settings import Settings, load_settings  # noqa: E402
+from faktura.settings import Settings  # noqa: E402
+from infra.settings_files import load_settings  # noqa: E402
 from issuing.batch import BatchInput, ProcessRenderer, run_batch  # noqa: E402
 from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402

@@ -15,8 +15,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from faktura.database import Target, describe, open_database
-from faktura.settings import Settings, load_settings
+from infra.database import Target, describe, open_database
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BRANCHES = ("archive", "ledger", "keys", "batches")

@@ -1,13 +1,22 @@
 """The house: data flows one way, read from the code's own imports.
 
-domain (`faktura`) ← adapters (`renderer`, `sync`, `einvoice`, `archive`) ← orchestration
-(`issuing`) ← entry points (`cli`, `api`). A floor may import the floors below it, never one
-above, and no adapter imports another (the sync's emulator is part of the sync).
+domain (`faktura`) ← adapters (`infra`, `renderer`, `sync`, `einvoice`, `archive`) ←
+orchestration (`issuing`) ← entry points (`cli`, `api`). A floor may import the floors below
+it, never one above, and no adapter imports another (the sync's emulator is part of the
+sync) — except `infra`, the infrastructure room (databases, locks, atomic files, settings and
+invoice files, migrations): every adapter may use it, and it imports only the domain.
+
+The domain is pure: no database, file-system, environment or process code. Its third-party
+imports are the short list `DOMAIN_THIRD_PARTY` (pydantic for the model and the settings
+schema, pydantic-settings for the schema's `FAKTURA_…` environment names, python-stdnum for
+identifiers and the FIK check digits); it imports none of the standard library's I/O modules
+(`DOMAIN_FORBIDDEN_STDLIB`) and calls no file or environment function.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,7 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = {"faktura"}
-ADAPTERS = {"renderer", "sync", "einvoice", "archive"}
+INFRASTRUCTURE = "infra"
+ADAPTERS = {INFRASTRUCTURE, "renderer", "sync", "einvoice", "archive"}
 ORCHESTRATION = {"issuing"}
 ENTRY_POINTS = {"cli", "api"}
 PACKAGES = DOMAIN | ADAPTERS | ORCHESTRATION | ENTRY_POINTS
@@ -63,46 +73,66 @@ def test_the_domain_imports_nothing_of_the_project():
     assert _violations(DOMAIN, PACKAGES - DOMAIN) == []
 
 
-def test_adapters_import_only_the_domain_and_themselves():
+def test_adapters_import_only_the_domain_the_infrastructure_and_themselves():
     assert [v for v in _violations(ADAPTERS, ADAPTERS | ORCHESTRATION | ENTRY_POINTS)
-            if _top(v.split()[0]) != _top(v.split()[-1])] == []
+            if _top(v.split()[-1]) not in {_top(v.split()[0]), INFRASTRUCTURE}] == []
 
 
-def test_orchestration_imports_no_entry_point():
-    assert _violations(ORCHESTRATION, ENTRY_POINTS) == []
+def test_the_infrastructure_imports_only_the_domain():
+    assert _violations({INFRASTRUCTURE}, PACKAGES - DOMAIN - {INFRASTRUCTURE}) == []
 
 
-def test_nothing_imports_the_cli():
-    assert [v for v in _violations(PACKAGES - {"cli"}, {"cli"})] == []
+#: The domain's third-party packages (import names): pydantic, pydantic-settings, python-stdnum.
+DOMAIN_THIRD_PARTY = {"pydantic", "pydantic_settings", "stdnum"}
+#: Standard-library modules that reach files, processes, the network or the environment.
+DOMAIN_FORBIDDEN_STDLIB = {
+    "os", "sys", "io", "shutil", "tempfile", "glob", "fcntl", "sqlite3", "dbm", "shelve",
+    "subprocess", "multiprocessing", "threading", "concurrent", "asyncio", "signal", "socket",
+    "ssl", "http", "urllib", "smtplib", "logging", "platform", "ctypes",
+}
+#: Calls that read or write files or the environment.
+DOMAIN_FORBIDDEN_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes",
+                          "mkdir", "unlink", "getenv", "umask", "cwd", "home"}
 
 
-def test_no_import_circle():
-    """Modules, not only packages: a circle inside a package is a tangle too."""
-    edges = {module: {t for t in targets if t != module} for module, targets in GRAPH.items()}
-    # A package's __init__ re-exporting its modules is not a circle with them.
-    for module in edges:
-        edges[module] = {t for t in edges[module] if not module.startswith(t + ".")}
-    state: dict[str, int] = defaultdict(int)
-    cycles = []
+def _domain_offences(module: str, source: str) -> list[str]:
+    """What in one domain module's source breaks the domain's purity."""
+    tree = ast.parse(source)
+    imported: set[str] = set()
+    offences = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call):
+            name = (node.func.attr if isinstance(node.func, ast.Attribute)
+                    else getattr(node.func, "id", ""))
+            if name in DOMAIN_FORBIDDEN_CALLS:
+                offences.append(f"{module}:{node.lineno} calls {name}")
+        elif isinstance(node, ast.Attribute) and node.attr == "environ":
+            offences.append(f"{module}:{node.lineno} reads the environment")
+    for name in sorted(imported - PACKAGES - {"__future__"}):
+        if name in DOMAIN_FORBIDDEN_STDLIB:
+            offences.append(f"{module} imports {name} (input/output)")
+        elif name not in sys.stdlib_module_names and name not in DOMAIN_THIRD_PARTY:
+            offences.append(f"{module} imports {name} (not on the domain's list)")
+    return offences
 
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for target in sorted(edges.get(node, ())):
-            if state[target] == 1:
-                cycles.append(" → ".join([*path[path.index(target):], target]))
-            elif state[target] == 0:
-                visit(target, [*path, target])
-        state[node] = 2
 
-    for module in sorted(edges):
-        if state[module] == 0:
-            visit(module, [module])
-    assert cycles == []
+def test_the_domain_does_no_input_or_output_and_imports_only_its_short_list():
+    assert [offence for module, path in sorted(MODULES.items()) if _top(module) in DOMAIN
+            for offence in _domain_offences(module, path.read_text(encoding="utf-8"))] == []
 
 
-def test_sync_is_grouped_by_concern():
-    top_level = [p for p in (ROOT / "sync").glob("*.py") if p.name != "__init__.py"]
-    assert len(top_level) <= 6, sorted(p.name for p in top_level)
+def test_the_domain_check_names_each_kind_of_offence():
+    source = ("import sqlite3\nimport os\nfrom platformdirs import user_config_path\n"
+              "from pydantic import BaseModel\nx = open('f')\ny = os.environ\n")
+    assert _domain_offences("faktura.x", source) == [
+        "faktura.x:5 calls open", "faktura.x:6 reads the environment",
+        "faktura.x imports os (input/output)",
+        "faktura.x imports platformdirs (not on the domain's list)",
+        "faktura.x imports sqlite3 (input/output)"]
 
 
 @pytest.mark.parametrize("words", ["issue " + "#", "the " + "lead"])  # split: not a hit itself

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from cli.balance import balance_command
 from faktura import timelog
 from faktura.model import Customer, parse_invoice
-from faktura.settings import KindProducts, ProductSettings, Settings, load_settings
+from faktura.settings import KindProducts, ProductSettings, Settings
+from infra.settings_files import load_settings
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
 from sync.posting.catalogue import (

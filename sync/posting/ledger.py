@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from faktura.database import Target, exclusive_lock, is_url, open_database
+from infra.database import Target, exclusive_lock, is_url, open_database
 
 
 class State(enum.StrEnum):

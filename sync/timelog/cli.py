@@ -25,9 +25,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from faktura.atomic import write_bytes_atomically
+from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover
 from sync.connect import open_gateway
 from sync.posting.catalogue import Catalogue, check_configured_items, import_items
 from sync.timelog.imports import check_period, customers_from_uniconta, expenses_from_uniconta
