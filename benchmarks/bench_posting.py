@@ -102,7 +102,7 @@ def emulator_process(folder: Path, latency_ms: int) -> Iterator[tuple[str, int]]
     """The emulator in its own process on 127.0.0.1: its base URL and process id."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from sync.emulator.cli import main; main()",
+        [sys.executable, "-c", "from cli.emulator import main; main()",
          "--port", str(port), "--state", str(folder / "emulator.sqlite"),
          "--latency-ms", str(latency_ms)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

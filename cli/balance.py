@@ -19,7 +19,7 @@ from rich.table import Table
 from faktura.errors import FakturaError
 from infra.settings_files import discover
 from issuing import balance as balancing
-from sync.timelog.cli import (
+from cli.options import (
     FromOption,
     OutputFormat,
     SettingsOption,

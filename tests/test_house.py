@@ -11,6 +11,13 @@ imports are the short list `DOMAIN_THIRD_PARTY` (pydantic for the model and the 
 schema, pydantic-settings for the schema's `FAKTURA_…` environment names, python-stdnum for
 identifiers and the FIK check digits); it imports none of the standard library's I/O modules
 (`DOMAIN_FORBIDDEN_STDLIB`) and calls no file or environment function.
+
+Entry points live only in `cli/` (every command: one module each, registered in
+`cli/main.py`'s table `COMMANDS`, shared options in `cli/options.py` and help in
+`cli/help.py`) and `api/` (every route). No other room imports a command-line or web
+framework — except the Uniconta emulator (`sync.emulator`), a stand-in for Uniconta's own
+server. No command module imports another; only `cli.serve` (it starts the server and manages
+its API keys) imports `api`, and nothing imports `cli`.
 """
 
 from __future__ import annotations
@@ -57,6 +64,20 @@ def _imports(path: Path) -> set[str]:
 
 
 GRAPH = {name: _imports(path) for name, path in MODULES.items()}
+
+
+def _registered_commands() -> dict[str, str]:
+    """Command name → module, read from `cli/main.py`'s table (it imports a command's
+    module only when the command runs, so the table is the import the house test sees)."""
+    for node in ast.walk(ast.parse((ROOT / "cli" / "main.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "COMMANDS":
+            table = ast.literal_eval(node.value)  # type: ignore[arg-type]
+            return {name: target.split(":")[0] for name, (target, _help) in table.items()}
+    raise AssertionError("cli/main.py has no COMMANDS table")
+
+
+COMMANDS = _registered_commands()
+GRAPH["cli.main"] |= set(COMMANDS.values())
 
 
 def _top(module: str) -> str:
@@ -133,6 +154,86 @@ def test_the_domain_check_names_each_kind_of_offence():
         "faktura.x imports os (input/output)",
         "faktura.x imports platformdirs (not on the domain's list)",
         "faktura.x imports sqlite3 (input/output)"]
+
+
+def test_orchestration_imports_no_entry_point():
+    assert _violations(ORCHESTRATION, ENTRY_POINTS) == []
+
+
+def test_nothing_imports_the_cli():
+    assert [v for v in _violations(PACKAGES - {"cli"}, {"cli"})] == []
+
+
+def test_no_import_circle():
+    """Modules, not only packages: a circle inside a package is a tangle too."""
+    edges = {module: {t for t in targets if t != module} for module, targets in GRAPH.items()}
+    # A package's __init__ re-exporting its modules is not a circle with them.
+    for module in edges:
+        edges[module] = {t for t in edges[module] if not module.startswith(t + ".")}
+    state: dict[str, int] = defaultdict(int)
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(edges.get(node, ())):
+            if state[target] == 1:
+                cycles.append(" → ".join([*path[path.index(target):], target]))
+            elif state[target] == 0:
+                visit(target, [*path, target])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if state[module] == 0:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_sync_is_grouped_by_concern():
+    top_level = [p for p in (ROOT / "sync").glob("*.py") if p.name != "__init__.py"]
+    assert len(top_level) <= 6, sorted(p.name for p in top_level)
+
+
+#: Frameworks that make a module an entry point: commands (typer, click) and HTTP servers.
+COMMAND_FRAMEWORKS = {"typer", "click"}
+WEB_FRAMEWORKS = {"fastapi", "starlette", "uvicorn"}
+EMULATOR = "sync.emulator"  # Uniconta's stand-in: a server of its own, not Faktura's
+CLI_SHARED = {"cli", "cli.main", "cli.help", "cli.options"}
+
+
+def _external_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_entry_points_live_only_in_cli_and_api():
+    offenders = []
+    for module, path in sorted(MODULES.items()):
+        if _top(module) in ENTRY_POINTS:
+            continue
+        frameworks = _external_imports(path)
+        if frameworks & COMMAND_FRAMEWORKS:
+            offenders.append(f"{module} imports {sorted(frameworks & COMMAND_FRAMEWORKS)}")
+        if frameworks & WEB_FRAMEWORKS and not module.startswith(EMULATOR):
+            offenders.append(f"{module} imports {sorted(frameworks & WEB_FRAMEWORKS)}")
+    assert offenders == []
+
+
+def test_every_registered_command_is_a_module_of_the_cli():
+    assert {name: module for name, module in COMMANDS.items()
+            if _top(module) != "cli" or module not in MODULES} == {}
+
+
+def test_no_command_imports_another_and_only_serve_imports_the_api():
+    offenders = [f"{module} imports {target}" for module, targets in sorted(GRAPH.items())
+                 if _top(module) == "cli" and module != "cli.main" for target in targets
+                 if (_top(target) == "cli" and target not in CLI_SHARED)
+                 or (_top(target) == "api" and module != "cli.serve")]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("words", ["issue " + "#", "the " + "lead"])  # split: not a hit itself

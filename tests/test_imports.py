@@ -32,7 +32,7 @@ from sync.posting.engine import SyncEngine, SyncFailed
 from sync.posting.ledger import Ledger
 from sync.posting.log import SyncLog
 from sync.posting.mapping import MappingError
-from sync.timelog.cli import import_app
+from cli.timelog import import_app
 from sync.timelog.imports import (
     ImportFailed,
     customers_from_uniconta,

@@ -27,7 +27,7 @@ with warnings.catch_warnings():  # "install httpx2": the TestClient still works 
 
 from api.app import create_app
 from api.keys import KeyStore
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from archive import ArchiveDamaged, LocalArchive, NoEInvoice
 from faktura.errors import InvalidInput
 from faktura.model import Invoice, parse_invoice

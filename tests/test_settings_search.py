@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 from cli.init import init_command
 from cli.main import app
 from faktura.errors import InvalidInput
-from infra.settings_files import load_settings
-from infra.settings_files import discover, find_settings, tenant_file
+from infra.settings_files import discover, find_settings, load_settings, tenant_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

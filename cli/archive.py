@@ -28,8 +28,7 @@ from archive.store import ArchiveError
 from faktura.errors import FakturaError, InvalidInput
 from faktura.money import format_amount
 from faktura.settings import Settings
-from infra.settings_files import load_settings
-from infra.settings_files import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover, load_settings
 
 TenantOpt = Annotated[str | None, typer.Option(
     "--tenant", help="Firm (tenant slug; default: the settings' tenant).", show_default=False)]

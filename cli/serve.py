@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from faktura.errors import InvalidInput, Problem
 from infra.settings_files import SETTINGS_HELP, find_settings
 
