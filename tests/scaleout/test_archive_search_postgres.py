@@ -13,7 +13,7 @@ from archive_search_support import by_index, by_like, fill, random_searches
 
 from archive.customer_names import customers_named
 from archive.index import SqlIndex, entries
-from cli.db import current, upgrade
+from infra.migrations import current, upgrade
 
 
 @pytest.fixture
