@@ -52,7 +52,7 @@ from archive.customer_names import (
     newest_page,
 )
 from archive.model import ArchiveEntry
-from archive.name_search import MAX_ID, TRIGRAM, ensure_name_search, escape_like, page_ids
+from archive.name_search import MAX_ID, TRIGRAM, create_name_search, escape_like, page_ids
 from infra.database import Target, describe, is_url, open_database
 from infra.migrations import open_embedded
 
@@ -92,6 +92,12 @@ entries = Table(
 )
 
 _COLUMNS = [c for c in entries.c if c.name not in ("id", "customer_name_folded")]
+
+def _create_all(conn: Connection) -> None:
+    """A new index file's tables: the entries and their name search."""
+    metadata.create_all(conn)
+    create_name_search(conn)
+
 
 def _to_row(entry: ArchiveEntry) -> dict[str, Any]:
     row = entry.model_dump()
@@ -155,15 +161,13 @@ class SqlIndex:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.engine: Engine = open_database(target)
-        if is_url(target):  # a server's schema is `faktura db upgrade`'s
-            metadata.create_all(self.engine)
-        else:  # the embedded default brings its own file up to date
-            open_embedded(self.engine, "archive", Path(target), metadata.create_all)
         # The trigram name index here is SQLite's (FTS5); PostgreSQL's is a pg_trgm index on
         # the folded names, made by the archive's migration, that its planner picks itself.
         self.name_index = self.engine.dialect.name == "sqlite"
-        if self.name_index:
-            ensure_name_search(self.engine)
+        if self.name_index:  # the embedded default brings its own file up to date
+            open_embedded(self.engine, "archive", _create_all)
+        else:  # a server's schema is `faktura db upgrade`'s
+            metadata.create_all(self.engine)
         # PostgreSQL's table of customers' names, once `faktura db upgrade` has made it.
         self.customer_names = (self.engine.dialect.name == "postgresql"
                                and has_customer_names(self.engine))

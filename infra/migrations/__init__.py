@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
-from infra.database import Target, exclusive_lock, open_database
+from infra.database import Target, open_database
 
 HERE = Path(__file__).resolve().parent
 #: Where each store's migrations are, relative to the folder the project's packages are in.
@@ -55,12 +55,16 @@ def upgrade(target: Target, branches: list[str], *, to: str = "head") -> None:
 
 
 def _upgrade(engine: Engine, branches: list[str], to: str = "head") -> None:
+    with engine.begin() as conn:
+        _run(conn, "upgrade", branches, to)
+
+
+def _run(conn: Connection, action: str, branches: list[str], to: str = "head") -> None:
     from alembic import command
 
-    with engine.begin() as conn:
-        config = _config(conn)
-        for branch in branches:
-            command.upgrade(config, to if to != "head" else f"{branch}@head")
+    config = _config(conn)
+    for branch in branches:
+        getattr(command, action)(config, to if to != "head" else f"{branch}@head")
 
 
 def current(target: Target) -> set[str]:
@@ -73,10 +77,14 @@ def current(target: Target) -> set[str]:
 
 
 def _current(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return _heads(conn)
+
+
+def _heads(conn: Connection) -> set[str]:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+    return set(MigrationContext.configure(conn).get_current_heads())
 
 
 @functools.cache
@@ -89,25 +97,22 @@ def head(branch: str) -> str:
     return revision.revision  # type: ignore[union-attr]
 
 
-def open_embedded(engine: Engine, branch: str, path: Path,
-                  create_all: Callable[[Engine], None]) -> None:
+def open_embedded(engine: Engine, branch: str,
+                  create_all: Callable[[Connection], None]) -> None:
     """An embedded SQLite store as it opens it: a new file gets the current schema
     (`create_all`) stamped with `branch`'s newest revision; an older file is upgraded to it.
-    One opener at a time (a lock file beside the store); the others then find it done."""
+    One opener at a time (SQLite's write lock, taken first); the others then find it done."""
     if head(branch) in _current(engine):
         return
-    lock_file = path.with_name(f".{path.name}.migrating")
-    with exclusive_lock(engine, f"faktura-migrate:{branch}", lock_file):
-        if head(branch) in _current(engine):
-            return
-        if not inspect(engine).get_table_names():
-            from alembic import command
-
-            create_all(engine)
-            with engine.begin() as conn:
-                command.stamp(_config(conn), f"{branch}@head")
-        else:
-            _upgrade(engine, [branch])
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if head(branch) not in _heads(conn):
+            if inspect(conn).get_table_names():
+                _run(conn, "upgrade", [branch])
+            else:
+                create_all(conn)
+                _run(conn, "stamp", [branch])
+        conn.commit()
 
 
 def sqlite_at_head(connection: sqlite3.Connection, branch: str) -> bool:

@@ -38,7 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from faktura import checks, units
@@ -76,11 +76,10 @@ CREATE TABLE IF NOT EXISTS imports (
 """
 
 
-def _create_all(engine: Engine) -> None:
-    with engine.begin() as conn:
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                conn.exec_driver_sql(statement)
+def _create_all(conn: Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
 
 
 class CatalogueError(FakturaError):
@@ -158,7 +157,7 @@ class Catalogue:
             if not current:  # a new file, or one from before a migration
                 engine = open_database(path)
                 try:
-                    open_embedded(engine, "catalogue", path, _create_all)
+                    open_embedded(engine, "catalogue", _create_all)
                 finally:
                     engine.dispose()
         except (OSError, sqlite3.Error, SQLAlchemyError) as error:

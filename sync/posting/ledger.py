@@ -118,10 +118,10 @@ class Ledger:
     def __init__(self, target: Target) -> None:
         self.path: Path | None = None if is_url(target) else Path(target)
         self._engine: Engine = open_database(target)
-        if self.path is None:  # a server's schema is `faktura db upgrade`'s
+        if self._engine.dialect.name == "sqlite":  # the embedded default: its own file
+            open_embedded(self._engine, "ledger", _metadata.create_all)
+        else:  # a server's schema is `faktura db upgrade`'s
             _metadata.create_all(self._engine)
-        else:  # the embedded default brings its own file up to date
-            open_embedded(self._engine, "ledger", self.path, _metadata.create_all)
 
     @property
     def lock_file(self) -> Path | None:
