@@ -14,7 +14,7 @@ from test_pages import token
 
 from api.app import create_app
 from api.keys import KeyStore
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from archive import LocalArchive
 
 

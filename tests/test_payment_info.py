@@ -15,7 +15,8 @@ from stdnum import iban
 from cli.init import STARTER_SETTINGS
 from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from renderer.render import Renderer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
