@@ -36,6 +36,8 @@ def test_the_cli_lists_a_credit_note_negative(app, tmp_path: Path) -> None:  # n
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
+    """The API and pages over an archive with an invoice and a credit note; the key in the
+    Authorization header (and as `client.key`, for signing in to the pages)."""
     settings = tenant_settings(tmp_path, "alpha")
     archive_with_a_credit_note(settings.archive_dir, "alpha")
     registry = TenantRegistry.of(settings, key_store_path=tmp_path / "keys.sqlite")

@@ -4,10 +4,8 @@ pages a loose sheet can be matched by."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
 from faktura.settings import Settings
 from renderer.render import Renderer
-from tests.einvoice.conftest import NS
+from tests.einvoice.conftest import text as xml_texts
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NUMBER = "20260042"
@@ -40,12 +38,6 @@ def issued(data: dict[str, Any], settings: Settings, renderer: Renderer
     computed = compute(parse_invoice(data), settings).numbered(NUMBER, settings)
     _, pdf = renderer.render(computed, settings)
     return page_texts(pdf), build(computed, settings, "peppol").xml
-
-
-def xml_texts(xml: bytes, path: str) -> list[str]:
-    import xml.etree.ElementTree as ET
-
-    return [element.text or "" for element in ET.fromstring(xml).findall(path, NS)]
 
 
 def test_unit_prices_print_the_decimals_they_have_and_agree_with_the_einvoice(

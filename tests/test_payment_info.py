@@ -40,11 +40,14 @@ def test_every_iban_the_shipped_settings_print_passes_its_check(text: str) -> No
 
 
 @pytest.mark.parametrize(("old", "new", "field", "problem"), [
-    ('payment_info = "Bank: IBAN DK5912340012345678', 'payment_info = "Bank: IBAN DK5012340012345678',
+    ('payment_info = "Bank: IBAN DK5912340012345678',
+     'payment_info = "Bank: IBAN DK5012340012345678',
      "layout.en.payment_info", "the IBAN it prints is not valid: its check digits are wrong"),
-    ("IBAN DK5912340012345678 · BIC/SWIFT DABADKKK", "IBAN DK5912340012345678 · BIC/SWIFT NDEADKKK",
+    ("IBAN DK5912340012345678 · BIC/SWIFT DABADKKK",
+     "IBAN DK5912340012345678 · BIC/SWIFT NDEADKKK",
      "layout.en.payment_info", "the BIC it prints is not seller.bic"),
-    ('PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345678', 'PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345679',
+    ('PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345678',
+     'PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345679',
      "integration.PaymentInfo", "the account number it prints is not seller.bank_account"),
     ('PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345678 · IBAN DK5912340012345678',
      'PaymentInfo = "Bank: Reg.nr. 1234 Konto 0012345678 · IBAN DK5000400440116243',

@@ -4,7 +4,6 @@ buyers. Every document made here passes the official rules (XSD + schematron) of
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
