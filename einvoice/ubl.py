@@ -99,11 +99,7 @@ def _address(w: _Writer, party: ET.Element, path: str, address: PostalAddress) -
 
 
 def _cvr_id(w: _Writer, cvr: str) -> str:
-    return _cvr_id_of(w.fmt, cvr)
-
-
-def _cvr_id_of(fmt: Format, cvr: str) -> str:
-    return f"DK{cvr}" if fmt == "oioubl" else cvr
+    return f"DK{cvr}" if w.fmt == "oioubl" else cvr
 
 
 def _tax_scheme(w: _Writer, parent: ET.Element) -> None:
@@ -162,8 +158,8 @@ def _buyer_ids(computed: ComputedInvoice, fmt: Format, endpoint: Identifier | No
     an organisation identifier (ICD, not a 99xx VAT scheme), and the organisation number."""
     invoice = computed.invoice
     vat = invoice.customer.vat_number or ""
-    if fmt == "oioubl":
-        legal = (_cvr_id_of(fmt, vat.removeprefix("DK")), terms.SCHEME[fmt]["cvr"])
+    if fmt == "oioubl":  # the CVR number as OIOUBL writes it: DK + 8 digits, the VAT number
+        legal = (vat, terms.SCHEME[fmt]["cvr"])
         return endpoint, legal if endpoint is not None and vat.startswith("DK") else None
     identifier = endpoint if endpoint and not endpoint[1]["schemeID"].startswith("99") else None
     found = endpoints.organisation_id(invoice)
