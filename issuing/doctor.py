@@ -641,12 +641,13 @@ def _rule(id: str, title: tuple[str, str], check: Check, fix: tuple[str, str],  
 
 RULES: tuple[Rule, ...] = (
     _rule("login", ("Log ind som Server-brugeren", "Log in as the Server user"), check_login,
-          ("Opret en bruger med brugertype Server i regnskabet; sæt Username og Password i"
-           " [integration] til dens login-id og kodeord (kodeordet helst i"
-           " FAKTURA_INTEGRATION__PASSWORD); tjek uniconta.gateway_url",
-           "Create a user of type Server in the company; set Username and Password in"
-           " [integration] to its login id and password (the password preferably in"
-           " FAKTURA_INTEGRATION__PASSWORD); check uniconta.gateway_url"),
+          ("Opret en bruger med brugertype Server i regnskabet; sæt Username og Password"
+           " (integration.username, integration.password) til dens login-id og kodeord"
+           " (kodeordet helst i FAKTURA_INTEGRATION__PASSWORD); tjek uniconta.gateway_url",
+           "Create a user of type Server in the company; set Username and Password"
+           " (integration.username, integration.password) to its login id and password (the"
+           " password preferably in FAKTURA_INTEGRATION__PASSWORD); check"
+           " uniconta.gateway_url"),
           cheap=True, blocks_all=True),
     _rule("company", ("Regnskabet findes ved navn (Company)", "The company is found by name"
                       " (Company)"), check_company,
