@@ -805,6 +805,21 @@ def refuse_if_blocked(report: Report, language: str = "da") -> None:
             raise SetupRefused(result.line(language))
 
 
+def startup_warnings(tenants: Sequence[Settings]) -> list[str]:
+    """The cheap rules for each tenant, as lines to warn with at start (✓ rules left out)."""
+    lines = []
+    for settings in tenants:
+        try:
+            with open_reader(settings) as reader:
+                report = diagnose(settings, reader, rules=[r for r in RULES if r.cheap])
+        except (GatewayError, OSError, RuntimeError) as error:  # never stops a start
+            lines.append(f"{settings.tenant}: setup not checked ({error})")
+            continue
+        lines += [f"{settings.tenant}: {r.line('en')}" for r in report.results
+                  if r.status != "ok"]
+    return lines
+
+
 @contextmanager
 def open_reader(settings: Settings) -> Iterator[SetupReader]:
     """A reader over a client for the settings' Uniconta (the built-in emulator if none)."""
