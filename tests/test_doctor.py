@@ -239,3 +239,14 @@ def test_a_wrong_password_stops_a_batch_at_once(emulator: EmulatorHandle,
     assert "Batch summary" not in result.output and "not-it" not in result.output
     assert emulator.stats()["writes"] == 0
     assert emulator.query("DebtorOrder") == []
+
+
+def test_serve_warns_at_start_with_the_cheap_rules(emulator: EmulatorHandle,
+                                                   tmp_path: Path) -> None:
+    from issuing.doctor import startup_warnings
+
+    fine = _settings(emulator, tmp_path)
+    wrong = _settings(emulator, tmp_path, password="not-it")  # type: ignore[arg-type]
+    warnings = startup_warnings([fine, wrong])
+    assert len(warnings) == 1  # the fine tenant says nothing; the other names its login
+    assert warnings[0].startswith("revisorhuset: ✗ login") and "not-it" not in warnings[0]
