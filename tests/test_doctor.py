@@ -5,7 +5,7 @@ the doctor never writes; a wrong password stops a batch with one line."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
