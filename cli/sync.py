@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Customer, Invoice, content_sha256, load_invoice
+from faktura.settings import Settings
 from faktura.settings_search import SETTINGS_HELP, discover
 from issuing.doctor import SetupRefused, preflight, refuse_if_blocked
 from issuing.pipeline import Issuer
@@ -105,7 +106,7 @@ def sync_invoices(
         raise typer.Exit(1)
 
 
-def _check_setup(client: Any, config: Any) -> None:
+def _check_setup(client: Any, config: Settings) -> None:
     """The doctor's cheap rules first: warn, and stop before the first invoice when the setup
     would refuse every one of them (one line, not one refusal per invoice)."""
     report = preflight(client, config)

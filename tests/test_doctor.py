@@ -250,3 +250,14 @@ def test_serve_warns_at_start_with_the_cheap_rules(emulator: EmulatorHandle,
     warnings = startup_warnings([fine, wrong])
     assert len(warnings) == 1  # the fine tenant says nothing; the other names its login
     assert warnings[0].startswith("revisorhuset: ✗ login") and "not-it" not in warnings[0]
+
+
+def test_over_rest_a_wrong_password_and_an_unknown_company(emulator: EmulatorHandle,
+                                                          tmp_path: Path) -> None:
+    wrong = _run(_settings(emulator, tmp_path, "rest", password="not-it"))  # type: ignore[arg-type]
+    assert "refused the login 'faktura' (UserOrPasswordIsWrong)" in \
+        wrong.results[0].finding.found("en")
+    unknown = {r.rule.id: r for r in _run(_settings(emulator, tmp_path, "rest",
+                                                    company="Nope ApS")).results}
+    assert unknown["login"].status == "ok" and unknown["company"].status == "fail"
+    assert "no company named 'Nope ApS'" in unknown["company"].finding.found("en")
