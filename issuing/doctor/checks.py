@@ -1,144 +1,32 @@
-"""The setup doctor: every rule of the two integration guides checked against the live Uniconta.
-
-`RULES` is one table (in the way python-stdnum keeps its tables): each `Rule` has an id, a
-title and a fix in Danish and English (the guides' own terms), and a small check function
-that reads the settings and Uniconta's setup (`sync.uniconta.setup.SetupReader`: reads only,
-never a write) and answers a `Finding`: ✓ (ok), ✗ (fail) or ! (warn) with what it found.
-
-`diagnose` runs the table and returns a `Report`; `preflight` runs the cheap rules (login and
-company: no call beyond resolving the company, which any posting does first) on a client
-that is about to post, and `refuse_if_blocked` turns a ✗ that would refuse every invoice into
-one error line, so a batch stops at once instead of failing invoice by invoice.
-"""
+"""The doctor's check functions: one per rule, each small, reading the settings and Uniconta's
+setup (through `SetupReader`: reads only) and answering a `Finding` in Danish and English."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from dataclasses import field as dc_field
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from faktura import fik
-from faktura.errors import FakturaError
 from faktura.identifiers import validate_bic, validate_cvr, validate_iban
-from faktura.model import Invoice
 from faktura.settings import CLIENTTIME_LAYOUT, LINE_KINDS, Settings
+from issuing.doctor.findings import Context, Finding, Text, fail, ok, warn
 from sync.uniconta.errors import (
     AuthenticationError,
     ConfigurationError,
-    GatewayError,
     NotFoundError,
     TransportError,
     UnicontaError,
 )
-from sync.uniconta.setup import SetupReader, number_series
+from sync.uniconta.setup import number_series
 from sync.uniconta.wire import currency_code_to_byte, field
 
-Status = Literal["ok", "fail", "warn"]
-SYMBOL: dict[str, str] = {"ok": "✓", "fail": "✗", "warn": "!"}
 #: Fewer invoice numbers left than this before the FI payment ID (or the series) ends: a warning.
 FEW_NUMBERS_LEFT = 1000
 #: The tables a posting reads or writes (the rights rule reads each once).
 POSTING_TABLES = ("Debtor", "Contact", "Employee", "Project", "DebtorOrder", "DebtorOrderLine",
                   "DebtorInvoice", "InvItem", "PaymentTerm", "PrCategory")
-
-
-@dataclass(frozen=True)
-class Text:
-    """One text in the guides' two languages."""
-
-    da: str
-    en: str
-
-    def __call__(self, language: str) -> str:
-        return self.en if language == "en" else self.da
-
-
-@dataclass(frozen=True)
-class Finding:
-    status: Status
-    found: Text
-
-
-def ok(da: str, en: str) -> Finding:
-    return Finding("ok", Text(da, en))
-
-
-def fail(da: str, en: str) -> Finding:
-    return Finding("fail", Text(da, en))
-
-
-def warn(da: str, en: str) -> Finding:
-    return Finding("warn", Text(da, en))
-
-
-@dataclass
-class Context:
-    """What the checks read: the settings, Uniconta's setup and (optionally) the invoices."""
-
-    settings: Settings
-    reader: SetupReader
-    source: Sequence[Invoice] | None = None
-
-
-Check = Callable[[Context], Finding]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: Text
-    check: Check
-    fix: Text
-    cheap: bool = False  # costs no call beyond resolving the company: run before every sync
-    blocks_all: bool = False  # a ✗ refuses every invoice: stop a batch at once
-
-
-@dataclass(frozen=True)
-class Result:
-    rule: Rule
-    finding: Finding
-
-    @property
-    def status(self) -> Status:
-        return self.finding.status
-
-    def line(self, language: str = "da") -> str:
-        """`✗ login — Log ind …: what was found. Fix: …` (the fix only when not ✓)."""
-        text = (f"{SYMBOL[self.status]} {self.rule.id} — {self.rule.title(language)}:"
-                f" {self.finding.found(language)}")
-        if self.status != "ok":
-            text += f". {'Fix' if language == 'en' else 'Ret'}: {self.rule.fix(language)}"
-        return text
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.rule.id, "status": self.status, "symbol": SYMBOL[self.status],
-                "title": vars(self.rule.title), "found": vars(self.finding.found),
-                "fix": vars(self.rule.fix)}
-
-
-@dataclass
-class Report:
-    results: list[Result] = dc_field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """No ✗ (warnings allowed)."""
-        return all(r.status != "fail" for r in self.results)
-
-    def counts(self) -> dict[str, int]:
-        return {status: sum(r.status == status for r in self.results) for status in SYMBOL}
-
-    def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "counts": self.counts(),
-                "rules": [r.as_json() for r in self.results]}
-
-
-class SetupRefused(FakturaError):
-    """The setup would refuse every invoice: nothing was posted. The message is the doctor's."""
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -629,202 +517,3 @@ def _digits(value: Any) -> str:
 
 def _compact(value: Any) -> str:
     return "".join(str(value).split()).upper()
-
-
-# --------------------------------------------------------------------------- the table
-
-
-def _rule(id: str, title: tuple[str, str], check: Check, fix: tuple[str, str],  # noqa: A002
-          cheap: bool = False, blocks_all: bool = False) -> Rule:
-    return Rule(id, Text(*title), check, Text(*fix), cheap, blocks_all)
-
-
-RULES: tuple[Rule, ...] = (
-    _rule("login", ("Log ind som Server-brugeren", "Log in as the Server user"), check_login,
-          ("Opret en bruger med brugertype Server i regnskabet; sæt Username og Password"
-           " (integration.username, integration.password) til dens login-id og kodeord"
-           " (kodeordet helst i FAKTURA_INTEGRATION__PASSWORD); tjek uniconta.gateway_url",
-           "Create a user of type Server in the company; set Username and Password"
-           " (integration.username, integration.password) to its login id and password (the"
-           " password preferably in FAKTURA_INTEGRATION__PASSWORD); check"
-           " uniconta.gateway_url"),
-          cheap=True, blocks_all=True),
-    _rule("company", ("Regnskabet findes ved navn (Company)", "The company is found by name"
-                      " (Company)"), check_company,
-          ("Company skal være regnskabets navn præcis som i Uniconta (eller sæt"
-           " uniconta.company_id); Server-brugeren SKAL være oprettet i det givne regnskab",
-           "Company must be the company's name exactly as in Uniconta (or set"
-           " uniconta.company_id); the Server user MUST be created in that company"),
-          cheap=True, blocks_all=True),
-    _rule("rights", ("Brugeren kan læse det bogføringen bruger", "The user can read what"
-                     " posting uses"), check_rights,
-          ("Giv Server-brugeren rettigheder til debitorer, kontakter, medarbejdere, projekter,"
-           " salgsordrer, fakturaer, varer, betalingsbetingelser og projektkategorier",
-           "Give the Server user rights to debtors, contacts, employees, projects, sales orders,"
-           " invoices, items, payment terms and project categories"), blocks_all=True),
-    _rule("product-number", ("ProductNumber: ydelse med moms", "ProductNumber: the item with"
-                             " VAT"), check_product_number,
-          ("Opret varen/ydelsen i Uniconta med 2 decimaler, ikke spærret, i en varegruppe med"
-           " moms der bogføres på en finanskonto med moms; indsæt varenummeret i ProductNumber",
-           "Create the item in Uniconta with 2 decimals, not blocked, in an item group with VAT"
-           " that posts to a GL account with VAT; put its number in ProductNumber"),
-          blocks_all=True),
-    _rule("product-number-ex-vat", ("ProductNumberExVat: ydelse uden moms", "ProductNumberExVat:"
-                                    " the item without VAT"), check_product_number_ex_vat,
-          ("Opret varen/ydelsen i Uniconta med 2 decimaler, ikke spærret, i en varegruppe uden"
-           " moms der bogføres på en finanskonto uden moms; indsæt varenummeret i"
-           " ProductNumberExVat",
-           "Create the item in Uniconta with 2 decimals, not blocked, in an item group without"
-           " VAT that posts to a GL account without VAT; put its number in ProductNumberExVat")),
-    _rule("products", ("Varerne i [products.*]", "The items of [products.*]"), check_products,
-          ("Hver vare i [products.*] skal findes i Uniconta med 2 decimaler, ikke spærret, i en"
-           " varegruppe med moms (default) eller uden moms (default_ex_vat)",
-           "Every item of [products.*] must exist in Uniconta with 2 decimals, not blocked, in"
-           " an item group with VAT (default) or without VAT (default_ex_vat)")),
-    _rule("customer-group", ("Kundegruppe", "Customer group"), check_customer_group,
-          ("Opret kundegruppen (uniconta.debtor_group) i Uniconta; navngiv den \"1\", så kan"
-           " kundegruppen i ClientTime være blank",
-           "Create the customer group (uniconta.debtor_group) in Uniconta; name it \"1\" and the"
-           " customer group in ClientTime may be left blank")),
-    _rule("dimensions", ("Dimensioner slået til", "Dimensions switched on"), check_dimensions,
-          ("Slå dimensionerne til i Uniconta (Firma → Dimensioner), eller sæt Team-, Department-"
-           " og DivisionDimension til 0; med kun én værdi sættes værdien i ClientTime = \"0\"",
-           "Switch the dimensions on in Uniconta (Company → Dimensions), or set Team-,"
-           " Department- and DivisionDimension to 0; with one value only, set it to \"0\" in"
-           " ClientTime")),
-    _rule("dimension-values", ("Dimensionsværdier: samme nøgle og navn", "Dimension values: the"
-                               " same key and name"), check_dimension_values,
-          ("Opret hver værdi fra ClientTime (hold, afdeling) i Uniconta med nøgle og navn ens"
-           " med ClientTime's valgmuligheder",
-           "Create each value ClientTime uses (team, department) in Uniconta with key and name"
-           " equal to ClientTime's choices")),
-    _rule("number-series", ("Fakturanummerserie", "Invoice number series"),
-          check_number_series,
-          ("Sæt en fakturanummerserie op i Uniconta på kundegruppen; næste nummer skal kunne stå"
-           " i FI betalings-ID'et (kortart 71: 14 cifre, 75: 15 cifre)",
-           "Set up an invoice number series in Uniconta on the customer group; its next number"
-           " must fit the FI payment ID (card type 71: 14 digits, 75: 15 digits)"),
-          blocks_all=True),
-    _rule("terms-of-payment", ("TermsOfPayment matcher en betalingsbetingelse", "TermsOfPayment"
-                               " matches a payment term"), check_terms_of_payment,
-          ("Opret en betalingsbetingelse i Uniconta med det antal dage TermsOfPayment angiver"
-           " (eks. 8), eller ret TermsOfPayment",
-           "Create a payment term in Uniconta with the days TermsOfPayment gives (e.g. 8), or fix"
-           " TermsOfPayment")),
-    _rule("vat-percentage", ("VatPercentage = momskodens sats", "VatPercentage = the VAT code's"
-                             " rate"), check_vat_percentage,
-          ("Sæt VatPercentage til standard moms (aktuelt 25), samme sats som momskoden på"
-           " varegruppen med moms",
-           "Set VatPercentage to the standard VAT (currently 25), the rate of the VAT code on"
-           " the item group with VAT")),
-    _rule("currencies", ("Valutaer findes i Uniconta", "Currencies exist in Uniconta"),
-          check_currencies,
-          ("Opret hver valuta der bruges i TimeLog/ClientTime i Uniconta (med valutakurs);"
-           " TimeLog opretter dem ikke selv",
-           "Create every currency used in TimeLog/ClientTime in Uniconta (with an exchange"
-           " rate); TimeLog does not create them")),
-    _rule("fi-creditor", ("FiCreditorNumber: 8-cifret FIK nummer", "FiCreditorNumber: the"
-                          " 8-digit FI creditor number"), check_fi_creditor,
-          ("Indsæt det 8-cifrede FIK nummer fra aftalen med banken i FiCreditorNumber",
-           "Put the 8-digit FI creditor number of the bank agreement in FiCreditorNumber")),
-    _rule("uniconta-fik", ("FIK opsætning i Uniconta (Uniconta layout)", "FIK setup in Uniconta"
-                           " (Uniconta layout)"), check_uniconta_fik,
-          ("Med UseTimeViewInvoice = 0 skal FIK opsætningen sættes op i Uniconta (eks."
-           " +71<004040400000669+12345678<); vi anbefaler ClientTime layout",
-           "With UseTimeViewInvoice = 0 the FIK setup must be made in Uniconta (e.g."
-           " +71<004040400000669+12345678<); we recommend the ClientTime layout")),
-    _rule("timelog-central", ("TimeLog's centrale værdier findes", "TimeLog's central values"
-                              " exist"), check_timelog_central,
-          ("Opret debitorgruppe, betalingsbetingelse, layoutgruppe, projektgruppe og"
-           " projektkategori i Uniconta som sat i [uniconta], eller ret [uniconta]",
-           "Create the debtor group, payment terms, layout group, project group and project"
-           " category in Uniconta as set in [uniconta], or fix [uniconta]")),
-    _rule("seller-identifiers", ("Sælgerens CVR, IBAN/BIC, reg.nr. + konto", "The seller's CVR,"
-                                 " IBAN/BIC, reg. no. + account"), check_seller_identifiers,
-          ("Ret [seller] (cvr, iban, bic, bank_reg_no, bank_account) så de er gyldige og som i"
-           " Uniconta's firmaoplysninger",
-           "Fix [seller] (cvr, iban, bic, bank_reg_no, bank_account) so they are valid and as in"
-           " Uniconta's company information")),
-    _rule("payment-info", ("Betalingsinfo stemmer med banken", "Payment info agrees with the"
-                           " bank"), check_payment_info,
-          ("Ret PaymentInfo (og [layout.en] payment_info) så IBAN, reg.nr. og konto er dem i"
-           " [seller]",
-           "Fix PaymentInfo (and [layout.en] payment_info) so IBAN, reg. no. and account are"
-           " those of [seller]")),
-    _rule("booking-follower", ("Webhook eller polling for bogførte fakturaer", "Webhook or poll"
-                               " for booked invoices"), check_webhook,
-          ("Registrer Faktura's Change URL (webhook) i Uniconta, eller slå polling til, når"
-           " opfølgningen på bogførte fakturaer er sat op",
-           "Register Faktura's Change URL (webhook) in Uniconta, or switch the poll on, once"
-           " following booked invoices is set up")),
-)
-
-
-# --------------------------------------------------------------------------- running
-
-
-def _run(rule: Rule, ctx: Context, unreachable: bool) -> Finding:
-    if unreachable and rule.id not in ("login",) and not _settings_only(rule):
-        return warn("ikke tjekket: Uniconta kunne ikke læses (se login)",
-                    "not checked: Uniconta could not be read (see login)")
-    try:
-        return rule.check(ctx)
-    except UnicontaError as error:
-        return fail(f"Uniconta svarede {error.code}", f"Uniconta answered {error.code}")
-    except GatewayError as error:
-        return fail(f"Uniconta kunne ikke læses: {error}", f"Uniconta could not be read: {error}")
-
-
-def _settings_only(rule: Rule) -> bool:
-    return rule.id in ("payment-info", "booking-follower")
-
-
-def diagnose(settings: Settings, reader: SetupReader, source: Sequence[Invoice] | None = None,
-             rules: Sequence[Rule] = RULES) -> Report:
-    """Check `rules` in order; once the login fails, the rules that need Uniconta say so."""
-    ctx = Context(settings, reader, source)
-    report = Report()
-    unreachable = False
-    for rule in rules:
-        finding = _run(rule, ctx, unreachable)
-        report.results.append(Result(rule, finding))
-        if rule.id == "login" and finding.status == "fail":
-            unreachable = True
-    return report
-
-
-def preflight(client: Any, settings: Settings) -> Report:
-    """The cheap rules on a client about to post (no call beyond resolving its company)."""
-    return diagnose(settings, SetupReader(client), rules=[r for r in RULES if r.cheap])
-
-
-def refuse_if_blocked(report: Report, language: str = "da") -> None:
-    """Raise `SetupRefused` with the doctor's line of the first ✗ that refuses every invoice."""
-    for result in report.results:
-        if result.status == "fail" and result.rule.blocks_all:
-            raise SetupRefused(result.line(language))
-
-
-def startup_warnings(tenants: Sequence[Settings]) -> list[str]:
-    """The cheap rules for each tenant, as lines to warn with at start (✓ rules left out)."""
-    lines = []
-    for settings in tenants:
-        try:
-            with open_reader(settings) as reader:
-                report = diagnose(settings, reader, rules=[r for r in RULES if r.cheap])
-        except (GatewayError, OSError, RuntimeError) as error:  # never stops a start
-            lines.append(f"{settings.tenant}: setup not checked ({error})")
-            continue
-        shown = "fail" if not report.ok else "warn"  # after a ✗, "not checked" says nothing
-        lines += [f"{settings.tenant}: {r.line('en')}" for r in report.results
-                  if r.status == shown]
-    return lines
-
-
-@contextmanager
-def open_reader(settings: Settings) -> Iterator[SetupReader]:
-    """A reader over a client for the settings' Uniconta (the built-in emulator if none)."""
-    from sync.connect import open_gateway
-
-    with open_gateway(settings) as client:
-        yield SetupReader(client)
