@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -86,6 +87,7 @@ Breaker = Callable[[EmulatorHandle], None]
 
 # rule id → (what breaks it in Uniconta, or None; settings changes; a word of the found text)
 BROKEN: dict[str, tuple[Breaker | None, dict[str, Any], str]] = {
+    "collection": (None, {"password": SecretStr("")}, "Password"),
     "company": (None, {"company": "Nope ApS"}, "Demo ApS"),
     "product-number": (lambda e: _edit(e, "InvItem", "1000", Decimals=0), {}, "0 decimals"),
     "product-number-ex-vat": (lambda e: _edit(e, "InvGroup", "YUM", RevenueAccount="1010"), {},
@@ -182,10 +184,10 @@ def test_no_rights_to_a_table(emulator_factory: Callable[..., EmulatorHandle],
 def test_a_wrong_password_is_one_line_and_nothing_else_is_tried(
         emulator: EmulatorHandle, tmp_path: Path) -> None:
     emulator.reset_counters()
-    report = _run(_settings(emulator, tmp_path, password="not-it"))  # type: ignore[arg-type]
+    report = _run(_settings(emulator, tmp_path, password=SecretStr("not-it")))
     statuses = _status(report)
     assert statuses["login"] == "fail"
-    login = report.results[0].line("en")
+    login = [r for r in report.results if r.rule.id == "login"][0].line("en")
     assert "UserOrPasswordIsWrong" in login and "not-it" not in login
     # The rules that need Uniconta say they were not checked; one refused call in all.
     assert {statuses[r] for r in ("company", "number-series", "currencies")} == {"warn"}
@@ -218,7 +220,8 @@ def test_the_command_reports_json_in_both_languages(emulator: EmulatorHandle,
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["ok"] and data["counts"] == {"ok": len(RULES) - 1, "fail": 0, "warn": 1}
-    login = data["rules"][0]
+    login = data["rules"][1]
+    assert data["rules"][0]["id"] == "collection" and login["id"] == "login"
     assert login["symbol"] == "✓" and login["title"]["da"] == "Log ind som Server-brugeren"
     _edit(emulator, "InvItem", "1010", Decimals=0)
     table = CliRunner().invoke(app, ["doctor", "--settings", str(settings), "--lang", "en"],
@@ -246,7 +249,7 @@ def test_serve_warns_at_start_with_the_cheap_rules(emulator: EmulatorHandle,
     from issuing.doctor import startup_warnings
 
     fine = _settings(emulator, tmp_path)
-    wrong = _settings(emulator, tmp_path, password="not-it")  # type: ignore[arg-type]
+    wrong = _settings(emulator, tmp_path, password=SecretStr("not-it"))
     warnings = startup_warnings([fine, wrong])
     assert len(warnings) == 1  # the fine tenant says nothing; the other names its login
     assert warnings[0].startswith("revisorhuset: ✗ login") and "not-it" not in warnings[0]
@@ -254,9 +257,9 @@ def test_serve_warns_at_start_with_the_cheap_rules(emulator: EmulatorHandle,
 
 def test_over_rest_a_wrong_password_and_an_unknown_company(emulator: EmulatorHandle,
                                                           tmp_path: Path) -> None:
-    wrong = _run(_settings(emulator, tmp_path, "rest", password="not-it"))  # type: ignore[arg-type]
+    wrong = _run(_settings(emulator, tmp_path, "rest", password=SecretStr("not-it")))
     assert "refused the login 'faktura' (UserOrPasswordIsWrong)" in \
-        wrong.results[0].finding.found("en")
+        wrong.results[1].finding.found("en")
     unknown = {r.rule.id: r for r in _run(_settings(emulator, tmp_path, "rest",
                                                     company="Nope ApS")).results}
     assert unknown["login"].status == "ok" and unknown["company"].status == "fail"

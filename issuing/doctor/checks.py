@@ -122,6 +122,27 @@ _DIM_DA = {"team": "Hold (Team)", "department": "Afdeling (Department)",
 # --------------------------------------------------------------------------- the checks
 
 
+def check_collection(ctx: Context) -> Finding:
+    """The Collection's members that must have a value have one (the settings refuse most
+    gaps already; an empty Password or a blank text is what can still slip through)."""
+    integration = ctx.settings.integration
+    clienttime = integration.use_time_view_invoice == CLIENTTIME_LAYOUT
+    members = {"Username": integration.username,
+               "Password": integration.password.get_secret_value(),
+               "Company": integration.company,
+               "ProductNumber": integration.product_number,
+               "ProductNumberExVat": integration.product_number_ex_vat,
+               **({"FiCreditorNumber": integration.fi_creditor_number,
+                   "PaymentInfo": integration.payment_info} if clienttime else {})}
+    empty = [name for name, value in members.items() if not (value or "").strip()]
+    if empty:
+        return fail(f"uden værdi: {_names(empty)}", f"without a value: {_names(empty)}")
+    if not integration.footer_text.strip():
+        return warn("FooterText er tom (fakturaen får ingen sidefod)",
+                    "FooterText is empty (the invoice gets no footer)")
+    return ok(f"udfyldt: {_names(list(members))}", f"filled in: {_names(list(members))}")
+
+
 def check_login(ctx: Context) -> Finding:
     login = ctx.settings.integration.username
     try:

@@ -63,7 +63,7 @@ class Rule:
     title: Text
     check: Check
     fix: Text
-    cheap: bool = False  # costs no call beyond resolving the company: run before every sync
+    cheap: bool = False  # no call beyond resolving the company: run before every sync
     blocks_all: bool = False  # a ✗ refuses every invoice: stop a batch at once
 
 

@@ -4,6 +4,7 @@ with its title and fix in the guides' own words (Danish and English)."""
 from __future__ import annotations
 
 from issuing.doctor.checks import (
+    check_collection,
     check_company,
     check_currencies,
     check_customer_group,
@@ -33,6 +34,14 @@ def _rule(id: str, title: tuple[str, str], check: Check, fix: tuple[str, str],  
 
 
 RULES: tuple[Rule, ...] = (
+    _rule("collection", ("Collection: de påkrævede medlemmer har en værdi", "Collection: the"
+                         " required members have a value"), check_collection,
+          ("Indsæt værdier for Collection's medlemmer i [integration] (Username, Password,"
+           " Company, ProductNumber, ProductNumberExVat; med ClientTime layout også"
+           " FiCreditorNumber og PaymentInfo) og tryk Save",
+           "Fill in the Collection's members in [integration] (Username, Password, Company,"
+           " ProductNumber, ProductNumberExVat; with the ClientTime layout also FiCreditorNumber"
+           " and PaymentInfo) and press Save"), cheap=True, blocks_all=True),
     _rule("login", ("Log ind som Server-brugeren", "Log in as the Server user"), check_login,
           ("Opret en bruger med brugertype Server i regnskabet; sæt Username og Password"
            " (integration.username, integration.password) til dens login-id og kodeord"

@@ -33,7 +33,7 @@ def _run(rule: Rule, ctx: Context, unreachable: bool) -> Finding:
 
 
 def _settings_only(rule: Rule) -> bool:
-    return rule.id in ("payment-info", "booking-follower")
+    return rule.id in ("collection", "payment-info", "booking-follower")
 
 
 def diagnose(settings: Settings, reader: SetupReader, source: Sequence[Invoice] | None = None,
