@@ -419,6 +419,10 @@ async def setup_page(request: Request, visitor: SignedIn) -> Response:
     """Every rule of the integration guides against the tenant's live Uniconta (reads only)."""
     from issuing.doctor import SYMBOL
 
-    report = await run_in_threadpool(_diagnose, _services(request, visitor))
+    try:
+        report = await run_in_threadpool(_diagnose, _services(request, visitor))
+    except (OSError, RuntimeError):  # Uniconta (or the built-in emulator) could not be opened
+        return _page(request, visitor, "message.html.j2", 503,
+                     message=texts(visitor.language)["setup_unreachable"])
     return _page(request, visitor, "setup.html.j2", report=report, counts=report.counts(),
                  symbols=SYMBOL)

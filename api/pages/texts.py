@@ -73,6 +73,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "setup_ok": ("Opsætningen er klar til fakturering.", "The setup is ready to invoice."),
     "setup_failed": ("Opsætningen skal rettes før fakturering.",
                      "The setup must be fixed before invoicing."),
+    "setup_unreachable": ("Uniconta kunne ikke åbnes lige nu; prøv igen om lidt.",
+                          "Uniconta could not be opened now; try again in a while."),
     "found": ("Fundet", "Found"),
     "fix": ("Ret", "Fix"),
     "status_ok": ("i orden", "fine"),
