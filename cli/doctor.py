@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from faktura.errors import FakturaError
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.batch import read_inputs
 from issuing.doctor import SYMBOL, Report, diagnose, open_reader
 

@@ -15,7 +15,8 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cli.main import app
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from issuing.batch import read_inputs
 from issuing.doctor import RULES, Report, diagnose, open_reader
 from sync.emulator import fixtures
