@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cli.options import SettingsOption
 from faktura.errors import FakturaError
-from infra.settings_files import SETTINGS_HELP, discover
+from infra.settings_files import discover
 from issuing.batch import read_inputs
 from issuing.doctor import SYMBOL, Report, diagnose, open_reader
 
@@ -28,7 +29,7 @@ _HEAD = {"da": ("Regel", "Fundet", "Ret"), "en": ("Rule", "Found", "Fix")}
 
 
 def doctor_command(
-    settings: Annotated[Path | None, typer.Option(help=SETTINGS_HELP, show_default=False)] = None,
+    settings: SettingsOption = None,
     format: Annotated[Literal["table", "json"], typer.Option(  # noqa: A002 (option name)
         "--format", help="table (for people) or json (both languages)")] = "table",
     source: Annotated[list[Path] | None, typer.Option(
