@@ -295,7 +295,8 @@ class InvoiceLine(_Model):
             "text": {"pattern": _NOT_BLANK}, "quantity": _NOT_NULL, "unit_price": _NOT_NULL}},
         {"properties": {"quantity": {"type": "null"}, "unit_price": {"type": "null"},
                         "item_number": _BLANK}},
-    ]})
+    ], "if": {"required": ["outlay"], "properties": {"outlay": {"const": True}}},
+        "then": {"properties": {"vat": {"const": False}}}})
 
     line_id: _text_type(50) | None = Field(None, description="BT-126")
     item_number: Code | None = Field(

@@ -112,3 +112,15 @@ def test_an_outlay_with_vat_is_refused_naming_the_field() -> None:
         parse_invoice(data)
     assert [p.field for p in refused.value.problems] == ["lines.0.vat"]
     assert "outside the VAT base" in str(refused.value)
+
+
+def test_the_json_schema_states_that_an_outlay_carries_no_vat() -> None:
+    import jsonschema
+
+    from faktura.model import Invoice
+
+    check = jsonschema.Draft202012Validator(Invoice.model_json_schema())
+    data = sample("04-mixed-vat.json")
+    assert list(check.iter_errors(data)) == []
+    data["lines"][4]["vat"] = True
+    assert [error.message for error in check.iter_errors(data)] == ["False was expected"]
