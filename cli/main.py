@@ -43,8 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
-    "uniconta-emulator": ("sync.emulator.cli:emulator_command",
-                          "Serve the Uniconta gateway emulator in the foreground."),
+    "uniconta-emulator": ("sync.emulator.cli:app",
+                          "Serve the Uniconta emulator; `book ORDER` books a draft in it."),
 }
 
 
