@@ -36,6 +36,7 @@ from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
 from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
+from api.routes_uniconta import router as uniconta_router
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
@@ -121,7 +122,7 @@ def create_app(
     problems.install(app)
     render_problems.install(app)
     for router in (health_router, preview_router, invoices_router, batches_router,
-                   archive_router):
+                   archive_router, uniconta_router):
         app.include_router(router)
     openapi.install(app)
     pages.install(app)

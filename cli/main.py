@@ -36,6 +36,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("api.cli:apikey_app", "API keys for the pages and the HTTP API."),
     "fik": ("cli.fik:fik_command", "Compute or check an FI payment line (FIK)."),
+    "follow": ("cli.follow:follow_command",
+               "Issue the invoices booked in Uniconta (poll; list or retry those needing"
+               " attention; register the webhook)."),
     "balance": ("cli.balance:balance_command",
                 "Compare invoices issued here with those booked in Uniconta."),
     "import": ("sync.timelog.cli:import_app",

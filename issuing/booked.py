@@ -20,11 +20,12 @@ e-invoice rule) is never dropped and never archived with other figures: it goes 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from archive import NotArchived
 from einvoice import check as check_einvoice
@@ -40,6 +41,7 @@ from faktura.computed import compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice, invoice_json
 from faktura.posting import Posting
+from issuing.batch import SerializedPoster
 from issuing.pipeline import Issuer, PostedInvoice
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import SyncEngine
@@ -128,6 +130,9 @@ class BookedIssuer:
     def needing_attention(self) -> list[BookingRecord]:
         return self.bookings.all(self.tenant, BookingState.ATTENTION)
 
+    def close(self) -> None:
+        self.bookings.close()
+
     # ----------------------------------------------------------------- the one way through
 
     @contextmanager
@@ -210,6 +215,21 @@ class BookedIssuer:
             return None
         text = self.bookings.draft_source(self.tenant, booked.source_id)
         return Invoice.model_validate_json(text) if text is not None else None
+
+
+def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None) -> BookedIssuer:
+    """A `BookedIssuer` beside `issuer` (whose poster is the tenant's sync engine, perhaps
+    serialised by `lock`, which is then held around each booking instead); the booking record
+    lives in the ledger's database. Close it with `close`."""
+    poster: Any = issuer.poster
+    engine = poster.inner if isinstance(poster, SerializedPoster) else poster
+    if not isinstance(engine, SyncEngine):
+        raise TypeError("issuing on booking needs the sync engine as the issuer's poster")
+    plain = Issuer(issuer.settings, poster=engine, archive=issuer.archive,
+                   renderer=issuer.renderer)
+    bookings = Bookings(issuer.settings.database("ledger.sqlite"))
+    return BookedIssuer(plain, engine, bookings,
+                        lock=(lambda: lock) if lock is not None else None)
 
 
 def draft(engine: SyncEngine, bookings: Bookings, invoice: Invoice) -> int:
