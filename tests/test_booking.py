@@ -23,8 +23,10 @@ from typing import Any
 import httpx
 import pytest
 from pypdf import PdfReader
+from typer.testing import CliRunner, Result
 
 from archive import LocalArchive
+from cli.main import app
 from faktura import fik
 from sync.emulator import fixtures
 from sync.emulator.server import free_port
@@ -106,10 +108,10 @@ class Faktura:
     settings: Path
     folder: Path
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cli.main", *args, "--settings",
-                               str(self.settings)], cwd=REPO, env=ENV, capture_output=True,
-                              text=True, timeout=timeout)
+    def run(self, *args: str) -> Result:
+        """The command in this process (the servers and the killed follower are processes)."""
+        return CliRunner().invoke(app, [*args, "--settings", str(self.settings)],
+                                  env={"COLUMNS": "300"})
 
     def archive(self) -> LocalArchive:
         return LocalArchive(self.folder / "archive")
@@ -136,7 +138,7 @@ def faktura(uniconta: Uniconta, tmp_path: Path) -> Faktura:
 
 def _draft(faktura: Faktura, *files: Path) -> list[int]:
     result = faktura.run("sync", *map(str, files))
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.exit_code == 0, result.output
     orders = [int(n) for n in re.findall(r"order (\d+)", result.stdout)]
     assert len(orders) == len(files), result.stdout
     return orders
@@ -202,10 +204,10 @@ def test_booked_samples_are_issued_through_the_webhook_once(
     try:
         hook = f"http://127.0.0.1:{port}/v1/uniconta/events/{TOKEN}"
         registered = faktura.run("follow", "--register-webhook", hook)
-        assert registered.returncode == 0, registered.stderr
+        assert registered.exit_code == 0, registered.output
         assert TOKEN not in registered.stdout  # the secret is not shown
         assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1
-        assert faktura.run("follow", "--register-webhook", hook).returncode == 0
+        assert faktura.run("follow", "--register-webhook", hook).exit_code == 0
         assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1  # not twice
 
         orders = _draft(faktura, *SAMPLE_INVOICES)
@@ -271,11 +273,11 @@ def test_without_webhooks_follow_once_issues_every_booking_once(
     orders = _draft(faktura, *SAMPLE_INVOICES)
     numbers = [uniconta.book(order)["InvoiceNumber"] for order in orders]
     first = faktura.run("follow", "--once")
-    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.exit_code == 0, first.output
     assert first.stdout.count("issued") == len(numbers)
     _assert_issued_as_booked(faktura, uniconta, numbers)
     again = faktura.run("follow", "--once")
-    assert again.returncode == 0 and "nothing new booked" in again.stdout
+    assert again.exit_code == 0 and "nothing new booked" in again.stdout
     assert sorted(_issued(faktura)) == sorted(map(str, numbers))
 
 
@@ -288,9 +290,9 @@ def test_a_booking_that_cannot_be_issued_waits_for_attention_then_retry(
     number = uniconta.book(order)["InvoiceNumber"]
     assert number == 1234567890123456
     first = faktura.run("follow", "--once")
-    assert first.returncode == 1
+    assert first.exit_code == 1
     listed = faktura.run("follow", "--list")
-    assert listed.returncode == 1 and str(number) in listed.stdout
+    assert listed.exit_code == 1 and str(number) in listed.stdout
     assert "invoice_number" in listed.stdout  # the reason names the field
     archive = faktura.archive()
     try:
@@ -304,9 +306,9 @@ def test_a_booking_that_cannot_be_issued_waits_for_attention_then_retry(
     faktura.settings.write_text(text.replace('fi_card_type = "71"', 'fi_card_type = "73"'),
                                 encoding="utf-8")
     retried = faktura.run("follow", "--retry", str(number))
-    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert retried.exit_code == 0, retried.output
     assert _issued(faktura) == [str(number)]
-    assert faktura.run("follow", "--list").returncode == 0
+    assert faktura.run("follow", "--list").exit_code == 0
     assert "already issued" in faktura.run("follow", "--retry", str(number)).stdout
 
 
@@ -355,7 +357,7 @@ def test_killing_the_follower_at_random_points_loses_nothing_and_doubles_nothing
         if len(_issued(faktura)) == count:
             break
     final = faktura.run("follow", "--once")
-    assert final.returncode == 0, final.stdout + final.stderr
+    assert final.exit_code == 0, final.output
     assert kills >= 1
     assert sorted(_issued(faktura)) == sorted(map(str, numbers))
     archive = faktura.archive()
