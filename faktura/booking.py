@@ -96,10 +96,6 @@ class BookedInvoice:
         return self.document_type == "Creditnote"
 
 
-def _amount(value: Decimal) -> str:
-    return str(value.normalize()) if value == value.to_integral() else str(value)
-
-
 def _unit(line: BookedLine, template: InvoiceLine | None) -> str | None:
     if template is not None and template.unit:
         return template.unit
@@ -249,6 +245,7 @@ def source_differences(source: ComputedInvoice, booked: ComputedInvoice) -> list
 
 def _describe(line: tuple[str, Decimal | None, Decimal | None, Decimal | None]) -> str:
     text, quantity, price, net = line
-    if net is None:
+    if net is None or price is None:
         return repr(text)
-    return f"{text!r} {quantity} × {price} = {net}"
+    shown = f"{price:.2f}" if price == price.quantize(Decimal("0.01")) else str(price)
+    return f"{text!r} {quantity} × {shown} = {net}"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -119,7 +119,7 @@ def webhook_targets(ctx: CompanyContext) -> list[Row]:
 def fire_webhooks(ctx: CompanyContext, invoice: Row, record: Row, *,
                   operation: str = "Insert", timeout: float = 10.0) -> list[tuple[str, int | str]]:
     """Call every registered URL about the booked ``invoice`` (``record``: the row as the REST
-    service shows it). Returns (URL without arguments, HTTP status or the error's name)."""
+    service shows it). Returns (the URL's host, HTTP status or the error's name)."""
     out: list[tuple[str, int | str]] = []
     arguments = urlencode({"Company": ctx.company_id, "Table": DEBTOR_INVOICE_TABLE_ID,
                            "Key": invoice.get("InvoiceNumber"), "RowId": invoice["RowId"],
@@ -127,12 +127,14 @@ def fire_webhooks(ctx: CompanyContext, invoice: Row, record: Row, *,
     for target in webhook_targets(ctx):
         url = str(target["Url"])
         full = f"{url}{'&' if '?' in url else '?'}{arguments}"
+        parts = urlsplit(url)
+        shown = f"{parts.scheme}://{parts.netloc}/…"  # the path may hold a secret token
         try:
             if target.get("UsePost"):
                 response = httpx.post(full, json=record, timeout=timeout)
             else:
                 response = httpx.get(full, timeout=timeout)
-            out.append((url.split("?")[0], response.status_code))
+            out.append((shown, response.status_code))
         except httpx.HTTPError as error:
-            out.append((url.split("?")[0], type(error).__name__))
+            out.append((shown, type(error).__name__))
     return out
