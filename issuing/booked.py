@@ -91,7 +91,8 @@ class BookedIssuer:
             return self._issue(int(booked.invoice_number), booked=booked)
 
     def issue(self, invoice_number: int, *, retry: bool = False) -> BookingOutcome:
-        """Issue one booked invoice by its number (`retry`: also one that needs attention)."""
+        """Issue one booked invoice by its number (`retry`: also one that needs attention, or
+        one skipped before `uniconta.issue_uniconta_invoices` was switched on)."""
         with self._locked():
             return self._issue(invoice_number, retry=retry)
 
@@ -148,7 +149,7 @@ class BookedIssuer:
                retry: bool = False) -> BookingOutcome:
         key = str(number)
         record = self.bookings.get(self.tenant, key)
-        if record is not None and (record.state != BookingState.ATTENTION or not retry):
+        if record is not None and (record.state == BookingState.ISSUED or not retry):
             shown: Outcome = ("already issued" if record.state == BookingState.ISSUED
                               else record.state.value)  # type: ignore[assignment]
             return BookingOutcome(key, shown, record.reason)
