@@ -273,12 +273,13 @@ def with_bookings(report: BalanceReport, booked: Sequence[BookingRecord]) -> Bal
             report.changed_in_uniconta += [
                 Difference(b.invoice_number, f"source {b.source_id}", "", change)
                 for change in b.differences]
-    for invoice in list(report.missing_here):
-        found = attention.get(invoice.number or "")
-        if found is not None:
-            report.missing_here.remove(invoice)
-            report.booked_not_archived.append(replace(
-                invoice, archived=False, note=f"needs attention: {found.reason}"))
+    for found_in in (report.missing_here, report.booked_drafts):
+        for invoice in list(found_in):
+            found = attention.get(invoice.number or "")
+            if found is not None:
+                found_in.remove(invoice)
+                report.booked_not_archived.append(replace(
+                    invoice, archived=False, note=f"needs attention: {found.reason}"))
     return report
 
 

@@ -138,7 +138,7 @@ class BookedIssuer:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with self.engine.ledger.posting_lock(self.tenant, self.engine._lock_path):
+        with self.engine.ledger.posting_lock(self.tenant):
             if self._lock is None:
                 yield
             else:

@@ -300,6 +300,11 @@ def test_a_booking_that_cannot_be_issued_waits_for_attention_then_retry(
     finally:
         archive.close()
     assert faktura.run("follow", "--once").stdout.count(str(number)) == 0  # not retried alone
+    balance = json.loads(faktura.run("balance", "--from", "2020-01-01", "--to", "2030-12-31",
+                                     "--format", "json").stdout)
+    (waiting,) = balance["booked_not_archived"]
+    assert waiting["number"] == str(number) and "needs attention" in waiting["note"]
+    assert not balance["balanced"]
 
     # The fix: FI card 73 carries no payment ID. Then the retry issues it, once.
     text = faktura.settings.read_text(encoding="utf-8")
