@@ -261,6 +261,9 @@ class UnicontaSettings(_Section):
     webhook_token: SecretStr | None = Field(
         None, description="The secret in the webhook URL"
         " /v1/uniconta/events/<token> (at least 16 characters); blank: no webhook")
+    follow_in_server: bool = Field(
+        False, description="`faktura serve` also polls for booked invoices (as `faktura"
+        " follow` does), every follow_interval seconds")
     follow_interval: int = Field(
         120, ge=60, le=86400, description="Seconds between two polls of `faktura follow`"
         " (one call each: 1,440 a day at 60 s, within the 5,000 a day of a server user)")

@@ -96,12 +96,15 @@ class BookedIssuer:
         with self._locked():
             return self._issue(invoice_number, retry=retry)
 
-    def follow_once(self) -> list[BookingOutcome]:
+    def follow_once(self, stop: Callable[[], bool] = lambda: False) -> list[BookingOutcome]:
         """The poll: every invoice booked since the cursor, in order; the cursor moves past
-        each one dealt with. A Uniconta fault stops the round with the cursor where it is."""
+        each one dealt with. A Uniconta fault stops the round with the cursor where it is;
+        so does `stop()`, checked before each invoice."""
         out: list[BookingOutcome] = []
         after = self.bookings.cursor(self.tenant) or 0
         for number in booked_numbers_after(self.client, after):
+            if stop():
+                break
             with self._locked():
                 outcome = self._issue(number)
                 if outcome.outcome != "not booked":
@@ -117,7 +120,7 @@ class BookedIssuer:
         wait = interval
         while not stop():
             try:
-                result: list[BookingOutcome] | Exception = self.follow_once()
+                result: list[BookingOutcome] | Exception = self.follow_once(stop)
                 wait = interval
             except GatewayError as error:
                 result = error
