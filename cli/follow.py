@@ -25,7 +25,7 @@ from rich.table import Table
 
 from faktura.errors import FakturaError
 from faktura.settings import Settings
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.booked import BookedIssuer, BookingOutcome, booked_issuer
 from issuing.wiring import open_issuer
 from sync.posting.bookings import Bookings

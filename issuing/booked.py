@@ -40,7 +40,7 @@ from faktura.booking import (
 from faktura.computed import compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice, invoice_json
-from faktura.posting import Posting
+from sync.posting.answer import Posting
 from issuing.batch import SerializedPoster
 from issuing.pipeline import Issuer, PostedInvoice
 from sync.posting.bookings import BookingRecord, Bookings, BookingState

@@ -36,7 +36,7 @@ from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import InvalidInput, Problem
-from faktura.money import format_amount
+from renderer.formatting import amount
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 25
@@ -216,7 +216,7 @@ class Row:
 def _row(entry: ArchiveEntry, language: str) -> Row:
     # The e-invoice XML is linked only when the archive recorded one for this invoice.
     has_xml = entry.xml_sha256 is not None
-    return Row(entry, f"{format_amount(entry.total_amount, language)} {entry.currency_code}",
+    return Row(entry, f"{amount(entry.total_amount, language)} {entry.currency_code}",
                has_xml)
 
 
@@ -402,3 +402,27 @@ def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Resp
     pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})
+
+
+# --- setup (the doctor) ---------------------------------------------------------------------
+
+
+def _diagnose(services: TenantServices) -> Any:
+    from issuing.doctor import diagnose, open_reader
+
+    with open_reader(services.settings) as reader:
+        return diagnose(services.settings, reader)
+
+
+@router.get("/setup")
+async def setup_page(request: Request, visitor: SignedIn) -> Response:
+    """Every rule of the integration guides against the tenant's live Uniconta (reads only)."""
+    from issuing.doctor import SYMBOL
+
+    try:
+        report = await run_in_threadpool(_diagnose, _services(request, visitor))
+    except (OSError, RuntimeError):  # Uniconta (or the built-in emulator) could not be opened
+        return _page(request, visitor, "message.html.j2", 503,
+                     message=texts(visitor.language)["setup_unreachable"])
+    return _page(request, visitor, "setup.html.j2", report=report, counts=report.counts(),
+                 symbols=SYMBOL)

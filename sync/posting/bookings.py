@@ -10,6 +10,7 @@ Beside the posting ledger (same SQLite file or PostgreSQL database), keyed by te
   so the booking can be compared with it and issued with the buyer's details.
 * `follow_cursors` — the highest invoice number the poll has dealt with.
 
+The tables belong to the ledger's schema (its metadata and its migration branch).
 Issuing is exactly once per invoice number: the archive is written before the row says
 `issued`, and a re-run first asks the archive (see `issuing.booked`).
 """
@@ -24,7 +25,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -35,7 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from faktura.database import Target, open_database
+from infra.database import Target, open_database
+from infra.migrations import open_embedded
+from sync.posting.ledger import metadata  # one schema, one migration branch ("ledger")
 
 
 class BookingState(enum.StrEnum):
@@ -43,8 +45,6 @@ class BookingState(enum.StrEnum):
     ATTENTION = "attention"
     SKIPPED = "skipped"
 
-
-metadata = MetaData()
 
 bookings = Table(
     "bookings", metadata,
@@ -96,7 +96,12 @@ class Bookings:
 
     def __init__(self, target: Target) -> None:
         self._engine: Engine = open_database(target)
-        metadata.create_all(self._engine)
+        if self._engine.dialect.name == "sqlite":  # the embedded default: the ledger's file
+            open_embedded(self._engine, "ledger", metadata.create_all)
+        # A ledger file made by a ledger opened before this module was imported is stamped
+        # at the branch's head without these tables: they are created when missing, as every
+        # store creates its missing tables when it opens (`infra.migrations`).
+        metadata.create_all(self._engine, tables=[bookings, drafted_sources, follow_cursors])
 
     def close(self) -> None:
         self._engine.dispose()

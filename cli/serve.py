@@ -18,9 +18,9 @@ from typing import Annotated
 
 import typer
 
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from faktura.errors import InvalidInput, Problem
-from faktura.settings_search import SETTINGS_HELP, find_settings
+from infra.settings_files import SETTINGS_HELP, find_settings
 
 SettingsOpt = Annotated[Path | None, typer.Option(
     help=f"{SETTINGS_HELP}; or a folder of <tenant>.toml files", show_default=False)]
@@ -55,6 +55,10 @@ def serve_command(
     from api.batch_quota import BatchQuota, MiB
 
     registry = TenantRegistry.load(find_settings(settings))
+    from issuing.doctor import startup_warnings
+
+    for line in startup_warnings(list(registry.settings.values())):  # `faktura doctor`: all
+        typer.echo(f"warning: {line}", err=True)
     quota = BatchQuota(max_batches=max_batches, max_bytes=max_batch_mib * MiB,
                        keep_finished=timedelta(days=keep_batches_days))
 

@@ -4,7 +4,7 @@ cursor (beside the posting ledger)."""
 import sqlalchemy as sa
 from alembic import op
 
-from cli.migrations.helpers import has_table
+from infra.migrations.helpers import has_table
 
 revision = "booking_0001"
 down_revision = "ledger_0002"
