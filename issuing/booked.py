@@ -173,8 +173,9 @@ class BookedIssuer:
             booked = with_customer(self.client, booked)
         try:
             differences = self._issue_booked(booked, source)
-        except (FakturaError, OSError) as error:
-            reason = str(error)
+        except Exception as error:  # noqa: BLE001 - booked already: keep it, with the reason
+            reason = str(error) if isinstance(error, FakturaError | OSError) else (
+                f"invoice {key} could not be issued ({type(error).__name__}: {error})")
             self.bookings.record(self.tenant, key, BookingState.ATTENTION,
                                  source_id=source.source_id if source else None, reason=reason)
             return BookingOutcome(key, "attention", reason)
