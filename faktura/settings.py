@@ -43,7 +43,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from faktura import printable
+from faktura import payment_info, printable
 from faktura.errors import InvalidInput, Problem
 from faktura.identifiers import validate_bic, validate_cvr, validate_iban
 
@@ -214,7 +214,8 @@ class LanguageTexts(_Section):
 
     footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
     payment_info: str | None = Field(
-        None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+        None, max_length=300, description="Blank: built from the seller's IBAN and BIC (else"
+        " PaymentInfo); for payers abroad: IBAN and BIC")
 
     _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
@@ -401,6 +402,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _payment_info_matches_the_bank(self) -> Settings:
+        """Every IBAN, BIC, reg. no. and account the payment texts print is valid and is the
+        seller's (`faktura.payment_info`)."""
+        seller = self.seller
+        bank = (seller.iban, seller.bic, seller.bank_reg_no, seller.bank_account)
+        found = [f"{name}: {problem}" for name, text in (
+            ("integration.PaymentInfo", self.integration.payment_info),
+            ("layout.en.payment_info", self.layout.en.payment_info or ""))
+            for problem in payment_info.problems(text, *bank)]
+        if found:
+            raise ValueError("; ".join(found))
+        return self
 
     @model_validator(mode="after")
     def _workers_need_a_gateway(self) -> Settings:
