@@ -7,10 +7,12 @@ the files to that bucket. Either can be chosen without the other.
 
 from __future__ import annotations
 
+from archive.anchor import Anchor
 from archive.blobs import LocalBlobStore
 from archive.core import Archive
 from archive.index import SqlIndex
 from archive.local import INDEX_FILE, LocalArchive
+from archive.seal_key import SealKey, SealKeyError, seal_key
 from archive.store import BlobStore
 from faktura.settings import Settings
 
@@ -33,16 +35,30 @@ def open_blobs(settings: Settings, *, create: bool = True) -> BlobStore:
                                retention_days=store.retention_days, create=create)
 
 
+def open_seal(settings: Settings) -> tuple[SealKey | None, Anchor | None]:
+    """The seal's key and anchor the settings give (`[archive]`)."""
+    key = seal_key(settings)
+    anchor_file = settings.archive.anchor_file
+    if anchor_file is None:
+        return key, None
+    if is_local(settings) and anchor_file.resolve().is_relative_to(
+            settings.archive_dir.resolve()):
+        raise SealKeyError("archive.anchor_file: the anchor must be kept outside the archive"
+                           " folder (whoever removes entries there could move it back)")
+    return key, Anchor(anchor_file, key)
+
+
 def open_archive(settings: Settings) -> Archive:
     """The archive for these settings (close it when done, or use it as a context manager)."""
+    key, anchor = open_seal(settings)
     if is_local(settings):
-        return LocalArchive(settings.archive_dir)
+        return LocalArchive(settings.archive_dir, seal_key=key, anchor=anchor)
     if settings.database_url is not None:
         index = SqlIndex(settings.database_url.get_secret_value())
     else:
         settings.archive_dir.mkdir(parents=True, exist_ok=True)
         index = SqlIndex(settings.archive_dir / INDEX_FILE)
-    return Archive(open_blobs(settings), index)
+    return Archive(open_blobs(settings), index, seal_key=key, anchor=anchor)
 
 
 def describe_archive(settings: Settings) -> str:
