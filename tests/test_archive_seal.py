@@ -250,3 +250,30 @@ def test_verify_on_the_command_line_reports_the_removal_and_exits_1(
     cut = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env)
     assert cut.returncode == 1, cut.stdout + cut.stderr
     assert "DELETED" in cut.stdout and "newest entries were removed" in cut.stdout
+
+
+def test_the_settings_give_the_key_and_the_anchor_and_keep_them_out_of_the_archive(
+    tmp_path: Path,
+) -> None:
+    from archive.open import open_archive
+    from faktura.settings import ArchiveSettings, load_settings
+
+    create_key_file(tmp_path / "keys" / "seal.key")
+    text = (ROOT / "samples" / "settings.toml").read_text(encoding="utf-8")
+    path = tmp_path / "settings.toml"
+    path.write_text(text + '\n[archive]\nseal_key_file = "keys/seal.key"\n'
+                    'anchor_file = "elsewhere/anchor.json"\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.archive.seal_key_file == tmp_path / "keys" / "seal.key"
+    settings = settings.model_copy(update={"archive_dir": tmp_path / "archive"})
+    with open_archive(settings) as archive:
+        archive.put(make_item("1"))
+        assert archive.verify().ok
+    assert "mac" in json.loads(link_path(tmp_path / "archive", 1).read_bytes())
+    assert json.loads((tmp_path / "elsewhere" / "anchor.json").read_bytes())["tenants"][TENANT][
+        "seq"] == 1
+    for inside in ({"seal_key_file": tmp_path / "archive" / "seal.key"},
+                   {"anchor_file": tmp_path / "archive" / "anchor.json"}):
+        chosen = ArchiveSettings(**inside)
+        with pytest.raises(SealKeyError, match="archive folder"):
+            open_archive(settings.model_copy(update={"archive": chosen}))
