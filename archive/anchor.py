@@ -23,8 +23,8 @@ from pathlib import Path
 from archive.seal_key import SealKey
 from archive.store import ArchiveError
 from faktura.atomic import write_bytes_atomically
+from faktura.private import PRIVATE_FILE, open_private
 
-FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,11 @@ class Anchor:
                                        **({"key_id": h.key_id, "mac": h.mac} if h.mac else {})}
                                 for name, h in sorted(heads.items())}}
             write_bytes_atomically(self.path, json.dumps(data, indent=1).encode("utf-8"),
-                                   mode=FILE_MODE)
+                                   mode=PRIVATE_FILE)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = open_private(self.path.with_name(self.path.name + ".lock"), os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

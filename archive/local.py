@@ -20,6 +20,7 @@ from archive.blobs import LocalBlobStore
 from archive.core import Archive, utc_now
 from archive.index import SqliteIndex
 from archive.seal_key import SealKey
+from faktura.private import private_dir
 
 INDEX_FILE = "index.sqlite"
 
@@ -29,8 +30,7 @@ class LocalArchive(Archive):
 
     def __init__(self, root: Path, *, clock: Callable[[], datetime] = utc_now,
                  seal_key: SealKey | None = None, anchor: Anchor | None = None) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(root))
         self.sqlite_index = SqliteIndex(self.root / INDEX_FILE)
         super().__init__(LocalBlobStore(self.root), self.sqlite_index, clock=clock,
                          seal_key=seal_key, anchor=anchor)

@@ -14,6 +14,7 @@ from archive.index import SqlIndex
 from archive.local import INDEX_FILE, LocalArchive
 from archive.seal_key import SealKey, SealKeyError, seal_key
 from archive.store import BlobStore
+from faktura.private import private_dir
 from faktura.settings import Settings
 
 
@@ -26,8 +27,7 @@ def open_blobs(settings: Settings, *, create: bool = True) -> BlobStore:
     """The archive's file store for these settings."""
     store = settings.object_store
     if not store.bucket:
-        settings.archive_dir.mkdir(parents=True, exist_ok=True)
-        return LocalBlobStore(settings.archive_dir)
+        return LocalBlobStore(private_dir(settings.archive_dir))
     from archive.s3 import S3BlobStore
 
     return S3BlobStore.connect(bucket=store.bucket, endpoint_url=store.endpoint_url,
@@ -56,8 +56,7 @@ def open_archive(settings: Settings) -> Archive:
     if settings.database_url is not None:
         index = SqlIndex(settings.database_url.get_secret_value())
     else:
-        settings.archive_dir.mkdir(parents=True, exist_ok=True)
-        index = SqlIndex(settings.archive_dir / INDEX_FILE)
+        index = SqlIndex(private_dir(settings.archive_dir) / INDEX_FILE)
     return Archive(open_blobs(settings), index, seal_key=key, anchor=anchor)
 
 

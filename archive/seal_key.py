@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.store import ArchiveError
+from faktura.private import private_dir
 from faktura.settings import Settings
 
 KEY_BYTES = 32
@@ -64,7 +65,7 @@ def create_key_file(path: Path) -> SealKey:
     """A new random key, written to `path` (mode 0600; its folder made 0700 if missing);
     an existing file is never replaced."""
     key = SealKey(secrets.token_bytes(KEY_BYTES))
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -42,6 +42,7 @@ from faktura import checks, units
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
+from faktura.private import private_file
 from faktura.settings import LINE_KINDS, Settings
 from sync.posting.mapping import MappingError, quantity_for_item
 from sync.uniconta.gateway import GatewayClient
@@ -140,7 +141,7 @@ class Catalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
             with closing(self._connect()) as conn:
                 conn.executescript(_SCHEMA)
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
