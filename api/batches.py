@@ -40,9 +40,9 @@ from pydantic import BaseModel, Field
 from api.batch_quota import BatchQuota, StoreUsage
 from api.problems import describe_exception
 from api.tenants import TenantServices
-from faktura.atomic import write_bytes_atomically
-from faktura.private import PRIVATE_FILE, private_dir
 from faktura.errors import redacted
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE, private_dir
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs
 from issuing.bulk import run_bulk_batch
 

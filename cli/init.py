@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from faktura.atomic import write_bytes_atomically
 from faktura.errors import InvalidInput, Problem
-from faktura.private import PRIVATE_FILE
-from faktura.settings_search import FILE_NAME
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE
+from infra.settings_files import FILE_NAME
 
 STARTER_SETTINGS = '''\
 # Faktura settings. Every command finds this file as ./faktura.toml, through
