@@ -22,8 +22,8 @@ from pathlib import Path
 
 from archive.seal_key import SealKey
 from archive.store import ArchiveError
-from faktura.atomic import write_bytes_atomically
-from faktura.private import PRIVATE_FILE, open_private
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE, open_private
 
 
 

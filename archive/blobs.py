@@ -15,7 +15,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from faktura.private import PRIVATE_DIR
+from infra.private import PRIVATE_DIR
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 READ_ONLY = 0o400

@@ -20,7 +20,7 @@ from archive.blobs import LocalBlobStore
 from archive.core import Archive, utc_now
 from archive.index import SqliteIndex
 from archive.seal_key import SealKey
-from faktura.private import private_dir
+from infra.private import private_dir
 
 INDEX_FILE = "index.sqlite"
 

@@ -14,7 +14,7 @@ from archive.index import SqlIndex
 from archive.local import INDEX_FILE, LocalArchive
 from archive.seal_key import SealKey, SealKeyError, seal_key
 from archive.store import BlobStore
-from faktura.private import private_dir
+from infra.private import private_dir
 from faktura.settings import Settings
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.store import ArchiveError
-from faktura.private import private_dir
+from infra.private import private_dir
 from faktura.settings import Settings
 
 KEY_BYTES = 32

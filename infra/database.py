@@ -3,8 +3,8 @@
 `open_database(target)` takes a path (a SQLite file, the embedded default) or a SQLAlchemy URL
 (`postgresql+psycopg://host:5432/db`, `sqlite:///file`). SQLite files get WAL, full sync and
 a busy timeout, and are private to their user (0600, with the journal SQLite makes beside
-them; see `faktura.private`); PostgreSQL connections are checked before use. A URL may pick a schema with
-`?options=-csearch_path%3Dname`. The URL (it may hold a password) is never put in a message:
+them; see `infra.private`); PostgreSQL connections are checked before use. A URL may pick a
+schema with `?options=-csearch_path%3Dname`. The URL (it may hold a password) is never put in a message:
 `describe(url)` gives its password-free form.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from faktura.private import narrow, open_private, private_file
+from infra.private import narrow, open_private, private_file
 
 Target = Path | str
 

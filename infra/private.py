@@ -3,7 +3,7 @@ folders 0700, whatever the process's umask (the archive's PDFs, XML and index, t
 ledger, the API keys, the sync log, the emulator's state, the API's batches).
 
 The files it hands out are not kept: a PDF written to `--out`, a print file, an e-invoice
-asked for, get the usual mode (`faktura.atomic`), to be read by a print server or a colleague.
+asked for, get the usual mode (`infra.atomic`), to be read by a print server or a colleague.
 
 A database file made by an older version with a wider mode is narrowed when it is opened;
 a folder that already exists is left as its owner made it.

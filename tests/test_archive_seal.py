@@ -256,7 +256,8 @@ def test_the_settings_give_the_key_and_the_anchor_and_keep_them_out_of_the_archi
     tmp_path: Path,
 ) -> None:
     from archive.open import open_archive
-    from faktura.settings import ArchiveSettings, load_settings
+    from faktura.settings import ArchiveSettings
+    from infra.settings_files import load_settings
 
     create_key_file(tmp_path / "keys" / "seal.key")
     text = (ROOT / "samples" / "settings.toml").read_text(encoding="utf-8")

@@ -27,8 +27,8 @@ if sys.argv[1] == "without-harfbuzz-subset":
     import weasyprint.text.ffi
     weasyprint.text.ffi.harfbuzz_subset = None
     weasyprint.pdf.fonts.harfbuzz_subset = None
-from faktura.model import load_invoice
-from faktura.settings import load_settings
+from infra.invoice_file import load_invoice
+from infra.settings_files import load_settings
 from renderer.render import Renderer
 
 settings = load_settings(Path("samples/settings.toml"))

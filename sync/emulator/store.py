@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from faktura.private import private_file
+from infra.private import private_file
 
 Row = dict[str, Any]
 

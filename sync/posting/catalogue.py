@@ -45,7 +45,7 @@ from faktura import checks, units
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
-from faktura.private import private_file
+from infra.private import private_file
 from faktura.settings import LINE_KINDS, Settings
 from infra.database import open_database
 from infra.migrations import open_embedded, sqlite_at_head

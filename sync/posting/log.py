@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from faktura.private import open_private, private_dir
+from infra.private import open_private, private_dir
 
 
 class SyncLog:
-    """The log file (private to its user: 0600, see `faktura.private`)."""
+    """The log file (private to its user: 0600, see `infra.private`)."""
 
     def __init__(self, path: Path, tenant: str) -> None:
         private_dir(path.parent)
