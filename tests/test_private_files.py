@@ -1,7 +1,8 @@
 """Files and folders Faktura keeps are private to its user (files 0600 or read-only 0400,
 folders 0700) even under the usual umask 022: the archive's PDFs, invoice JSON and index, the
-posting ledger, the sync log, the emulator's state, the API keys, the seal's anchor, the
-settings `faktura init` writes. The PDFs it hands out (`--out`) are readable as usual."""
+posting ledger, the sync log, the emulator's state, the API keys, the settings `faktura init`
+writes (the seal's key and anchor: tests/test_archive_seal.py). The PDFs it hands out
+(`--out`) are readable as usual."""
 
 from __future__ import annotations
 
@@ -30,18 +31,16 @@ def open_to_others(path: Path) -> bool:
 
 def test_what_faktura_keeps_is_private_and_what_it_hands_out_is_not(tmp_path: Path) -> None:
     settings = settings_outside(tmp_path)
-    with settings.open("a", encoding="utf-8") as handle:
-        handle.write('\n[archive]\nanchor_file = "../anchor/anchor.json"\n')
     run(tmp_path, settings, "batch", SAMPLES / "01-one-line.json", SAMPLES / "05-credit-note.json",
         "--out", "out", "--workers", "0")
     run(tmp_path, settings, "apikey", "create", "--tenant", "revisorhuset")
     run(tmp_path, settings, "archive", "verify")
 
-    kept = [tmp_path / "var", tmp_path / "anchor"]
+    kept = [tmp_path / "var"]
     seen = {path.relative_to(tmp_path).as_posix(): path
             for top in kept for path in [top, *top.rglob("*")]}
     for name in ("var/archive/index.sqlite", "var/ledger.sqlite", "var/api-keys.sqlite",
-                 "var/sync-log.jsonl", "var/emulator.sqlite", "anchor/anchor.json"):
+                 "var/sync-log.jsonl", "var/emulator.sqlite"):
         assert name in seen, sorted(seen)
     pdfs = [name for name in seen if name.startswith("var/archive/") and name.endswith(".pdf")]
     assert len(pdfs) == 2
