@@ -278,3 +278,20 @@ def test_the_settings_give_the_key_and_the_anchor_and_keep_them_out_of_the_archi
         chosen = ArchiveSettings(**inside)
         with pytest.raises(SealKeyError, match="archive folder"):
             open_archive(settings.model_copy(update={"archive": chosen}))
+
+
+def test_an_archive_copied_into_a_keyed_one_is_sealed_with_the_key(
+    tmp_path: Path, key: SealKey,
+) -> None:
+    from archive.migrate import copy_archive
+
+    archived(tmp_path / "old", None, None, "1", "2")
+    with LocalArchive(tmp_path / "old") as source, open_local(tmp_path / "new", key) as target:
+        report = copy_archive(source, target)
+        assert report.ok, report.problems
+        assert report.copied == 2
+        assert target.verify().ok
+        target.put(make_item("3"))
+    links = [json.loads(link_path(tmp_path / "new", seq).read_bytes()) for seq in (1, 2, 3)]
+    assert [link["invoice_number"] for link in links] == ["1", "2", "3"]
+    assert all("mac" in link for link in links)
