@@ -53,3 +53,14 @@ def test_ci_installs_and_checks_what_the_tests_need() -> None:
     assert set(listed.group(1).split()) == set(SYSTEM_PACKAGES)
     assert "validate_einvoice.py" in script and "EINVOICE_VALIDATORS" in script
     assert re.search(r'export CI="\$\{CI:-true\}"', script)
+
+
+def test_no_test_skips_for_a_missing_tool_on_its_own() -> None:
+    """Every skip for a missing tool goes through `tools_support` (or the scale-out tests'
+    `unavailable`), so that CI=true turns it into an error."""
+    allowed = {"tools_support.py", "scaleout_support.py"}
+    own = [f"{path.relative_to(ROOT)}:{number}"
+           for path in sorted((ROOT / "tests").rglob("*.py")) if path.name not in allowed
+           for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+           if re.search(r"pytest\.(mark\.skipif|skip)\(", line)]
+    assert own == []
