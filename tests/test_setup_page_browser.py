@@ -5,7 +5,6 @@ languages, at desktop width and at phone width without sideways scrolling."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
