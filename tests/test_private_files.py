@@ -75,3 +75,39 @@ def test_faktura_init_writes_the_settings_private(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     written = list((tmp_path / "firm").glob("*.toml"))
     assert written and all(not open_to_others(path) for path in written)
+
+
+def test_a_batch_sent_to_the_api_is_kept_private(tmp_path: Path) -> None:
+    """The API keeps each batch's request (the invoices as sent) and its record."""
+    import time
+
+    from fastapi.testclient import TestClient
+    from test_api_helpers import FakeIssuers, sample, tenant_settings
+
+    from api.app import create_app
+    from api.auth import KeyStore
+    from api.tenants import TenantRegistry
+
+    old = os.umask(0o022)
+    try:
+        settings = tenant_settings(tmp_path, "alpha")
+        registry = TenantRegistry.of(settings, key_store_path=tmp_path / "keys.sqlite")
+        store = KeyStore(registry.key_store_path)
+        key, _ = store.create("alpha")
+        store.close()
+        headers = {"Authorization": f"Bearer {key}"}
+        app = create_app(registry, issuer_factory=FakeIssuers(), batch_workers=0)
+        with TestClient(app) as client:
+            batch_id = client.post("/v1/batches", json={"invoices": [sample()]},
+                                   headers=headers).json()["id"]
+            deadline = time.monotonic() + 60
+            while client.get(f"/v1/batches/{batch_id}", headers=headers).json()[
+                    "status"] != "done":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        os.umask(old)
+    folder = settings.state_dir / "api-batches"
+    kept = [folder, *folder.rglob("*")]
+    assert any(path.name == f"{batch_id}.request.json" for path in kept)
+    assert [path for path in kept + [tmp_path / "keys.sqlite"] if open_to_others(path)] == []
