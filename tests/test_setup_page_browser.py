@@ -5,20 +5,22 @@ languages, at desktop width and at phone width without sideways scrolling."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from people_support import faktura, serving, settings_outside
+from tools_support import CHROMIUM, need_chromium
 
 from issuing.doctor import RULES
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="the browser tests need Chromium at /usr/bin/chromium")
+
+@pytest.fixture(autouse=True, scope="module")
+def chromium_here() -> None:
+    """Skip the module without Chromium (on CI: an error saying how to get it)."""
+    need_chromium()
 
 
 @pytest.fixture(scope="module")
