@@ -18,14 +18,14 @@ from typing import Protocol, runtime_checkable
 
 from faktura.computed import ComputedInvoice
 from faktura.errors import InvalidInput, Problem
-from faktura.settings import Settings
+from faktura.settings import EINVOICE_FORMAT_NAME, Settings
 
 #: The modules of the formats the product ships; each has a `FORMAT`.
 BUILT_IN = ("einvoice.formats.oioubl", "einvoice.formats.peppol")
 #: Installed packages name their format object here (`module:attribute`).
 ENTRY_POINT_GROUP = "faktura.einvoice_formats"
 #: A name or archive label: short lower-case text (the archive keeps 16 characters).
-NAME = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
+NAME = re.compile(EINVOICE_FORMAT_NAME)
 
 
 @runtime_checkable

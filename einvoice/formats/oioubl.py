@@ -42,11 +42,19 @@ class Oioubl(UblFormat):
 
     def vat_scheme(self, vat_number: str) -> Attrs | None:
         """"DK:SE" for a Danish VAT number, "ZZZ" (mutually agreed) for any other
-        (F-LIB195)."""
+        (F-LIB195).
+
+        >>> FORMAT.vat_scheme("DK12345678"), FORMAT.vat_scheme("SE556677889901")
+        ({'schemeID': 'DK:SE'}, {'schemeID': 'ZZZ'})
+        """
         return SCHEME["se"] if vat_number.startswith("DK") else {"schemeID": "ZZZ"}
 
     def unit_code(self, unit: units.Unit) -> str:
-        """OIOUBL 2.1's older edition of the code list, where it differs."""
+        """OIOUBL 2.1's older edition of the code list, where it differs.
+
+        >>> FORMAT.unit_code(units.lookup("stk.")), FORMAT.unit_code(units.lookup("timer"))
+        ('C62', 'HUR')
+        """
         return unit.oioubl or unit.rec20
 
     def states_dkk_vat(self, computed: ComputedInvoice) -> bool:
