@@ -381,15 +381,6 @@ def batch_progress(request: Request, batch_id: str) -> Response:
                                                                        "no-store"})
 
 
-@router.get("/batches/{batch_id}")
-def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
-    record = _batch(request, visitor, batch_id)
-    if record is None:
-        return _not_found(request, visitor)
-    return _page(request, visitor, "batch.html.j2", record=record,
-                 running=record.status in ("queued", "running"))
-
-
 @router.get("/batches/{batch_id}.pdf")
 def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Response:
     from issuing.batch import merge_pdfs
@@ -402,3 +393,13 @@ def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Resp
     pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})
+
+
+# Declared after `/batches/{batch_id}.json` and `.pdf`: it would catch both.
+@router.get("/batches/{batch_id}")
+def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
+    record = _batch(request, visitor, batch_id)
+    if record is None:
+        return _not_found(request, visitor)
+    return _page(request, visitor, "batch.html.j2", record=record,
+                 running=record.status in ("queued", "running"))
