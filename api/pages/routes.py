@@ -32,11 +32,13 @@ from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Session
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
 from api.routes_archive import NUMBER_PATTERN
+from api.routes_preview import CLIENT_GONE, render_draft
 from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import InvalidInput, Problem
 from faktura.money import format_amount
+from issuing.renderpool import RenderQueueFull, RenderTooLarge
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 25
@@ -310,11 +312,20 @@ async def preview(request: Request, visitor: SignedIn) -> Response:
         services = _services(request, visitor)
         try:
             invoice = parse_invoice_safely(data)
-            _, pdf = await run_in_threadpool(_state(request).renderer.render, invoice,
-                                             services.settings, draft=True)
-            pdf_url = f"/preview/{visitor.session.keep_preview(pdf)}.pdf"
+            rendered = await render_draft(request, _state(request).pool, invoice,
+                                          services.settings)
+            if rendered is None:
+                return Response(status_code=CLIENT_GONE)
+            pdf_url = f"/preview/{visitor.session.keep_preview(rendered[1])}.pdf"
         except InvalidInput as error:
             problems = error.problems
+        except RenderTooLarge as error:
+            problems = [Problem("lines", str(error))]
+        except RenderQueueFull as busy:
+            page = _page(request, visitor, "message.html.j2", 503,
+                         message=t["busy"].format(seconds=busy.retry_after))
+            page.headers["Retry-After"] = str(busy.retry_after)
+            return page
     return _page(request, visitor, "preview.html.j2", 422 if problems else 200, text=text,
                  problems=problems, pdf_url=pdf_url)
 

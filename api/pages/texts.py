@@ -12,6 +12,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "key_help": ("Nøglen kommer fra", "The key comes from"),
     "wrong_key": ("Forkert, ukendt eller tilbagekaldt nøgle.",
                   "Wrong, unknown or revoked key."),
+    "busy": ("Der dannes mange dokumenter lige nu; prøv igen om {seconds} sekunder.",
+             "Many documents are being rendered right now; try again in {seconds} seconds."),
     "expired": ("Formularen var forældet; prøv igen.", "The form had expired; try again."),
     "archive": ("Arkiv", "Archive"),
     "preview": ("Forhåndsvisning", "Preview"),
