@@ -38,6 +38,7 @@ from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
 from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
+from api.signin_limits import SignInGuard, SignInLimits
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
@@ -67,6 +68,7 @@ def create_app(
     render_workers: int | None = None,
     render_limits: PoolLimits | None = None,
     trusted_proxies: Sequence[str] = (),
+    sign_in_limits: SignInLimits | None = None,
 ) -> FastAPI:
     """The API application.
 
@@ -84,7 +86,8 @@ def create_app(
     `trusted_proxies`: addresses or networks (`10.0.0.0/8`) of reverse proxies whose
     `X-Forwarded-Proto` and `X-Forwarded-For` are believed (the scheme makes the session
     cookie `Secure` behind TLS; the address is the client's for the sign-in limits); from
-    anyone else those headers are ignored.
+    anyone else those headers are ignored. `sign_in_limits`: failed sign-ins allowed per
+    address and tenant, and the lock-outs after them (`api.signin_limits`).
     """
     registry = (settings if isinstance(settings, TenantRegistry)
                 else TenantRegistry.load(find_settings(settings)))
@@ -104,7 +107,8 @@ def create_app(
         state = AppState(registry=registry, keys=key_store, pool=pool,
                          renderer=pool.renderer(),
                          issuer_factory=issuer_factory or default_issuer_factory,
-                         batches=batches, max_body_bytes=max_body_bytes)
+                         batches=batches, max_body_bytes=max_body_bytes,
+                         sign_ins=SignInGuard(sign_in_limits))
         app.state.faktura = state
         app.state.pages_sessions = Sessions(key_store)
         try:

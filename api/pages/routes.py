@@ -33,6 +33,7 @@ from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
 from api.routes_archive import NUMBER_PATTERN
 from api.routes_preview import CLIENT_GONE, render_draft
+from api.signin_limits import SignInLocked, client_address
 from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
@@ -172,9 +173,21 @@ async def login(request: Request) -> Response:
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, form.get("login_token", "")):
         return _login_page(request, visitor, t["expired"], 403)
-    signed_in = await run_in_threadpool(_sessions(request).sign_in, form.get("key", ""))
-    if signed_in is None:
-        return _login_page(request, visitor, t["wrong_key"], 401)
+    guard, address = _state(request).sign_ins, client_address(request.scope)
+    key = form.get("key", "").strip()
+    try:
+        guard.check(address)
+        signed_in = await run_in_threadpool(_sessions(request).sign_in, key)
+        if signed_in is None:
+            tenant = await run_in_threadpool(_state(request).keys.owner, key)  # if revoked
+            guard.failed(address, tenant, where="sign-in page")
+            guard.check(address, tenant)
+            return _login_page(request, visitor, t["wrong_key"], 401)
+    except SignInLocked as locked:
+        page = _login_page(request, visitor, t["locked"].format(seconds=locked.retry_after),
+                           429)
+        page.headers["Retry-After"] = str(locked.retry_after)
+        return page
     session_id, _ = signed_in
     response = RedirectResponse("/archive", status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",

@@ -14,6 +14,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
                   "Wrong, unknown or revoked key."),
     "busy": ("Der dannes mange dokumenter lige nu; prøv igen om {seconds} sekunder.",
              "Many documents are being rendered right now; try again in {seconds} seconds."),
+    "locked": ("For mange forkerte nøgler herfra; prøv igen om {seconds} sekunder.",
+               "Too many wrong keys from here; try again in {seconds} seconds."),
     "expired": ("Formularen var forældet; prøv igen.", "The form had expired; try again."),
     "archive": ("Arkiv", "Archive"),
     "preview": ("Forhåndsvisning", "Preview"),
