@@ -71,7 +71,12 @@ class ConnectionLimits:
     exempt: tuple[str, ...] = ()  # addresses or networks without a per-client cap (proxies)
 
     def is_exempt(self, host: str) -> bool:
-        """Whether `host` is one of `exempt` or in one of its networks."""
+        """Whether `host` is one of `exempt` or in one of its networks.
+
+        >>> limits = ConnectionLimits(exempt=("10.0.0.0/8", "::1"))
+        >>> limits.is_exempt("10.1.2.3"), limits.is_exempt("::1"), limits.is_exempt("11.0.0.1")
+        (True, True, False)
+        """
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
