@@ -33,15 +33,15 @@ def _slow_disk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     if getattr(request.node, "callspec", None) is None or request.node.callspec.params.get(
             "store") != "files-slow-disk":
         return
-    import faktura.atomic
+    import infra.atomic
 
-    real_fsync = faktura.atomic.os.fsync
+    real_fsync = infra.atomic.os.fsync
 
     def slow_fsync(fd: int) -> None:
         time.sleep(SLOW_FSYNC)
         real_fsync(fd)
 
-    monkeypatch.setattr(faktura.atomic.os, "fsync", slow_fsync)
+    monkeypatch.setattr(infra.atomic.os, "fsync", slow_fsync)
 
 
 @pytest.mark.parametrize("store", STORES)
