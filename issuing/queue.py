@@ -343,12 +343,14 @@ class QueuePoster:
     """A `Poster` whose calls run on the tenant's posting queue."""
 
     def __init__(self, client: QueueClient, settings: Settings) -> None:
-        self.client = client
+        # Not `client`: that name is a Uniconta client's (the batch's setup check asks the
+        # poster for one, and the workers hold it, not this poster).
+        self.tasks = client
         self.tenant = settings.tenant
         self.queue = post_queue(settings.queue_namespace, settings.tenant)
 
     def post(self, invoice: Invoice | ComputedInvoice) -> Posting:
-        answer = self.client.call(POST_TASK, self.queue, self.tenant, _wire(invoice))
+        answer = self.tasks.call(POST_TASK, self.queue, self.tenant, _wire(invoice))
         pdf = answer["uniconta_pdf"]
         return Posting(invoice_number=answer["invoice_number"], voucher=answer["voucher"],
                        journal_posted_id=answer["journal_posted_id"],
@@ -356,8 +358,8 @@ class QueuePoster:
 
     def mark_archived(self, invoice: Invoice | ComputedInvoice, invoice_number: str,
                       pdf_sha256: str) -> None:
-        self.client.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
-                         invoice_number, pdf_sha256)
+        self.tasks.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
+                        invoice_number, pdf_sha256)
 
 
 #: Renders in flight when a batch runs on workers and `--workers` is not given.
