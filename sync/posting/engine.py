@@ -46,7 +46,7 @@ from faktura.model import Invoice, content_sha256
 from sync.posting.answer import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
-from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
+from sync.posting.catalogue import check_items, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
@@ -494,8 +494,7 @@ class SyncEngine:
         computed = self.computed(invoice)
         invoice = computed.invoice
         checks.check_totals(computed)  # never a negative invoice (a credit note instead)
-        check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
-        check_against_catalogue(invoice, settings)  # items vs the imported catalogue
+        check_items(computed, settings)  # VAT flags and items vs Uniconta's items, once
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
         mapping.debtor_fields(invoice.customer, settings)
