@@ -26,6 +26,15 @@ def check_totals(computed: ComputedInvoice) -> None:
             "lines", "the total is negative: issue a credit note (type_code 381) instead")])
 
 
+def check_something_to_book(computed: ComputedInvoice) -> None:
+    """An invoice books at least one line with a quantity: Uniconta refuses one without
+    (`NoLinesToUpdate`), and only after its debtor and order were made."""
+    if not any(line.line.quantity for line in computed.lines if not line.is_text):
+        raise InvalidInput("invoice", [Problem(
+            "lines", "no line has a quantity, so there is nothing to book: give a line a"
+                     " quantity, or do not issue the invoice")])
+
+
 def check_credit_note(computed: ComputedInvoice, *, credited_customer: str | None,
                       credited_is_credit_note: bool = False) -> None:
     """A credit note credits an invoice of the same customer (`credited_customer`: the
@@ -83,7 +92,7 @@ def check_line_vat(computed: ComputedInvoice, settings: Settings, *,
             with_vat = configured.get(item)
         if with_vat is None:
             continue
-        flagged = line.vat_category != "E"
+        flagged = not line.is_vat_free  # exempt (E) and reverse charge (AE) carry no VAT
         if with_vat != flagged:
             problems.append(Problem(
                 f"lines[{line.position - 1}].vat",

@@ -40,10 +40,10 @@ from typing import Any
 
 from faktura import checks, units
 from faktura.computed import ComputedInvoice
-from faktura.errors import FakturaError
+from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
-from sync.posting.mapping import MappingError, quantity_for_item
+from sync.posting.mapping import MappingError, line_field, quantity_for_item
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field, to_decimal
 
@@ -241,8 +241,8 @@ def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = N
     `line_item` is the line's own product number; it wins under the `"line"` principle.
     """
     if kind not in LINE_KINDS:
-        raise MappingError(f"unknown kind of invoice line {kind!r}"
-                           f" (known: {', '.join(LINE_KINDS)})")
+        raise MappingError("lines.kind", f"is not a kind of invoice line (known:"
+                           f" {', '.join(LINE_KINDS)})")
     products = settings.products.for_kind(kind)
     if products.principle == "line" and line_item:
         return line_item
@@ -260,32 +260,53 @@ def item_of_line(line: InvoiceLine, settings: Settings) -> str | None:
     return item_for(line_kind(line), line.vat, settings, line_item=line.item_number)
 
 
+def item_field(line: InvoiceLine, position: int, item: str, settings: Settings) -> str:
+    """Where the item a line is posted with comes from: the line's own item number, else the
+    setting that names it (`integration.ProductNumber`, `products.hours.default` …)."""
+    if line.item_number == item:
+        return line_field(position, "item_number")
+    where = configured_items(settings).get(item, "ProductNumber")
+    return where if where.startswith("products.") else f"integration.{where}"
+
+
+def unknown_item(line: InvoiceLine, position: int, item: str, settings: Settings,
+                 since: str = "") -> Problem:
+    """The problem of a line whose item Uniconta does not have (`since`: when it was read)."""
+    where = item_field(line, position, item, settings)
+    fix = ("fix the line's item number" if where.startswith("lines[")
+           else f"fix {where} in the settings")
+    return Problem(where, f"names an item Uniconta does not have{since}: create it in"
+                          f" Uniconta (then run `faktura import items`) or {fix}")
+
+
+def blocked_item(line: InvoiceLine, position: int, item: str, settings: Settings) -> Problem:
+    return Problem(item_field(line, position, item, settings),
+                   "names an item that is blocked in Uniconta; unblock it or choose another"
+                   " item")
+
+
 def check_invoice_items(invoice: Invoice, catalogue: Catalogue, settings: Settings) -> None:
     """Refuse the invoice, before anything is sent, if a line's item is unknown or blocked in
     the catalogue, or its quantity does not fit the item's decimals."""
     imported = catalogue.imported_at(settings.tenant)
-    problems: list[str] = []
+    problems: list[Problem] = []
     for position, line in enumerate(invoice.lines, start=1):
         number = item_of_line(line, settings)
         if number is None:
             continue
         item = catalogue.get(settings.tenant, number)
         if item is None:
-            when = f" on {imported:%Y-%m-%d %H:%M} UTC" if imported else ""
-            problems.append(
-                f"line {position}: item {number} is not in the item catalogue imported from"
-                f" Uniconta{when}; create it in Uniconta and run `faktura import items`, or fix"
-                " the line's product number / the [products] settings")
+            when = f" (item catalogue of {imported:%Y-%m-%d %H:%M} UTC)" if imported else ""
+            problems.append(unknown_item(line, position, number, settings, when))
         elif item.blocked:
-            problems.append(f"line {position}: item {number} is blocked in Uniconta; unblock"
-                            " it or choose another item")
+            problems.append(blocked_item(line, position, number, settings))
         else:
             try:
                 quantity_for_item(line, position, number, item.decimals)
             except MappingError as error:
-                problems.append(str(error))
+                problems.extend(error.problems)
     if problems:
-        raise MappingError(f"invoice {invoice.source_id}: " + "; ".join(problems))
+        raise InvalidInput("invoice", problems)
 
 
 def imported_catalogue(settings: Settings) -> Catalogue | None:

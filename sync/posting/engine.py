@@ -39,13 +39,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from faktura import checks
+from faktura import checks, fik
 from faktura.computed import ComputedInvoice, compute
-from faktura.errors import ContentChanged, FakturaError, InvalidInput
+from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, content_sha256
 from faktura.posting import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
+from sync.posting.mapping import MappingError
 from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
@@ -77,6 +78,11 @@ class BookingMismatch(SyncFailed):
     """Uniconta booked the invoice with other figures than computed: booked, not archived."""
 
 
+class RefusedByUniconta(SyncFailed, InvalidInput):
+    """Uniconta refused the invoice for a field a user can fix: names the field (the
+    invoice's or the setting's) and the fix. Nothing is half-posted."""
+
+
 @dataclass(frozen=True)
 class PreparedInvoice:
     """An invoice checked against Uniconta's rules, before anything is written."""
@@ -104,6 +110,9 @@ class SyncEngine:
         self.master = MasterData(client, ledger, settings)
         self._lock_path = lock_path or ledger.lock_file
         self._dimensions: int | None = None
+        # Per debtor group, the number Uniconta gives the next invoice (read once, then
+        # counted on: each prepared invoice claims one, each posting shows where it stands).
+        self._next_numbers: dict[str, int | None] = {}
 
     # ----------------------------------------------------------------- Poster
 
@@ -148,6 +157,7 @@ class SyncEngine:
                  calls_before: dict[str, int]) -> FakturaError:
         """Record and log why the invoice failed; the error to report for it."""
         source_id = computed.invoice.source_id
+        error = self._refusal(computed, error)
         reason = _reason(error)
         if self.ledger.get(self.tenant, source_id):
             self.ledger.fail(self.tenant, source_id, reason)
@@ -374,13 +384,14 @@ class SyncEngine:
         with self._posting_lock():
             try:
                 order_number = self._transfer_draft(computed)
-            except (GatewayError, FakturaError) as error:
+            except (GatewayError, FakturaError) as failure:
+                error = self._refusal(computed, failure)
                 reason = _reason(error)
                 if self.ledger.get(self.tenant, invoice.source_id):
                     self.ledger.fail(self.tenant, invoice.source_id, reason)
                 self.log.step(invoice.source_id, "failed", reason=reason)
                 if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
-                    raise
+                    raise error from None
                 raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
             finally:
                 if self.ledger.get(self.tenant, invoice.source_id):
@@ -494,10 +505,11 @@ class SyncEngine:
         computed = self.computed(invoice)
         invoice = computed.invoice
         checks.check_totals(computed)  # never a negative invoice (a credit note instead)
+        checks.check_something_to_book(computed)  # Uniconta refuses one without a quantity
         check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
         check_against_catalogue(invoice, settings)  # items vs the imported catalogue
         account = mapping.debtor_account(invoice.customer)
-        mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
+        mapping.currency_byte(invoice.currency_code, "currency_code")
         mapping.debtor_fields(invoice.customer, settings)
         mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
         items: list[tuple[str | None, int | None]] = []
@@ -506,22 +518,95 @@ class SyncEngine:
             if number is None:
                 items.append((None, None))
                 continue
-            item = self.master.item(number, position)
+            item = self.master.item(number, line, position)
             mapping.quantity_for_item(line, position, number, item.decimals)
             items.append((number, item.decimals))
         if invoice.project:
             self.master.project_category()
         term = self.master.payment_term((computed.due_date - invoice.issue_date).days)
+        if computed.is_credit_note:
+            self._check_credited(computed, account)
+        self._check_number_fits(computed)
         return PreparedInvoice(computed, account, items, term)
+
+    def _debtor_group(self, invoice: Invoice) -> str:
+        return invoice.customer.group or self.settings.uniconta.debtor_group or ""
+
+    def _check_number_fits(self, computed: ComputedInvoice) -> None:
+        """The number Uniconta's series gives this invoice fits its FI payment ID: refused
+        before anything is written, naming the setting to change (read once per run, then
+        counted on; only when invoices carry a payment ID at all)."""
+        settings = self.settings
+        card = settings.layout.fi_card_type
+        if (settings.integration.fi_creditor_number is None
+                or fik.CARD_TYPES[card].ID_LENGTH is None):
+            return
+        group = self._debtor_group(computed.invoice)
+        if group not in self._next_numbers:
+            self._next_numbers[group] = self.client.next_invoice_number(group or None)
+        number = self._next_numbers[group]
+        if number is None:  # no series: the posting is refused and says so
+            return
+        self._next_numbers[group] = number + 1
+        try:
+            computed.numbered(str(number), settings)
+        except InvalidInput:
+            digits = len(str(number))
+            base = fik.CARD_TYPES[card].ID_LENGTH - 1
+            if card == "71" and digits <= fik.CARD_TYPES["75"].ID_LENGTH - 1:
+                where, fix = "layout.fi_card_type", "set it to 75 (payment IDs of up to 15 digits)"
+            else:
+                where = "customer.group" if computed.invoice.customer.group else \
+                    "uniconta.debtor_group"
+                fix = "restart this debtor group's invoice number series in Uniconta"
+            raise MappingError(where, (
+                f"Uniconta's next invoice number has {digits} digits, more than the {base} an"
+                f" FI card {card} payment ID holds, so the invoice could not carry its FI"
+                f" line: {fix}")) from None
+
+    def _noted_posting(self, computed: ComputedInvoice, number: int) -> None:
+        """A posted number shows where the group's series stands."""
+        group = self._debtor_group(computed.invoice)
+        known = self._next_numbers.get(group)
+        if known is not None and number >= known:
+            self._next_numbers[group] = number + 1
+
+    def _check_credited(self, computed: ComputedInvoice, account: str) -> None:
+        """A credit note credits an invoice Uniconta has booked, for the same debtor (one
+        read; the issuing pipeline checked the archive already)."""
+        number = computed.credited_invoice_number
+        rows = self.client.query("DebtorInvoice", InvoiceNumber=number) if number and \
+            number.isdigit() else []
+        if not rows:
+            raise MappingError("preceding_invoice_reference", (
+                "names no invoice the archive or Uniconta knows: a credit note credits an"
+                " issued invoice; give its invoice number"))
+        if str(field(rows[0], "Account") or "") != account:
+            raise MappingError("preceding_invoice_reference", (
+                "names an invoice of another customer: a credit note credits an invoice of"
+                " its own customer"))
+
+    def _refusal(self, computed: ComputedInvoice, error: GatewayError | FakturaError
+                 ) -> GatewayError | FakturaError:
+        """A Uniconta refusal a user fixes in one field, as the field and the fix."""
+        if not isinstance(error, UnicontaError):
+            return error
+        fields = _refused_fields(error.code, computed.invoice, self.settings)
+        if not fields:
+            return error
+        fix = _FIXES.get(error.code, "")
+        return RefusedByUniconta("invoice", [
+            Problem(where, f"Uniconta refused it ({error.code})" + (f": {fix}" if fix else ""))
+            for where in fields])
 
     def _check_invoice_date(self, invoice: Invoice) -> None:
         """Without the gateway's date extension Uniconta dates every invoice today: refuse
         another date before an order is made, rather than fail at the posting."""
         if invoice.issue_date != date.today() and not self.client.has_extensions():
             raise mapping.MappingError(
-                f"invoice {invoice.source_id}: the Uniconta gateway has no date extension, so"
-                f" the invoice would be dated today instead of {invoice.issue_date}; post it on"
-                " its issue date, or use a gateway with the extensions")
+                "issue_date", "is not today, and the Uniconta gateway has no date extension,"
+                " so Uniconta would date the invoice today; post it on its issue date, or use"
+                " a gateway with the extensions")
 
     def _create_order(self, prepared: PreparedInvoice, contact_row: int | None) -> int:
         invoice = prepared.invoice
@@ -599,6 +684,7 @@ class SyncEngine:
     def _record_posting(self, computed: ComputedInvoice, result: PostingResult) -> Posting:
         invoice = computed.invoice
         number = str(result.invoice_number)
+        self._noted_posting(computed, result.invoice_number)
         self.ledger.advance(self.tenant, invoice.source_id, State.POSTED,
                             invoice_number=number, voucher=result.voucher,
                             journal_posted_id=result.journal_posted_id)
@@ -792,6 +878,22 @@ _FIXES = {
     "NumberSerieDoesNotExist": "the debtor group has no invoice number series in Uniconta",
     "NumberSerieIsBlocked": "the debtor group's invoice number series is blocked in Uniconta",
 }
+
+
+def _refused_fields(code: str, invoice: Invoice, settings: Settings) -> list[str]:
+    """The fields a Uniconta refusal (ErrorCodes name) is about; [] when none is."""
+    group = "customer.group" if invoice.customer.group else "uniconta.debtor_group"
+    dimensions = [name for name, dim in settings.integration.dimension_of.items()
+                  if dim and getattr(invoice, name)]
+    return {
+        "DebtorIsStopped": [mapping.CUSTOMER_NUMBER],
+        "ItemIsOnHold": ["lines"],
+        "ProjectIsBlocked": ["project.number"],
+        "PrCategoryCannotBeBlank": ["uniconta.project_category"],
+        "DimensionDoesNotExist": dimensions,
+        "NumberSerieDoesNotExist": [group],
+        "NumberSerieIsBlocked": [group],
+    }.get(code, [])
 
 
 def _reason(error: Exception) -> str:
