@@ -116,7 +116,7 @@ def test_a_bad_pasted_invoice_names_the_field(server: tuple[str, str], page: Any
                                                  "unit_price": "1"}]}))
     page.click("form.stack button[type=submit]")
     alert = page.locator(".error[role=alert]")
-    assert "lines.0.quantity" in alert.inner_text()
+    assert "lines[0].quantity" in alert.inner_text()
     assert page.locator("#pdf-frame").count() == 0
 
 

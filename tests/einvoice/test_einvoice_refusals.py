@@ -80,7 +80,7 @@ def test_a_zero_quantity_is_refused_in_oioubl(sample_settings: Settings) -> None
                            "unit_price": "10"},
                           {"text": "Rådgivning", "quantity": "1", "unit": "timer",
                            "unit_price": "950"}])
-    assert "lines.0.quantity: must not be zero in OIOUBL [F-INV147]" in refusal(
+    assert "lines[0].quantity: must not be zero in OIOUBL [F-INV147]" in refusal(
         data, "oioubl", sample_settings)
 
 
@@ -134,7 +134,7 @@ def test_an_invoice_the_rules_refuse_writes_nothing(monkeypatch: pytest.MonkeyPa
                                               "unit_price": "5"}])))
     code, _, err = run(monkeypatch, capsys, bad, "--invoice-number", "17", "--format", "oioubl",
                        "--out", tmp_path / "out", "--settings", SAMPLES / "settings.toml")
-    assert code != 0 and err.startswith("error: invoice: lines.0.unit:")
+    assert code != 0 and err.startswith("error: invoice: lines[0].unit:")
     assert not (tmp_path / "out").exists()
 
 
