@@ -153,7 +153,7 @@ def test_a_control_character_is_refused_naming_the_field(api: Api, char: str,
                                                          where: str) -> None:
     data = sample(source_id="CTRL", note="En note")
     target: Any = data
-    *parents, last = where.split(".")
+    *parents, last = where.replace("[", ".").replace("]", "").split(".")
     for part in parents:
         target = target[int(part)] if part.isdigit() else target[part]
     target[last] = f"{MARK}{char}ApS" if last != "email" else f"a{char}@kunde.dk"
