@@ -78,9 +78,10 @@ class BookingMismatch(SyncFailed):
     """Uniconta booked the invoice with other figures than computed: booked, not archived."""
 
 
-class RefusedByUniconta(SyncFailed, InvalidInput):
-    """Uniconta refused the invoice for a field a user can fix: names the field (the
-    invoice's or the setting's) and the fix. Nothing is half-posted."""
+class Refused(SyncFailed, InvalidInput):
+    """The invoice was refused for a field a user can fix — before anything was written, or
+    by Uniconta: names the field (the invoice's or the setting's) and the fix, never the
+    refused value. Nothing is half-posted."""
 
 
 @dataclass(frozen=True)
@@ -588,14 +589,17 @@ class SyncEngine:
 
     def _refusal(self, computed: ComputedInvoice, error: GatewayError | FakturaError
                  ) -> GatewayError | FakturaError:
-        """A Uniconta refusal a user fixes in one field, as the field and the fix."""
+        """A refusal a user fixes in a field, as the field and the fix: the engine's own
+        (`MappingError`) or Uniconta's (an ErrorCodes name this engine can place)."""
+        if isinstance(error, MappingError):
+            return Refused(error.source, error.problems)
         if not isinstance(error, UnicontaError):
             return error
         fields = _refused_fields(error.code, computed.invoice, self.settings)
         if not fields:
             return error
         fix = _FIXES.get(error.code, "")
-        return RefusedByUniconta("invoice", [
+        return Refused("invoice", [
             Problem(where, f"Uniconta refused it ({error.code})" + (f": {fix}" if fix else ""))
             for where in fields])
 

@@ -110,7 +110,9 @@ def test_sync_reports_posted_already_posted_and_failed_with_reasons(
     # New customer: debtor query + insert; then order, lines, posting, Uniconta's PDF.
     assert re.search(r"b\.json\s+│ posted\s+│ 20260002\s+│ 6 ", cli.row(first, "b.json"))
     assert "failed" in cli.row(first, "bad-item.json")
-    assert "item 4242 does not exist in Uniconta" in cli.row(first, "bad-item.json")
+    assert "lines[0].item_number: names an item Uniconta does not have" in cli.row(
+        first, "bad-item.json")
+    assert "4242" not in cli.row(first, "bad-item.json")
     assert "DebtorIsStopped" in cli.row(first, "blocked.json")
     assert "2 posted, 2 failed;" in first.output and "per invoice)" in first.output
     assert cli.emulator.query("DebtorOrder") == []
@@ -152,7 +154,8 @@ def test_dry_run_writes_nothing_to_uniconta(cli: Cli, tmp_path: Path) -> None:
     result = cli.run(new, bad, "--dry-run")
     assert result.exit_code == 1
     assert "would post" in cli.row(result, "c.json")
-    assert "item 2000 has 0 decimals" in cli.row(result, "bad.json")
+    assert "lines[0].quantity: has more decimals than item 2000 allows" in cli.row(
+        result, "bad.json")
     assert "Dry run" in result.output
     routes = cli.emulator.stats()["routes"]
     assert routes and all(route.startswith("GET ") for route in routes), routes
