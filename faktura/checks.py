@@ -38,20 +38,19 @@ def check_something_to_book(computed: ComputedInvoice) -> None:
 def check_credit_note(computed: ComputedInvoice, *, credited_customer: str | None,
                       credited_is_credit_note: bool = False) -> None:
     """A credit note credits an invoice of the same customer (`credited_customer`: the
-    customer number of the credited invoice as issued here; None when it was not)."""
+    customer number of the credited invoice as issued here; None when it was not — the sync
+    engine then asks Uniconta, before anything is written)."""
     if not computed.is_credit_note or credited_customer is None:
         return
-    number = computed.credited_invoice_number
     if credited_is_credit_note:
         raise InvalidInput("invoice", [Problem(
             "preceding_invoice_reference",
-            f"{number} is a credit note; a credit note credits an invoice")])
-    customer = computed.invoice.customer.customer_number
-    if credited_customer != customer:
+            "names a credit note: a credit note credits an invoice")])
+    if credited_customer != computed.invoice.customer.customer_number:
         raise InvalidInput("invoice", [Problem(
             "preceding_invoice_reference",
-            f"invoice {number} was issued to customer {credited_customer}, not to customer"
-            f" {customer}: a credit note credits an invoice of its own customer")])
+            "names an invoice of another customer: a credit note credits an invoice of its"
+            " own customer")])
 
 
 def configured_item_vat(settings: Settings) -> dict[str, bool]:

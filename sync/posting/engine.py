@@ -84,6 +84,10 @@ class Refused(SyncFailed, InvalidInput):
     refused value. Nothing is half-posted."""
 
 
+class CreditedNotBooked(MappingError):
+    """A credit note credits an invoice Uniconta has not booked (nor the archive kept)."""
+
+
 @dataclass(frozen=True)
 class PreparedInvoice:
     """An invoice checked against Uniconta's rules, before anything is written."""
@@ -235,6 +239,11 @@ class SyncEngine:
             try:
                 prepared = self.prepare(item)
                 self._check_invoice_date(invoice)
+            except CreditedNotBooked:
+                # It may credit an invoice earlier in this chunk, not booked yet: it takes
+                # the single path, after the invoices before it are posted (and checked again).
+                calls[source_id] += calls_since(self.client, calls_before)
+                continue
             except (GatewayError, FakturaError) as error:
                 outcomes[index] = self._failure(item, error, calls_before)
                 continue
@@ -579,7 +588,7 @@ class SyncEngine:
         rows = self.client.query("DebtorInvoice", InvoiceNumber=number) if number and \
             number.isdigit() else []
         if not rows:
-            raise MappingError("preceding_invoice_reference", (
+            raise CreditedNotBooked("preceding_invoice_reference", (
                 "names no invoice the archive or Uniconta knows: a credit note credits an"
                 " issued invoice; give its invoice number"))
         if str(field(rows[0], "Account") or "") != account:

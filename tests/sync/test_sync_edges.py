@@ -238,3 +238,18 @@ def test_a_credit_note_credits_an_invoice_the_archive_or_uniconta_knows(
     assert writes == []
     assert set(invoices_by_marker(emulator)) == {"I-1", "I-2", "I-3", "K-1", "K-2"}
     _nothing_left(emulator)
+
+
+def test_in_one_bulk_a_credit_note_of_an_earlier_invoice_waits_for_its_booking(
+        sync_stack: SyncStack, emulator: EmulatorHandle) -> None:
+    # The invoice will be 20260001 (the series' next number); its credit note comes after it
+    # in the same chunk, and a credit note of an invoice nobody issued is still refused.
+    chunk = [invoice("BK-1"), _credit_note("BK-2", str(fixtures.FIRST_INVOICE_NUMBER)),
+             _credit_note("BK-3", "20269999"), invoice("BK-4", customer_data=customer("1002"))]
+    outcomes = sync_stack.issuer().issue_many(chunk)
+    assert [getattr(o, "invoice_number", None) for o in outcomes] == [
+        "20260001", "20260002", None, "20260003"]
+    assert isinstance(outcomes[2], InvalidInput)
+    assert [p.field for p in outcomes[2].problems] == ["preceding_invoice_reference"]
+    assert set(invoices_by_marker(emulator)) == {"BK-1", "BK-2", "BK-4"}
+    _nothing_left(emulator)
