@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sync_support import MakeStack, SyncStack, customer, invoice, invoices_by_marker, line
 
+from api.pages.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
 from faktura.model import Invoice
 from sync.emulator.testing import EmulatorHandle
@@ -84,8 +85,10 @@ CASES = {
 }
 
 
-def _run(stack: SyncStack, batch: list[Invoice]) -> dict[str, str]:
-    """Issue a batch like `faktura sync` does: one failure does not stop the rest."""
+def _run(stack: SyncStack, batch: list[Invoice],
+         errors: dict[str, FakturaError] | None = None) -> dict[str, str]:
+    """Issue a batch like `faktura sync` does: one failure does not stop the rest (the
+    errors go into `errors`, by source id)."""
     issuer = stack.issuer()
     outcome: dict[str, str] = {}
     for item in batch:
@@ -95,6 +98,8 @@ def _run(stack: SyncStack, batch: list[Invoice]) -> dict[str, str]:
                 issued.invoice_number)
         except FakturaError as error:
             outcome[item.source_id] = f"failed: {error}"
+            if errors is not None:
+                errors[item.source_id] = error
     return outcome
 
 
@@ -110,12 +115,18 @@ def test_bad_input_fails_alone_and_posts_once_when_fixed(
         make_stack: MakeStack, emulator: EmulatorHandle, case: Case) -> None:
     good = [invoice("OK-1"), invoice("OK-2", customer_data=customer("1002"))]
     stack = make_stack(uniconta=case.settings)
-    first = _run(stack, [good[0], invoice("BAD-1", **case.bad), good[1]])
+    errors: dict[str, FakturaError] = {}
+    first = _run(stack, [good[0], invoice("BAD-1", **case.bad), good[1]], errors)
     assert first["OK-1"].startswith("posted") and first["OK-2"].startswith("posted")
     assert first["BAD-1"].startswith("failed: ")
     assert case.reason in first["BAD-1"]
     if case.refused_value:
         assert case.refused_value not in first["BAD-1"]
+    # One shape: field and message; the pages show the message in Danish too.
+    refusal = errors["BAD-1"]
+    assert isinstance(refusal, InvalidInput)
+    assert case.reason.startswith(f"{refusal.problems[0].field}: ")
+    assert all(in_language(p.message, "da") != p.message for p in refusal.problems)
     assert set(invoices_by_marker(emulator)) == {"OK-1", "OK-2"}
     assert emulator.query("DebtorOrder") == []
     failed = [e for e in stack.log.entries("BAD-1") if e["step"] == "failed"]

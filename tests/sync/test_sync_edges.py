@@ -25,6 +25,7 @@ from sync_support import (
     make_settings,
 )
 
+from api.pages.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
 from faktura.settings import load_settings
 from renderer.render import Renderer
@@ -125,6 +126,7 @@ def test_an_invoice_with_nothing_to_book_is_refused_before_any_call(
             attempt()
         assert [p.field for p in caught.value.problems] == ["lines"]
         assert "nothing to book" in caught.value.problems[0].message
+        assert "intet at bogføre" in in_language(caught.value.problems[0].message, "da")
     assert sync_stack.calls() == 0 and sync_stack.events == []
     assert emulator.query("Debtor", Account="1088") == []
     _nothing_left(emulator)
@@ -162,6 +164,7 @@ def test_a_number_the_fi_line_cannot_carry_is_refused_before_posting(
     (problem,) = caught.value.problems
     assert problem.field == "layout.fi_card_type"
     assert "15 digits" in problem.message and "set it to 75" in problem.message
+    assert "sæt den til 75" in in_language(problem.message, "da")
     assert emulator.query("DebtorInvoice") == [] and _serie_next(emulator) == fifteen_digits
     _nothing_left(emulator)
     assert not list(stack.archive.list(TENANT))
@@ -180,6 +183,7 @@ def test_a_number_the_fi_line_cannot_carry_is_refused_before_posting(
         make_stack(card75).issuer().issue(invoice("N-2"))
     assert [p.field for p in caught.value.problems] == ["uniconta.debtor_group"]
     assert "number series" in caught.value.problems[0].message
+    assert "fakturanummerserie forfra" in in_language(caught.value.problems[0].message, "da")
     assert set(invoices_by_marker(emulator)) == {"N-1"}
     _nothing_left(emulator)
 
@@ -232,6 +236,7 @@ def test_a_credit_note_credits_an_invoice_the_archive_or_uniconta_knows(
         assert isinstance(caught.value, InvalidInput), caught.value
         assert [p.field for p in caught.value.problems] == ["preceding_invoice_reference"]
         assert message in str(caught.value)
+        assert in_language(caught.value.problems[0].message, "da").startswith("angiver ")
     # Reads only: no debtor, order or posting was made for a refused credit note.
     writes = [label for label in sync_stack.labels()[-(sync_stack.calls() - before):]
               if not label.startswith("GET ")]
