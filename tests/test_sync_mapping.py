@@ -71,8 +71,9 @@ def test_a_customer_number_over_20_characters_never_reaches_the_mapping() -> Non
 def test_quantity_must_fit_the_items_decimals() -> None:
     line = _invoice().lines[0]
     assert mapping.quantity_for_item(line, 1, "1000", 2) == Decimal("1.25")
-    with pytest.raises(MappingError, match=r"lines\[0\]\.quantity: has more decimals than item"
-                       r" 2000 allows in Uniconta \(0\).*set the item up with 2 decimals") as caught:
+    with pytest.raises(MappingError, match=r"lines\[0\]\.quantity: has more decimals than"
+                       r" item 2000 allows in Uniconta \(0\).*set the item up with 2 decimals"
+                       ) as caught:
         mapping.quantity_for_item(line, 1, "2000", 0)
     assert "1.25" not in str(caught.value)
     whole = _invoice(lines=[{"item_number": "2000", "text": "Licens", "quantity": "3",

@@ -8,7 +8,7 @@ own field checks. A message not in the table is shown as it is, never dropped.
 
 >>> in_language("no line has a quantity, so there is nothing to book: give a line a"
 ...             " quantity, or do not issue the invoice", "da")
-'ingen linje har et antal, så der er intet at bogføre: giv en linje et antal, eller udsted ikke fakturaen'
+'ingen linje har et antal, så der er intet at bogføre: giv en linje et antal, eller ...'
 >>> in_language("String should have at most 20 characters", "da")
 'må højst have 20 tegn'
 >>> in_language("String should have at most 20 characters", "en")

@@ -40,7 +40,7 @@ from typing import Any
 
 from faktura import checks, units
 from faktura.computed import ComputedInvoice
-from faktura.errors import FakturaError, InvalidInput, Problem
+from faktura.errors import FakturaError, Problem
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
 from sync.posting.mapping import MappingError, line_field, quantity_for_item
@@ -235,14 +235,16 @@ def line_kind(line: InvoiceLine) -> str:
     return "hours" if unit is not None and unit.uniconta in _TIME_UNITS else "other"
 
 
-def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = None) -> str:
+def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = None,
+             position: int | None = None) -> str:
     """The item a line of `kind` is posted with (steps 2 and 3; ProductNumber(ExVat) last).
 
     `line_item` is the line's own product number; it wins under the `"line"` principle.
+    `position` (1-based) names the line in a refusal.
     """
     if kind not in LINE_KINDS:
-        raise MappingError("lines.kind", f"is not a kind of invoice line (known:"
-                           f" {', '.join(LINE_KINDS)})")
+        raise MappingError(line_field(position, "kind") if position else "kind",
+                           f"is not a kind of invoice line (known: {', '.join(LINE_KINDS)})")
     products = settings.products.for_kind(kind)
     if products.principle == "line" and line_item:
         return line_item
@@ -253,11 +255,14 @@ def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = N
     return integration.product_number if vat else integration.product_number_ex_vat
 
 
-def item_of_line(line: InvoiceLine, settings: Settings) -> str | None:
-    """The item of one invoice line (None for a text line)."""
+def item_of_line(line: InvoiceLine, settings: Settings, position: int | None = None
+                 ) -> str | None:
+    """The item of one invoice line (None for a text line); `position` (1-based) names the
+    line in a refusal."""
     if line.is_text:
         return None
-    return item_for(line_kind(line), line.vat, settings, line_item=line.item_number)
+    return item_for(line_kind(line), line.vat, settings, line_item=line.item_number,
+                    position=position)
 
 
 def item_field(line: InvoiceLine, position: int, item: str, settings: Settings) -> str:
@@ -291,7 +296,7 @@ def check_invoice_items(invoice: Invoice, catalogue: Catalogue, settings: Settin
     imported = catalogue.imported_at(settings.tenant)
     problems: list[Problem] = []
     for position, line in enumerate(invoice.lines, start=1):
-        number = item_of_line(line, settings)
+        number = item_of_line(line, settings, position)
         if number is None:
             continue
         item = catalogue.get(settings.tenant, number)
@@ -306,7 +311,7 @@ def check_invoice_items(invoice: Invoice, catalogue: Catalogue, settings: Settin
             except MappingError as error:
                 problems.extend(error.problems)
     if problems:
-        raise InvalidInput("invoice", problems)
+        raise MappingError(problems)
 
 
 def imported_catalogue(settings: Settings) -> Catalogue | None:
@@ -329,7 +334,8 @@ def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
 
     checks.check_line_vat(
         computed, settings,
-        item_of=lambda position: item_of_line(computed.lines[position - 1].line, settings),
+        item_of=lambda position: item_of_line(computed.lines[position - 1].line, settings,
+                                              position),
         item_vat=item_vat)
 
 

@@ -524,7 +524,7 @@ class SyncEngine:
         mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
         items: list[tuple[str | None, int | None]] = []
         for position, line in enumerate(invoice.lines, start=1):
-            number = item_of_line(line, settings)  # the [products] principle
+            number = item_of_line(line, settings, position)  # the [products] principle
             if number is None:
                 items.append((None, None))
                 continue

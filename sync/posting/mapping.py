@@ -38,10 +38,12 @@ FREE_LINE_DISCOUNT = Decimal(100)
 
 
 class MappingError(InvalidInput):
-    """The invoice cannot be expressed in Uniconta as it stands: the field and the fix."""
+    """The invoice cannot be expressed in Uniconta as it stands: the field and the fix (or
+    several problems, each with its field)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__("invoice", [Problem(field, message)])
+    def __init__(self, field: str | list[Problem], message: str = "") -> None:
+        super().__init__("invoice", field if isinstance(field, list)
+                         else [Problem(field, message)])
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

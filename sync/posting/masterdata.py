@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from faktura.errors import InvalidInput
 from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
 from sync.posting import mapping
@@ -88,9 +87,9 @@ class MasterData:
             ) if rows else None
         item = self._items[number]
         if item is None:
-            raise InvalidInput("invoice", [unknown_item(line, position, number, self.settings)])
+            raise MappingError([unknown_item(line, position, number, self.settings)])
         if item.blocked:
-            raise InvalidInput("invoice", [blocked_item(line, position, number, self.settings)])
+            raise MappingError([blocked_item(line, position, number, self.settings)])
         return item
 
     def project_category(self) -> str:
