@@ -27,7 +27,7 @@ from sync_support import (
 
 from api.pages.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
-from faktura.settings import load_settings
+from infra.settings_files import load_settings
 from renderer.render import Renderer
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
