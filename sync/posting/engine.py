@@ -3,6 +3,9 @@
 Per invoice: validate → master data (debtor only when a mapped field changed, contact,
 employee, project) → order → its lines (one call) → optional simulation → post with the
 invoice date → record → verify. At steady state that is three calls: order, lines, post.
+Validating refuses, before anything is written, whatever can be refused (docs/refusals.md):
+the lookups it needs (items, payment terms, the credited invoice of a credit note, the next
+invoice number) are reads, and most are made once per run.
 
 The order is a projection of the computed invoice (`faktura.computed`): its lines carry the
 computed discounts, its payment term is the Uniconta term whose days give the computed due
@@ -39,7 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from faktura import checks, fik
+from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, content_sha256
@@ -47,6 +50,7 @@ from sync.posting.answer import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
 from sync.posting.mapping import MappingError
+from sync.posting.numbers import InvoiceNumbers, group_field
 from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
@@ -115,9 +119,7 @@ class SyncEngine:
         self.master = MasterData(client, ledger, settings)
         self._lock_path = lock_path or ledger.lock_file
         self._dimensions: int | None = None
-        # Per debtor group, the number Uniconta gives the next invoice (read once, then
-        # counted on: each prepared invoice claims one, each posting shows where it stands).
-        self._next_numbers: dict[str, int | None] = {}
+        self.numbers = InvoiceNumbers(client, settings)
 
     # ----------------------------------------------------------------- Poster
 
@@ -536,50 +538,8 @@ class SyncEngine:
         term = self.master.payment_term((computed.due_date - invoice.issue_date).days)
         if computed.is_credit_note:
             self._check_credited(computed, account)
-        self._check_number_fits(computed)
+        self.numbers.check(computed)  # the number Uniconta gives it fits its FI line
         return PreparedInvoice(computed, account, items, term)
-
-    def _debtor_group(self, invoice: Invoice) -> str:
-        return invoice.customer.group or self.settings.uniconta.debtor_group or ""
-
-    def _check_number_fits(self, computed: ComputedInvoice) -> None:
-        """The number Uniconta's series gives this invoice fits its FI payment ID: refused
-        before anything is written, naming the setting to change (read once per run, then
-        counted on; only when invoices carry a payment ID at all)."""
-        settings = self.settings
-        card = settings.layout.fi_card_type
-        if (settings.integration.fi_creditor_number is None
-                or fik.CARD_TYPES[card].ID_LENGTH is None):
-            return
-        group = self._debtor_group(computed.invoice)
-        if group not in self._next_numbers:
-            self._next_numbers[group] = self.client.next_invoice_number(group or None)
-        number = self._next_numbers[group]
-        if number is None:  # no series: the posting is refused and says so
-            return
-        self._next_numbers[group] = number + 1
-        try:
-            computed.numbered(str(number), settings)
-        except InvalidInput:
-            digits = len(str(number))
-            base = fik.CARD_TYPES[card].ID_LENGTH - 1
-            if card == "71" and digits <= fik.CARD_TYPES["75"].ID_LENGTH - 1:
-                where, fix = "layout.fi_card_type", "set it to 75 (payment IDs of up to 15 digits)"
-            else:
-                where = "customer.group" if computed.invoice.customer.group else \
-                    "uniconta.debtor_group"
-                fix = "restart this debtor group's invoice number series in Uniconta"
-            raise MappingError(where, (
-                f"Uniconta's next invoice number has {digits} digits, more than the {base} an"
-                f" FI card {card} payment ID holds, so the invoice could not carry its FI"
-                f" line: {fix}")) from None
-
-    def _noted_posting(self, computed: ComputedInvoice, number: int) -> None:
-        """A posted number shows where the group's series stands."""
-        group = self._debtor_group(computed.invoice)
-        known = self._next_numbers.get(group)
-        if known is not None and number >= known:
-            self._next_numbers[group] = number + 1
 
     def _check_credited(self, computed: ComputedInvoice, account: str) -> None:
         """A credit note credits an invoice Uniconta has booked, for the same debtor (one
@@ -697,7 +657,7 @@ class SyncEngine:
     def _record_posting(self, computed: ComputedInvoice, result: PostingResult) -> Posting:
         invoice = computed.invoice
         number = str(result.invoice_number)
-        self._noted_posting(computed, result.invoice_number)
+        self.numbers.posted(computed, result.invoice_number)
         self.ledger.advance(self.tenant, invoice.source_id, State.POSTED,
                             invoice_number=number, voucher=result.voucher,
                             journal_posted_id=result.journal_posted_id)
@@ -895,7 +855,7 @@ _FIXES = {
 
 def _refused_fields(code: str, invoice: Invoice, settings: Settings) -> list[str]:
     """The fields a Uniconta refusal (ErrorCodes name) is about; [] when none is."""
-    group = "customer.group" if invoice.customer.group else "uniconta.debtor_group"
+    group = group_field(invoice.customer)
     dimensions = [name for name, dim in settings.integration.dimension_of.items()
                   if dim and getattr(invoice, name)]
     return {

@@ -22,6 +22,7 @@ from sync.posting import mapping
 from sync.posting.catalogue import blocked_item, unknown_item
 from sync.posting.ledger import Ledger
 from sync.posting.mapping import MappingError
+from sync.posting.numbers import group_field
 from sync.uniconta.errors import UnicontaError
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field
@@ -178,8 +179,7 @@ class MasterData:
         """Uniconta refused the debtor for a value it does not know: which reference it is
         (a read per reference, only after such a refusal); None when none is missing."""
         references = (
-            ("_Group", "DebtorGroup", "Group", "debtor group",
-             "customer.group" if customer.group else "uniconta.debtor_group"),
+            ("_Group", "DebtorGroup", "Group", "debtor group", group_field(customer)),
             ("_Payment", "PaymentTerm", "Payment", "payment term", "uniconta.payment_terms"),
             ("_LayoutGroup", "DebtorLayoutGroup", "Name", "layout group",
              "uniconta.layout_group"),
