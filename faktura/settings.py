@@ -254,6 +254,29 @@ class UnicontaSettings(_Section):
     simulate_before_posting: bool = Field(
         False, description="Simulate each posting first (one more call per invoice)")
     post_as_drafts: bool = Field(False, description="Leave orders as drafts (TimeLog mode)")
+    # Issuing on booking (invoices booked in Uniconta: `faktura follow`, the webhook).
+    issue_uniconta_invoices: bool = Field(
+        False, description="Also issue invoices made in Uniconta itself (no Faktura draft)")
+    webhook_token: SecretStr | None = Field(
+        None, description="The secret in the webhook URL"
+        " /v1/uniconta/events/<token> (at least 16 characters); blank: no webhook")
+    follow_in_server: bool = Field(
+        False, description="`faktura serve` also polls for booked invoices (as `faktura"
+        " follow` does), every follow_interval seconds")
+    follow_interval: int = Field(
+        120, ge=60, le=86400, description="Seconds between two polls of `faktura follow`"
+        " (one call each: 1,440 a day at 60 s, within the 5,000 a day of a server user)")
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16 or not value.get_secret_value().isascii():
+            raise ValueError("is too short or not plain ASCII: use at least 16 random"
+                             " characters (e.g. `python3 -c 'import secrets;"
+                             " print(secrets.token_urlsafe(24))'`)")
+        return value
 
     @model_validator(mode="after")
     def _rest_needs_drafts(self) -> UnicontaSettings:

@@ -575,6 +575,38 @@ VOUCHERS = EntitySpec(
 )
 
 
+GL_ACCOUNT = EntitySpec(
+    "GLAccount",
+    "Account",
+    (
+        S("Account"),
+        S("Name"),
+        S("AccountType"),  # GLAccountTypes name: PL, BalanceSheet, Bank, Debtor, Header, Sum...
+        S("Vat", ref="GLVat"),  # the VAT code booked on the account (blank: none)
+        S("MandatoryTax"),  # VatOptions name: Optional, Fixed, NoVat...
+        B("Blocked"),
+    ),
+    writable=False,  # the chart of accounts is read here, never written
+)
+
+EXCHANGE_RATE = EntitySpec(
+    "ExchangeRate",
+    "RowId",
+    (CUR(), D("Date"), F("Rate")),
+    writable=False,
+    key_name="Currency",
+)
+
+#: A webhook ("Change URL"): Uniconta calls ``Url`` when a row of table ``TableId`` (0: any
+#: table) is created, updated or deleted; ``UsePost`` sends the row as JSON (reference, Webhooks).
+TABLE_CHANGE_EVENT = EntitySpec(
+    "TableChangeEvent",
+    "RowId",
+    (I("TableId"), S("Url", max_len=1000), B("UsePost")),
+    key_name="Url",
+)
+
+
 def _dim_type(n: int) -> EntitySpec:
     return EntitySpec(f"GLDimType{n}", "Dim", (S("Dim"), S("Name"), B("Blocked")))
 
@@ -601,6 +633,9 @@ ENTITIES: tuple[EntitySpec, ...] = (
     GL_TRANS,
     PROJECT_TRANS,
     VOUCHERS,
+    GL_ACCOUNT,
+    EXCHANGE_RATE,
+    TABLE_CHANGE_EVENT,
     *(_dim_type(n) for n in range(1, 6)),
 )
 

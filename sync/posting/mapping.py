@@ -186,8 +186,12 @@ def document_type(invoice: Invoice) -> str:
     return "Creditnote" if invoice.is_credit_note else "Invoice"
 
 
+#: The start of the Remark's last line that names the source invoice (`marker`).
+MARKER_PREFIX = "Ref: "
+
+
 def marker(invoice: Invoice) -> str:
-    return f"Ref: {invoice.source_id}"
+    return f"{MARKER_PREFIX}{invoice.source_id}"
 
 
 def order_fields(invoice: Invoice, settings: Settings, *, account: str,
