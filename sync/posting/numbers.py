@@ -2,7 +2,8 @@
 cannot carry is refused before anything is booked (docs/refusals.md).
 
 Uniconta numbers each invoice from its debtor group's number series. `InvoiceNumbers` reads
-the series' next number once per run (`next_invoice_number`, two reads on either transport)
+the series' next number once per run (`sync.uniconta.setup.next_invoice_number`, two reads on
+either transport, shared with the setup doctor)
 and then counts on: each invoice prepared takes one, each posting shows where the series
 stands. Only invoices that carry an FI payment ID (a creditor number, card type 71 or 75) are
 checked.
@@ -17,6 +18,7 @@ from faktura.model import Customer
 from faktura.settings import Settings
 from sync.posting.mapping import MappingError
 from sync.uniconta.gateway import GatewayClient
+from sync.uniconta.setup import SetupReader, next_invoice_number
 
 #: The card type that carries the longest payment ID.
 LONGEST = "75"
@@ -33,6 +35,7 @@ class InvoiceNumbers:
     def __init__(self, client: GatewayClient, settings: Settings) -> None:
         self.client = client
         self.settings = settings
+        self._reader = SetupReader(client)
         self._next: dict[str, int | None] = {}
 
     def _group(self, customer: Customer) -> str:
@@ -47,7 +50,7 @@ class InvoiceNumbers:
             return
         group = self._group(computed.invoice.customer)
         if group not in self._next:
-            self._next[group] = self.client.next_invoice_number(group or None)
+            self._next[group] = next_invoice_number(self._reader, group or None)
         number = self._next[group]
         if number is None:  # no series: Uniconta refuses the posting and says so
             return

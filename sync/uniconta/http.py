@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 import httpx
 from pydantic import SecretStr
 
-from sync.uniconta import wire
 from sync.uniconta.errors import (
     THROTTLE_CODES,
     ConfigurationError,
@@ -256,31 +255,6 @@ class HttpClientBase:
         raise NotImplementedError
 
     # ----------------------------------------------------------------- CRUD shared
-
-    def query(
-        self, type_name: str, where: Mapping[str, Any] | None = None, /, **filters: Any
-    ) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    # ----------------------------------------------------------------- number series
-
-    def next_invoice_number(self, debtor_group: str | None = None) -> int | None:
-        """The number Uniconta gives the next invoice of `debtor_group` (None: the default
-        group): the `Next` of the group's invoice number series (`InvoiceSerie`), read with
-        two calls and nothing written. None when the group or its series does not exist (a
-        posting is then refused with ``NumberSerieDoesNotExist``)."""
-        if debtor_group:
-            groups = self.query("DebtorGroup", Group=debtor_group)
-        else:
-            groups = [row for row in self.query("DebtorGroup") if wire.field(row, "IsDefault")]
-        serie = wire.field(groups[0], "InvoiceSerie") if groups else None
-        if not serie:
-            return None
-        series = self.query("NumberSerie", Serie=serie)
-        if not series:
-            return None
-        row = series[0]
-        return int(wire.field(row, "Next") or wire.field(row, "FirstValue") or 1)
 
     def _merged_query(
         self, route: str, param_sets: Iterable[Sequence[tuple[str, str]]]

@@ -33,6 +33,7 @@ from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.rest import RestClient
+from sync.uniconta.setup import SetupReader, next_invoice_number
 
 TENANT = "revisorhuset"
 EU_BUSINESS = customer(
@@ -141,10 +142,11 @@ def test_both_transports_read_the_next_invoice_number(
     kind = GatewayClient if transport == "gateway" else RestClient
     with kind(emulator.base_url, emulator.login, emulator.password,
               emulator.company_id) as client:
-        assert client.next_invoice_number() == fixtures.FIRST_INVOICE_NUMBER
-        assert client.next_invoice_number(fixtures.DEFAULT_DEBTOR_GROUP) == (
+        reader = SetupReader(client)
+        assert next_invoice_number(reader) == fixtures.FIRST_INVOICE_NUMBER
+        assert next_invoice_number(reader, fixtures.DEFAULT_DEBTOR_GROUP) == (
             fixtures.FIRST_INVOICE_NUMBER)
-        assert client.next_invoice_number("no-such-group") is None
+        assert next_invoice_number(reader, "no-such-group") is None
         gets = client.stats.snapshot()
     assert gets.get("insert", 0) == gets.get("patch", 0) == gets.get("delete", 0) == 0
     assert _serie_next(emulator) == fixtures.FIRST_INVOICE_NUMBER  # read, not taken
