@@ -427,7 +427,7 @@ class SyncEngine:
                                  f" {record.invoice_number}; no draft is made")
             self.log.step(source_id, "already_drafted", order_number=record.order_number)
             return record.order_number
-        prepared = self.prepare(computed)
+        prepared = self.prepare(computed, draft=True)
         resumed = record is not None
         earlier_account = record.customer_number if record else None
         if record and record.content_sha256 != content:
@@ -510,9 +510,12 @@ class SyncEngine:
             self._simulate(computed, order_number)
         return self._post_order(computed, order_number)
 
-    def prepare(self, invoice: Invoice | ComputedInvoice) -> PreparedInvoice:
+    def prepare(self, invoice: Invoice | ComputedInvoice, *, draft: bool = False
+                ) -> PreparedInvoice:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer,
-        VAT flags, the payment term of its due date) before anything is written."""
+        VAT flags, the payment term of its due date, the invoice a credit note credits, the
+        number it will get) before anything is written. A `draft` (drafts mode) is booked
+        later in Uniconta: it may credit another draft, and takes no number yet."""
         settings = self.settings
         computed = self.computed(invoice)
         invoice = computed.invoice
@@ -536,9 +539,10 @@ class SyncEngine:
         if invoice.project:
             self.master.project_category()
         term = self.master.payment_term((computed.due_date - invoice.issue_date).days)
-        if computed.is_credit_note:
+        if computed.is_credit_note and not draft:  # a draft may credit another draft
             self._check_credited(computed, account)
-        self.numbers.check(computed)  # the number Uniconta gives it fits its FI line
+        # The number Uniconta gives it fits its FI line (a draft takes none yet).
+        self.numbers.check(computed, take=not draft)
         return PreparedInvoice(computed, account, items, term)
 
     def _check_credited(self, computed: ComputedInvoice, account: str) -> None:

@@ -41,9 +41,10 @@ class InvoiceNumbers:
     def _group(self, customer: Customer) -> str:
         return customer.group or self.settings.uniconta.debtor_group or ""
 
-    def check(self, computed: ComputedInvoice) -> None:
-        """Take the number this invoice will get; refuse it when its FI payment ID cannot
-        carry that number, naming the setting to change."""
+    def check(self, computed: ComputedInvoice, *, take: bool = True) -> None:
+        """Take the number this invoice will get (`take=False`: only look at it, for a draft
+        booked later, at a number no lower); refuse it when its FI payment ID cannot carry
+        that number, naming the setting to change."""
         card = self.settings.layout.fi_card_type
         id_length = fik.CARD_TYPES[card].ID_LENGTH
         if self.settings.integration.fi_creditor_number is None or id_length is None:
@@ -54,7 +55,8 @@ class InvoiceNumbers:
         number = self._next[group]
         if number is None:  # no series: Uniconta refuses the posting and says so
             return
-        self._next[group] = number + 1
+        if take:
+            self._next[group] = number + 1
         try:
             computed.numbered(str(number), self.settings)
         except InvalidInput:
