@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import Tenant
 from api.openapi import problem_doc, problems
-from api.schemas import ArchiveListOut
+from api.schemas import ArchiveListItem, ArchiveListOut
 from archive import ArchiveEntry
 from faktura.model import InvoiceDate
 
@@ -41,10 +41,12 @@ def list_archive(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many entries")]
     = 0,
 ) -> ArchiveListOut:
-    """Archived invoices, newest issue date first; the filters combine."""
+    """Archived invoices, newest issue date first; the filters combine. A credit note's
+    `total_amount` is negative here, so a period's amounts add up."""
     items = services.archive.list(services.tenant, customer=customer, date_from=date_from,
                                   date_to=date_to, q=q, limit=limit, offset=offset)
-    return ArchiveListOut(items=items, limit=limit, offset=offset)
+    return ArchiveListOut(items=[ArchiveListItem.of(item) for item in items], limit=limit,
+                          offset=offset)
 
 
 @router.get("/v1/archive/{invoice_number}", response_class=Response,

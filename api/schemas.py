@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from decimal import Decimal
+
+from pydantic import BaseModel, field_serializer
 
 from archive import ArchiveEntry
 
@@ -17,10 +19,24 @@ class IssuedOut(BaseModel):
     meta_url: str
 
 
-class ArchiveListOut(BaseModel):
-    """`GET /v1/archive`: a page of archive entries, newest issue date first."""
+class ArchiveListItem(ArchiveEntry):
+    """An archive entry as a listing states it: `total_amount` is negative for a credit note,
+    so the amounts of a period add up to what was invoiced in it."""
 
-    items: list[ArchiveEntry]
+    @field_serializer("total_amount")
+    def _signed(self, total: Decimal) -> Decimal:
+        return self.signed_total
+
+    @classmethod
+    def of(cls, entry: ArchiveEntry) -> ArchiveListItem:
+        return cls.model_validate(entry.model_dump())
+
+
+class ArchiveListOut(BaseModel):
+    """`GET /v1/archive`: a page of archive entries, newest issue date first; a credit note's
+    `total_amount` is negative."""
+
+    items: list[ArchiveListItem]
     limit: int
     offset: int
 

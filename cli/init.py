@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from faktura.errors import InvalidInput, Problem
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE
 from infra.settings_files import FILE_NAME
 
 STARTER_SETTINGS = '''\
@@ -48,6 +50,9 @@ post_code = "8000"
 city = "Aarhus C"
 cvr = "31415926"
 email = "faktura@example.dk"
+bank_reg_no = "1234"            # your bank account: what PaymentInfo prints is checked against it
+bank_account = "0012345678"
+# iban = "DK..."                # for payers abroad and credit notes (English invoices print it)
 # logo = "logo.png"             # SVG or PNG, beside this file
 
 [layout]
@@ -102,7 +107,9 @@ def init_command(
         raise InvalidInput(str(folder), [Problem("", (
             f"{' and '.join(existing)} already there; use --force to overwrite"))])
     folder.mkdir(parents=True, exist_ok=True)
-    settings.write_text(STARTER_SETTINGS.format(tenant=tenant), encoding="utf-8")
+    # The settings will hold the Uniconta password: private to the user (0600).
+    write_bytes_atomically(settings, STARTER_SETTINGS.format(tenant=tenant).encode("utf-8"),
+                           mode=PRIVATE_FILE)
     invoice.write_text(SAMPLE_INVOICE, encoding="utf-8")
     typer.echo(f"wrote {settings} and {invoice}. Next, in {folder}:")
     typer.echo(f"  faktura render {INVOICE_NAME} --out out/     # a draft PDF")

@@ -43,7 +43,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from faktura import printable
+from faktura import payment_info, printable
 from faktura.errors import InvalidInput, Problem
 from faktura.identifiers import validate_bic, validate_cvr, validate_iban
 
@@ -214,7 +214,8 @@ class LanguageTexts(_Section):
 
     footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
     payment_info: str | None = Field(
-        None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+        None, max_length=300, description="Blank: built from the seller's IBAN and BIC (else"
+        " PaymentInfo); for payers abroad: IBAN and BIC")
 
     _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
@@ -326,6 +327,28 @@ class ObjectStoreSettings(_Section):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+class ArchiveSettings(_Section):
+    """`[archive]`: the index seal's key and anchor, both kept outside the archive (see
+    docs/archive-seal.md). Blank: an unkeyed seal, no anchor."""
+
+    seal_key_file: Path | None = Field(
+        None, description="The seal key (faktura archive seal-key FILE makes one, mode 0600)")
+    seal_key: SecretStr | None = Field(
+        None, description="The key itself (64 hex digits), e.g. from a secret store")
+    anchor_file: Path | None = Field(
+        None, description="Where the seal's newest link is recorded, outside the archive")
+
+    @field_validator("seal_key_file", "anchor_file", mode="before")
+    @classmethod
+    def _blank_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("seal_key", mode="after")
+    @classmethod
+    def _blank_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+
 # --- product-number principle ----------------------------------------------------------
 
 #: The kinds of invoice line the product-number principle distinguishes (TimeLog data types).
@@ -385,6 +408,7 @@ class Settings(BaseSettings):
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     database_url: SecretStr | None = Field(
         None, description="e.g. postgresql+psycopg://host:5432/faktura; blank: SQLite files")
     object_store: ObjectStoreSettings = Field(default_factory=ObjectStoreSettings)
@@ -401,6 +425,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _payment_info_matches_the_bank(self) -> Settings:
+        """Every IBAN, BIC, reg. no. and account the payment texts print is valid and is the
+        seller's (`faktura.payment_info`)."""
+        seller = self.seller
+        bank = (seller.iban, seller.bic, seller.bank_reg_no, seller.bank_account)
+        found = [f"{name}: {problem}" for name, text in (
+            ("integration.PaymentInfo", self.integration.payment_info),
+            ("layout.en.payment_info", self.layout.en.payment_info or ""))
+            for problem in payment_info.problems(text, *bank)]
+        if found:
+            raise ValueError("; ".join(found))
+        return self
 
     @model_validator(mode="after")
     def _workers_need_a_gateway(self) -> Settings:
@@ -442,6 +480,11 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in ("state_dir", "archive_dir"):
         if isinstance(data.get(key), str):
             data[key] = str(base / data[key])
+    archive = data.get("archive")
+    if isinstance(archive, dict):
+        for key in ("seal_key_file", "anchor_file"):
+            if isinstance(archive.get(key), str) and archive[key].strip():
+                archive[key] = str(base / archive[key])
     return data
 
 

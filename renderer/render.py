@@ -42,7 +42,7 @@ from xml.etree import ElementTree
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from renderer.system import RendererUnavailable, warn_if_slow
+from renderer.system import RendererUnavailable
 
 try:
     import cssselect2
@@ -245,7 +245,6 @@ class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
     def __init__(self) -> None:
-        warn_if_slow()
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,
@@ -253,7 +252,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        for name in ("amount", "money", "quantity", "percent", "rate", "short_date",
+        for name in ("amount", "price", "money", "quantity", "percent", "rate", "short_date",
                      "long_date"):
             env.filters[name] = _localised(getattr(formatting, name))
         env.filters.update(kroner=kroner, ore=ore)

@@ -216,6 +216,8 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
         "_ExchangeRate": invoice.exchange_rate if invoice.currency_code != "DKK" else None,
         "_Payment": payment_term,
         "_InvoiceDate": invoice.issue_date,
+        # BT-72 (§ 58): Uniconta's own invoice layout prints the delivery date it is given.
+        "_DeliveryDate": invoice.delivery_date,
         "_DeleteOrder": True,
         **dimension_fields(invoice, settings, number_of_dimensions),
     }
