@@ -121,6 +121,7 @@ class Issuer:
         checks the lines against Uniconta's items before its first call)."""
         computed = compute(invoice, self.settings)
         checks.check_totals(computed)
+        checks.check_something_to_book(computed)
         if computed.is_credit_note:
             credited = self._credited_entry(computed)
             checks.check_credit_note(

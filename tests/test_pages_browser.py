@@ -119,8 +119,20 @@ def test_a_bad_pasted_invoice_names_the_field(server: tuple[str, str], page: Any
                                                  "unit_price": "1"}]}))
     page.click("form.stack button[type=submit]")
     alert = page.locator(".error[role=alert]")
-    assert "lines.0.quantity" in alert.inner_text()
+    assert "lines[0].quantity" in alert.inner_text()
+    # In the page's language: Danish here, English once the visitor picks it.
+    assert "skal være et tal skrevet med cifrene 0-9" in alert.inner_text()
+    assert "Field required" not in alert.inner_text()
     assert page.locator("#pdf-frame").count() == 0
+    page.click("text=English")
+    page.fill("#invoice", json.dumps({"source_id": "x", "issue_date": "2026-11-02",
+                                      "customer": {"customer_number": "1", "name": "K"},
+                                      "lines": [{"text": "t", "quantity": "0",
+                                                 "unit_price": "1", "unit": "furlong"}]}))
+    page.click("form.stack button[type=submit]")
+    english = page.locator(".error[role=alert]").inner_text()
+    assert "lines[0].unit: is not a unit the integration knows" in english
+    assert "furlong" not in english
 
 
 def test_a_batch_shows_its_progress_until_done(server: tuple[str, str], page: Any) -> None:

@@ -28,6 +28,7 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
+from api.pages.problem_texts import in_language, results_in_language
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
@@ -55,6 +56,7 @@ SECURITY_HEADERS = {
 router = APIRouter(include_in_schema=False)
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
                    trim_blocks=True, lstrip_blocks=True)
+_env.filters["in_language"] = in_language
 
 
 @dataclass
@@ -401,8 +403,9 @@ def batch_progress(request: Request, batch_id: str) -> Response:
     record = _batch(request, visitor, batch_id)
     if record is None:
         return JSONResponse({"detail": "no such batch"}, status_code=404)
-    return JSONResponse(json.loads(record.model_dump_json()), headers={"Cache-Control":
-                                                                       "no-store"})
+    return JSONResponse(results_in_language(json.loads(record.model_dump_json()),
+                                            visitor.language),
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/batches/{batch_id}.pdf")
