@@ -59,20 +59,6 @@ def _totals(computed: ComputedInvoice) -> list[Problem]:
             for ok, field, rule, what in checks if not ok]
 
 
-<<<<<<< HEAD
-=======
-def _lines(computed: ComputedInvoice, fmt: Format) -> list[Problem]:
-    found = []
-    for index, line in enumerate(computed.lines):
-        if line.is_text:
-            continue
-        if fmt == "oioubl" and not line.line.quantity:
-            found.append(Problem(f"lines[{index}].quantity", "must not be zero in OIOUBL"
-                                                            " [F-INV147]"))
-    return found
-
-
->>>>>>> main
 def _payment(computed: ComputedInvoice) -> list[Problem]:
     """The FI payment: card type, payment ID length, creditor number (F-LIB152–157, DK-R-010)."""
     fik = computed.payment.fik if computed.payment else None

@@ -13,7 +13,7 @@ from einvoice import endpoints
 from einvoice.ubl import Attrs, Identifier, UblFormat, payment_route
 from faktura import units
 from faktura.computed import STANDARD_RATED, ComputedInvoice
-from faktura.errors import Problem
+from faktura.errors import Problem, field_path
 from faktura.model import Invoice
 from faktura.settings import Settings
 
@@ -64,7 +64,8 @@ class Oioubl(UblFormat):
             b.category_code == STANDARD_RATED for b in computed.vat_breakdown)
 
     def rule_problems(self, computed: ComputedInvoice, settings: Settings) -> list[Problem]:
-        found = [Problem(f"lines.{index}.quantity", "must not be zero in OIOUBL [F-INV147]")
+        found = [Problem(field_path("lines", index, "quantity"),
+                         "must not be zero in OIOUBL [F-INV147]")
                  for index, line in enumerate(computed.lines)
                  if not line.is_text and not line.line.quantity]
         if payment_route(computed, settings) == "iban" and not settings.seller.bic:
