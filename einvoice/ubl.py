@@ -26,15 +26,13 @@ for _prefix, _uri in terms.NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
 Value = str | Decimal | date | int | None
-
-
 Identifier = tuple[str, dict[str, str]]
 Attrs = dict[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
 class UblFormat:
-    """A UBL 2.1 e-invoice format: what the plug-in protocol asks (`einvoice.plugin`), the
+    """A UBL 2.1 e-invoice format: what the plug-in protocol asks (`einvoice.formats`), the
     tables saying where each business term goes, and switches where the formats part.
 
     A format module makes one instance (or a subclass overriding the hooks at the end)."""
