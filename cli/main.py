@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("cli.render:render_command",
                "Render one invoice as a draft PDF (KLADDE), or as a proof of a number."),
     "einvoice": ("cli.einvoice:einvoice_command",
-                 "Write an invoice as an OIOUBL 2.1 or Peppol BIS 3 e-invoice (XML)."),
+                 "Write an invoice as an e-invoice (OIOUBL 2.1, Peppol BIS 3, a plug-in's)."),
     "batch": ("cli.batch:batch_command",
               "Issue many invoices: post to Uniconta once, render in parallel, archive."),
     "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),

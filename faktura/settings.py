@@ -15,6 +15,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.posting.catalogue`).
 * `[einvoice]`: when issuing makes an e-invoice (`when`: "ean", "always", "never") and its
   format for a buyer without an EAN (`format`; a buyer with an EAN always gets OIOUBL).
+  A format is named as plain text here: the e-invoice package keeps the formats on offer and
+  checks the name where a process is put together (`einvoice.formats.check_settings`).
 * scale-out (all blank by default: SQLite files, a local folder, local processes):
   `database_url` (PostgreSQL for the archive index, posting ledger, API keys and batches),
   `[object_store]` (S3-compatible storage for the archived files; credentials come from the
@@ -287,7 +289,10 @@ class UnicontaSettings(_Section):
         return self
 
 
-EInvoiceFormat = Literal["oioubl", "peppol"]
+#: How an e-invoice format is named, in the settings and in the archive (`xml_format`, 16
+#: characters); which names exist is the e-invoice package's registry (`einvoice.formats`).
+EINVOICE_FORMAT_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
+EInvoiceFormat = Annotated[str, Field(pattern=EINVOICE_FORMAT_NAME)]
 
 
 class EInvoiceSettings(_Section):
@@ -303,7 +308,8 @@ class EInvoiceSettings(_Section):
     when: Literal["ean", "always", "never"] = Field(
         "ean", description="ean: when the buyer has an EAN; always; never")
     format: EInvoiceFormat = Field(
-        "peppol", description="The format for a buyer without an EAN (with one: OIOUBL)")
+        "peppol", description="The format for a buyer without an EAN (with one: OIOUBL):"
+                              " oioubl, peppol, or one a plug-in adds")
 
 
 class ObjectStoreSettings(_Section):

@@ -13,8 +13,6 @@ Units are matched without regard to case, surrounding spaces or a final full sto
 Unit(uniconta='Hours', rec20='HUR', oioubl='')
 >>> lookup("stk."), lookup(" DAGE ")
 (Unit(uniconta='Pcs', rec20='H87', oioubl='C62'), Unit(uniconta='Days', rec20='DAY', oioubl=''))
->>> lookup("stk.").code("oioubl"), lookup(None).code("peppol")
-('C62', 'C62')
 >>> lookup("km")
 Traceback (most recent call last):
     ...
@@ -34,10 +32,6 @@ class Unit:
     uniconta: str | None  # Uniconta ItemUnit name; None: the item's own unit
     rec20: str  # UN/ECE Recommendation 20 code (the current edition: Peppol BIS 3)
     oioubl: str = ""  # the code in OIOUBL 2.1's older edition, where it differs
-
-    def code(self, fmt: str) -> str:
-        """BT-130 unit code for an e-invoice format ("peppol" or "oioubl")."""
-        return (self.oioubl or self.rec20) if fmt == "oioubl" else self.rec20
 
 
 HOURS = Unit("Hours", "HUR")

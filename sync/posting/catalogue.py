@@ -21,10 +21,11 @@ Where a line's *kind* comes from: the invoice model has no kind field (yet), so
 and otherwise infers it from the unit: a time unit (timer, hours, dage, min …) is `hours`,
 anything else `other`. `expenses`, `travel` and `fixed_price` therefore need that field.
 
-Before anything is sent, `check_line_vat` refuses a line whose VAT flag contradicts its item
-(the catalogue's item group decides; without a catalogue the configured ProductNumber /
+Before anything is sent, the engine calls `check_items` once per invoice, opening the
+catalogue once: `check_line_vat` refuses a line whose VAT flag contradicts its item (the
+catalogue's item group decides; without a catalogue the configured ProductNumber /
 ProductNumberExVat do), and `check_invoice_items` refuses an invoice with a line whose item is
-missing from the catalogue or blocked there (the engine calls it when a catalogue exists).
+missing from the catalogue or blocked there (when a catalogue exists).
 """
 
 from __future__ import annotations
@@ -338,10 +339,10 @@ def imported_catalogue(settings: Settings) -> Catalogue | None:
     return catalogue if catalogue.imported_at(settings.tenant) is not None else None
 
 
-def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
+def check_line_vat(computed: ComputedInvoice, settings: Settings,
+                   catalogue: Catalogue | None) -> None:
     """Refuse a line whose VAT flag contradicts the item it is booked with: the imported
     catalogue's item group decides, else the configured items (`checks.check_line_vat`)."""
-    catalogue = imported_catalogue(settings)
 
     def item_vat(number: str) -> bool | None:
         item = catalogue.get(settings.tenant, number) if catalogue else None
@@ -354,14 +355,15 @@ def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
         item_vat=item_vat)
 
 
-def check_against_catalogue(invoice: Invoice, settings: Settings) -> None:
-    """`check_invoice_items` when the tenant has imported a catalogue; no-op otherwise.
-
-    Costs no Uniconta call. (Without a catalogue the engine still checks each item live.)
-    """
+def check_items(computed: ComputedInvoice, settings: Settings) -> None:
+    """Refuse the invoice if a line contradicts the item it is booked with: its VAT flag
+    (`check_line_vat`), and, when the tenant has imported a catalogue, the item itself
+    (`check_invoice_items`). Opens the catalogue once; costs no Uniconta call. (Without a
+    catalogue the engine still checks each item live.)"""
     catalogue = imported_catalogue(settings)
+    check_line_vat(computed, settings, catalogue)
     if catalogue is not None:
-        check_invoice_items(invoice, catalogue, settings)
+        check_invoice_items(computed.invoice, catalogue, settings)
 
 
 def configured_items(settings: Settings) -> dict[str, str]:

@@ -51,7 +51,7 @@ from faktura.settings import Settings
 from sync.posting import mapping
 from sync.posting.mapping import MappingError
 from sync.posting.numbers import InvoiceNumbers, group_field
-from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
+from sync.posting.catalogue import check_items, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
@@ -521,8 +521,7 @@ class SyncEngine:
         invoice = computed.invoice
         checks.check_totals(computed)  # never a negative invoice (a credit note instead)
         checks.check_something_to_book(computed)  # Uniconta refuses one without a quantity
-        check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
-        check_against_catalogue(invoice, settings)  # items vs the imported catalogue
+        check_items(computed, settings)  # VAT flags and items vs Uniconta's items, once
         account = mapping.debtor_account(invoice.customer)
         mapping.currency_byte(invoice.currency_code, "currency_code")
         mapping.debtor_fields(invoice.customer, settings)
