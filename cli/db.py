@@ -1,9 +1,9 @@
 """`faktura db upgrade` / `faktura db current`: schema migrations (Alembic) for every store.
 
-With `database_url` (PostgreSQL) the archive index, posting ledger, API keys and API batch
-records share one database and every branch is upgraded there. With the embedded default
+With `database_url` (PostgreSQL) the archive index, posting ledger, API keys, API batch
+records and the delivery outbox share one database and every branch is upgraded there. With the embedded default
 each store is its own SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
-`<state_dir>/api-keys.sqlite`; batch records stay files) and each file gets its own branch.
+`<state_dir>/api-keys.sqlite`, `<state_dir>/delivery.sqlite`; batch records stay files) and each file gets its own branch.
 Upgrading is safe to repeat and keeps every row.
 """
 
@@ -19,8 +19,9 @@ from faktura.database import Target, describe, open_database
 from faktura.settings import Settings, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BRANCHES = ("archive", "ledger", "keys", "batches")
+BRANCHES = ("archive", "ledger", "keys", "batches", "delivery")
 KEYS_FILE = "api-keys.sqlite"
+DELIVERY_FILE = "delivery.sqlite"  # the outbox (`issuing.delivery.OUTBOX_FILE`)
 
 app = typer.Typer(help="The databases' schema (migrations).", no_args_is_help=True)
 SettingsArg = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
@@ -32,7 +33,8 @@ def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
         return [(settings.database_url.get_secret_value(), list(BRANCHES))]
     return [(settings.archive_dir / "index.sqlite", ["archive"]),
             (settings.state_dir / "ledger.sqlite", ["ledger"]),
-            (settings.state_dir / KEYS_FILE, ["keys"])]
+            (settings.state_dir / KEYS_FILE, ["keys"]),
+            (settings.state_dir / DELIVERY_FILE, ["delivery"])]
 
 
 def upgrade(target: Target, branches: list[str], *, to: str = "head") -> None:

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Issue many invoices: post to Uniconta once, render in parallel, archive."),
     "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),
     "archive": ("archive.cli:archive_app", "The archive of issued invoices: list, get, verify."),
+    "send": ("cli.send:send_command",
+             "E-mail issued invoices to their customers, at most once each (outbox)."),
     "serve": ("api.cli:serve_command",
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("api.cli:apikey_app", "API keys for the pages and the HTTP API."),

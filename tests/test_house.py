@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = {"faktura"}
-ADAPTERS = {"renderer", "sync", "einvoice", "archive"}
+ADAPTERS = {"renderer", "sync", "einvoice", "archive", "delivery"}
 ORCHESTRATION = {"issuing"}
 ENTRY_POINTS = {"cli", "api"}
 PACKAGES = DOMAIN | ADAPTERS | ORCHESTRATION | ENTRY_POINTS
