@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "archive": ("archive.cli:archive_app", "The archive of issued invoices: list, get, verify."),
     "send": ("cli.send:send_command",
              "E-mail issued invoices to their customers, at most once each (outbox)."),
+    "status": ("cli.status:status_command",
+               "Payment status of issued invoices from Uniconta's open items."),
     "serve": ("api.cli:serve_command",
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("api.cli:apikey_app", "API keys for the pages and the HTTP API."),
@@ -45,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
-    "uniconta-emulator": ("sync.emulator.cli:emulator_command",
+    "uniconta-emulator": ("sync.emulator.cli:emulator_app",
                           "Serve the Uniconta gateway emulator in the foreground."),
 }
 
