@@ -39,7 +39,7 @@ from api.routes_preview import router as preview_router
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
-from faktura.settings_search import find_settings
+from infra.settings_files import find_settings
 from issuing.pipeline import Issuer
 from issuing.renderpool import BULK, PoolLimits, PoolRenderer, RenderPool
 
@@ -68,7 +68,7 @@ def create_app(
     """The API application.
 
     `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`
-    (default: found as every command finds it, `faktura.settings_search`).
+    (default: found as every command finds it, `infra.settings_files`).
     `keys`: the API key store (default: the registry's `api-keys.sqlite`).
     `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
     `batch_quota`: what each tenant may keep of batches, and for how long (default

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from faktura.database import open_database
+from infra.database import open_database
 from faktura.settings import Settings
 
 metadata = MetaData()

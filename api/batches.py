@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from api.batch_quota import BatchQuota, StoreUsage
 from api.problems import describe_exception
 from api.tenants import TenantServices
-from faktura.atomic import write_bytes_atomically
+from infra.atomic import write_bytes_atomically
 from faktura.errors import redacted
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs
 from issuing.bulk import run_bulk_batch

@@ -1,7 +1,7 @@
 """The API key store: each key belongs to exactly one tenant (`Authorization: Bearer <key>`).
 
 A key is shown once, when it is created (`faktura apikey create --tenant NAME`); only its
-SHA-256 hash is stored, in SQLite (`api-keys.sqlite`, see `api.registry`) or in the tenants'
+SHA-256 hash is stored, in SQLite (`api-keys.sqlite`, see `infra.tenant_settings`) or in the tenants'
 PostgreSQL database (`database_url`).
 Keys are 256-bit random tokens, so a plain hash (no salt, no slow KDF) is the right tool: a
 lookup by hash is constant work and a leaked database reveals no usable key.
@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from faktura.database import Target, is_url, open_database
+from infra.database import Target, is_url, open_database
 
 KEY_PREFIX = "fk_"
 

@@ -1,6 +1,6 @@
 """Each tenant's services: its archive, its issuer and its issuing locks.
 
-Which tenants there are is `api.registry`'s concern. Each tenant has its own archive folder,
+Which tenants there are is `infra.tenant_settings`'s concern. Each tenant has its own archive folder,
 state folder (ledger, batches) and Uniconta issuer; a request only ever reaches the services of
 the tenant its API key belongs to.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 
-from api.registry import KEYS_FILE, TenantRegistry  # noqa: F401  (re-exported)
+from infra.tenant_settings import KEYS_FILE, TenantRegistry  # noqa: F401  (re-exported)
 from archive import Archive
 from archive.open import open_archive
 from faktura.settings import Settings

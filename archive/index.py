@@ -40,10 +40,9 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    inspect,
     select,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from archive.customer_names import (
@@ -53,8 +52,9 @@ from archive.customer_names import (
     newest_page,
 )
 from archive.model import ArchiveEntry
-from archive.name_search import MAX_ID, TRIGRAM, ensure_name_search, escape_like, page_ids
-from faktura.database import Target, describe, is_url, open_database
+from archive.name_search import MAX_ID, TRIGRAM, create_name_search, escape_like, page_ids
+from infra.database import Target, describe, is_url, open_database
+from infra.migrations import open_embedded
 
 _BATCH = 500
 
@@ -93,24 +93,10 @@ entries = Table(
 
 _COLUMNS = [c for c in entries.c if c.name not in ("id", "customer_name_folded")]
 
-#: Columns added after the first archives were written: (name, SQL type). An index opened
-#: without `faktura db upgrade` gets them here (migration `archive_0002` adds the same).
-LATER_COLUMNS = (("xml_sha256", "VARCHAR(64)"), ("xml_format", "VARCHAR(16)"))
-
-
-def _add_later_columns(engine: Engine) -> None:
-    """Add the columns an index made before them lacks (safe to race: re-checked)."""
-    have = {c["name"] for c in inspect(engine).get_columns("archive_entries")}
-    for name, sql_type in LATER_COLUMNS:
-        if name in have:
-            continue
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"ALTER TABLE archive_entries ADD COLUMN {name} {sql_type}")
-        except (OperationalError, ProgrammingError):
-            names = {c["name"] for c in inspect(engine).get_columns("archive_entries")}
-            if name not in names:  # not a concurrent opener that added it first
-                raise
+def _create_all(conn: Connection) -> None:
+    """A new index file's tables: the entries and their name search."""
+    metadata.create_all(conn)
+    create_name_search(conn)
 
 
 def _to_row(entry: ArchiveEntry) -> dict[str, Any]:
@@ -175,13 +161,13 @@ class SqlIndex:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.engine: Engine = open_database(target)
-        metadata.create_all(self.engine)
-        _add_later_columns(self.engine)
         # The trigram name index here is SQLite's (FTS5); PostgreSQL's is a pg_trgm index on
         # the folded names, made by the archive's migration, that its planner picks itself.
         self.name_index = self.engine.dialect.name == "sqlite"
-        if self.name_index:
-            ensure_name_search(self.engine)
+        if self.name_index:  # the embedded default brings its own file up to date
+            open_embedded(self.engine, "archive", _create_all)
+        else:  # a server's schema is `faktura db upgrade`'s
+            metadata.create_all(self.engine)
         # PostgreSQL's table of customers' names, once `faktura db upgrade` has made it.
         self.customer_names = (self.engine.dialect.name == "postgresql"
                                and has_customer_names(self.engine))

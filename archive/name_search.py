@@ -18,7 +18,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 
 def escape_like(value: str) -> str:
@@ -117,27 +117,6 @@ def create_name_search(conn: Connection) -> bool:
     for statement in statements:
         conn.execute(text(statement))
     return bool(statements)
-
-
-def ensure_name_search(engine: Engine) -> None:
-    """Give an index file without the name-search tables them (under the write lock, so two
-    processes opening the same old file build them once)."""
-    with engine.connect() as conn:
-        if not _missing(conn.exec_driver_sql):
-            return
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _missing(lambda sql: cursor.execute(sql).fetchall()):
-                cursor.execute(statement)
-        except BaseException:
-            raw.rollback()
-            raise
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def _order_key(day: date) -> int:

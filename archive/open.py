@@ -49,7 +49,7 @@ def describe_archive(settings: Settings) -> str:
     """Where the archive is, without secrets (for messages)."""
     if is_local(settings):
         return str(settings.archive_dir)
-    from faktura.database import describe
+    from infra.database import describe
 
     index = (describe(settings.database_url.get_secret_value()) if settings.database_url
              else str(settings.archive_dir / INDEX_FILE))

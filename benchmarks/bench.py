@@ -48,8 +48,9 @@ from archive.core import blob_key, sha256_hex  # noqa: E402
 from archive.index import _to_row, entries  # noqa: E402
 from faktura.computed import ComputedInvoice  # noqa: E402
 from faktura.model import Invoice, parse_invoice  # noqa: E402
-from faktura.posting import Posting  # noqa: E402
-from faktura.settings import Settings, load_settings  # noqa: E402
+from sync.posting.answer import Posting  # noqa: E402
+from faktura.settings import Settings  # noqa: E402
+from infra.settings_files import load_settings  # noqa: E402
 from issuing.batch import ProcessRenderer, parse_inputs, run_batch  # noqa: E402
 from issuing.bulk import run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402

@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from faktura.model import Invoice, parse_invoice  # noqa: E402
-from faktura.settings import Settings, load_settings  # noqa: E402
+from faktura.settings import Settings  # noqa: E402
+from infra.settings_files import load_settings  # noqa: E402
 from issuing.batch import BatchInput, ProcessRenderer, run_batch  # noqa: E402
 from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402
@@ -101,7 +102,7 @@ def emulator_process(folder: Path, latency_ms: int) -> Iterator[tuple[str, int]]
     """The emulator in its own process on 127.0.0.1: its base URL and process id."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from sync.emulator.cli import main; main()",
+        [sys.executable, "-c", "from cli.emulator import main; main()",
          "--port", str(port), "--state", str(folder / "emulator.sqlite"),
          "--latency-ms", str(latency_ms)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

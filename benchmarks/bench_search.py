@@ -64,7 +64,7 @@ def customer_name(i: int) -> str:
 
 def postgres_target(url: str, total: int) -> str:
     """A schema of its own on the server at `url`, its archive migrations applied."""
-    from cli.db import upgrade
+    from infra.migrations import upgrade
 
     schema = f"bench_search_{total}"
     engine = create_engine(url)

@@ -62,7 +62,7 @@ def serve(settings: Path, port: int, workers: int) -> None:
     import uvicorn
 
     from api.app import create_app
-    from api.registry import TenantRegistry
+    from infra.tenant_settings import TenantRegistry
 
     app = create_app(TenantRegistry.load(settings), render_workers=workers, batch_workers=0,
                      resume_batches=False)
@@ -83,7 +83,7 @@ def server(folder: Path, workers: int) -> Iterator[tuple[str, str, int]]:
     folder.mkdir(parents=True, exist_ok=True)
     settings = settings_file(folder)
     from api.keys import KeyStore
-    from api.registry import TenantRegistry
+    from infra.tenant_settings import TenantRegistry
 
     store = KeyStore(TenantRegistry.load(settings).key_store_path)
     key = store.create("revisorhuset")[0]

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from faktura.model import Invoice, parse_invoice  # noqa: E402
-from faktura.settings import Settings, load_settings  # noqa: E402
+from faktura.settings import Settings  # noqa: E402
+from infra.settings_files import load_settings  # noqa: E402
 from issuing.wiring import open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import EmbeddedFile, PdfVariant, Renderer  # noqa: E402

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from faktura.model import Invoice, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -1,6 +1,7 @@
-"""The `faktura` command line: the root that registers every package's commands.
+"""The `faktura` command line: every command, one module each, registered by `cli.main`.
 
-Commands that belong to one adapter live beside it (`renderer/cli.py`, `archive/cli.py`,
-`sync/timelog/cli.py`, `sync/emulator/cli.py`, `api/cli.py`); the ones that span rooms live
-here (`batch`, `sync`, `balance`) with the FIK tool (`fik`). Nothing imports this package.
+`render`, `einvoice`, `archive`, `timelog` (`faktura import …`), `emulator`
+(`faktura uniconta-emulator`), `serve` (`faktura serve`, `faktura apikey …`), `batch`, `sync`,
+`balance`, `fik`, `init`, `worker`, `db`; options several commands share live in `options`.
+No command imports another, and nothing imports this package.
 """

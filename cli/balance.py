@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from faktura.errors import FakturaError
-from faktura.settings_search import discover
+from infra.settings_files import discover
 from issuing import balance as balancing
-from sync.timelog.cli import (
+from cli.options import (
     FromOption,
     OutputFormat,
     SettingsOption,

@@ -19,10 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archive import ArchiveError
-from faktura.atomic import write_bytes_atomically
+from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import Settings
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.batch import (
     BatchInput,
     BatchReport,

@@ -1,10 +1,14 @@
 """`faktura db upgrade` / `faktura db current`: schema migrations (Alembic) for every store.
 
-With `database_url` (PostgreSQL) the archive index, posting ledger, API keys, API batch
+With `database_url` (PostgreSQL) the archive index, posting ledger, API keys and API batch
 records and the delivery outbox share one database and every branch is upgraded there. With the embedded default
 each store is its own SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
-`<state_dir>/api-keys.sqlite`, `<state_dir>/delivery.sqlite`; batch records stay files) and each file gets its own branch.
-Upgrading is safe to repeat and keeps every row.
+`<state_dir>/api-keys.sqlite`, `<state_dir>/delivery.sqlite`; batch records stay files) and each file gets its own branch;
+each such file is also brought up to date when its store opens it. The item catalogue
+(`<state_dir>/catalogue.sqlite`, once items are imported) is always a file of its own.
+Upgrading is safe to repeat and keeps every row. The migrations live beside their stores
+(`archive/migrations/`, `sync/posting/migrations/`, `api/migrations/`, `delivery/migrations/`); `infra.migrations`
+runs them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from faktura.database import Target, describe, open_database
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.database import Target, describe
+from infra.migrations import SHARED_BRANCHES, current, upgrade
+from infra.settings_files import load_settings
+from sync.posting.catalogue import CATALOGUE_FILE
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BRANCHES = ("archive", "ledger", "keys", "batches", "delivery")
 KEYS_FILE = "api-keys.sqlite"
-DELIVERY_FILE = "delivery.sqlite"  # the outbox (`issuing.delivery.OUTBOX_FILE`)
+DELIVERY_FILE = "delivery.sqlite"  # the outbox and payment status (`delivery.schema`)
 
 app = typer.Typer(help="The databases' schema (migrations).", no_args_is_help=True)
 SettingsArg = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
@@ -29,42 +34,16 @@ SettingsArg = Annotated[Path, typer.Option("--settings", help="Settings TOML")]
 
 def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
     """Each database of these settings with the migration branches it holds."""
+    catalogue = settings.state_dir / CATALOGUE_FILE  # always a file, once items are imported
+    found: list[tuple[Target, list[str]]] = []
+    if catalogue.is_file():
+        found.append((catalogue, ["catalogue"]))
     if settings.database_url is not None:
-        return [(settings.database_url.get_secret_value(), list(BRANCHES))]
+        return [(settings.database_url.get_secret_value(), list(SHARED_BRANCHES)), *found]
     return [(settings.archive_dir / "index.sqlite", ["archive"]),
             (settings.state_dir / "ledger.sqlite", ["ledger"]),
             (settings.state_dir / KEYS_FILE, ["keys"]),
-            (settings.state_dir / DELIVERY_FILE, ["delivery"])]
-
-
-def upgrade(target: Target, branches: list[str], *, to: str = "head") -> None:
-    """Bring one database's branches to their newest revision (or each to the revision
-    `to` names on it, e.g. an older one to test an upgrade from)."""
-    from alembic import command
-    from alembic.config import Config
-
-    engine = open_database(target)
-    try:
-        with engine.begin() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            for branch in branches:
-                command.upgrade(config, to if to != "head" else f"{branch}@head")
-    finally:
-        engine.dispose()
-
-
-def current(target: Target) -> set[str]:
-    """The revisions a database is at (empty: never migrated)."""
-    from alembic.runtime.migration import MigrationContext
-
-    engine = open_database(target)
-    try:
-        with engine.connect() as conn:
-            return set(MigrationContext.configure(conn).get_current_heads())
-    finally:
-        engine.dispose()
+            (settings.state_dir / DELIVERY_FILE, ["delivery"]), *found]
 
 
 def upgrade_command(settings: SettingsArg) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from faktura.errors import InvalidInput, Problem
-from faktura.settings_search import FILE_NAME
+from infra.settings_files import FILE_NAME
 
 STARTER_SETTINGS = '''\
 # Faktura settings. Every command finds this file as ./faktura.toml, through

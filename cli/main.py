@@ -1,7 +1,7 @@
 """The `faktura` command line.
 
-Each concern keeps its commands next to its code; this module only wires them together and
-turns expected errors (bad input, a refused operation) into one clear line on stderr and a
+Every command is a module of this package; this module only registers them (the table
+`COMMANDS`, which `tests/test_house.py` reads as this module's imports) and turns expected errors (bad input, a refused operation) into one clear line on stderr and a
 non-zero exit — never a traceback.
 
 Commands are loaded when they run: `faktura --help` or `faktura fik …` import no renderer and
@@ -24,30 +24,30 @@ from faktura.errors import FakturaError
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("cli.init:init_command",
              "Write a starter settings file and a sample invoice into a folder."),
-    "render": ("renderer.cli:render_command",
+    "render": ("cli.render:render_command",
                "Render one invoice as a draft PDF (KLADDE), or as a proof of a number."),
-    "einvoice": ("einvoice.cli:einvoice_command",
+    "einvoice": ("cli.einvoice:einvoice_command",
                  "Write an invoice as an OIOUBL 2.1 or Peppol BIS 3 e-invoice (XML)."),
     "batch": ("cli.batch:batch_command",
               "Issue many invoices: post to Uniconta once, render in parallel, archive."),
     "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),
-    "archive": ("archive.cli:archive_app", "The archive of issued invoices: list, get, verify."),
+    "archive": ("cli.archive:archive_app", "The archive of issued invoices: list, get, verify."),
     "send": ("cli.send:send_command",
              "E-mail issued invoices to their customers, at most once each (outbox)."),
     "status": ("cli.status:status_command",
                "Payment status of issued invoices from Uniconta's open items."),
-    "serve": ("api.cli:serve_command",
+    "serve": ("cli.serve:serve_command",
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
-    "apikey": ("api.cli:apikey_app", "API keys for the pages and the HTTP API."),
+    "apikey": ("cli.serve:apikey_app", "API keys for the pages and the HTTP API."),
     "fik": ("cli.fik:fik_command", "Compute or check an FI payment line (FIK)."),
     "balance": ("cli.balance:balance_command",
                 "Compare invoices issued here with those booked in Uniconta."),
-    "import": ("sync.timelog.cli:import_app",
+    "import": ("cli.timelog:import_app",
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
-    "uniconta-emulator": ("sync.emulator.cli:emulator_app",
+    "uniconta-emulator": ("cli.emulator:emulator_app",
                           "Serve the Uniconta gateway emulator in the foreground."),
 }
 

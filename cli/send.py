@@ -19,7 +19,7 @@ import typer
 
 from archive import NotArchived
 from archive.open import open_archive
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.delivery import Deliverer, Outcome, open_outbox
 
 SettingsOption = Annotated[Path | None, typer.Option(

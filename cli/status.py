@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from archive.open import open_archive
-from faktura.money import format_amount
-from faktura.settings_search import SETTINGS_HELP, discover
+from renderer.formatting import amount as format_amount
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.status import open_status_store, refresh_statuses
 
 SettingsOption = Annotated[Path | None, typer.Option(

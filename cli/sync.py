@@ -22,8 +22,9 @@ from typer.core import TyperGroup
 
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
-from faktura.model import Customer, Invoice, content_sha256, load_invoice
-from faktura.settings_search import SETTINGS_HELP, discover
+from faktura.model import Customer, Invoice, content_sha256
+from infra.invoice_file import load_invoice
+from infra.settings_files import SETTINGS_HELP, discover
 from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine

@@ -28,7 +28,7 @@ def worker_command(
     """Run a worker for batches: renders invoices and posts them, one per tenant at a time."""
     import os
 
-    from api.tenants import TenantRegistry
+    from infra.tenant_settings import TenantRegistry
     from issuing.queue import WorkerState, install, make_app, post_queue, render_queue
 
     registry = TenantRegistry.load(settings)

@@ -1,7 +1,7 @@
 """The outbox: every e-mail of an invoice, its state, and a log of what happened to it.
 
 A SQLite file (`<state_dir>/delivery.sqlite`, the embedded default) or the PostgreSQL
-database of `database_url` (migration `delivery_0001`). One row per (tenant, invoice number,
+database of `database_url` (tables in `delivery.schema`, migration `delivery_0001`). One row per (tenant, invoice number,
 round): round 1 is the invoice's first e-mail, each copy sent again on purpose is one more
 round. A send moves through
 
@@ -25,24 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from faktura.database import Target, exclusive_lock, is_url, open_database
+from delivery.schema import log, open_delivery_database, outbox
+from infra.database import Target, exclusive_lock, is_url
 
 
 class State(enum.StrEnum):
@@ -56,37 +43,6 @@ class State(enum.StrEnum):
 
 #: States a send waits in to be (re)tried.
 PENDING = (State.QUEUED, State.FAILED)
-
-metadata = MetaData()
-
-outbox = Table(
-    "delivery_outbox", metadata,
-    Column("tenant", String(40), primary_key=True),
-    Column("invoice_number", String(20), primary_key=True),
-    Column("round", Integer, primary_key=True),
-    Column("recipient", String(320)),
-    Column("message_id", String(300), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("server_reply", Text),
-    Column("error", Text),
-    Column("queued_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("ix_delivery_outbox_state", "tenant", "state"),
-)
-
-log = Table(
-    "delivery_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tenant", String(40), nullable=False),
-    Column("invoice_number", String(20), nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("event", String(16), nullable=False),
-    Column("detail", Text),
-    Index("ix_delivery_log_invoice", "tenant", "invoice_number"),
-)
-
 
 @dataclass(frozen=True)
 class Send:
@@ -136,8 +92,7 @@ class Outbox:
 
     def __init__(self, target: Target) -> None:
         self.path: Path | None = None if is_url(target) else Path(target)
-        self._engine: Engine = open_database(target)
-        metadata.create_all(self._engine)
+        self._engine: Engine = open_delivery_database(target)
 
     def close(self) -> None:
         self._engine.dispose()

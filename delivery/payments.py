@@ -12,25 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, DateTime, Engine, MetaData, String, Table, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from faktura.database import Target, open_database
+from delivery.schema import open_delivery_database, statuses
 from faktura.payment import PaymentStatus
-
-metadata = MetaData()
-
-statuses = Table(
-    "invoice_payment_status", metadata,
-    Column("tenant", String(40), primary_key=True),
-    Column("invoice_number", String(20), primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("amount_open", String(64)),  # exact decimal text; NULL: no open item
-    Column("due_date", Date),
-    Column("checked_at", DateTime(timezone=True), nullable=False),
-)
-
+from infra.database import Target
 
 @dataclass(frozen=True)
 class StatusRecord:
@@ -45,8 +33,7 @@ class PaymentStatusStore:
     """The statuses in a SQLite file or a database URL."""
 
     def __init__(self, target: Target) -> None:
-        self._engine: Engine = open_database(target)
-        metadata.create_all(self._engine)
+        self._engine: Engine = open_delivery_database(target)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -18,7 +18,6 @@ numbers, as in EN 16931; the sync core posts it to Uniconta with negative quanti
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
@@ -510,17 +509,6 @@ def parse_invoice(data: object, source: str = "invoice") -> Invoice:
         return Invoice.model_validate(data)
     except ValidationError as error:
         raise InvalidInput.from_validation_error(source, error) from None
-
-
-def load_invoice(path: Path) -> Invoice:
-    """Read an invoice JSON file; errors name the file, the field and the problem."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except FileNotFoundError:
-        raise InvalidInput(str(path), [Problem("", "file not found")]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput(str(path), [Problem("", f"not valid JSON ({error})")]) from None
-    return parse_invoice(data, str(path))
 
 
 def invoice_json(invoice: Invoice) -> str:

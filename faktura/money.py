@@ -49,18 +49,6 @@ def round_ore(amount: Decimal) -> Decimal:
     return rounded if rounded else rounded.copy_abs()
 
 
-
-def format_amount(amount: Decimal, language: str = "da") -> str:
-    """An amount as a person reads it: Danish `220.426,56`, English `220,426.56`.
-
-    >>> format_amount(Decimal("220426.56")), format_amount(Decimal("-1250.5"), "en")
-    ('220.426,56', '-1,250.50')
-    """
-    text = f"{round_ore(amount):,.2f}"
-    if language == "da":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
 def line_net_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
     """BT-131 Invoice line net amount: quantity × net price, rounded to øre."""
     return round_ore(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)

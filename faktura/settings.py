@@ -1,4 +1,4 @@
-"""Settings: the ClientTime integration collection, the seller, the layout, Uniconta defaults.
+"""Settings (the schema): the ClientTime integration collection, the seller, the layout, Uniconta defaults.
 
 A TOML file holds them, one table each (`samples/settings.toml` is a complete example):
 
@@ -30,7 +30,6 @@ Environment variables override the file: `FAKTURA_<TABLE>__<FIELD>`, e.g.
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -479,21 +478,13 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return data
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Settings from a TOML file (may be None: environment only), overridden by the environment.
-
-    Errors name the file, the setting and the problem, never a value.
+def build_settings(data: dict[str, Any], source: str, base: Path | None = None) -> Settings:
+    """Settings from a settings file's tables (paths relative to `base`, the file's folder),
+    overridden by the environment. Errors name `source`, the setting and the problem, never
+    a value. Reading the file is the infrastructure's (`infra.settings_files.load_settings`).
     """
-    source = str(path) if path else "environment"
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InvalidInput(source, [Problem("", "settings file not found")]) from None
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise InvalidInput(source, [Problem("", f"not valid TOML ({error})")]) from None
-        data = _resolve_paths(data, path.parent)
+    if base is not None:
+        data = _resolve_paths(data, base)
     try:
         return Settings(**data)
     except ValidationError as error:

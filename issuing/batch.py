@@ -36,7 +36,8 @@ from pypdf import PdfReader, PdfWriter
 from archive import ArchiveEntry, ArchiveError
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
-from faktura.model import Invoice, load_invoice, parse_invoice
+from faktura.model import Invoice, parse_invoice
+from infra.invoice_file import load_invoice
 from issuing.pipeline import BulkPoster, IssuedInvoice, Issuer, Poster, Posting
 from issuing.renderpool import (  # noqa: F401  (default_workers: re-exported)
     BULK,

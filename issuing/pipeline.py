@@ -42,7 +42,7 @@ from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError
 from faktura.model import Invoice, content_sha256, invoice_json
-from faktura.posting import Posting
+from sync.posting.answer import Posting
 from faktura.settings import Settings
 from renderer.render import EmbeddedFile, Renderer
 from sync.posting.catalogue import check_line_vat

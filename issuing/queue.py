@@ -41,7 +41,7 @@ from celery import Celery
 from faktura.computed import ComputedInvoice
 from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, invoice_json
-from faktura.posting import Posting
+from sync.posting.answer import Posting
 from faktura.settings import Settings
 from issuing.pipeline import Issuer
 from renderer.render import EmbeddedFile

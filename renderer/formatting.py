@@ -1,4 +1,5 @@
-"""Danish (and English) number, money and date formatting through Babel.
+"""Danish (and English) number, money and date formatting through Babel: the one formatter
+of the PDF, the bookkeepers' pages and the command line.
 
 Babel rounds half-even, so every amount is quantized with the product's rounding rule
 (`faktura.money.round_ore`, half-up) before it is formatted.

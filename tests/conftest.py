@@ -84,7 +84,7 @@ def issued_outside(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     """The bundled samples' settings (a module's own `settings` fixture takes precedence)."""
-    from faktura.settings import load_settings
+    from infra.settings_files import load_settings
 
     return load_settings(Path(__file__).resolve().parent.parent / "samples" / "settings.toml")
 

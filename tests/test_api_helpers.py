@@ -21,8 +21,9 @@ from pypdf import PdfReader
 from archive import LocalArchive
 from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
-from faktura.posting import Posting
-from faktura.settings import Settings, load_settings
+from sync.posting.answer import Posting
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from issuing.pipeline import Issuer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -396,6 +396,7 @@ def test_an_index_of_the_previous_release_gets_the_name_search_when_opened(
         listed: LocalArchive, root: Path) -> None:
     listed.close()
     with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("DROP TABLE alembic_version")  # that release kept no schema revision
         conn.execute("DROP TABLE archive_search")
         for statement in PREVIOUS_NAME_INDEX:
             conn.execute(statement)

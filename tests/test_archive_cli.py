@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from archive import LocalArchive, NewArchiveItem
-from archive.cli import archive_get, archive_list, archive_verify
+from cli.archive import archive_get, archive_list, archive_verify
 
 PDF = b"%PDF-1.7\n\x00\x01\xff issued bytes\n%%EOF\n"
 

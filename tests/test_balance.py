@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from archive import LocalArchive, NewArchiveItem
 from cli.balance import balance_command
 from faktura.model import Invoice, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from issuing.balance import (
     BalanceInvoice,
     Difference,

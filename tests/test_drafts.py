@@ -12,7 +12,8 @@ import pytest
 
 from faktura.errors import ContentChanged
 from faktura.model import Invoice, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
 from sync.posting.engine import SyncEngine, SyncFailed

@@ -10,7 +10,7 @@ import pytest
 
 from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
-from faktura.settings import load_settings
+from infra.settings_files import load_settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SETTINGS = (SAMPLES / "settings.toml").read_text(encoding="utf-8")

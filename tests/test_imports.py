@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from cli.balance import balance_command
 from faktura import timelog
 from faktura.model import Customer, parse_invoice
-from faktura.settings import KindProducts, ProductSettings, Settings, load_settings
+from faktura.settings import KindProducts, ProductSettings, Settings
+from infra.settings_files import load_settings
 from sync.emulator import fixtures
 from sync.emulator.testing import EmulatorHandle
 from sync.posting.catalogue import (
@@ -31,7 +32,7 @@ from sync.posting.engine import SyncEngine, SyncFailed
 from sync.posting.ledger import Ledger
 from sync.posting.log import SyncLog
 from sync.posting.mapping import MappingError
-from sync.timelog.cli import import_app
+from cli.timelog import import_app
 from sync.timelog.imports import (
     ImportFailed,
     customers_from_uniconta,

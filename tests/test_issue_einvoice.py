@@ -27,11 +27,12 @@ with warnings.catch_warnings():  # "install httpx2": the TestClient still works 
 
 from api.app import create_app
 from api.keys import KeyStore
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from archive import ArchiveDamaged, LocalArchive, NoEInvoice
 from faktura.errors import InvalidInput
 from faktura.model import Invoice, parse_invoice
-from faktura.settings import EInvoiceSettings, Settings, load_settings
+from faktura.settings import EInvoiceSettings, Settings
+from infra.settings_files import load_settings
 from issuing.pipeline import IssuedInvoice
 from issuing.wiring import open_issuer
 from renderer.render import Renderer

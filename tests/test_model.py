@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faktura.errors import InvalidInput
-from faktura.model import Invoice, InvoiceLine, InvoiceTypeCode, load_invoice, parse_invoice
+from faktura.model import Invoice, InvoiceLine, InvoiceTypeCode, parse_invoice
+from infra.invoice_file import load_invoice
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SECRET = "Zq-7731-NEVER-ECHO"  # a distinctive value that must not show up in any message

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faktura.model import Invoice, load_invoice
+from faktura.model import Invoice
+from infra.invoice_file import load_invoice
 from faktura.money import compute_totals, due_date, line_net_amount, round_ore, vat_of
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

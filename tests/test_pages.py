@@ -15,7 +15,7 @@ from test_api_helpers import FakeIssuers, tenant_settings
 
 from api.app import create_app
 from api.keys import KeyStore
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from archive import LocalArchive, NewArchiveItem
 
 

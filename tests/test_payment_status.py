@@ -15,7 +15,7 @@ from test_delivery import faktura, issue, one_line
 
 from archive.open import open_archive
 from faktura.model import parse_invoice
-from faktura.settings import load_settings
+from infra.settings_files import load_settings
 from issuing.status import open_status_store, refresh_statuses
 from renderer.render import Renderer
 from sync.connect import open_gateway

@@ -13,7 +13,8 @@ from faktura.computed import compute
 from faktura.errors import InvalidInput
 from faktura.model import parse_invoice
 from faktura.printable import PRINTABLE_RANGES
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from renderer.render import Renderer
 from renderer.resources import FONTS_DIR
 

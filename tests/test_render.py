@@ -20,7 +20,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from faktura import fik
-from faktura.model import Invoice, load_invoice
+from faktura.model import Invoice
+from infra.invoice_file import load_invoice
 from faktura.settings import Settings
 from renderer.document import InvoiceView
 from renderer.render import Renderer

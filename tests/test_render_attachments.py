@@ -11,8 +11,8 @@ import pypdf
 
 from einvoice import build
 from faktura.computed import compute
-from faktura.model import load_invoice
-from faktura.settings import load_settings
+from infra.invoice_file import load_invoice
+from infra.settings_files import load_settings
 from renderer.render import EmbeddedFile, Renderer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -7,8 +7,9 @@ from test_render import CREDITOR, MACHINE_ZONE_MM, SAMPLES, SLIP_MM, read_back, 
 
 from faktura import fik
 from faktura.errors import InvalidInput
-from faktura.model import load_invoice
-from faktura.settings import Settings, load_settings
+from infra.invoice_file import load_invoice
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from renderer.render import Renderer
 
 

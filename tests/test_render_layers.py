@@ -16,7 +16,7 @@ import pytest
 import tinyhtml5
 from test_render import NUMBERS, SAMPLES, Run, read_back
 
-from faktura.model import load_invoice
+from infra.invoice_file import load_invoice
 from faktura.settings import Settings
 from renderer.document import build_view
 from renderer.render import EmbeddedFile, Renderer
@@ -146,8 +146,8 @@ def test_letters_beyond_the_shared_subset_are_drawn_and_read_back(
 
 _RENDER_ELSEWHERE = """
 import hashlib, sys
-from faktura.model import load_invoice
-from faktura.settings import load_settings
+from infra.invoice_file import load_invoice
+from infra.settings_files import load_settings
 from pathlib import Path
 from renderer.render import EmbeddedFile, Renderer
 samples = Path(sys.argv[1])

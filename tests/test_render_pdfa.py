@@ -9,8 +9,9 @@ import pypdf
 import pytest
 from test_render import NUMBERS, SAMPLES
 
-from faktura.model import load_invoice
-from faktura.settings import Settings, load_settings
+from infra.invoice_file import load_invoice
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from issuing.batch import merge_pdfs
 from renderer.render import Renderer
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from faktura.model import Customer, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from sync.connect import open_engine, open_gateway
 from sync.emulator import fixtures
 from sync.emulator.entities import ENTITIES

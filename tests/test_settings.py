@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from faktura.errors import InvalidInput
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SAMPLE_TOML = (SAMPLES / "settings.toml").read_text(encoding="utf-8")

@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 from cli.init import init_command
 from cli.main import app
 from faktura.errors import InvalidInput
-from faktura.settings import load_settings
-from faktura.settings_search import discover, find_settings, tenant_file
+from infra.settings_files import discover, find_settings, load_settings, tenant_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +57,7 @@ def test_the_samples_keep_working_with_settings(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_init_writes_settings_and_an_invoice_that_render(tmp_path: Path) -> None:
-    from faktura.model import load_invoice
+    from infra.invoice_file import load_invoice
     from renderer.render import Renderer
 
     init = CliRunner().invoke(app, ["init", str(tmp_path / "firm"), "--tenant", "min-firma"])

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from faktura.computed import compute
 from faktura.model import Customer, Invoice, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from sync.posting import mapping
 from sync.posting.mapping import MappingError
 

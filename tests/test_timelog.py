@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from faktura.errors import InvalidInput
-from faktura.model import load_invoice, parse_invoice
+from faktura.model import parse_invoice
+from infra.invoice_file import load_invoice
 from faktura.timelog import looks_like_timelog, to_invoice_data
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "02-consulting-month.timelog.json"

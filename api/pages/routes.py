@@ -36,7 +36,7 @@ from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import InvalidInput, Problem
-from faktura.money import format_amount
+from renderer.formatting import amount
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 25
@@ -216,7 +216,7 @@ class Row:
 def _row(entry: ArchiveEntry, language: str) -> Row:
     # The e-invoice XML is linked only when the archive recorded one for this invoice.
     has_xml = entry.xml_sha256 is not None
-    return Row(entry, f"{format_amount(entry.total_amount, language)} {entry.currency_code}",
+    return Row(entry, f"{amount(entry.total_amount, language)} {entry.currency_code}",
                has_xml)
 
 

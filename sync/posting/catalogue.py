@@ -38,11 +38,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
 from faktura import checks, units
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
 from faktura.settings import LINE_KINDS, Settings
+from infra.database import open_database
+from infra.migrations import open_embedded, sqlite_at_head
 from sync.posting.mapping import MappingError, quantity_for_item
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field, to_decimal
@@ -69,6 +74,12 @@ CREATE TABLE IF NOT EXISTS imports (
     items INTEGER NOT NULL
 );
 """
+
+
+def _create_all(conn: Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
 
 
 class CatalogueError(FakturaError):
@@ -142,11 +153,14 @@ class Catalogue:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect()) as conn:
-                conn.executescript(_SCHEMA)
-                columns = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
-                if "sales_vat" not in columns:  # a catalogue imported before VAT was kept
-                    conn.execute("ALTER TABLE items ADD COLUMN sales_vat TEXT")
-        except (OSError, sqlite3.Error) as error:
+                current = sqlite_at_head(conn, "catalogue")
+            if not current:  # a new file, or one from before a migration
+                engine = open_database(path)
+                try:
+                    open_embedded(engine, "catalogue", _create_all)
+                finally:
+                    engine.dispose()
+        except (OSError, sqlite3.Error, SQLAlchemyError) as error:
             raise CatalogueError(f"item catalogue {path}: {error}") from None
 
     @classmethod

@@ -43,7 +43,7 @@ from faktura import checks
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import ContentChanged, FakturaError, InvalidInput
 from faktura.model import Invoice, content_sha256
-from faktura.posting import Posting
+from sync.posting.answer import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
 from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line

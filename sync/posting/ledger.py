@@ -33,7 +33,6 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
-    inspect,
     select,
     update,
 )
@@ -41,7 +40,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from faktura.database import Target, exclusive_lock, is_url, open_database
+from infra.database import Target, exclusive_lock, is_url, open_database
+from infra.migrations import open_embedded
 
 
 class State(enum.StrEnum):
@@ -118,11 +118,10 @@ class Ledger:
     def __init__(self, target: Target) -> None:
         self.path: Path | None = None if is_url(target) else Path(target)
         self._engine: Engine = open_database(target)
-        _metadata.create_all(self._engine)
-        columns = {column["name"] for column in inspect(self._engine).get_columns("postings")}
-        if "mismatch" not in columns:  # a ledger made before mismatches were recorded
-            with self._engine.begin() as conn:
-                conn.exec_driver_sql("ALTER TABLE postings ADD COLUMN mismatch TEXT")
+        if self._engine.dialect.name == "sqlite":  # the embedded default: its own file
+            open_embedded(self._engine, "ledger", _metadata.create_all)
+        else:  # a server's schema is `faktura db upgrade`'s
+            _metadata.create_all(self._engine)
 
     @property
     def lock_file(self) -> Path | None:

@@ -11,7 +11,8 @@ import pytest
 
 from einvoice import FORMATS, build
 from faktura.computed import ComputedInvoice, compute
-from faktura.model import load_invoice, parse_invoice
+from faktura.model import parse_invoice
+from infra.invoice_file import load_invoice
 from faktura.settings import Settings
 from tests.einvoice.conftest import SAMPLES, Validate, attribute, text
 

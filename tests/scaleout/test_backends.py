@@ -17,7 +17,7 @@ from api.auth import KeyStore
 from archive import Archive, ArchiveConflict, NewArchiveItem, NoEInvoice
 from archive.index import SqlIndex
 from archive.s3 import S3BlobStore
-from faktura.database import describe
+from infra.database import describe
 from sync.posting.ledger import Ledger, State
 
 

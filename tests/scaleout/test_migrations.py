@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from scaleout_support import REPO, run_faktura, scaleout_settings
 
 from archive import LocalArchive, NewArchiveItem
+from infra.migrations import head
 from sync.posting.ledger import Ledger, State
 
 LEGACY = REPO / "tests" / "fixtures" / "legacy"
@@ -55,14 +56,14 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
     for _ in range(2):  # upgrading again changes nothing
         result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-    assert "index.sqlite: at archive_0004" in result.stdout
+    assert f"index.sqlite: at {head('archive')}" in result.stdout
     assert "ledger.sqlite: at ledger_0002" in result.stdout
 
     after = {t: _rows(index, t, legacy[t]) for t in ("archive_entries",)}
     after |= {t: _rows(ledger_file, t, legacy[t]) for t in ("postings", "master_data")}
     assert after == before  # every legacy row and value kept; new columns only added
     assert [row[0] for row in _rows(ledger_file, "postings", "mismatch")] == [None] * 4
-    assert _rows(index, "alembic_version") == [("archive_0004",)]
+    assert _rows(index, "alembic_version") == [(head("archive"),)]
     assert _rows(index, "archive_entries", "xml_sha256, xml_format") == [(None, None)] * 4
 
     with LocalArchive(tmp_path / "archive") as archive:
@@ -103,7 +104,7 @@ def test_an_index_opened_before_upgrading_gets_the_new_columns_and_upgrades(tmp_
     settings = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
     result = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert _rows(index, "alembic_version") == [("archive_0004",)]
+    assert _rows(index, "alembic_version") == [(head("archive"),)]
     with LocalArchive(tmp_path / "archive") as archive:
         assert archive.verify().ok and len(list(archive.index.all())) == 5
         assert archive.get("default", "1005").xml_format == "oioubl"

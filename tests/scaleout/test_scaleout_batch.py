@@ -8,6 +8,8 @@ import boto3
 from pypdf import PdfReader
 from scaleout_support import REPO, run_faktura, scaleout_settings
 
+from infra.migrations import head
+
 SAMPLES = REPO / "samples"
 SAMPLE_COUNT = len(list(SAMPLES.glob("*.json")))
 
@@ -23,7 +25,8 @@ def test_two_workers_issue_the_samples_exactly_once(tmp_path: Path, emulator, pg
                                  bucket=s3_env, endpoint=s3_endpoint, broker_url=redis_url)
     upgraded = run_faktura("db", "upgrade", "--settings", str(settings), cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "archive_0004, batches_0001, keys_0001, ledger_0002" in upgraded.stdout
+    heads = sorted(head(branch) for branch in ("archive", "batches", "keys", "ledger"))
+    assert ", ".join(heads) in upgraded.stdout
     workers.start()
     workers.start()
 

@@ -20,7 +20,8 @@ import httpx
 
 from archive import LocalArchive
 from faktura.model import Invoice, parse_invoice
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 from issuing.pipeline import Issuer
 from renderer.document import InvoiceView
 from renderer.render import EmbeddedFile, PdfVariant, Renderer

@@ -27,7 +27,7 @@ from faktura.computed import compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.money import compute_totals
-from faktura.posting import Posting
+from sync.posting.answer import Posting
 from issuing.batch import BatchInput, Outcome
 from issuing.bulk import run_bulk_batch
 from sync.emulator.testing import EmulatorHandle

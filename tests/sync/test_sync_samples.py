@@ -26,7 +26,8 @@ from sync_support import (
 )
 
 from faktura import fik
-from faktura.model import Invoice, load_invoice
+from faktura.model import Invoice
+from infra.invoice_file import load_invoice
 from faktura.money import compute_totals
 from renderer.render import Renderer
 from sync.emulator import fixtures

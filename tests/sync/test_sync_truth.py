@@ -32,7 +32,8 @@ from sync_support import (
 
 from faktura.computed import compute
 from faktura.errors import InvalidInput
-from faktura.model import Invoice, load_invoice
+from faktura.model import Invoice
+from infra.invoice_file import load_invoice
 from issuing.balance import balance_for_period
 from renderer import formatting
 from renderer.render import Renderer

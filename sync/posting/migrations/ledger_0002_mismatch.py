@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cli.migrations.helpers import has_column
+from infra.migrations.helpers import has_column
 
 revision = "ledger_0002"
 down_revision = "ledger_0001"

@@ -1,5 +1,8 @@
-"""Where the settings file is: `--settings`, else `FAKTURA_SETTINGS`, else `./faktura.toml`,
-else `faktura.toml` in the user's config folder (e.g. `~/.config/faktura/` on Linux).
+"""Finding and reading the settings file.
+
+Where it is: `--settings`, else `FAKTURA_SETTINGS`, else `./faktura.toml`, else
+`faktura.toml` in the user's config folder (e.g. `~/.config/faktura/` on Linux).
+`load_settings` reads one TOML file into the domain's `Settings`.
 
 `find_settings` is called once by each command, at the edge; everything below it gets a path.
 """
@@ -7,16 +10,35 @@ else `faktura.toml` in the user's config folder (e.g. `~/.config/faktura/` on Li
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from faktura.errors import InvalidInput, Problem
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings, build_settings
 
 ENV_VAR = "FAKTURA_SETTINGS"
 FILE_NAME = "faktura.toml"
 SETTINGS_HELP = (f"Settings TOML (default: ${ENV_VAR}, ./{FILE_NAME}, or {FILE_NAME} in the"
                  " user config folder)")
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from a TOML file (may be None: environment only), overridden by the environment.
+
+    Errors name the file, the setting and the problem, never a value.
+    """
+    source = str(path) if path else "environment"
+    if path is None:
+        return build_settings({}, source)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(source, [Problem("", "settings file not found")]) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InvalidInput(source, [Problem("", f"not valid TOML ({error})")]) from None
+    return build_settings(data, source, path.parent)
 
 
 def user_settings_path() -> Path:

@@ -100,7 +100,7 @@ def pay_command(
         typer.echo("error: --amount must be a decimal number, e.g. 1250.00", err=True)
         raise typer.Exit(2) from None
     if url is None:
-        from faktura.settings_search import discover
+        from infra.settings_files import discover
 
         config = discover(settings)
         url = config.uniconta.gateway_url

@@ -25,56 +25,30 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from faktura.atomic import write_bytes_atomically
+from cli.options import (
+    FromOption,
+    SettingsOption,
+    ToOption,
+    emit,
+    fail,
+    parse_period,
+)
 from faktura.errors import FakturaError
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.settings_files import discover
 from sync.connect import open_gateway
 from sync.posting.catalogue import Catalogue, check_configured_items, import_items
-from sync.timelog.imports import check_period, customers_from_uniconta, expenses_from_uniconta
+from sync.timelog.imports import customers_from_uniconta, expenses_from_uniconta
 from sync.uniconta.errors import GatewayError
 
-SettingsOption = Annotated[Path | None, typer.Option(
-    "--settings", help=SETTINGS_HELP, show_default=False)]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write JSON here (atomically); default: stdout")
 ]
-FromOption = Annotated[str, typer.Option("--from", help="First date, YYYY-MM-DD")]
-ToOption = Annotated[str, typer.Option("--to", help="Last date (inclusive), YYYY-MM-DD")]
 console = Console(stderr=True)
 
 
 class ExpenseSourceChoice(enum.StrEnum):
     vouchers = "vouchers"
     project_trans = "project-trans"
-
-
-class OutputFormat(enum.StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class BadDate(FakturaError):
-    pass
-
-
-def parse_date(text: str, option: str) -> dt.date:
-    """An ISO date (YYYY-MM-DD), or a clear error naming the option."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadDate(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
-
-
-def parse_period(date_from: str, date_to: str) -> tuple[dt.date, dt.date]:
-    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-    check_period(start, end)
-    return start, end
-
-
-def fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)  # one line, never wrapped
-    return typer.Exit(2)
 
 
 def _json_default(value: Any) -> Any:
@@ -88,17 +62,6 @@ def _json_default(value: Any) -> Any:
 def to_json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
             + "\n").encode("utf-8")
-
-
-def emit(data: bytes, out: Path | None) -> None:
-    if out is None:
-        typer.echo(data.decode("utf-8"), nl=False)
-        return
-    try:
-        write_bytes_atomically(out, data)
-    except OSError as error:
-        raise FakturaError(f"cannot write {out}: {error.strerror or error}") from None
-    console.print(f"wrote {out}", highlight=False)
 
 
 # --------------------------------------------------------------------------- import items

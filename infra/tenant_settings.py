@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faktura.errors import InvalidInput, Problem
-from faktura.settings import Settings, load_settings
+from faktura.settings import Settings
+from infra.settings_files import load_settings
 
 KEYS_FILE = "api-keys.sqlite"
 

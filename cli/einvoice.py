@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from einvoice.export import build
-from faktura.atomic import write_bytes_atomically
+from infra.atomic import write_bytes_atomically
 from faktura.computed import compute
 from faktura.errors import InvalidInput, Problem
-from faktura.model import load_invoice
-from faktura.settings_search import SETTINGS_HELP, discover
+from infra.invoice_file import load_invoice
+from infra.settings_files import SETTINGS_HELP, discover
 
 
 class FormatChoice(StrEnum):

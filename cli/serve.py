@@ -18,9 +18,9 @@ from typing import Annotated
 
 import typer
 
-from api.registry import TenantRegistry
+from infra.tenant_settings import TenantRegistry
 from faktura.errors import InvalidInput, Problem
-from faktura.settings_search import SETTINGS_HELP, find_settings
+from infra.settings_files import SETTINGS_HELP, find_settings
 
 SettingsOpt = Annotated[Path | None, typer.Option(
     help=f"{SETTINGS_HELP}; or a folder of <tenant>.toml files", show_default=False)]

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cli.migrations.helpers import has_column, has_table
+from infra.migrations.helpers import has_column, has_table
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

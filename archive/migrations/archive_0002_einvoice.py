@@ -4,7 +4,7 @@ entries archived without one, every entry from before)."""
 import sqlalchemy as sa
 from alembic import op
 
-from cli.migrations.helpers import has_column
+from infra.migrations.helpers import has_column
 
 revision = "archive_0002"
 down_revision = "archive_0001"

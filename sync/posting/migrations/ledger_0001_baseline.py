@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from cli.migrations.helpers import has_table
+from infra.migrations.helpers import has_table
 
 revision = "ledger_0001"
 down_revision = None

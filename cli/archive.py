@@ -26,9 +26,9 @@ from archive.core import Archive
 from archive.local import INDEX_FILE, LocalArchive
 from archive.store import ArchiveError
 from faktura.errors import FakturaError, InvalidInput
-from faktura.money import format_amount
-from faktura.settings import Settings, load_settings
-from faktura.settings_search import SETTINGS_HELP, discover
+from faktura.settings import Settings
+from infra.settings_files import SETTINGS_HELP, discover, load_settings
+from renderer.formatting import amount
 
 TenantOpt = Annotated[str | None, typer.Option(
     "--tenant", help="Firm (tenant slug; default: the settings' tenant).", show_default=False)]
@@ -170,7 +170,7 @@ def archive_list(
             e.issue_date.isoformat(),
             e.customer_number,
             e.customer_name,
-            f"{e.currency_code} {format_amount(e.total_amount)}",
+            f"{e.currency_code} {amount(e.total_amount, 'da')}",
             e.source_id or "",
         )
     console.print(table)
