@@ -254,3 +254,38 @@ def test_starttls_and_login_and_the_password_never_written(
     written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
     assert password.encode() not in written
     assert password not in refused.stdout + refused.stderr + done.stdout + done.stderr
+
+
+def test_send_again_from_the_invoice_page_mails_a_copy_and_shows_the_log(
+        smtp: SmtpServer, tmp_path: Path) -> None:
+    import re
+
+    from test_api import Api, issue as issue_over_http
+    from test_api_helpers import sample
+
+    from faktura.settings import DeliverySettings
+
+    api = Api(tmp_path, delivery=DeliverySettings(
+        host="127.0.0.1", port=smtp.port, security="none",
+        from_address="faktura@revisorhuset.dk"))
+    with api.client:
+        number = issue_over_http(api, sample("04-mixed-vat.json", source_id="PAGE-1")).json()[
+            "invoice_number"]
+        client = api.client
+        form = client.get("/login")
+        login_token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert login_token
+        client.post("/login", data={"key": api.alpha_key, "login_token": login_token[1]})
+        page = client.get(f"/archive/{number}")
+        assert "Ikke sendt endnu." in page.text and "bogholderi@acmebyg.dk" in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf
+        sent = client.post(f"/archive/{number}/send", data={"csrf": csrf[1]},
+                           follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == \
+            f"/archive/{number}?note=sent"
+        shown = client.get(sent.headers["location"]).text
+        assert "Sendt." in shown and "250 2.0.0 Ok: queued as Q1" in shown
+        [arrival] = smtp.mailbox.arrivals
+        assert arrival.recipients == ["bogholderi@acmebyg.dk"]
+        assert f"{number}.pdf" in arrival.attachments()
