@@ -36,6 +36,7 @@ from issuing.batch import (
     run_batch,
 )
 from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch
+from issuing.doctor import preflight, refuse_if_blocked
 from issuing.pipeline import Issuer
 from sync.uniconta.errors import GatewayError
 
@@ -104,6 +105,7 @@ def issue_batch(
     console = console or Console()
     with _issuer(settings, workers, open_issuer) as (issuer, renderer), _progress(
             console, len(inputs)) as advance:
+        _check_setup(issuer, settings)
         if chunk > 1:
             report = run_bulk_batch(issuer, inputs, chunk_size=chunk, renderer=renderer,
                                     on_result=advance)
@@ -119,6 +121,14 @@ def issue_batch(
         console.print(f"print file: {merged}" if report.archived_numbers
                       else "print file: not written (no invoice was issued)")
     return report
+
+
+def _check_setup(issuer: Issuer, settings: Settings) -> None:
+    """The doctor's cheap rules before the first invoice: a setup that would refuse every
+    invoice (a wrong password) stops the batch with one line (`SetupRefused`)."""
+    client = getattr(issuer.poster, "client", None)
+    if client is not None:  # posting here (with a broker, the workers post)
+        refuse_if_blocked(preflight(client, settings), "en")
 
 
 @contextlib.contextmanager

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("cli.serve:apikey_app", "API keys for the pages and the HTTP API."),
     "fik": ("cli.fik:fik_command", "Compute or check an FI payment line (FIK)."),
+    "doctor": ("cli.doctor:doctor_command",
+               "Check the setup against the integration guides in the live Uniconta."),
     "balance": ("cli.balance:balance_command",
                 "Compare invoices issued here with those booked in Uniconta."),
     "import": ("cli.timelog:import_app",

@@ -55,6 +55,10 @@ def serve_command(
     from api.batch_quota import BatchQuota, MiB
 
     registry = TenantRegistry.load(find_settings(settings))
+    from issuing.doctor import startup_warnings
+
+    for line in startup_warnings(list(registry.settings.values())):  # `faktura doctor`: all
+        typer.echo(f"warning: {line}", err=True)
     quota = BatchQuota(max_batches=max_batches, max_bytes=max_batch_mib * MiB,
                        keep_finished=timedelta(days=keep_batches_days))
 

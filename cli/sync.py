@@ -23,8 +23,10 @@ from typer.core import TyperGroup
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Customer, Invoice, content_sha256
+from faktura.settings import Settings
 from infra.invoice_file import load_invoice
 from infra.settings_files import SETTINGS_HELP, discover
+from issuing.doctor import SetupRefused, preflight, refuse_if_blocked
 from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine
@@ -71,6 +73,7 @@ def sync_invoices(
         with context as worker, _progress() as progress:
             task = progress.add_task("sync", total=len(files))
             engine = worker if engine_only else worker.poster
+            _check_setup(engine.client, config)
             for path in files:
                 before = engine.client.stats.snapshot()
                 try:
@@ -96,9 +99,22 @@ def sync_invoices(
                       " integration.username / integration.password in the settings",
                       highlight=False)
         raise typer.Exit(2) from None
+    except SetupRefused as error:  # the doctor's line: nothing was posted
+        console.print(str(error), style="red", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     _summary(results, dry_run)
     if failed:
         raise typer.Exit(1)
+
+
+def _check_setup(client: Any, config: Settings) -> None:
+    """The doctor's cheap rules first: warn, and stop before the first invoice when the setup
+    would refuse every one of them (one line, not one refusal per invoice)."""
+    report = preflight(client, config)
+    for result in report.results:
+        if result.status == "warn":
+            console.print(result.line("en"), style="yellow", highlight=False, markup=False)
+    refuse_if_blocked(report, "en")
 
 
 def _dry_run(issuer: Issuer, engine: SyncEngine, invoice: Invoice) -> tuple[str, str]:

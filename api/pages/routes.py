@@ -402,3 +402,27 @@ def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Resp
     pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})
+
+
+# --- setup (the doctor) ---------------------------------------------------------------------
+
+
+def _diagnose(services: TenantServices) -> Any:
+    from issuing.doctor import diagnose, open_reader
+
+    with open_reader(services.settings) as reader:
+        return diagnose(services.settings, reader)
+
+
+@router.get("/setup")
+async def setup_page(request: Request, visitor: SignedIn) -> Response:
+    """Every rule of the integration guides against the tenant's live Uniconta (reads only)."""
+    from issuing.doctor import SYMBOL
+
+    try:
+        report = await run_in_threadpool(_diagnose, _services(request, visitor))
+    except (OSError, RuntimeError):  # Uniconta (or the built-in emulator) could not be opened
+        return _page(request, visitor, "message.html.j2", 503,
+                     message=texts(visitor.language)["setup_unreachable"])
+    return _page(request, visitor, "setup.html.j2", report=report, counts=report.counts(),
+                 symbols=SYMBOL)

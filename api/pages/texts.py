@@ -109,6 +109,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_interrupted": ("afbrudt", "interrupted"),
     "event_unconfirmed": ("ubekræftet", "unconfirmed"),
     "event_einvoice": ("e-faktura", "e-invoice"),
+    "setup": ("Opsætning", "Setup"),
+    "setup_help": ("Hver regel i integrationsvejledningerne (ClientTime og TimeLog) tjekket mod"
+                   " Uniconta og indstillingerne lige nu. Der læses kun; intet skrives.",
+                   "Every rule of the integration guides (ClientTime and TimeLog) checked"
+                   " against Uniconta and the settings now. Only reads; nothing is written."),
+    "setup_ok": ("Opsætningen er klar til fakturering.", "The setup is ready to invoice."),
+    "setup_failed": ("Opsætningen skal rettes før fakturering.",
+                     "The setup must be fixed before invoicing."),
+    "setup_unreachable": ("Uniconta kunne ikke åbnes lige nu; prøv igen om lidt.",
+                          "Uniconta could not be opened now; try again in a while."),
+    "found": ("Fundet", "Found"),
+    "fix": ("Ret", "Fix"),
+    "status_ok": ("i orden", "fine"),
+    "status_fail": ("fejl", "wrong"),
+    "status_warn": ("advarsel", "warning"),
 }
 
 

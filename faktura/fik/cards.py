@@ -119,6 +119,15 @@ class CardType:
     def carries_payment_id(self) -> bool:
         return self.ID_LENGTH is not None
 
+    @property
+    def invoice_digits(self) -> int | None:
+        """How many digits of an invoice number a payment ID holds (None: it carries none).
+
+        >>> card71.invoice_digits, card75.invoice_digits, card73.invoice_digits
+        (14, 15, None)
+        """
+        return None if self.ID_LENGTH is None else self.ID_LENGTH - 1
+
     def _id_length(self) -> int:
         if self.ID_LENGTH is None:
             raise InvalidComponent(PAYMENT_ID, None,

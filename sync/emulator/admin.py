@@ -3,7 +3,8 @@
 * ``GET  /_emulator/health``         → ``{"ok": true}``
 * ``GET  /_emulator/faults``         → current switches (see :class:`~.settings.Faults`)
 * ``POST /_emulator/faults``         → partial update, JSON object; returns the switches
-* ``GET  /_emulator/stats``          → calls, per-route request counts, posting outcomes, e-mails
+* ``GET  /_emulator/stats``          → calls, per-route request counts, writes (non-GET
+  requests), posting outcomes, e-mails
 * ``POST /_emulator/reset-counters`` → zero call budget and statistics
 * ``POST /_emulator/payments``      → ``{"invoice": N, "amount": "X"}`` (amount optional: all
   that is open) settles a booked invoice's open item; what is open afterwards

@@ -45,7 +45,15 @@ def authenticate(request: Request) -> EmulatorUser:
     refused = request.app.state.runtime.gate()
     if refused:
         raise UnicontaError(refused)
+    request.state.user = user
     return user
+
+
+def require_rights(request: Request, entity: str) -> None:
+    """``NoRights`` when the authenticated user's rights do not reach the table ``entity``."""
+    user: EmulatorUser | None = getattr(request.state, "user", None)
+    if user is not None and not user.may_use(entity):
+        raise UnicontaError("NoRights")
 
 
 def company_context(request: Request, company_id: str) -> CompanyContext:

@@ -597,6 +597,29 @@ VOUCHERS = EntitySpec(
 )
 
 
+GL_ACCOUNT = EntitySpec(
+    "GLAccount",
+    "Account",
+    (
+        S("Account"),
+        S("Name"),
+        S("AccountType"),  # GLAccountTypes name: PL, BalanceSheet, Bank, Debtor, Header, Sum...
+        S("Vat", ref="GLVat"),  # the VAT code booked on the account (blank: none)
+        S("MandatoryTax"),  # VatOptions name: Optional, Fixed, NoVat...
+        B("Blocked"),
+    ),
+    writable=False,  # the chart of accounts is read here, never written
+)
+
+EXCHANGE_RATE = EntitySpec(
+    "ExchangeRate",
+    "RowId",
+    (CUR(), D("Date"), F("Rate")),
+    writable=False,
+    key_name="Currency",
+)
+
+
 def _dim_type(n: int) -> EntitySpec:
     return EntitySpec(f"GLDimType{n}", "Dim", (S("Dim"), S("Name"), B("Blocked")))
 
@@ -624,6 +647,8 @@ ENTITIES: tuple[EntitySpec, ...] = (
     GL_TRANS,
     PROJECT_TRANS,
     VOUCHERS,
+    GL_ACCOUNT,
+    EXCHANGE_RATE,
     *(_dim_type(n) for n in range(1, 6)),
 )
 

@@ -21,6 +21,12 @@ Company 12114 "Demo ApS" (currency DKK, 3 dimensions), user ``faktura`` / ``demo
 * NumberSerie "FAK" Fakturanumre, Next 20260001 (first invoice number), "DEB" Debitornumre,
   Next 10001.
 * Employees "AH" Anne Hansen, "PL" Peter Larsen.
+* GLAccount (the chart of accounts, read-only here): 1010 revenue with VAT (U25, Fixed),
+  1015 revenue without VAT (NoVat), 5600 receivables (Debtor), 14261 sales VAT.
+* ExchangeRate: EUR 7.4600 (the only foreign currency with a rate).
+* The company's payment setup (Company information): CVR ``Id`` 31415926, FI creditor ``FIK``
+  85000012 with 7 debtor digits in the payment ID (``FIKDebtorIdPart``), bank ``NationalBank``
+  1234 0012345678, ``IBAN`` DK5912340012345678, ``SWIFT`` DABADKKK.
 * Order numbers start at 5001, vouchers at 3001, journal-posted ids at 801.
 
 Company 12115 "Anden Klient ApS" exists too (no master data) and is granted only to user
@@ -67,6 +73,16 @@ DIMENSIONS: dict[int, tuple[str, tuple[str, ...]]] = {
     3: ("Division", ("Øst", "Vest")),
 }
 
+#: Company information's identifiers and FIK setup (the .NET Company's _Id, _FIK, ...).
+PAYMENT_SETUP: dict[str, Any] = {
+    "Id": "31415926",
+    "FIK": "85000012",
+    "FIKDebtorIdPart": 7,
+    "NationalBank": "1234 0012345678",
+    "IBAN": "DK5912340012345678",
+    "SWIFT": "DABADKKK",
+}
+
 COMPANIES: tuple[dict[str, Any], ...] = (
     {
         "CompanyId": COMPANY_ID,
@@ -74,6 +90,7 @@ COMPANIES: tuple[dict[str, Any], ...] = (
         "Currency": "DKK",
         "NumberOfDimensions": len(DIMENSIONS),
         **{f"Dim{n}": (DIMENSIONS[n][0] if n in DIMENSIONS else None) for n in range(1, 6)},
+        **PAYMENT_SETUP,
     },
     {
         "CompanyId": OTHER_COMPANY_ID,
@@ -221,6 +238,19 @@ MASTER_DATA: dict[str, tuple[dict[str, Any], ...]] = {
             "Blocked": True,
         },
     ),
+    "GLAccount": (
+        {"Account": REVENUE_ACCOUNT_VAT, "Name": "Salg af ydelser med moms", "AccountType": "PL",
+         "Vat": "U25", "MandatoryTax": "Fixed"},
+        {"Account": REVENUE_ACCOUNT_NO_VAT, "Name": "Salg af ydelser uden moms",
+         "AccountType": "PL", "MandatoryTax": "NoVat"},
+        {"Account": RECEIVABLES_ACCOUNT, "Name": "Debitorer", "AccountType": "Debtor",
+         "MandatoryTax": "NoVat"},
+        {"Account": SALES_VAT_ACCOUNT, "Name": "Salgsmoms", "AccountType": "BalanceSheet",
+         "MandatoryTax": "NoVat"},
+        {"Account": "14251", "Name": "Købsmoms", "AccountType": "BalanceSheet",
+         "MandatoryTax": "NoVat"},
+    ),
+    "ExchangeRate": ({"Currency": "EUR", "Date": "2026-01-02T00:00:00", "Rate": 7.46},),
 }
 
 SEED_CREATED = "2026-01-01T08:00:00"
@@ -243,5 +273,6 @@ def seed(store: Store) -> None:
                 row.update(values)
                 if "Created" in row:
                     row["Created"] = SEED_CREATED
-                store.insert(COMPANY_ID, entity.name, str(row[entity.key]), row)
+                key = str(row[entity.key]) if entity.has_natural_key else None
+                store.insert(COMPANY_ID, entity.name, key, row)
         store.set_meta("seeded_at", format_date(datetime.now()))

@@ -13,7 +13,8 @@ Routes (paths case-sensitive as written; entity names case-insensitive)::
 * ``<Entity>`` is the ``*Client`` class name (``DebtorClient``, ``DebtorOrderLineClient``...);
   a name without ``Client`` (or an unknown one) answers 404. ``CompanyClient`` lists the
   user's companies (``PrimaryKeyId``, ``CompanyName``, ``Currency``, ``NumberOfDimensions``,
-  ``Dim1``..``Dim5``); it is read-only.
+  ``Dim1``..``Dim5``, and Company information's ``Id`` (CVR), ``FIK``, ``FIKDebtorIdPart``,
+  ``NationalBank``, ``IBAN``, ``SWIFT``); it is read-only.
 * Auth: HTTP Basic, username ``00<CompanyId>/<LoginId>`` (the documented form). Any all-digit
   company part is read as the id, so the 7-digit zero-padded form and the bare id work too; a
   username without ``/`` opens the user's first company.
@@ -53,8 +54,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from sync.emulator import crud
-from sync.emulator.auth import StatusOnly, _credentials
+from sync.emulator import crud, fixtures
+from sync.emulator.auth import StatusOnly, _credentials, require_rights
 from sync.emulator.entities import EntitySpec, resolve_type
 from sync.emulator.errors import BadRequest, TooManyMatches, UnicontaError
 from sync.emulator.filters import Predicate, parse_predicate
@@ -132,6 +133,7 @@ def _login(request: Request) -> tuple[EmulatorUser, int | None]:
     refused = request.app.state.runtime.gate()
     if refused:
         raise UnicontaError(refused)
+    request.state.user = user
     return user, int(company_part) if company_part else None
 
 
@@ -243,6 +245,7 @@ def _companies(request: Request) -> list[Row]:
             "Currency": company.get("Currency"),
             "NumberOfDimensions": company.get("NumberOfDimensions"),
             **{f"Dim{n}": company.get(f"Dim{n}") for n in range(1, 6)},
+            **{k: company.get(k) for k in fixtures.PAYMENT_SETUP},
         }
         rows.append({k: v for k, v in row.items() if v is not None})
     for name, value in _pairs(request):
@@ -255,6 +258,7 @@ async def _read(request: Request, entity_name: str) -> Response:
         return JSONResponse(_companies(request))
     ctx = _context(request)
     entity = _entity(entity_name)
+    require_rights(request, entity.name)
     rows = crud.query(ctx, entity, _predicates(entity, request))
     return JSONResponse([public(r) for r in rows])
 
@@ -273,7 +277,9 @@ def _writable(request: Request, entity_name: str) -> tuple[CompanyContext, Entit
     ctx = _context(request)
     if entity_name.lower() == COMPANY_ENTITY:
         raise UnicontaError("NoRights")
-    return ctx, _entity(entity_name)
+    entity = _entity(entity_name)
+    require_rights(request, entity.name)
+    return ctx, entity
 
 
 @router.post("/Insert/{entity_name}")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from sync.emulator import crud, posting
-from sync.emulator.auth import StatusOnly, authenticate, company_context
+from sync.emulator.auth import StatusOnly, authenticate, company_context, require_rights
 from sync.emulator.entities import ENTITIES, EntitySpec, resolve_type
 from sync.emulator.enums import ALL_ENUMS, COMPANY_LAYOUT_TYPE
 from sync.emulator.errors import TYPE_NOT_FOUND, BadRequest
@@ -27,10 +27,12 @@ LEGACY_INVOICE_ROUTE = "/Companies/{company_id}/Invoice/Orders/{order_number}"
 PDF_ROUTE = "/Companies/{company_id}/Invoice/DebtorInvoices/{invoice_number}/Pdf"
 
 
-def _entity(type_name: str) -> EntitySpec:
+def _entity(type_name: str, request: Request | None = None) -> EntitySpec:
     entity = resolve_type(type_name)
     if entity is None:
         raise BadRequest(TYPE_NOT_FOUND)
+    if request is not None:
+        require_rights(request, entity.name)
     return entity
 
 
@@ -85,7 +87,7 @@ async def companies(request: Request) -> Response:
 @router.get(QUERY_ROUTE)
 async def query(request: Request, company_id: str, type_name: str) -> Response:
     ctx = company_context(request, company_id)
-    entity = _entity(type_name)
+    entity = _entity(type_name, request)
     predicates = parse_filters(entity, request.query_params.multi_items())
     return JSONResponse(crud.query(ctx, entity, predicates))
 
@@ -93,14 +95,14 @@ async def query(request: Request, company_id: str, type_name: str) -> Response:
 @router.post(CRUD_ROUTE)
 async def insert(request: Request, company_id: str, type_name: str) -> Response:
     ctx = company_context(request, company_id)
-    entity = _entity(type_name)
+    entity = _entity(type_name, request)
     return JSONResponse(crud.insert(ctx, entity, await _json_body(request)))
 
 
 @router.patch(CRUD_ROUTE)
 async def patch(request: Request, company_id: str, type_name: str) -> Response:
     ctx = company_context(request, company_id)
-    entity = _entity(type_name)
+    entity = _entity(type_name, request)
     predicates = parse_filters(entity, request.query_params.multi_items())
     operations = await _json_body(request)
     return JSONResponse(crud.patch(ctx, entity, predicates, _limit(request), operations))
@@ -109,7 +111,7 @@ async def patch(request: Request, company_id: str, type_name: str) -> Response:
 @router.delete(CRUD_ROUTE)
 async def delete(request: Request, company_id: str, type_name: str) -> Response:
     ctx = company_context(request, company_id)
-    entity = _entity(type_name)
+    entity = _entity(type_name, request)
     predicates = parse_filters(entity, request.query_params.multi_items())
     crud.delete(ctx, entity, predicates, _limit(request))
     return Response(status_code=204)

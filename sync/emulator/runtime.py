@@ -67,6 +67,8 @@ class Runtime:
             return {
                 "calls": self.calls,
                 "total_requests": sum(self.routes.values()),
+                # requests that may change state (every method but GET)
+                "writes": sum(n for key, n in self.routes.items() if not key.startswith("GET ")),
                 "routes": dict(self.routes),
                 "postings": dict(self.postings),
                 "emails": list(self.emails),

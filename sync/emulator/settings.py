@@ -14,11 +14,19 @@ from sync.emulator import fixtures
 
 @dataclass(frozen=True)
 class EmulatorUser:
-    """A Uniconta (server) user: Basic-auth login, password, granted company ids."""
+    """A Uniconta (server) user: Basic-auth login, password, granted company ids.
+
+    ``no_rights`` names the tables (entity names, any case) the user's rights in Uniconta do
+    not reach: reading or writing them answers ``NoRights``.
+    """
 
     login: str
     password: str
     companies: tuple[int, ...]
+    no_rights: tuple[str, ...] = ()
+
+    def may_use(self, entity: str) -> bool:
+        return entity.lower() not in {name.lower() for name in self.no_rights}
 
 
 @dataclass

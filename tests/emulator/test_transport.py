@@ -67,6 +67,8 @@ def test_companies_extension_lists_granted_companies_with_dimensions(emulator):
             "Dim3": "Division",
             "Dim4": None,
             "Dim5": None,
+            # Company information: CVR, the FIK setup and the bank (read by the setup doctor)
+            **fixtures.PAYMENT_SETUP,
         }
     ]
 
