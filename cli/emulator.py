@@ -71,10 +71,11 @@ def _serve_unless_a_command(ctx: typer.Context, **options: Any) -> None:
         emulator_command(**options)
 
 
+_CONTEXT = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                             annotation=typer.Context)
 _serve_unless_a_command.__signature__ = inspect.signature(  # type: ignore[attr-defined]
-    emulator_command).replace(parameters=[inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                  annotation=typer.Context),
-                *inspect.signature(emulator_command).parameters.values()])
+    emulator_command).replace(parameters=[
+        _CONTEXT, *inspect.signature(emulator_command).parameters.values()])
 _serve_unless_a_command.__annotations__ = {"ctx": typer.Context,
                                            **emulator_command.__annotations__}
 emulator_app.callback(invoke_without_command=True)(_serve_unless_a_command)

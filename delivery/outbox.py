@@ -1,9 +1,9 @@
 """The outbox: every e-mail of an invoice, its state, and a log of what happened to it.
 
 A SQLite file (`<state_dir>/delivery.sqlite`, the embedded default) or the PostgreSQL
-database of `database_url` (tables in `delivery.schema`, migration `delivery_0001`). One row per (tenant, invoice number,
-round): round 1 is the invoice's first e-mail, each copy sent again on purpose is one more
-round. A send moves through
+database of `database_url` (tables in `delivery.schema`, migration `delivery_0001`). One row
+per (tenant, invoice number, round): round 1 is the invoice's first e-mail, each copy sent
+again on purpose is one more round. A send moves through
 
     queued → sending → handed_over → sent
                   ↘ failed (the reason; retried)      ↘ unconfirmed (outcome unknown)

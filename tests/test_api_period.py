@@ -12,7 +12,6 @@ import io
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 
 @pytest.mark.parametrize(("locale", "width"), [("da-DK", 1366), ("en-GB", 390)])
-def test_the_invoice_page_from_the_archive(server: tuple[str, str],  # noqa: F811
-                                           browser: Any, locale: str, width: int) -> None:  # noqa: F811
+def test_the_invoice_page_from_the_archive(
+        server: tuple[str, str], browser: Any, locale: str, width: int) -> None:  # noqa: F811
     base, key = server
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
     page = context.new_page()

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.pages.routes import SignedIn, Visitor, _form, _not_found, _page, _services
+from api.pages.routes import SignedIn, _form, _not_found, _page, _services
 from api.pages.texts import texts
 from api.routes_archive import NUMBER_PATTERN
 from api.tenants import TenantServices
