@@ -36,6 +36,8 @@ from api.routes_batches import router as batches_router
 from api.routes_health import router as health_router
 from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
+from api.routes_uniconta import router as uniconta_router
+from api.routes_uniconta import start_followers
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
@@ -105,7 +107,11 @@ def create_app(
                 for services in state.all_services():
                     state.batches.resume_unfinished(services)
             state.batches.expire_regularly(state.all_services)
-            yield
+            stop_followers = start_followers(state)
+            try:
+                yield
+            finally:
+                await run_in_threadpool(stop_followers)
         finally:
             await run_in_threadpool(state.close)
 
@@ -121,7 +127,7 @@ def create_app(
     problems.install(app)
     render_problems.install(app)
     for router in (health_router, preview_router, invoices_router, batches_router,
-                   archive_router):
+                   archive_router, uniconta_router):
         app.include_router(router)
     openapi.install(app)
     pages.install(app)

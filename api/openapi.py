@@ -29,6 +29,7 @@ MAX_BATCH_INVOICES = 10_000
 INVOICE_EXAMPLE: dict[str, Any] = {
     "source_id": "CT-2026-0101",
     "issue_date": "2026-11-02",
+    "delivery_date": "2026-10-29",
     "customer": {
         "source_id": "C-1002",
         "customer_number": "1002",

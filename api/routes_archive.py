@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import Tenant
 from api.openapi import problem_doc, problems
-from api.schemas import ArchiveListOut, PeriodTotals
+from api.schemas import ArchiveListItem, ArchiveListOut, PeriodTotals
 from archive import ArchiveEntry
 from faktura.model import InvoiceDate
 from issuing.period import add_totals, to_csv
@@ -60,12 +60,14 @@ def list_archive(
         description="csv: every entry the filters select, in number order, as CSV")]
     = "json",
 ) -> Any:
-    """Archived invoices, newest issue date first; the filters combine."""
+    """Archived invoices, newest issue date first; the filters combine. A credit note's
+    `total_amount` is negative here, so a period's amounts add up."""
     archive, tenant = services.archive, services.tenant
     if status is None and order == "date" and not totals and format == "json":
         items = archive.list(tenant, customer=customer, date_from=date_from,
                              date_to=date_to, q=q, limit=limit, offset=offset)
-        return ArchiveListOut(items=items, limit=limit, offset=offset)
+        return ArchiveListOut(items=[ArchiveListItem.of(item) for item in items],
+                              limit=limit, offset=offset)
     with open_status_store(services.settings) as statuses:
         period = select_period(archive, statuses, tenant, customer=customer,
                                date_from=date_from, date_to=date_to, q=q, status=status)
@@ -78,7 +80,7 @@ def list_archive(
         period.entries, key=lambda e: (e.issue_date, e.invoice_number), reverse=True)
     page = entries[offset:offset + limit]
     return ArchiveListOut(
-        items=page, limit=limit, offset=offset, count=len(entries),
+        items=[ArchiveListItem.of(item) for item in page], limit=limit, offset=offset, count=len(entries),
         statuses={e.invoice_number: period.status_of(e.invoice_number) for e in page},
         totals=[PeriodTotals(currency=t.currency, count=t.count, net=t.net, vat=t.vat,
                              gross=t.gross) for t in period.totals] if totals else None,

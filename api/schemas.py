@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from archive import ArchiveEntry
 
@@ -30,12 +30,26 @@ class PeriodTotals(BaseModel):
     gross: Decimal
 
 
+class ArchiveListItem(ArchiveEntry):
+    """An archive entry as a listing states it: `total_amount` is negative for a credit note,
+    so the amounts of a period add up to what was invoiced in it."""
+
+    @field_serializer("total_amount")
+    def _signed(self, total: Decimal) -> Decimal:
+        return self.signed_total
+
+    @classmethod
+    def of(cls, entry: ArchiveEntry) -> ArchiveListItem:
+        return cls.model_validate(entry.model_dump())
+
+
 class ArchiveListOut(BaseModel):
     """`GET /v1/archive`: a page of archive entries, newest issue date first (or in number
-    order); with a status filter, number order or totals asked for, also how many match,
-    each listed entry's payment status and the period's totals."""
+    order); a credit note's `total_amount` is negative. With a status filter, number order or
+    totals asked for, also how many match, each listed entry's payment status and the
+    period's totals."""
 
-    items: list[ArchiveEntry]
+    items: list[ArchiveListItem]
     limit: int
     offset: int
     count: int | None = None

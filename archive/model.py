@@ -78,6 +78,13 @@ class ArchiveMetadata(BaseModel):
     source_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     xml_format: EInvoiceFormat | None = None  # the e-invoice's format; None: no e-invoice
 
+    @property
+    def signed_total(self) -> Decimal:
+        """The total as it counts in a sum over invoices: a credit note's is negative. (The
+        record keeps what the document states: a credit note states what it credits as a
+        positive amount, as in EN 16931.)"""
+        return -self.total_amount if self.document_type == "credit_note" else self.total_amount
+
     @field_validator("tenant", mode="before")
     @classmethod
     def _tenant(cls, value: object) -> str:

@@ -170,7 +170,7 @@ def archive_list(
             e.issue_date.isoformat(),
             e.customer_number,
             e.customer_name,
-            f"{e.currency_code} {amount(e.total_amount, 'da')}",
+            f"{e.currency_code} {amount(e.signed_total, 'da')}",
             e.source_id or "",
         )
     console.print(table)

@@ -61,7 +61,8 @@ def _print_table(report: balancing.BalanceReport, start: dt.date, end: dt.date) 
              f" {len({d.number for d in report.differing})} differing,"
              f" {len(report.missing_in_uniconta)} missing in Uniconta,"
              f" {len(report.missing_here)} missing here,"
-             f" {len(report.booked_not_archived)} booked but not archived")
+             f" {len(report.booked_not_archived)} booked but not archived,"
+             f" {len({d.number for d in report.changed_in_uniconta})} changed in Uniconta")
     Console().print(title, highlight=False)
     rows = balancing.report_rows(report)
     if not rows:
@@ -69,7 +70,7 @@ def _print_table(report: balancing.BalanceReport, start: dt.date, end: dt.date) 
     table = Table("status", "invoice", "field", "ours", "Uniconta")
     styles = {"matched": "green", "differs": "red", "missing in Uniconta": "red",
               "missing here": "yellow", "booked from our draft": "cyan",
-              "booked, not archived": "red"}
+              "booked, not archived": "red", "changed in Uniconta": "yellow"}
     for row in rows:
         table.add_row(row["status"], row["number"], row["field"], row["ours"], row["theirs"],
                       style=styles.get(row["status"]))

@@ -1,27 +1,36 @@
-"""``faktura uniconta-emulator``: serve the gateway emulator in the foreground;
-``faktura uniconta-emulator pay INVOICE [--amount X]``: settle a booked invoice (fully or in
-part) in a running emulator, or in the built-in one's state file."""
+"""``faktura uniconta-emulator``: serve the gateway emulator in the foreground, or play the
+bookkeeper on its state file.
+
+    faktura uniconta-emulator [--port N] [--state FILE] ...     serve (the default)
+    faktura uniconta-emulator book ORDER [--add-line ITEM;TEXT;QTY[;PRICE]] [--date D]
+                                   [--state FILE]                book a draft order
+    faktura uniconta-emulator close-periods --until DATE|--open [--state FILE]
+    faktura uniconta-emulator pay INVOICE [--amount X] [--url URL]   settle an invoice
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
-
-import inspect
-from typing import Any
 
 import typer
 
 from sync.emulator import fixtures
 from sync.emulator.settings import EmulatorSettings, Faults
 
+app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
+                  help="Serve the Uniconta emulator (default), or book a draft order in it.")
+StateOption = Annotated[Path, typer.Option(
+    help="SQLite state file (created and seeded when missing).")]
 
-def emulator_command(
+
+@app.callback()
+def _serve_by_default(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8765,
     host: Annotated[str, typer.Option(help="Interface to bind (keep 127.0.0.1).")] = "127.0.0.1",
-    state: Annotated[
-        Path, typer.Option(help="SQLite state file (created and seeded when missing).")
-    ] = Path("var/emulator.sqlite"),
+    state: StateOption = Path("var/emulator.sqlite"),
     call_limit: Annotated[
         int | None, typer.Option(help='Answer "SlowDown" after this many calls.')
     ] = None,
@@ -39,7 +48,9 @@ def emulator_command(
         bool, typer.Option(help="Reject debtor accounts that are not all digits.")
     ] = True,
 ) -> None:
-    """Run the Uniconta gateway emulator (rmja/unicontarest contract + extensions)."""
+    """Run the Uniconta emulator (gateway contract + extensions, and the official REST API)."""
+    if ctx.invoked_subcommand is not None:
+        return
     import uvicorn
 
     from sync.emulator.app import create_app
@@ -61,27 +72,75 @@ def emulator_command(
     uvicorn.run(create_app(state, settings=settings), host=host, port=port, log_level="info")
 
 
-emulator_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                           help="Serve the Uniconta gateway emulator; settle its invoices.")
+def _context(state: Path, company: int):  # type: ignore[no-untyped-def]
+    from sync.emulator.app import open_store
+    from sync.emulator.rules import CompanyContext
+
+    store = open_store(state, EmulatorSettings())
+    info = store.company(company)
+    if info is None:
+        store.close()
+        raise typer.BadParameter(f"company {company} is not in {state}", param_hint="--company")
+    return CompanyContext(store, company, info, Faults())
 
 
-def _serve_unless_a_command(ctx: typer.Context, **options: Any) -> None:
-    """`faktura uniconta-emulator [OPTIONS]` serves; `… pay …` does not."""
-    if ctx.invoked_subcommand is None:
-        emulator_command(**options)
+@app.command("book")
+def book_command(
+    order: Annotated[int, typer.Argument(help="The draft order's OrderNumber.")],
+    add_line: Annotated[list[str] | None, typer.Option(
+        "--add-line", help="Add a line first: ITEM;TEXT;QTY[;PRICE] (repeatable).")] = None,
+    invoice_date: Annotated[str | None, typer.Option(
+        "--date", help="Invoice date YYYY-MM-DD (default: the order's, else today).")] = None,
+    state: StateOption = Path("var/emulator.sqlite"),
+    company: Annotated[int, typer.Option(help="Company id.")] = fixtures.COMPANY_ID,
+) -> None:
+    """Book a draft order as a bookkeeper would in Uniconta, then call the webhooks."""
+    from sync.emulator import booking, rest_routes
+    from sync.emulator.entities import REGISTRY
+    from sync.emulator.errors import BadRequest, UnicontaError
+    from sync.emulator.pdf import render_pdf
+    from sync.emulator.wire import encode_row
+
+    ctx = _context(state, company)
+    try:
+        added = [booking.AddedLine.parse(text) for text in add_line or []]
+        when = date.fromisoformat(invoice_date) if invoice_date else None
+        row = booking.book(ctx, order, today=date.today(), render=render_pdf, added=added,
+                           invoice_date=when)
+        record = rest_routes.public(encode_row(REGISTRY["debtorinvoice"], row, company))
+        typer.echo(f"booked order {order} as invoice {row['InvoiceNumber']}")
+        for url, outcome in booking.fire_webhooks(ctx, row, record):
+            typer.echo(f"webhook {url}: {outcome}")
+    except UnicontaError as error:
+        typer.echo(f"error: Uniconta refused the booking: {error.code}", err=True)
+        raise typer.Exit(1) from None
+    except (BadRequest, ValueError) as error:
+        typer.echo(f"error: {getattr(error, 'message', error)}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        ctx.store.close()
 
 
-_CONTEXT = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                             annotation=typer.Context)
-_serve_unless_a_command.__signature__ = inspect.signature(  # type: ignore[attr-defined]
-    emulator_command).replace(parameters=[
-        _CONTEXT, *inspect.signature(emulator_command).parameters.values()])
-_serve_unless_a_command.__annotations__ = {"ctx": typer.Context,
-                                           **emulator_command.__annotations__}
-emulator_app.callback(invoke_without_command=True)(_serve_unless_a_command)
+@app.command("close-periods")
+def close_periods_command(
+    until: Annotated[str | None, typer.Option(help="Close every period up to this date.")] = None,
+    open_all: Annotated[bool, typer.Option("--open", help="Open every period.")] = False,
+    state: StateOption = Path("var/emulator.sqlite"),
+    company: Annotated[int, typer.Option(help="Company id.")] = fixtures.COMPANY_ID,
+) -> None:
+    """Close (or open) finance periods: booking into a closed one is refused."""
+    from sync.emulator import booking
+
+    if (until is None) == (not open_all):
+        raise typer.BadParameter("give --until DATE or --open")
+    ctx = _context(state, company)
+    try:
+        booking.close_periods(ctx, date.fromisoformat(until) if until else None)
+    finally:
+        ctx.store.close()
 
 
-@emulator_app.command("pay")
+@app.command("pay")
 def pay_command(
     invoice: Annotated[int, typer.Argument(help="The booked invoice number")],
     amount: Annotated[str | None, typer.Option(
@@ -132,7 +191,7 @@ def pay_command(
 
 
 def main() -> None:  # pragma: no cover - convenience entry point
-    typer.run(emulator_command)
+    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

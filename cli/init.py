@@ -48,6 +48,9 @@ post_code = "8000"
 city = "Aarhus C"
 cvr = "31415926"
 email = "faktura@example.dk"
+bank_reg_no = "1234"            # your bank account: what PaymentInfo prints is checked against it
+bank_account = "0012345678"
+# iban = "DK..."                # for payers abroad and credit notes (English invoices print it)
 # logo = "logo.png"             # SVG or PNG, beside this file
 
 [layout]

@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("cli.serve:apikey_app", "API keys for the pages and the HTTP API."),
     "fik": ("cli.fik:fik_command", "Compute or check an FI payment line (FIK)."),
+    "follow": ("cli.follow:follow_command",
+               "Issue the invoices booked in Uniconta (poll; list or retry those needing"
+               " attention; register the webhook)."),
     "doctor": ("cli.doctor:doctor_command",
                "Check the setup against the integration guides in the live Uniconta."),
     "balance": ("cli.balance:balance_command",
@@ -49,8 +52,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
-    "uniconta-emulator": ("cli.emulator:emulator_app",
-                          "Serve the Uniconta gateway emulator in the foreground."),
+    "uniconta-emulator": ("cli.emulator:app",
+                          "Serve the Uniconta emulator; `book ORDER` books a draft in it;"
+                          " `pay INVOICE` settles an invoice."),
 }
 
 

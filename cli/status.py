@@ -45,8 +45,7 @@ def status_command(
     typer.echo("number\tdate\tcustomer\ttotal\tstatus\topen\tdue")
     for entry in entries:
         record = known.get(entry.invoice_number)
-        sign = -1 if entry.document_type == "credit_note" else 1
-        total = format_amount(sign * abs(entry.total_amount), "en")
+        total = format_amount(entry.signed_total, "en")
         status = str(record.status) if record else "unknown"
         amount_open = format_amount(record.amount_open, "en") if record and record.amount_open \
             is not None else "-"

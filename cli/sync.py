@@ -27,9 +27,11 @@ from faktura.settings import Settings
 from infra.invoice_file import load_invoice
 from infra.settings_files import SETTINGS_HELP, discover
 from issuing.doctor import SetupRefused, preflight, refuse_if_blocked
+from issuing.booked import draft
 from issuing.pipeline import Issuer
 from issuing.wiring import open_issuer
 from sync.connect import open_engine
+from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import LoginRefused, SyncEngine, calls_since
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.masterdata import MasterData
@@ -69,6 +71,8 @@ def sync_invoices(
     failed = 0
     engine_only = config.uniconta.post_as_drafts and not dry_run
     context = open_engine(config) if engine_only else open_issuer(config)
+    # Drafts keep their source invoice, to compare the booking with it (`faktura follow`).
+    bookings = Bookings(config.database("ledger.sqlite")) if engine_only else None
     try:
         with context as worker, _progress() as progress:
             task = progress.add_task("sync", total=len(files))
@@ -81,7 +85,9 @@ def sync_invoices(
                     if dry_run:
                         outcome, number = _dry_run(worker, engine, invoice)
                     elif config.uniconta.post_as_drafts:
-                        outcome, number = "drafted", f"order {engine.transfer_draft(invoice)}"
+                        assert bookings is not None
+                        order = draft(engine, bookings, invoice)
+                        outcome, number = "drafted", f"order {order}"
                     else:
                         issued = worker.issue(invoice)
                         outcome = "already posted" if issued.already_issued else "posted"
@@ -102,6 +108,9 @@ def sync_invoices(
     except SetupRefused as error:  # the doctor's line: nothing was posted
         console.print(str(error), style="red", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    finally:
+        if bookings is not None:
+            bookings.close()
     _summary(results, dry_run)
     if failed:
         raise typer.Exit(1)
@@ -178,13 +187,17 @@ def sync_status(
     """What the posting ledger knows: state, order and invoice number, last error, calls."""
     config = discover(settings)
     ledger = Ledger(config.database("ledger.sqlite"))
+    bookings = Bookings(config.database("ledger.sqlite"))
     try:
         records = ledger.all(config.tenant)
+        booked = bookings.all(config.tenant)
     finally:
         ledger.close()
+        bookings.close()
     if source_id is not None:
         records = [r for r in records if r.source_id == source_id]
-        if not records:
+        booked = [b for b in booked if b.source_id == source_id]
+        if not records and not booked:
             raise FakturaError(f"invoice {source_id} is not in the posting ledger")
     table = Table("invoice", "state", "order", "invoice no.", "calls", "last error")
     for r in records:
@@ -193,12 +206,29 @@ def sync_status(
                       r.invoice_number or "", str(r.calls), r.mismatch or r.error or "",
                       style="red" if r.booked_not_archived else None)
     Console().print(table)
+    _booked_table(booked)
     unarchived = [r for r in records if r.booked_not_archived]
     if unarchived:
         Console().print(
             f"{len(unarchived)} invoice(s) booked in Uniconta but not archived: "
             + ", ".join(f"{r.source_id} ({r.invoice_number})" for r in unarchived),
             style="red", highlight=False)
+
+
+def _booked_table(booked: list[BookingRecord]) -> None:
+    """Invoices booked in Uniconta and issued from the booking: changes, needs attention."""
+    shown = [b for b in booked if b.state != BookingState.SKIPPED]
+    if not shown:
+        return
+    table = Table("invoice no.", "state", "source", "changed in Uniconta / reason",
+                  title="Booked in Uniconta")
+    for b in shown:
+        attention = b.state == BookingState.ATTENTION
+        detail = b.reason if attention else "; ".join(b.differences)
+        table.add_row(b.invoice_number, "NEEDS ATTENTION" if attention else b.state.value,
+                      b.source_id or "(Uniconta)", detail or "", style="red" if attention
+                      else ("yellow" if b.differences else None))
+    Console().print(table)
 
 
 def _progress() -> Progress:

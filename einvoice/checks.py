@@ -11,10 +11,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from einvoice.terms import Format
-from einvoice.ubl import payment_route
+from einvoice.ubl import buyer_endpoint, payment_route
 from faktura.computed import ComputedInvoice
 from faktura.errors import InvalidInput, Problem
 from faktura.settings import Settings
+
+#: Why a buyer without an electronic address (BT-49) gets no e-invoice, per format.
+NO_ELECTRONIC_ADDRESS: dict[Format, str] = {
+    "oioubl": "the buyer needs an electronic address: an EAN (GLN) number or a Danish CVR"
+              " number [F-INV044]",
+    "peppol": "the buyer needs an electronic address: an EAN (GLN) number, an organisation"
+              " number (Danish, Swedish, Norwegian, Finnish, Belgian, Italian) or a European"
+              " VAT number [PEPPOL-EN16931-R010]",
+}
 
 #: FI card type → the payment ID's length (F-LIB156/157, DK-R-010).
 FIK_ID_LENGTH = {"71": 15, "75": 16}
@@ -33,10 +42,8 @@ def problems(computed: ComputedInvoice, settings: Settings, fmt: Format) -> list
     if fmt == "oioubl" and payment_route(computed, settings) == "iban" and not settings.seller.bic:
         found.append(Problem("seller.bic", "an OIOUBL bank transfer by IBAN (code 31) needs the"
                                            " bank's BIC [F-LIB113]"))
-    if not invoice.buyer_ean and not (invoice.customer.vat_number or "").startswith("DK"):
-        rule = "F-INV044" if fmt == "oioubl" else "PEPPOL-EN16931-R010"
-        found.append(Problem("customer.ean", f"the buyer needs an electronic address: an EAN"
-                                             f" (GLN) number or a Danish CVR number [{rule}]"))
+    if buyer_endpoint(computed, fmt) is None:
+        found.append(Problem("customer.ean", NO_ELECTRONIC_ADDRESS[fmt]))
     if fmt == "oioubl" and not invoice.buyer_reference:
         found.append(Problem("buyer_reference", "OIOUBL needs the buyer's reference (a person"
                                                 " or department) [F-INV051]"))

@@ -166,6 +166,16 @@ EXEMPTION_REASON = {
     "AE": {"da": "Omvendt betalingspligt", "en": "Reverse charge"},
 }
 
+#: BT-121 and BT-120 of outlays (udlæg): amounts paid in the customer's name and on its behalf
+#: are outside the taxable amount (VAT directive art. 79(c), momsloven § 27, stk. 3, nr. 3).
+#: EN 16931 lets category O (outside scope) stand on no invoice with other categories, so
+#: outlays are category E with this reason, as Danish practice e-invoices them.
+OUTLAY_REASON_CODE = "VATEX-EU-79-C"
+OUTLAY_REASON = {"da": "Udlæg (uden for momsgrundlaget)", "en": "Outlays (outside the VAT base)"}
+#: BT-120 of an E breakdown holding both exempt services and outlays.
+EXEMPT_AND_OUTLAY_REASON = {"da": "Momsfri ydelser og udlæg",
+                            "en": "VAT exempt services and outlays"}
+
 #: How an invoice is paid: FI card, international (IBAN) or Danish (reg. no. + account) transfer.
 PaymentRoute = Literal["fik", "iban", "domestic"]
 

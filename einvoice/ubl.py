@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
-from einvoice import terms
+from einvoice import endpoints, terms
 from einvoice.terms import Format
 from faktura import units
-from faktura.computed import STANDARD_RATED, ComputedInvoice, ComputedLine
+from faktura.computed import EXEMPT, STANDARD_RATED, ComputedInvoice, ComputedLine
 from faktura.model import PostalAddress
 from faktura.settings import Settings
 
@@ -134,15 +134,36 @@ def _seller(w: _Writer, root: ET.Element, settings: Settings) -> None:
 
 
 def buyer_endpoint(computed: ComputedInvoice, fmt: Format) -> tuple[str, dict[str, str]] | None:
-    """BT-49: the buyer's GLN when it has an EAN, else its Danish CVR; None without either."""
+    """BT-49 with its scheme attributes (`einvoice.endpoints`): OIOUBL the GLN, else the Danish
+    CVR; Peppol any scheme the buyer's identifiers give. None without one."""
     invoice = computed.invoice
-    scheme = terms.SCHEME[fmt]
-    if invoice.buyer_ean:
-        return invoice.buyer_ean, scheme["gln"]
-    vat = invoice.customer.vat_number
-    if vat and vat.startswith("DK"):
-        return (vat if fmt == "oioubl" else vat.removeprefix("DK")), scheme["cvr"]
-    return None
+    if fmt == "oioubl":
+        found = endpoints.oioubl_endpoint(invoice)
+        if found is None:
+            return None
+        kind = "gln" if found.scheme == endpoints.GLN else "cvr"
+        return found.value, terms.SCHEME["oioubl"][kind]
+    found = endpoints.peppol_endpoint(invoice)
+    return None if found is None else (found.value, {"schemeID": found.scheme})
+
+
+Identifier = tuple[str, dict[str, str]]
+
+
+def _buyer_ids(computed: ComputedInvoice, fmt: Format, endpoint: Identifier | None
+               ) -> tuple[Identifier | None, Identifier | None]:
+    """BT-46 (party identifier) and BT-47 (legal registration identifier) of the buyer.
+
+    OIOUBL: the endpoint, and the Danish CVR number. Peppol: the endpoint where its scheme is
+    an organisation identifier (ICD, not a 99xx VAT scheme), and the organisation number."""
+    invoice = computed.invoice
+    vat = invoice.customer.vat_number or ""
+    if fmt == "oioubl":  # the CVR number as OIOUBL writes it: DK + 8 digits, the VAT number
+        legal = (vat, terms.SCHEME[fmt]["cvr"])
+        return endpoint, legal if endpoint is not None and vat.startswith("DK") else None
+    identifier = endpoint if endpoint and not endpoint[1]["schemeID"].startswith("99") else None
+    found = endpoints.organisation_id(invoice)
+    return identifier, None if found is None else (found.value, {"schemeID": found.scheme})
 
 
 def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
@@ -151,9 +172,11 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     names = terms.PARTY[w.fmt]
     party = w.group(w.group(root, "cac:AccountingCustomerParty"), "cac:Party")
     endpoint = buyer_endpoint(computed, w.fmt)
+    identifier, legal_id = _buyer_ids(computed, w.fmt, endpoint)
     if endpoint is not None:
         w.put(party, names["endpoint"], *endpoint)
-        w.put(party, names["identifier"], *endpoint)
+    if identifier is not None:
+        w.put(party, names["identifier"], *identifier)
     w.put(party, names["name"], invoice.buyer_name)
     _address(w, party, names["address"], invoice.buyer_address)
     if customer.vat_number:
@@ -163,9 +186,8 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
         _tax_scheme(w, tax)
     if w.fmt == "peppol" or (customer.vat_number or "").startswith("DK"):
         w.put(party, names["legal_name"], invoice.buyer_name)
-    if endpoint is not None and customer.vat_number and customer.vat_number.startswith("DK"):
-        cvr = customer.vat_number.removeprefix("DK")
-        w.put(party, names["legal_id"], _cvr_id(w, cvr), terms.SCHEME[w.fmt]["cvr"])
+    if legal_id is not None:
+        w.put(party, names["legal_id"], *legal_id)
     contact = invoice.contact
     w.put(party, names.get("contact_id"), invoice.buyer_reference)
     w.put(party, names["contact_name"],
@@ -228,15 +250,29 @@ def _payment_means(w: _Writer, root: ET.Element, computed: ComputedInvoice,
             w.put(account, "cac:FinancialInstitutionBranch/cbc:ID", seller.bank_reg_no)
 
 
+def _exemption(computed: ComputedInvoice, category: str) -> tuple[str | None, str] | None:
+    """BT-121 and BT-120 of a breakdown: outlays alone are exempt by article 79(c)."""
+    language = computed.language
+    if category == EXEMPT and computed.has_outlays:
+        if computed.reverse_charge or not computed.totals.has_exempt_lines:
+            return terms.OUTLAY_REASON_CODE, terms.OUTLAY_REASON[language]
+        return None, terms.EXEMPT_AND_OUTLAY_REASON[language]
+    if category in terms.EXEMPTION_REASON:
+        return None, terms.EXEMPTION_REASON[category][language]
+    return None
+
+
 def _tax_category(w: _Writer, parent: ET.Element, path: str, category: str, rate: Decimal,
-                  language: str | None = None) -> None:
-    """BG-23's or a line's VAT category; the exemption reason (BT-120) only in a breakdown."""
+                  reason: tuple[str | None, str] | None = None) -> None:
+    """BG-23's or a line's VAT category; the exemption reason (BT-121, BT-120) only in a
+    Peppol breakdown."""
     node = w.group(parent, path)
     code = terms.TAX_CATEGORY[w.fmt][category]
     w.put(node, "cbc:ID", code, terms.OIOUBL_TAX_CATEGORY_SCHEME if w.fmt == "oioubl" else None)
     w.put(node, "cbc:Percent", f"{rate:f}")
-    if category in terms.EXEMPTION_REASON and w.fmt == "peppol" and language:
-        w.put(node, "cbc:TaxExemptionReason", terms.EXEMPTION_REASON[category][language])
+    if reason is not None and w.fmt == "peppol":
+        w.put(node, "cbc:TaxExemptionReasonCode", reason[0])
+        w.put(node, "cbc:TaxExemptionReason", reason[1])
     _tax_scheme(w, node)
 
 
@@ -271,7 +307,7 @@ def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
                 and breakdown.category_code == STANDARD_RATED):
             w.amount(sub, "cbc:TransactionCurrencyTaxAmount", totals.vat_amount_dkk, "DKK")
         _tax_category(w, sub, "cac:TaxCategory", breakdown.category_code, breakdown.rate,
-                      computed.language)
+                      _exemption(computed, breakdown.category_code))
     if w.fmt == "peppol" and totals.vat_amount_dkk is not None:  # BT-111
         w.amount(w.new(root, "cac:TaxTotal"), "cbc:TaxAmount", totals.vat_amount_dkk, "DKK")
 
@@ -285,8 +321,11 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
     unit = units.lookup(item.unit).code(w.fmt)  # known: `compute` refused any other unit
     doc = computed.document_type
     node = w.new(root, terms.LINE[doc])
+    # A deduction (a negative unit price) is a negative quantity of a positive price: EN 16931
+    # forbids a negative net or gross price (BR-27, BR-28); the line amount is the same.
+    sign = -1 if item.unit_price < 0 else 1
     w.put(node, terms.LINE_TERMS["BT-126"], line.position)
-    w.put(node, terms.QUANTITY[doc], f"{item.quantity:f}", {"unitCode": unit})
+    w.put(node, terms.QUANTITY[doc], f"{sign * item.quantity:f}", {"unitCode": unit})
     w.amount(node, terms.LINE_TERMS["BT-131"], line.net_amount)
     if w.fmt == "oioubl":
         total = w.new(node, "cac:TaxTotal")
@@ -305,14 +344,15 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
                       line.vat_rate)
     assert line.net_price is not None
     price = w.new(node, "cac:Price")
-    w.put(price, terms.LINE_TERMS["BT-146"], _price(line.net_price), {"currencyID": w.currency})
+    w.put(price, terms.LINE_TERMS["BT-146"], _price(sign * line.net_price),
+          {"currencyID": w.currency})
     w.put(price, "cbc:BaseQuantity", "1", {"unitCode": unit})
     if line.price_discount:  # BT-147 and BT-148: the discount, as a discount on the price
         allowance = w.new(price, "cac:AllowanceCharge")
         w.put(allowance, "cbc:ChargeIndicator", "false")
-        w.put(allowance, terms.LINE_TERMS["BT-147"], _price(line.price_discount),
+        w.put(allowance, terms.LINE_TERMS["BT-147"], _price(sign * line.price_discount),
               {"currencyID": w.currency})
-        w.put(allowance, terms.LINE_TERMS["BT-148"], _price(item.unit_price),
+        w.put(allowance, terms.LINE_TERMS["BT-148"], _price(sign * item.unit_price),
               {"currencyID": w.currency})
 
 
@@ -364,6 +404,7 @@ def build_xml(computed: ComputedInvoice, settings: Settings, fmt: Format) -> byt
         w.put(root, table.get("BT-11"), invoice.project.number)
     _seller(w, root, settings)
     _buyer(w, root, computed)
+    w.put(root, "cac:Delivery/cbc:ActualDeliveryDate", invoice.delivery_date)  # BT-72
     _payment_means(w, root, computed, settings)
     _tax_total(w, root, computed)
     for term, amount in (("BT-106", totals.line_total), ("BT-109", totals.line_total),

@@ -58,6 +58,11 @@ class ComputedLine:
         return self.vat_category in VAT_FREE
 
     @property
+    def is_outlay(self) -> bool:
+        """An outlay (udlæg): outside the VAT base, e-invoiced as exempt (E)."""
+        return self.line.outlay
+
+    @property
     def price_discount(self) -> Decimal | None:
         """BT-147 Item price discount: unit price (BT-148 gross price) less the net price."""
         if self.net_price is None or self.line.unit_price is None:
@@ -118,12 +123,23 @@ class ComputedInvoice:
         return any(line.is_vat_free for line in self.lines)
 
     @property
+    def has_outlays(self) -> bool:
+        return self.totals.has_outlay_lines
+
+    @property
     def vat_breakdown(self) -> tuple[VatBreakdown, ...]:
-        """BG-23: the totals' breakdown, with the VAT-free part as AE under reverse charge."""
+        """BG-23: the totals' breakdown; under reverse charge the exempt part is AE, and the
+        outlays, which are outside VAT whoever accounts for it, stay E beside it."""
+        totals = self.totals
         if not self.reverse_charge:
-            return self.totals.vat_breakdown
-        return tuple(replace(b, category_code=REVERSE_CHARGE) if b.category_code == EXEMPT
-                     else b for b in self.totals.vat_breakdown)
+            return totals.vat_breakdown
+        out = [b for b in totals.vat_breakdown if b.category_code != EXEMPT]
+        zero = Decimal("0.00")
+        if totals.has_exempt_lines or totals.exempt_amount:
+            out.append(VatBreakdown(REVERSE_CHARGE, Decimal(0), totals.exempt_amount, zero))
+        if totals.has_outlay_lines:
+            out.append(VatBreakdown(EXEMPT, Decimal(0), totals.outlay_amount, zero))
+        return tuple(out)
 
     @property
     def has_discount(self) -> bool:
@@ -178,11 +194,13 @@ def payment_means(invoice: Invoice, totals: InvoiceTotals, pay_by: date,
 
 def is_reverse_charge(invoice: Invoice) -> bool:
     """Reverse charge: the buyer is a business in another EU state (it has an EU VAT number
-    that is not Danish) and no line carries Danish VAT. The buyer then accounts for the VAT."""
+    that is not Danish) and no line carries Danish VAT. The buyer then accounts for the VAT.
+    Outlays are outside VAT either way: an invoice of outlays only is no reverse charge."""
     number = invoice.customer.vat_number
     if not number or vatid.kind(number, invoice.customer.address.country_code) != "eu":
         return False
-    return not any(line.vat for line in invoice.lines if not line.is_text)
+    supplies = [line for line in invoice.lines if not line.is_text and not line.outlay]
+    return bool(supplies) and not any(line.vat for line in supplies)
 
 
 def check(invoice: Invoice) -> None:
@@ -205,7 +223,7 @@ def _computed_line(position: int, line: InvoiceLine, amount: Decimal | None,
         line=line,
         net_amount=amount,
         discount_percent=discount,
-        vat_category=STANDARD_RATED if line.vat else vat_free,
+        vat_category=STANDARD_RATED if line.vat else EXEMPT if line.outlay else vat_free,
         vat_rate=line_rate,
         net_price=money.net_price(line.unit_price, discount),
         vat_amount=money.vat_of(amount, line_rate),

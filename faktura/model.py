@@ -295,7 +295,8 @@ class InvoiceLine(_Model):
             "text": {"pattern": _NOT_BLANK}, "quantity": _NOT_NULL, "unit_price": _NOT_NULL}},
         {"properties": {"quantity": {"type": "null"}, "unit_price": {"type": "null"},
                         "item_number": _BLANK}},
-    ]})
+    ], "if": {"required": ["outlay"], "properties": {"outlay": {"const": True}}},
+        "then": {"properties": {"vat": {"const": False}}}})
 
     line_id: _text_type(50) | None = Field(None, description="BT-126")
     item_number: Code | None = Field(
@@ -330,11 +331,26 @@ class InvoiceLine(_Model):
         description="BT-151: True = standard rated (S, ProductNumber), False = exempt"
         " (E, ProductNumberExVat)",
     )
+    outlay: bool = Field(
+        False,
+        description="An outlay (udlæg): an amount paid in the customer's name and on its"
+        " behalf (a court fee, a registration duty), outside the VAT base; printed as an"
+        " outlay, e-invoiced as exempt (E, VATEX-EU-79-C), posted with ProductNumberExVat."
+        " Carries no VAT (vat is false). TimeLog Outlay",
+    )
 
     @property
     def is_text(self) -> bool:
         """A line that only carries text (a heading of combined lines)."""
         return self.quantity is None and self.unit_price is None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outlay_without_vat(cls, data: object) -> object:
+        """An outlay carries no VAT: `vat` is false unless given."""
+        if isinstance(data, dict) and data.get("outlay") is True and "vat" not in data:
+            return {**data, "vat": False}
+        return data
 
     @field_validator("quantity")
     @classmethod
@@ -352,6 +368,10 @@ class InvoiceLine(_Model):
             raise ValueError("a text line (no quantity or price) cannot have an item_number")
         if not self.is_text and not self.text:
             raise ValueError("text: an item line needs a text")
+        if self.outlay and self.vat:
+            raise ValueError("vat: an outlay (udlæg) is outside the VAT base and carries no VAT")
+        if self.outlay and self.is_text:
+            raise ValueError("outlay: a text line has no amount to be an outlay")
         return self
 
 
@@ -382,6 +402,10 @@ class Invoice(_Model):
     due_date: InvoiceDate | None = Field(
         None, description="BT-9 Payment due date. TimeLog DueDate; blank: issue date + terms"
     )
+    delivery_date: InvoiceDate | None = Field(
+        None, description="BT-72 Actual delivery date: the date of supply where it differs from"
+        " the issue date (momsbekendtgørelsen § 58, stk. 1, nr. 6); a service over a period"
+        " gives the period (BT-73/74) instead. TimeLog DeliveryDate")
     invoicing_period_start: InvoiceDate | None = Field(None, description="BT-73")
     invoicing_period_end: InvoiceDate | None = Field(
         None, description="BT-74; on or after the start")

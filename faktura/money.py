@@ -9,7 +9,8 @@ The rounding rule (one rule, used everywhere):
 * a foreign-currency invoice states its VAT in DKK as VAT × exchange rate, rounded half-up.
 
 Lines with VAT (standard rated, VAT category S) and lines without (exempt, E) are subtotalled
-separately, as momsbekendtgørelsen § 58 stk. 3 requires. Field names follow EN 16931's
+separately, as momsbekendtgørelsen § 58 stk. 3 requires; outlays (udlæg: paid in the customer's
+name, outside the VAT base) have a subtotal of their own. Field names follow EN 16931's
 document totals (BG-22) and VAT breakdown (BG-23).
 
 >>> line_net_amount(Decimal("7.5"), Decimal("950"), Decimal("0"))
@@ -88,7 +89,7 @@ class InvoiceTotals:
     line_amounts: tuple[Decimal | None, ...]  # BT-131 per line; None for text lines
     vat_rate: Decimal  # BT-119 of the standard-rated lines
     taxable_amount: Decimal  # BT-116 (S): lines with VAT
-    exempt_amount: Decimal  # BT-116 (E): lines without VAT
+    exempt_amount: Decimal  # BT-116 (E): lines without VAT, outlays not included
     line_total: Decimal  # BT-106 Sum of invoice line net amounts
     vat_amount: Decimal  # BT-110 Invoice total VAT amount
     total_with_vat: Decimal  # BT-112 Invoice total amount with VAT
@@ -97,6 +98,8 @@ class InvoiceTotals:
     vat_amount_dkk: Decimal | None  # BT-111 VAT in the accounting currency (DKK)
     has_exempt_lines: bool = False  # some line is exempt (E), even if its amount is 0.00
     has_standard_lines: bool = True  # some line is standard rated (S), even at 0.00
+    outlay_amount: Decimal = Decimal("0.00")  # outlays (udlæg), outside the VAT base
+    has_outlay_lines: bool = False  # some line is an outlay, even if its amount is 0.00
 
     @property
     def vat_breakdown(self) -> tuple[VatBreakdown, ...]:
@@ -104,8 +107,9 @@ class InvoiceTotals:
         out = []
         if self.has_standard_lines or self.taxable_amount:
             out.append(VatBreakdown("S", self.vat_rate, self.taxable_amount, self.vat_amount))
-        if self.has_exempt_lines or self.exempt_amount:
-            out.append(VatBreakdown("E", Decimal(0), self.exempt_amount, Decimal("0.00")))
+        if self.has_exempt_lines or self.exempt_amount or self.has_outlay_lines:
+            out.append(VatBreakdown("E", Decimal(0), self.exempt_amount + self.outlay_amount,
+                                    Decimal("0.00")))
         return tuple(out)
 
     @property
@@ -116,7 +120,7 @@ class InvoiceTotals:
 def compute_totals(invoice: Invoice, vat_percentage: Decimal) -> InvoiceTotals:
     """The totals of an invoice at the given VAT rate (the settings' VatPercentage)."""
     amounts: list[Decimal | None] = []
-    taxable = exempt = Decimal("0.00")
+    taxable = exempt = outlays = Decimal("0.00")
     for line in invoice.lines:
         if line.is_text:
             amounts.append(None)
@@ -126,10 +130,12 @@ def compute_totals(invoice: Invoice, vat_percentage: Decimal) -> InvoiceTotals:
         amounts.append(amount)
         if line.vat:
             taxable += amount
+        elif line.outlay:
+            outlays += amount
         else:
             exempt += amount
     vat = vat_of(taxable, vat_percentage)
-    total = taxable + exempt + vat
+    total = taxable + exempt + outlays + vat
     foreign = invoice.currency_code != "DKK"
     return InvoiceTotals(
         currency_code=invoice.currency_code,
@@ -137,7 +143,7 @@ def compute_totals(invoice: Invoice, vat_percentage: Decimal) -> InvoiceTotals:
         vat_rate=vat_percentage,
         taxable_amount=taxable,
         exempt_amount=exempt,
-        line_total=taxable + exempt,
+        line_total=taxable + exempt + outlays,
         vat_amount=vat,
         total_with_vat=total,
         amount_due=total,
@@ -145,8 +151,11 @@ def compute_totals(invoice: Invoice, vat_percentage: Decimal) -> InvoiceTotals:
         vat_amount_dkk=round_ore(vat * invoice.exchange_rate)
         if foreign and invoice.exchange_rate
         else None,
-        has_exempt_lines=any(not line.is_text and not line.vat for line in invoice.lines),
+        has_exempt_lines=any(not line.is_text and not line.vat and not line.outlay
+                             for line in invoice.lines),
         has_standard_lines=any(not line.is_text and line.vat for line in invoice.lines),
+        outlay_amount=outlays,
+        has_outlay_lines=any(line.outlay for line in invoice.lines),
     )
 
 

@@ -46,7 +46,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from faktura import printable
+from faktura import payment_info, printable
 from faktura.errors import InvalidInput, Problem
 from faktura.identifiers import validate_bic, validate_cvr, validate_iban
 
@@ -217,7 +217,8 @@ class LanguageTexts(_Section):
 
     footer_text: str | None = Field(None, max_length=300, description="Blank: FooterText")
     payment_info: str | None = Field(
-        None, max_length=300, description="Blank: PaymentInfo; for payers abroad: IBAN and BIC")
+        None, max_length=300, description="Blank: built from the seller's IBAN and BIC (else"
+        " PaymentInfo); for payers abroad: IBAN and BIC")
 
     _printable_texts = field_validator("footer_text", "payment_info")(_printable)
 
@@ -257,6 +258,29 @@ class UnicontaSettings(_Section):
     simulate_before_posting: bool = Field(
         False, description="Simulate each posting first (one more call per invoice)")
     post_as_drafts: bool = Field(False, description="Leave orders as drafts (TimeLog mode)")
+    # Issuing on booking (invoices booked in Uniconta: `faktura follow`, the webhook).
+    issue_uniconta_invoices: bool = Field(
+        False, description="Also issue invoices made in Uniconta itself (no Faktura draft)")
+    webhook_token: SecretStr | None = Field(
+        None, description="The secret in the webhook URL"
+        " /v1/uniconta/events/<token> (at least 16 characters); blank: no webhook")
+    follow_in_server: bool = Field(
+        False, description="`faktura serve` also polls for booked invoices (as `faktura"
+        " follow` does), every follow_interval seconds")
+    follow_interval: int = Field(
+        120, ge=60, le=86400, description="Seconds between two polls of `faktura follow`"
+        " (one call each: 1,440 a day at 60 s, within the 5,000 a day of a server user)")
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16 or not value.get_secret_value().isascii():
+            raise ValueError("is too short or not plain ASCII: use at least 16 random"
+                             " characters (e.g. `python3 -c 'import secrets;"
+                             " print(secrets.token_urlsafe(24))'`)")
+        return value
 
     @model_validator(mode="after")
     def _rest_needs_drafts(self) -> UnicontaSettings:
@@ -431,6 +455,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @model_validator(mode="after")
+    def _payment_info_matches_the_bank(self) -> Settings:
+        """Every IBAN, BIC, reg. no. and account the payment texts print is valid and is the
+        seller's (`faktura.payment_info`)."""
+        seller = self.seller
+        bank = (seller.iban, seller.bic, seller.bank_reg_no, seller.bank_account)
+        found = [f"{name}: {problem}" for name, text in (
+            ("integration.PaymentInfo", self.integration.payment_info),
+            ("layout.en.payment_info", self.layout.en.payment_info or ""))
+            for problem in payment_info.problems(text, *bank)]
+        if found:
+            raise ValueError("; ".join(found))
+        return self
 
     @model_validator(mode="after")
     def _workers_need_a_gateway(self) -> Settings:

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 EXTENSION_KEYS = ("InvoiceID", "Kind", "VatExempt", "IsCreditNote", "CreditNoteFor", "ExchangeRate",
-                  "Language", "Team", "Department", "Division", "CustomerID")
+                  "Language", "Team", "Department", "Division", "CustomerID", "DeliveryDate",
+                  "PeriodStart", "PeriodEnd", "Outlay")
 
 _MISSING = object()
 
@@ -132,6 +133,7 @@ def _line(line: dict[str, Any]) -> dict[str, Any]:
         "discount_percent": _get(line, "Discount"),
         "kind": _get(line, "Kind"),
         "vat": (not _get(line, "VatExempt")) if _get(line, "VatExempt") is not None else None,
+        "outlay": _get(line, "Outlay"),
     })
 
 
@@ -147,6 +149,9 @@ def to_invoice_data(invoice: dict[str, Any]) -> dict[str, Any]:
         "preceding_invoice_reference": _get(invoice, "CreditNoteFor"),
         "issue_date": _get(invoice, "InvoiceDate"),
         "due_date": _get(invoice, "DueDate"),
+        "delivery_date": _get(invoice, "DeliveryDate"),
+        "invoicing_period_start": _get(invoice, "PeriodStart"),
+        "invoicing_period_end": _get(invoice, "PeriodEnd"),
         "currency_code": _get(invoice, "CurrencyISO"),
         "exchange_rate": _get(invoice, "ExchangeRate"),
         "customer": _customer(invoice),

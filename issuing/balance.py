@@ -15,7 +15,10 @@ the posting ledger knows as posted but that were never archived (number and cust
 * missing in Uniconta — issued here, not booked there;
 * missing here — booked in Uniconta, not issued by this product (an invoice made in
   Uniconta by hand, or a draft of ours booked there: those are recognised by order number
-  from the ledger and reported as `booked_drafts` instead).
+  from the ledger and reported as `booked_drafts` instead);
+* changed in Uniconta — issued from a booking whose bookkeeper changed the draft made here
+  (the booking is the invoice; what changed against the source is listed, informational);
+  a booking that could not be issued is reported as booked, not archived, with its reason.
 
 Amounts are signed as Uniconta books them: a credit note's amounts are negative.
 """
@@ -27,7 +30,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +40,7 @@ from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
+from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.ledger import Ledger, State
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import between, byte_to_currency_code, parse_wire_date, to_decimal
@@ -83,6 +87,7 @@ class BalanceReport:
     missing_here: list[BalanceInvoice] = field(default_factory=list)
     booked_drafts: list[BalanceInvoice] = field(default_factory=list)
     booked_not_archived: list[BalanceInvoice] = field(default_factory=list)
+    changed_in_uniconta: list[Difference] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -98,6 +103,7 @@ class BalanceReport:
             "missing_here": [_plain(asdict(i)) for i in self.missing_here],
             "booked_drafts": [_plain(asdict(i)) for i in self.booked_drafts],
             "booked_not_archived": [_plain(asdict(i)) for i in self.booked_not_archived],
+            "changed_in_uniconta": [_plain(asdict(d)) for d in self.changed_in_uniconta],
         }
 
 
@@ -243,15 +249,38 @@ def balance_for_period(settings: Settings, start: dt.date, end: dt.date) -> Bala
     if start > end:
         raise BalanceFailed(f"empty period: from {start} is after to {end}")
     ledger = Ledger(settings.database("ledger.sqlite"))
+    bookings = Bookings(settings.database("ledger.sqlite"))
     archive = open_archive(settings)
     try:
         ours = ours_from_archive(archive, ledger, settings, start, end)
+        booked = bookings.all(settings.tenant)
     finally:
         archive.close()
         ledger.close()
+        bookings.close()
     with open_gateway(settings) as client:
         theirs = theirs_from_uniconta(client, start, end)
-    return balance(in_period(ours, theirs), theirs)
+    return with_bookings(balance(in_period(ours, theirs), theirs), booked)
+
+
+def with_bookings(report: BalanceReport, booked: Sequence[BookingRecord]) -> BalanceReport:
+    """The report with what was learnt from bookings: what a bookkeeper changed against our
+    draft (for the invoices in the report), and the booked invoices needing attention."""
+    numbers = set(report.matched) | {d.number for d in report.differing}
+    attention = {b.invoice_number: b for b in booked if b.state == BookingState.ATTENTION}
+    for b in booked:
+        if b.invoice_number in numbers and b.differences:
+            report.changed_in_uniconta += [
+                Difference(b.invoice_number, f"source {b.source_id}", "", change)
+                for change in b.differences]
+    for found_in in (report.missing_here, report.booked_drafts):
+        for invoice in list(found_in):
+            found = attention.get(invoice.number or "")
+            if found is not None:
+                found_in.remove(invoice)
+                report.booked_not_archived.append(replace(
+                    invoice, archived=False, note=f"needs attention: {found.reason}"))
+    return report
 
 
 # --------------------------------------------------------------------------- output
@@ -286,6 +315,8 @@ def report_rows(report: BalanceReport) -> list[dict[str, str]]:
     rows += [{"status": "booked from our draft", "number": i.number or "", "field": "",
               "ours": f"order {i.order_number}", "theirs": _summary(i)}
              for i in report.booked_drafts]
+    rows += [{"status": "changed in Uniconta", "number": d.number, "field": d.field,
+              "ours": "", "theirs": str(d.theirs)} for d in report.changed_in_uniconta]
     return rows
 
 

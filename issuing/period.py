@@ -87,7 +87,7 @@ def add_totals(period: Period, archive: ArchiveStore, settings: Settings) -> Per
         totals = by_currency.setdefault(entry.currency_code,
                                         CurrencyTotals(entry.currency_code))
         totals.count += 1
-        totals.gross += signed(entry, entry.total_amount)
+        totals.gross += entry.signed_total
         invoice = Invoice.model_validate_json(
             archive.invoice_json(entry.tenant, entry.invoice_number))
         computed = compute(invoice, settings).totals
@@ -114,7 +114,7 @@ def to_csv(period: Period, rows: Iterable[ArchiveEntry] | None = None) -> str:
         writer.writerow([entry.invoice_number, entry.document_type,
                          entry.issue_date.isoformat(), entry.customer_number,
                          _cell(entry.customer_name), entry.currency_code,
-                         f"{signed(entry, entry.total_amount):.2f}",
+                         f"{entry.signed_total:.2f}",
                          period.status_of(entry.invoice_number), entry.fik_line or ""])
     return out.getvalue()
 

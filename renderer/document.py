@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
 
+from faktura import payment_info
 from faktura.computed import ComputedInvoice, ComputedLine, compute
 from faktura.errors import InvalidInput, Problem
 from faktura.model import Invoice
@@ -113,13 +114,16 @@ def page_texts(settings: Settings, language: str) -> tuple[str, str]:
     """The footer text and payment info in the invoice's language.
 
     FooterText and PaymentInfo (the integration collection) are the Danish texts; an English
-    invoice prints `[layout.en]` footer_text / payment_info where they are set.
+    invoice prints `[layout.en]` footer_text / payment_info where they are set; without its own
+    payment_info, the seller's IBAN and BIC (`faktura.payment_info.built`).
     """
     integration = settings.integration
     if language == "en":
-        texts = settings.layout.en
+        texts, seller = settings.layout.en, settings.seller
+        built = payment_info.built("en", seller.iban, seller.bic, seller.bank_reg_no,
+                                   seller.bank_account) if seller.iban else ""
         return (texts.footer_text or integration.footer_text,
-                texts.payment_info or integration.payment_info)
+                texts.payment_info or built or integration.payment_info)
     return integration.footer_text, integration.payment_info
 
 

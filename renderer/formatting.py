@@ -10,6 +10,8 @@ Babel rounds half-even, so every amount is quantized with the product's rounding
 '1.234,50\\xa0kr.'
 >>> money(Decimal("10625"), "DKK", "en"), money(Decimal("3049.375"), "EUR", "en")
 ('DKK\\xa010,625.00', 'EUR\\xa03,049.38')
+>>> price(Decimal("3.335"), "da"), price(Decimal("950"), "da"), price(Decimal("0.125"), "en")
+('3,335', '950,00', '0.125')
 >>> quantity(Decimal("7.50"), "da"), quantity(Decimal("3"), "da")
 ('7,50', '3')
 >>> long_date(date(2026, 11, 22), "da")
@@ -36,6 +38,13 @@ def _locale(language: str) -> str:
 def amount(value: Decimal, language: str) -> str:
     """An amount in a table: thousands separators, always two decimals."""
     return format_decimal(round_ore(value), format="#,##0.00", locale=_locale(language))
+
+
+def price(value: Decimal, language: str) -> str:
+    """A unit price with the decimals it has: at least two, at most the model's four
+    (`faktura.model.UnitPrice`), never rounded, so quantity × the printed price is the
+    printed line amount and the e-invoice's price (BT-146) is the printed one."""
+    return format_decimal(value, format="#,##0.00##", locale=_locale(language))
 
 
 def money(value: Decimal, currency_code: str, language: str) -> str:

@@ -253,7 +253,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        for name in ("amount", "money", "quantity", "percent", "rate", "short_date",
+        for name in ("amount", "price", "money", "quantity", "percent", "rate", "short_date",
                      "long_date"):
             env.filters[name] = _localised(getattr(formatting, name))
         env.filters.update(kroner=kroner, ore=ore)

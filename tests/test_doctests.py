@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identifiers",
            "faktura.fik.mod10", "renderer.formatting", "faktura.vatid", "faktura.units",
-           "einvoice.terms", "faktura.payment"]
+           "einvoice.terms", "faktura.payment_info", "faktura.payment"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -191,6 +191,23 @@ def test_always_gives_a_customer_without_an_ean_peppol(
         f"{entry.total_amount:.2f}"]
 
 
+def test_a_swedish_business_buyer_gets_peppol_at_its_organisation_number_inside_the_pdf(
+        issue: Issue, fatal_findings: Validate) -> None:  # noqa: F811
+    invoice = one_line("SWEDEN-1")
+    customer = invoice.customer.model_copy(update={
+        "vat_number": "SE556036079301",
+        "address": invoice.customer.address.model_copy(update={"country_code": "SE"})})
+    issued, settings = issue(invoice.model_copy(update={"customer": customer}), when="always")
+    number = issued.invoice_number
+    with LocalArchive(settings.archive_dir) as archive:
+        xml, pdf = archive.xml(settings.tenant, number), archive.pdf(settings.tenant, number)
+    assert assert_pdfa(pdf).attachments == {f"{number}-peppol.xml": [xml]}
+    assert fatal_findings(xml, "peppol") == []
+    endpoint = "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"
+    assert text(xml, endpoint) == ["5560360793"]
+    assert b'schemeID="0007">5560360793<' in xml
+
+
 def test_never_makes_none_even_for_a_customer_with_an_ean(issue: Issue) -> None:
     issued, settings = issue(one_line("NEVER-1", ean=EAN), when="never")
     assert issued.entry.xml_sha256 is None

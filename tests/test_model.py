@@ -57,6 +57,7 @@ def test_sample_lines_keep_their_meaning() -> None:
     mixed = load_invoice(SAMPLES / "04-mixed-vat.json")
     assert [line.is_text for line in mixed.lines] == [True, False, False, True, False, False]
     assert [line.vat for line in mixed.lines if not line.is_text] == [True, True, False, False]
+    assert [line.outlay for line in mixed.lines if not line.is_text] == [False, False, True, True]
     assert mixed.customer.vat_number == "DK12345674"  # spaces dropped
     credit = load_invoice(SAMPLES / "05-credit-note.json")
     assert credit.is_credit_note and credit.type_code == InvoiceTypeCode.CREDIT_NOTE

@@ -312,13 +312,14 @@ def test_sample_03_long_annual_summed_independently() -> None:
 
 def test_sample_04_mixed_vat() -> None:
     # 3.5 × 1150 = 4025.00; 6.25 × 950 × 0.9 = 5343.75; taxable 9368.75;
-    # VAT 2342.1875 → 2342.19; exempt 1850.00 + 500.00 = 2350.00;
+    # VAT 2342.1875 → 2342.19; outlays 1850.00 + 500.00 = 2350.00;
     # total 9368.75 + 2350.00 + 2342.19 = 14060.94
     t = totals_of("04-mixed-vat.json")
     assert t.line_amounts == (None, Decimal("4025.00"), Decimal("5343.75"), None,
                               Decimal("1850.00"), Decimal("500.00"))
-    assert (t.taxable_amount, t.exempt_amount, t.vat_amount, t.total_with_vat) == (
+    assert (t.taxable_amount, t.outlay_amount, t.vat_amount, t.total_with_vat) == (
         Decimal("9368.75"), Decimal("2350.00"), Decimal("2342.19"), Decimal("14060.94"))
+    assert t.exempt_amount == 0 and not t.has_exempt_lines
 
 
 def test_sample_05_credit_note() -> None:

@@ -173,9 +173,10 @@ def test_the_slip_fields_hold_the_payment(rendered: Callable[..., Rendered]) -> 
     ("03-long-annual", ["Momspligtigt beløb 176.341,25", "Moms 25 % af 176.341,25 44.085,31",
                         "I alt DKK 220.426,56",
                         "Betales senest 28. november 2026: 220.426,56 kr."]),
-    ("04-mixed-vat", ["Momspligtigt beløb 9.368,75", "Momsfrit beløb * 2.350,00",
+    ("04-mixed-vat", ["Momspligtigt beløb 9.368,75", "Udlæg † 2.350,00",
                       "Moms 25 % af 9.368,75 2.342,19", "I alt DKK 14.060,94",
-                      "* Momsfri ydelse", "Betales senest 30. november 2026: 14.060,94 kr."]),
+                      "† Udlæg, uden for momsgrundlaget",
+                      "Betales senest 30. november 2026: 14.060,94 kr."]),
     ("05-credit-note", ["Momspligtigt beløb 2.612,50", "Moms 25 % af 2.612,50 653,13",
                         "Krediteret i alt DKK 3.265,63"]),
     ("06-eur-invoice", ["Subject to VAT 2,439.50", "VAT 25 % of 2,439.50 609.88",
@@ -194,7 +195,7 @@ def test_line_amounts_are_printed_with_two_decimals(rendered: Callable[..., Rend
     # The discount column is blank where a line has none.
     assert "1000 Strategimøde med direktionen 3,50 timer 1.150,00 4.025,00" in text
     assert "1000 Likviditetsbudget 2027 6,25 timer 950,00 10 5.343,75" in text
-    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 1.850,00 *" in text
+    assert "1010 Tinglysningsafgift 1 stk. 1.850,00 1.850,00 †" in text
     assert "Pris ekskl. moms Rabat % Beløb (DKK)" in text
 
 

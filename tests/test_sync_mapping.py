@@ -132,6 +132,7 @@ def test_order_fields_carry_the_marker_and_the_references(settings: Settings) ->
                        buyer_reference="Jonas Berg", purchase_order_reference="PO-1",
                        internal_reference={"number": "JD", "name": "Jens Dahl"},
                        currency_code="EUR", exchange_rate="7.46",
+                       delivery_date="2026-10-29",
                        invoicing_address={"line1": "Postboks 7", "post_code": "8100",
                                           "city": "Aarhus C", "country_code": "DK"})
     fields = mapping.order_fields(invoice, settings, account="1001", contact_row_id=None,
@@ -142,6 +143,7 @@ def test_order_fields_carry_the_marker_and_the_references(settings: Settings) ->
         "Jonas Berg", "Jens Dahl", "JD")
     assert fields["_Requisition"] == "PO-1" and fields["_Currency"] == 2  # EUR
     assert fields["_DeleteOrder"] is True and str(fields["_InvoiceDate"]) == "2026-11-02"
+    assert str(fields["_DeliveryDate"]) == "2026-10-29"
     assert (fields["_DeliveryAddress1"], fields["_DeliveryCountry"]) == ("Postboks 7",
                                                                           "Denmark")
     assert "_ContactRef" not in fields and "_Project" not in fields
@@ -152,6 +154,7 @@ def test_a_dkk_order_sends_no_exchange_rate(settings: Settings) -> None:
     fields = mapping.order_fields(_invoice(), settings, account="1001", contact_row_id=None,
                                   category=None, number_of_dimensions=3)
     assert "_ExchangeRate" not in fields and fields["_Currency"] == 9
+    assert "_DeliveryDate" not in fields  # none given: Uniconta's own default
 
 
 @pytest.mark.parametrize(("unit", "expected"), [

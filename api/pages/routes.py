@@ -216,7 +216,7 @@ class Row:
 def _row(entry: ArchiveEntry, language: str) -> Row:
     # The e-invoice XML is linked only when the archive recorded one for this invoice.
     has_xml = entry.xml_sha256 is not None
-    return Row(entry, f"{amount(entry.total_amount, language)} {entry.currency_code}",
+    return Row(entry, f"{amount(entry.signed_total, language)} {entry.currency_code}",
                has_xml)
 
 

@@ -2,5 +2,5 @@
 
 Public API: :func:`sync.emulator.app.create_app`, :func:`sync.emulator.server.running_emulator`,
 :class:`sync.emulator.settings.EmulatorSettings` / :class:`~sync.emulator.settings.Faults`,
-:func:`cli.emulator.emulator_command`; seed values in :mod:`sync.emulator.fixtures`.
+:data:`cli.emulator.app`; seed values in :mod:`sync.emulator.fixtures`.
 """

@@ -619,6 +619,15 @@ EXCHANGE_RATE = EntitySpec(
     key_name="Currency",
 )
 
+#: A webhook ("Change URL"): Uniconta calls ``Url`` when a row of table ``TableId`` (0: any
+#: table) is created, updated or deleted; ``UsePost`` sends the row as JSON (reference, Webhooks).
+TABLE_CHANGE_EVENT = EntitySpec(
+    "TableChangeEvent",
+    "RowId",
+    (I("TableId"), S("Url", max_len=1000), B("UsePost")),
+    key_name="Url",
+)
+
 
 def _dim_type(n: int) -> EntitySpec:
     return EntitySpec(f"GLDimType{n}", "Dim", (S("Dim"), S("Name"), B("Blocked")))
@@ -649,6 +658,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
     VOUCHERS,
     GL_ACCOUNT,
     EXCHANGE_RATE,
+    TABLE_CHANGE_EVENT,
     *(_dim_type(n) for n in range(1, 6)),
 )
 

@@ -167,8 +167,12 @@ def document_type(invoice: Invoice) -> str:
     return "Creditnote" if invoice.is_credit_note else "Invoice"
 
 
+#: The start of the Remark's last line that names the source invoice (`marker`).
+MARKER_PREFIX = "Ref: "
+
+
 def marker(invoice: Invoice) -> str:
-    return f"Ref: {invoice.source_id}"
+    return f"{MARKER_PREFIX}{invoice.source_id}"
 
 
 def order_fields(invoice: Invoice, settings: Settings, *, account: str,
@@ -194,6 +198,8 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
         "_ExchangeRate": invoice.exchange_rate if invoice.currency_code != "DKK" else None,
         "_Payment": payment_term,
         "_InvoiceDate": invoice.issue_date,
+        # BT-72 (§ 58): Uniconta's own invoice layout prints the delivery date it is given.
+        "_DeliveryDate": invoice.delivery_date,
         "_DeleteOrder": True,
         **dimension_fields(invoice, settings, number_of_dimensions),
     }

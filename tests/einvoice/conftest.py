@@ -16,7 +16,11 @@ from infra.settings_files import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
-VALIDATORS = ROOT / ".." / "shared" / "validators"
+#: `../shared/validators` from the project root; from a git worktree in a sibling folder of
+#: the main checkout, the same folder one level further up.
+VALIDATORS = next((folder for folder in (ROOT / ".." / "shared" / "validators",
+                                         ROOT / ".." / ".." / "shared" / "validators")
+                   if folder.is_dir()), ROOT / ".." / "shared" / "validators")
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

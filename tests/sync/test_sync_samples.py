@@ -245,7 +245,7 @@ def test_combined_item_lines_keep_their_headings_in_order(batch: Batch) -> None:
         (None, "Rådgivning", 0.0),
         ("1000", "Strategimøde med direktionen", 3.5),
         ("1000", "Likviditetsbudget 2027", 6.25),
-        (None, "Udlæg (momsfri)", 0.0),
+        (None, "Udlæg", 0.0),
         ("1010", "Tinglysningsafgift", 1.0),
         ("1010", "Retsafgift", 1.0),
     ]

@@ -1,0 +1,253 @@
+"""Issue what Uniconta booked: the invoices a bookkeeper booked there, exactly once each.
+
+    webhook hint or poll → read the booking back from Uniconta (`sync.uniconta.booked`)
+                         → the one computed invoice of the booking (`faktura.booking`),
+                           with the source invoice when Faktura drafted it
+                         → every check that can refuse it (totals, e-invoice rules)
+                         → the issuing steps every invoice takes (`Issuer.archive_posted`:
+                           e-invoice, ClientTime PDF with the FI line from Uniconta's number,
+                           archive)
+                         → recorded (`sync.posting.bookings`), with what the bookkeeper
+                           changed against the source
+
+Exactly once per invoice number: one tenant's bookings are handled under the posting lock;
+the archive is asked before anything is made (a crash between the archive write and the
+record is found there), and a number already recorded is left alone. A booking that cannot
+be issued as booked (an FI payment ID that overflows, a character the fonts lack, an
+e-invoice rule) is never dropped and never archived with other figures: it goes to the
+"needs attention" list with its reason until `retry` issues it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from archive import NotArchived
+from einvoice import check as check_einvoice
+from einvoice import format_for
+from faktura import checks
+from faktura.booking import (
+    BookedInvoice,
+    BookingNotIssuable,
+    computed_from_booking,
+    source_differences,
+)
+from faktura.computed import compute
+from faktura.errors import FakturaError
+from faktura.model import Invoice, invoice_json
+from sync.posting.answer import Posting
+from issuing.batch import SerializedPoster
+from issuing.pipeline import Issuer, PostedInvoice
+from sync.posting.bookings import BookingRecord, Bookings, BookingState
+from sync.posting.engine import SyncEngine
+from sync.posting.ledger import State
+from sync.uniconta.booked import booked_numbers_after, read_booked, with_customer
+from sync.uniconta.errors import GatewayError
+
+Outcome = Literal["issued", "already issued", "attention", "skipped", "not booked"]
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    invoice_number: str
+    outcome: Outcome
+    reason: str | None = None
+
+
+class BookedIssuer:
+    """Issues one tenant's booked invoices through its issuer and its Uniconta client."""
+
+    def __init__(self, issuer: Issuer, engine: SyncEngine, bookings: Bookings,
+                 lock: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+        self.issuer = issuer
+        self.engine = engine
+        self.client = engine.client
+        self.bookings = bookings
+        self.settings = issuer.settings
+        self.tenant = issuer.settings.tenant
+        self._lock = lock
+
+    # ----------------------------------------------------------------- entry points
+
+    def on_event(self, key: str | None, row_id: str | None) -> BookingOutcome | None:
+        """A webhook's hint: read back the invoice it names (by row id, else by number) and
+        issue it if Uniconta has it booked. The hint itself is trusted for nothing."""
+        number = _positive(key)
+        row = _positive(row_id)
+        if row is None and number is None:
+            return None
+        with self._locked():
+            booked = read_booked(self.client, row_id=row) if row is not None else \
+                read_booked(self.client, invoice_number=number)
+            if booked is None and row is not None and number is not None:
+                booked = read_booked(self.client, invoice_number=number)
+            if booked is None:
+                return None
+            return self._issue(int(booked.invoice_number), booked=booked)
+
+    def issue(self, invoice_number: int, *, retry: bool = False) -> BookingOutcome:
+        """Issue one booked invoice by its number (`retry`: also one that needs attention, or
+        one skipped before `uniconta.issue_uniconta_invoices` was switched on)."""
+        with self._locked():
+            return self._issue(invoice_number, retry=retry)
+
+    def follow_once(self, stop: Callable[[], bool] = lambda: False) -> list[BookingOutcome]:
+        """The poll: every invoice booked since the cursor, in order; the cursor moves past
+        each one dealt with. A Uniconta fault stops the round with the cursor where it is;
+        so does `stop()`, checked before each invoice."""
+        out: list[BookingOutcome] = []
+        after = self.bookings.cursor(self.tenant) or 0
+        for number in booked_numbers_after(self.client, after):
+            if stop():
+                break
+            with self._locked():
+                outcome = self._issue(number)
+                if outcome.outcome != "not booked":
+                    self.bookings.advance_cursor(self.tenant, number)
+            out.append(outcome)
+        return out
+
+    def follow(self, *, interval: float, stop: Callable[[], bool],
+               on_round: Callable[[list[BookingOutcome] | Exception], None] | None = None,
+               sleep: Callable[[float], None] = time.sleep, max_backoff: float = 900.0) -> None:
+        """Poll until `stop()`: one round every `interval` seconds; while Uniconta is down or
+        refuses (throttled), wait twice as long each time (up to `max_backoff`)."""
+        wait = interval
+        while not stop():
+            try:
+                result: list[BookingOutcome] | Exception = self.follow_once(stop)
+                wait = interval
+            except GatewayError as error:
+                result = error
+                wait = min(max(wait, interval) * 2, max_backoff)
+            if on_round is not None:
+                on_round(result)
+            if stop():
+                return
+            sleep(wait)
+
+    def needing_attention(self) -> list[BookingRecord]:
+        return self.bookings.all(self.tenant, BookingState.ATTENTION)
+
+    def close(self) -> None:
+        self.bookings.close()
+
+    # ----------------------------------------------------------------- the one way through
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self.engine.ledger.posting_lock(self.tenant):
+            if self._lock is None:
+                yield
+            else:
+                with self._lock():
+                    yield
+
+    def _issue(self, number: int, *, booked: BookedInvoice | None = None,
+               retry: bool = False) -> BookingOutcome:
+        key = str(number)
+        record = self.bookings.get(self.tenant, key)
+        if record is not None and (record.state == BookingState.ISSUED or not retry):
+            shown: Outcome = ("already issued" if record.state == BookingState.ISSUED
+                              else record.state.value)  # type: ignore[assignment]
+            return BookingOutcome(key, shown, record.reason)
+        archived = self._archived(key)
+        if archived is not None:  # issued before the record was written (a crash), or posted
+            self.bookings.record(self.tenant, key, BookingState.ISSUED, source_id=archived)
+            return BookingOutcome(key, "already issued")
+        if booked is None:
+            booked = read_booked(self.client, invoice_number=number)
+            if booked is None:
+                return BookingOutcome(key, "not booked")
+        source = self._source(booked)
+        if source is None and not self.settings.uniconta.issue_uniconta_invoices:
+            reason = "made in Uniconta, not by Faktura (uniconta.issue_uniconta_invoices is off)"
+            self.bookings.record(self.tenant, key, BookingState.SKIPPED, reason=reason)
+            return BookingOutcome(key, "skipped", reason)
+        if source is None:
+            booked = with_customer(self.client, booked)
+        try:
+            differences = self._issue_booked(booked, source)
+        except Exception as error:  # noqa: BLE001 - booked already: keep it, with the reason
+            reason = str(error) if isinstance(error, FakturaError | OSError) else (
+                f"invoice {key} could not be issued ({type(error).__name__}: {error})")
+            self.bookings.record(self.tenant, key, BookingState.ATTENTION,
+                                 source_id=source.source_id if source else None, reason=reason)
+            return BookingOutcome(key, "attention", reason)
+        self.bookings.record(self.tenant, key, BookingState.ISSUED,
+                             source_id=source.source_id if source else None,
+                             differences=differences)
+        return BookingOutcome(key, "issued")
+
+    def _issue_booked(self, booked: BookedInvoice, source: Invoice | None) -> list[str]:
+        """Compute, check and issue the booking; what it changed against the source."""
+        computed = computed_from_booking(booked, source, self.settings)
+        checks.check_totals(computed)
+        fmt = format_for(computed.invoice, self.settings)
+        if fmt is not None:
+            check_einvoice(computed, self.settings, fmt)
+        if self.settings.layout_name == "uniconta":
+            raise BookingNotIssuable(
+                f"invoice {booked.invoice_number}: Uniconta's own layout PDF cannot be read"
+                " over Uniconta's REST API; set UseTimeViewInvoice = 1 to issue it in the"
+                " ClientTime layout")
+        differences = (source_differences(compute(source, self.settings), computed)
+                       if source is not None else [])
+        posting = Posting(booked.invoice_number, booked.voucher, booked.journal_posted_id)
+        self.issuer.archive_posted(PostedInvoice(computed, posting))
+        if source is not None:
+            self.engine.ledger.advance(self.tenant, source.source_id, State.ARCHIVED,
+                                       invoice_number=booked.invoice_number,
+                                       voucher=booked.voucher,
+                                       journal_posted_id=booked.journal_posted_id)
+        return differences
+
+    def _archived(self, number: str) -> str | None:
+        """The source id of the archived invoice with this number ("" for none), or None."""
+        try:
+            entry = self.issuer.archive.get(self.tenant, number)
+        except (NotArchived, ValueError):
+            return None
+        return entry.source_id or ""
+
+    def _source(self, booked: BookedInvoice) -> Invoice | None:
+        if not booked.source_id:
+            return None
+        text = self.bookings.draft_source(self.tenant, booked.source_id)
+        return Invoice.model_validate_json(text) if text is not None else None
+
+
+def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None) -> BookedIssuer:
+    """A `BookedIssuer` beside `issuer` (whose poster is the tenant's sync engine, perhaps
+    serialised by `lock`, which is then held around each booking instead); the booking record
+    lives in the ledger's database. Close it with `close`."""
+    poster: Any = issuer.poster
+    engine = poster.inner if isinstance(poster, SerializedPoster) else poster
+    if not isinstance(engine, SyncEngine):
+        raise TypeError("issuing on booking needs the sync engine as the issuer's poster")
+    plain = Issuer(issuer.settings, poster=engine, archive=issuer.archive,
+                   renderer=issuer.renderer)
+    bookings = Bookings(issuer.settings.database("ledger.sqlite"))
+    return BookedIssuer(plain, engine, bookings,
+                        lock=(lambda: lock) if lock is not None else None)
+
+
+def draft(engine: SyncEngine, bookings: Bookings, invoice: Invoice) -> int:
+    """Drafts mode: leave the invoice in Uniconta as an order (exactly once), keeping its
+    source invoice first so that its booking can be compared with it; the order number."""
+    record = engine.ledger.get(engine.tenant, invoice.source_id)
+    if record is None or record.state not in (State.DRAFTED, State.POSTED, State.ARCHIVED):
+        bookings.remember_draft(engine.tenant, invoice.source_id, 0, invoice_json(invoice))
+    return engine.transfer_draft(invoice)
+
+
+def _positive(text: str | None) -> int | None:
+    if text is None or not text.strip().isdigit() or len(text.strip()) > 18:
+        return None
+    value = int(text)
+    return value if value > 0 else None

@@ -1,0 +1,389 @@
+"""Issuing on booking, end to end: Faktura drafts over Uniconta's documented REST API, a
+bookkeeper books in Uniconta (the emulator, run as its own process), and Faktura issues what
+was booked — through the webhook (`faktura serve` as its own process) or the poll
+(`faktura follow`). Real HTTP, real SQLite, real PDFs read back with pypdf."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner, Result
+
+from archive import LocalArchive
+from cli.main import app
+from faktura import fik
+from sync.emulator import fixtures
+from sync.emulator.server import free_port
+from sync.posting.bookings import Bookings, BookingState
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+SAMPLE_INVOICES = sorted(SAMPLES.glob("*.json"))
+TOKEN = "tok-3f9a1c77e2b84d5aa0c1"
+AUTH = (f"00{fixtures.COMPANY_ID}/{fixtures.LOGIN}", fixtures.PASSWORD)
+ENV = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "300"}
+
+
+def _start(args: list[str], ready: str, log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=ENV,
+                               stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(ready, timeout=2).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{args[0]} did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Uniconta:
+    """The emulator process: its URL and state file."""
+
+    url: str
+    state: Path
+
+    def rest(self, method: str, path: str, **kw: Any) -> Any:
+        response = httpx.request(method, f"{self.url}/api/Entities/{path}", auth=AUTH,
+                                 timeout=30, **kw)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def book(self, order: int, *lines: str) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/_emulator/book/{order}",
+                              json={"add_lines": list(lines)}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def calls(self) -> int:
+        """Calls Uniconta has answered (the emulator's count)."""
+        return int(httpx.get(f"{self.url}/_emulator/stats", timeout=10).json()["calls"])
+
+    def invoice(self, number: int) -> dict[str, Any]:
+        (row,) = self.rest("GET", f"DebtorInvoiceClient?Name=InvoiceNumber&Value={number}")
+        return row
+
+
+@pytest.fixture(scope="module")
+def uniconta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Uniconta]:
+    folder = tmp_path_factory.mktemp("uniconta")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = _start(["uniconta-emulator", "--port", str(port), "--state",
+                      str(folder / "state.sqlite")], f"{url}/_emulator/health",
+                     folder / "emulator.log")
+    yield Uniconta(url, folder / "state.sqlite")
+    _stop(process)
+
+
+@dataclass
+class Faktura:
+    settings: Path
+    folder: Path
+
+    def run(self, *args: str) -> Result:
+        """The command in this process (the servers and the killed follower are processes)."""
+        return CliRunner().invoke(app, [*args, "--settings", str(self.settings)],
+                                  env={"COLUMNS": "300"})
+
+    def archive(self) -> LocalArchive:
+        return LocalArchive(self.folder / "archive")
+
+    def bookings(self) -> Bookings:
+        return Bookings(self.folder / "state" / "ledger.sqlite")
+
+
+@pytest.fixture
+def faktura(uniconta: Uniconta, tmp_path: Path) -> Faktura:
+    httpx.post(f"{uniconta.url}/_emulator/reset-state", timeout=30).raise_for_status()
+    text = (SAMPLES / "settings.toml").read_text(encoding="utf-8")
+    text = text.replace('state_dir = "../var"', f'state_dir = "{tmp_path / "state"}"')
+    text = text.replace('archive_dir = "../var/archive"',
+                        f'archive_dir = "{tmp_path / "archive"}"')
+    text = text.replace('logo = "logo.png"', f'logo = "{SAMPLES / "logo.png"}"')
+    text = text.replace('# gateway_url = "http://127.0.0.1:8765"',
+                        f'gateway_url = "{uniconta.url}"\ntransport = "rest"\n'
+                        f'post_as_drafts = true\nwebhook_token = "{TOKEN}"\n'
+                        "follow_in_server = true")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(text, encoding="utf-8")
+    return Faktura(settings, tmp_path)
+
+
+def _draft(faktura: Faktura, *files: Path) -> list[int]:
+    result = faktura.run("sync", *map(str, files))
+    assert result.exit_code == 0, result.output
+    orders = [int(n) for n in re.findall(r"order (\d+)", result.stdout)]
+    assert len(orders) == len(files), result.stdout
+    return orders
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
+
+
+def _assert_issued_as_booked(faktura: Faktura, uniconta: Uniconta, numbers: list[int]) -> None:
+    archive = faktura.archive()
+    try:
+        for number in numbers:
+            booked = uniconta.invoice(number)
+            entry = archive.get("revisorhuset", str(number))
+            assert entry.uniconta_invoice_number == number
+            assert entry.total_amount == abs(Decimal(str(booked["TotalAmount"])))
+            assert entry.issue_date.isoformat() == booked["Date"][:10]
+            assert entry.currency_code == booked["Currency"]
+            text = _pdf_text(archive.pdf("revisorhuset", str(number)))
+            assert str(number) in text
+            if booked["Currency"] == "DKK" and booked["DocumentType"] == "Invoice":
+                # The FI line carries Uniconta's number as its payment ID.
+                assert entry.fik_line == fik.code_line("71", "85000012", str(number))
+                assert entry.fik_line[:-1].replace(" ", "") in text.replace(" ", "")
+            else:
+                assert entry.fik_line is None
+            invoice = json.loads(archive.invoice_json("revisorhuset", str(number)))
+            assert invoice["invoice_number"] == str(number)
+            assert invoice["due_date"] == booked["DueDate"][:10]
+            if invoice["customer"].get("ean"):
+                xml = archive.xml("revisorhuset", str(number)).decode()
+                assert f"<cbc:ID>{number}</cbc:ID>" in xml
+                assert f"{Decimal(str(booked['TotalAmount'])):.2f}" in xml
+    finally:
+        archive.close()
+
+
+def _wait_for(condition: Any, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def _issued(faktura: Faktura) -> list[str]:
+    bookings = faktura.bookings()
+    try:
+        return [r.invoice_number for r in bookings.all("revisorhuset", BookingState.ISSUED)]
+    finally:
+        bookings.close()
+
+
+# --------------------------------------------------------------------------- the webhook
+
+
+def test_booked_samples_are_issued_through_the_webhook_once(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    orders = _draft(faktura, *SAMPLE_INVOICES)
+    # Booked before the server runs, with no webhook yet: the server's own poll issues it.
+    numbers = [uniconta.book(orders[0], "1000;Ekstra rådgivning;1.5;800")["InvoiceNumber"]]
+    port = free_port()
+    server = _start(["serve", "--port", str(port), "--render-workers", "1", "--settings",
+                     str(faktura.settings)], f"http://127.0.0.1:{port}/healthz",
+                    faktura.folder / "serve.log")
+    try:
+        hook = f"http://127.0.0.1:{port}/v1/uniconta/events/{TOKEN}"
+        registered = faktura.run("follow", "--register-webhook", hook)
+        assert registered.exit_code == 0, registered.output
+        assert TOKEN not in registered.stdout  # the secret is not shown
+        assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1
+        assert faktura.run("follow", "--register-webhook", hook).exit_code == 0
+        assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1  # not twice
+
+        _wait_for(lambda: _issued(faktura) == [str(numbers[0])])
+        numbers += [uniconta.book(order)["InvoiceNumber"] for order in orders[1:]]
+        _wait_for(lambda: len(_issued(faktura)) == len(numbers))
+        _assert_issued_as_booked(faktura, uniconta, numbers)
+
+        # Replays (×3), forged rows and numbers, a foreign token: nothing twice, nothing false.
+        rows = [uniconta.invoice(n)["RowId"] for n in numbers]
+        calls_before = uniconta.calls()
+        rng = random.Random(7)
+        for _ in range(3):
+            for number, row in zip(numbers, rows, strict=True):
+                replay = httpx.get(hook, params={"Company": fixtures.COMPANY_ID, "Table": 79,
+                                                 "Key": number, "RowId": row,
+                                                 "Operation": "Insert"}, timeout=10)
+                assert replay.status_code == 202
+        forged = 0
+        for _ in range(20):
+            params = {"Key": str(rng.randint(1, 10**9)), "RowId": str(rng.randint(1, 10**6))}
+            answer = httpx.post(hook, params=params, json={"InvoiceNumber": 1, "TotalAmount": 1},
+                                timeout=10)
+            forged += answer.status_code == 202
+            foreign = httpx.post(f"http://127.0.0.1:{port}/v1/uniconta/events/not-the-token"
+                                 f"-{rng.randint(0, 99)}", params=params, timeout=10)
+            assert foreign.status_code == 404
+            assert "not-the-token" not in foreign.text
+        assert forged == 20
+        # Every hint is read back: a replay by its row (then found issued), a forgery by its
+        # row and its number (both unknown to Uniconta).
+        _wait_for(lambda: uniconta.calls() - calls_before >= 3 * len(numbers) + 20 * 2)
+    finally:
+        _stop(server)
+    assert sorted(_issued(faktura)) == sorted(map(str, numbers))
+    bookings = faktura.bookings()
+    try:
+        records = bookings.all("revisorhuset")
+    finally:
+        bookings.close()
+    assert {r.invoice_number for r in records} == set(map(str, numbers))  # nothing forged
+    assert all(r.attempts == 1 for r in records)  # each written once
+    log = (faktura.folder / "serve.log").read_text(errors="replace")
+    assert TOKEN not in log
+
+    # The edited booking: issued as booked, its difference from the source shown.
+    edited = str(numbers[0])
+    balance = faktura.run("balance", "--from", "2020-01-01", "--to", "2030-12-31",
+                          "--format", "json")
+    report = json.loads(balance.stdout)
+    assert edited in report["matched"]
+    changes = [c for c in report["changed_in_uniconta"] if c["number"] == edited]
+    assert any("Ekstra rådgivning" in c["theirs"] for c in changes), changes
+    assert {c["number"] for c in report["changed_in_uniconta"]} == {edited}
+    status = faktura.run("sync", "status")
+    assert "Ekstra rådgivning" in status.stdout
+
+
+# --------------------------------------------------------------------------- the poll
+
+
+def test_without_webhooks_follow_once_issues_every_booking_once(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    orders = _draft(faktura, *SAMPLE_INVOICES)
+    numbers = [uniconta.book(order)["InvoiceNumber"] for order in orders]
+    first = faktura.run("follow", "--once")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.count("issued") == len(numbers)
+    _assert_issued_as_booked(faktura, uniconta, numbers)
+    again = faktura.run("follow", "--once")
+    assert again.exit_code == 0 and "nothing new booked" in again.stdout
+    assert sorted(_issued(faktura)) == sorted(map(str, numbers))
+
+
+def test_a_booking_that_cannot_be_issued_waits_for_attention_then_retry(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    (serie,) = [s for s in uniconta.rest("GET", "NumberSerieClient") if s["Serie"] == "FAK"]
+    uniconta.rest("PUT", "Update/NumberSerieClient",
+                  json={**serie, "Next": 1234567890123456})  # beyond card 71's payment ID
+    (order,) = _draft(faktura, SAMPLES / "01-one-line.json")
+    number = uniconta.book(order)["InvoiceNumber"]
+    assert number == 1234567890123456
+    first = faktura.run("follow", "--once")
+    assert first.exit_code == 1
+    listed = faktura.run("follow", "--list")
+    assert listed.exit_code == 1 and str(number) in listed.stdout
+    assert "invoice_number" in listed.stdout  # the reason names the field
+    archive = faktura.archive()
+    try:
+        assert archive.list("revisorhuset") == []  # booked, never archived with another line
+    finally:
+        archive.close()
+    assert faktura.run("follow", "--once").stdout.count(str(number)) == 0  # not retried alone
+    balance = json.loads(faktura.run("balance", "--from", "2020-01-01", "--to", "2030-12-31",
+                                     "--format", "json").stdout)
+    (waiting,) = balance["booked_not_archived"]
+    assert waiting["number"] == str(number) and "needs attention" in waiting["note"]
+    assert not balance["balanced"]
+
+    # The fix: FI card 73 carries no payment ID. Then the retry issues it, once.
+    text = faktura.settings.read_text(encoding="utf-8")
+    faktura.settings.write_text(text.replace('fi_card_type = "71"', 'fi_card_type = "73"'),
+                                encoding="utf-8")
+    retried = faktura.run("follow", "--retry", str(number))
+    assert retried.exit_code == 0, retried.output
+    assert _issued(faktura) == [str(number)]
+    assert faktura.run("follow", "--list").exit_code == 0
+    assert "already issued" in faktura.run("follow", "--retry", str(number)).stdout
+
+
+def test_a_closed_period_refuses_the_booking(uniconta: Uniconta, faktura: Faktura) -> None:
+    (order,) = _draft(faktura, SAMPLES / "01-one-line.json")
+    closed = httpx.post(f"{uniconta.url}/_emulator/periods",
+                        json={"closed_until": "2099-12-31"}, timeout=10)
+    assert closed.status_code == 200
+    refused = httpx.post(f"{uniconta.url}/_emulator/book/{order}", timeout=10)
+    assert refused.status_code == 400 and refused.json() == {"error": "FinancePeriodNotOpen"}
+    assert uniconta.rest("GET", "DebtorInvoiceClient") == []
+    httpx.post(f"{uniconta.url}/_emulator/periods", json={"closed_until": None}, timeout=10)
+    booked = subprocess.run([sys.executable, "-m", "cli.main", "uniconta-emulator", "book",
+                             str(order), "--add-line", "1000;Ekstra;1;100", "--state",
+                             str(uniconta.state)], cwd=REPO, env=ENV, capture_output=True,
+                            text=True, timeout=60)
+    assert booked.returncode == 0, booked.stderr
+    (row,) = uniconta.rest("GET", "DebtorInvoiceClient")
+    assert f"as invoice {row['InvoiceNumber']}" in booked.stdout
+    lines = uniconta.rest("GET", f"InvTransClient?Name=InvoiceNumber&Value={row['InvoiceNumber']}")
+    assert [line["Text"] for line in lines][-1] == "Ekstra"
+
+
+def test_killing_the_follower_at_random_points_loses_nothing_and_doubles_nothing(
+        uniconta: Uniconta, faktura: Faktura, tmp_path: Path) -> None:
+    count = 5
+    files = []
+    base = json.loads((SAMPLES / "01-one-line.json").read_text(encoding="utf-8"))
+    for n in range(count):
+        path = tmp_path / f"k{n}.json"
+        path.write_text(json.dumps({**base, "source_id": f"K-{n}"}), encoding="utf-8")
+        files.append(path)
+    numbers = [uniconta.book(order)["InvoiceNumber"] for order in _draft(faktura, *files)]
+    rng = random.Random(11)
+    kills = 0
+    for _ in range(count):
+        process = subprocess.Popen([sys.executable, "-m", "cli.main", "follow", "--once",
+                                    "--settings", str(faktura.settings)], cwd=REPO, env=ENV,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Once it is at work (one more booking issued), kill it at a random point of the next.
+        before = len(_issued(faktura))
+        deadline = time.monotonic() + 90
+        while process.poll() is None and len(_issued(faktura)) == before:
+            assert time.monotonic() < deadline, "the follower made no progress"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        if len(_issued(faktura)) == count:
+            break
+    final = faktura.run("follow", "--once")
+    assert final.exit_code == 0, final.output
+    assert kills >= 2
+    assert sorted(_issued(faktura)) == sorted(map(str, numbers))
+    archive = faktura.archive()
+    try:
+        entries = archive.list("revisorhuset")
+        assert sorted(e.invoice_number for e in entries) == sorted(map(str, numbers))
+        assert len({e.source_id for e in entries}) == count
+        assert archive.verify().ok  # no torn file, no orphan
+    finally:
+        archive.close()
+    _assert_issued_as_booked(faktura, uniconta, numbers)
