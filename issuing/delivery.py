@@ -142,6 +142,7 @@ class Deliverer:
     def send(self, invoice_numbers: Iterable[str], *, again: bool = False) -> list[Outcome]:
         """E-mail these invoices now: each one's waiting send, or its first; an invoice
         already sent (or unconfirmed) is sent again only with `again`, as a new copy."""
+        smtp_server(self.config)  # no server: say so before anything is queued
         outcomes: list[Outcome] = []
         with self.outbox.sender_lock(self.tenant):
             self.outbox.recover(self.tenant)
@@ -160,6 +161,7 @@ class Deliverer:
     def send_pending(self, invoice_numbers: set[str] | None = None) -> list[Outcome]:
         """Send every waiting send (queued, or failed fewer than `MAX_ATTEMPTS` times), first
         settling what a crashed sender left; only those of `invoice_numbers` when given."""
+        smtp_server(self.config)
         with self.outbox.sender_lock(self.tenant):
             self.outbox.recover(self.tenant)
             waiting = [send for send in self.outbox.in_states(self.tenant, (State.QUEUED,

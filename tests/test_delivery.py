@@ -289,3 +289,13 @@ def test_send_again_from_the_invoice_page_mails_a_copy_and_shows_the_log(
         [arrival] = smtp.mailbox.arrivals
         assert arrival.recipients == ["bogholderi@acmebyg.dk"]
         assert f"{number}.pdf" in arrival.attachments()
+
+
+def test_without_an_smtp_server_sending_says_so_and_queues_nothing(tmp_path: Path) -> None:
+    path = settings_file(tmp_path / "firm", "http://127.0.0.1:9", 2525, delivery='host = ""')
+    done = faktura(path, "send", "20260001")
+    assert done.returncode == 2 and "delivery.host is not set" in done.stderr
+    assert "Traceback" not in done.stderr
+    config = load_settings(path)
+    with open_outbox(config) as outbox:
+        assert outbox.get(config.tenant, "20260001") is None
