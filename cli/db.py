@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from delivery.schema import DELIVERY_FILE
 from faktura.settings import Settings
 from infra.database import Target, describe
 from infra.migrations import SHARED_BRANCHES, current, upgrade
@@ -26,7 +27,6 @@ from infra.settings_files import load_settings
 from sync.posting.catalogue import CATALOGUE_FILE
 
 KEYS_FILE = "api-keys.sqlite"
-DELIVERY_FILE = "delivery.sqlite"  # the outbox and payment status (`delivery.schema`)
 
 app = typer.Typer(help="The databases' schema (migrations).", no_args_is_help=True)
 SettingsArg = Annotated[Path, typer.Option("--settings", help="Settings TOML")]

@@ -16,6 +16,7 @@ import typer
 from archive.open import open_archive
 from renderer.formatting import amount as format_amount
 from infra.settings_files import SETTINGS_HELP, discover
+from issuing.period import select as select_period
 from issuing.status import open_status_store, refresh_statuses
 
 SettingsOption = Annotated[Path | None, typer.Option(
@@ -38,8 +39,7 @@ def status_command(
             client = stack.enter_context(open_gateway(config))
             refresh_statuses(config, archive, store, client)
         known = store.of(config.tenant)
-        entries = sorted(archive.index.all(config.tenant),  # type: ignore[attr-defined]
-                         key=lambda e: (len(e.invoice_number), e.invoice_number))
+        entries = select_period(archive, None, config.tenant).entries  # number order
     if not known and not refresh:
         typer.echo("no status read yet: run `faktura status --refresh`", err=True)
     typer.echo("number\tdate\tcustomer\ttotal\tstatus\topen\tdue")

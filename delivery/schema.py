@@ -24,6 +24,9 @@ from sqlalchemy import (
 from infra.database import Target, open_database
 from infra.migrations import open_embedded
 
+#: The delivery database's file name under `state_dir` (the embedded default).
+DELIVERY_FILE = "delivery.sqlite"
+
 metadata = MetaData()
 
 outbox = Table(

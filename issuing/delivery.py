@@ -37,16 +37,17 @@ from delivery import (
     build_message,
     message_id,
 )
+from delivery.schema import DELIVERY_FILE
 from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.settings import DeliverySettings, Settings
+from issuing.period import select as select_period
 
 log = logging.getLogger(__name__)
 
 #: `send --pending` stops retrying a failed send after this many attempts (`send N` still does).
 MAX_ATTEMPTS = 10
 EInvoiceRoute = Literal["none", "email", "uniconta"]
-OUTBOX_FILE = "delivery.sqlite"
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def route_of(entry: ArchiveEntry, invoice: Invoice, config: DeliverySettings) ->
 
 def open_outbox(settings: Settings) -> Outbox:
     """The tenant's outbox: in `database_url`, else `<state_dir>/delivery.sqlite`."""
-    return Outbox(settings.database(OUTBOX_FILE))
+    return Outbox(settings.database(DELIVERY_FILE))
 
 
 def smtp_server(config: DeliverySettings) -> SmtpServer:
@@ -158,16 +159,15 @@ class Deliverer:
                 outcomes.append(self._deliver(send))
         return outcomes
 
-    def send_pending(self, invoice_numbers: set[str] | None = None) -> list[Outcome]:
+    def send_pending(self) -> list[Outcome]:
         """Send every waiting send (queued, or failed fewer than `MAX_ATTEMPTS` times), first
-        settling what a crashed sender left; only those of `invoice_numbers` when given."""
+        settling what a crashed sender left."""
         smtp_server(self.config)
         with self.outbox.sender_lock(self.tenant):
             self.outbox.recover(self.tenant)
             waiting = [send for send in self.outbox.in_states(self.tenant, (State.QUEUED,
                                                                             State.FAILED))
-                       if send.attempts < MAX_ATTEMPTS
-                       and (invoice_numbers is None or send.invoice_number in invoice_numbers)]
+                       if send.attempts < MAX_ATTEMPTS]
             return [self._deliver(send) for send in waiting]
 
     def _deliver(self, send: Send) -> Outcome:
@@ -230,7 +230,7 @@ class Deliverer:
     def routes(self) -> list[tuple[ArchiveEntry, Route]]:
         """Each customer's route, from its latest archived invoice, by customer number."""
         latest: dict[str, ArchiveEntry] = {}
-        for entry in self.archive.index.all(self.tenant):  # type: ignore[attr-defined]
+        for entry in select_period(self.archive, None, self.tenant).entries:
             known = latest.get(entry.customer_number)
             if known is None or (entry.issue_date, entry.invoice_number) >= (
                     known.issue_date, known.invoice_number):

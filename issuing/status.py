@@ -15,13 +15,14 @@ from typing import Any
 
 from archive import ArchiveEntry, ArchiveStore
 from delivery.payments import PaymentStatusStore, StatusRecord
+from delivery.schema import DELIVERY_FILE
 from faktura.model import Invoice
 from faktura.payment import payment_status
 from faktura.settings import Settings
+from issuing.period import select as select_period
 from sync.uniconta.wire import field as wire_field
 from sync.uniconta.wire import parse_wire_date, to_decimal
 
-STATUS_FILE = "delivery.sqlite"  # beside the outbox: the invoice's life after issue
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class OpenItem:
 
 
 def open_status_store(settings: Settings) -> PaymentStatusStore:
-    return PaymentStatusStore(settings.database(STATUS_FILE))
+    """The payment statuses, beside the outbox (the invoice's life after issue)."""
+    return PaymentStatusStore(settings.database(DELIVERY_FILE))
 
 
 def open_items(client: Any) -> dict[str, OpenItem]:
@@ -58,7 +60,7 @@ def refresh_statuses(settings: Settings, archive: ArchiveStore, store: PaymentSt
     today = today or datetime.now(UTC).date()
     tenant = settings.tenant
     items = open_items(client)
-    entries: list[ArchiveEntry] = list(archive.index.all(tenant))  # type: ignore[attr-defined]
+    entries: list[ArchiveEntry] = select_period(archive, None, tenant).entries
     credited: dict[str, Decimal] = {}
     for entry in entries:
         if entry.document_type == "credit_note":
