@@ -263,6 +263,11 @@ def test_send_again_from_the_invoice_page_mails_a_copy_and_shows_the_log(
     from test_api import Api, issue as issue_over_http
     from test_api_helpers import sample
 
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from delivery.payments import PaymentStatusStore, StatusRecord
+    from faktura.payment import PaymentStatus
     from faktura.settings import DeliverySettings
 
     api = Api(tmp_path, delivery=DeliverySettings(
@@ -276,7 +281,13 @@ def test_send_again_from_the_invoice_page_mails_a_copy_and_shows_the_log(
         login_token = re.search(r'name="login_token" value="([^"]+)"', form.text)
         assert login_token
         client.post("/login", data={"key": api.alpha_key, "login_token": login_token[1]})
+        with PaymentStatusStore(api.alpha.state_dir / "delivery.sqlite") as store:
+            store.save("alpha", [StatusRecord(number, PaymentStatus.OVERDUE, Decimal("10"),
+                                              None, datetime.now(UTC))])
+        assert '<span class="tag status-overdue">forfalden</span>' in client.get(
+            "/archive").text  # the list shows the status
         page = client.get(f"/archive/{number}")
+        assert "forfalden" in page.text and "udestående 10,00 DKK" in page.text
         assert "Ikke sendt endnu." in page.text and "bogholderi@acmebyg.dk" in page.text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf
