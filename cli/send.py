@@ -12,18 +12,16 @@ Exit status 1 when a send failed or its outcome is unknown, 2 when nothing could
 from __future__ import annotations
 
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from archive import NotArchived
 from archive.open import open_archive
-from infra.settings_files import SETTINGS_HELP, discover
+from cli.options import SettingsOption
+from infra.settings_files import discover
 from issuing.delivery import Deliverer, Outcome, open_outbox
 
-SettingsOption = Annotated[Path | None, typer.Option(
-    "--settings", help=SETTINGS_HELP, show_default=False)]
 
 _EINVOICE = {"none": "no e-invoice", "email": "e-mail (XML attached)",
              "uniconta": "Uniconta OIOUBL sending"}

@@ -8,19 +8,17 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from archive.open import open_archive
-from renderer.formatting import amount as format_amount
-from infra.settings_files import SETTINGS_HELP, discover
+from cli.options import SettingsOption
+from infra.settings_files import discover
 from issuing.period import select as select_period
 from issuing.status import open_status_store, refresh_statuses
+from renderer.formatting import amount as format_amount
 
-SettingsOption = Annotated[Path | None, typer.Option(
-    "--settings", help=SETTINGS_HELP, show_default=False)]
 
 
 def status_command(
