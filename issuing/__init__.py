@@ -4,7 +4,8 @@ It decides the order of the steps and wires the adapters together; it computes n
 own (the domain's computed invoice does). Modules: `pipeline` (one invoice), `batch` (many,
 with warm render workers), `bulk` (a batch posted in chunks, few Uniconta calls), `balance`
 (what was issued here against what Uniconta booked), `delivery` (e-mailing issued invoices
-through the outbox) and `wiring` (the adapters for one tenant
+through the outbox), `status` (payment status from Uniconta's open items), `period` (a
+filtered stretch of the archive with its totals) and `wiring` (the adapters for one tenant
 from its settings).
 """
 
