@@ -40,8 +40,9 @@ from pydantic import BaseModel, Field
 from api.batch_quota import BatchQuota, StoreUsage
 from api.problems import describe_exception
 from api.tenants import TenantServices
-from infra.atomic import write_bytes_atomically
 from faktura.errors import redacted
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE, private_dir
 from issuing.batch import BatchResult, Outcome, ProcessRenderer, parse_inputs
 from issuing.bulk import run_bulk_batch
 
@@ -121,16 +122,17 @@ class BatchFiles:
         return self.folder / f"{_checked_id(batch_id)}.request.json"
 
     def save_request(self, batch_id: str, data: bytes) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomically(self.request_path(batch_id), data)
+        private_dir(self.folder)
+        write_bytes_atomically(self.request_path(batch_id), data, mode=PRIVATE_FILE)
 
     def load_request(self, batch_id: str) -> bytes:
         return self.request_path(batch_id).read_bytes()
 
     def save(self, record: BatchRecord) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         path = self.record_path(record.id)
-        write_bytes_atomically(path, record.model_dump_json().encode("utf-8"))
+        write_bytes_atomically(path, record.model_dump_json().encode("utf-8"),
+                               mode=PRIVATE_FILE)
         stamp = _written_at(record, self.clock).timestamp()
         os.utime(path, (stamp, stamp))
 

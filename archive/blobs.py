@@ -1,7 +1,8 @@
 """`LocalBlobStore`: write-once files in a folder.
 
-A blob is written to a temporary file in its target folder, fsynced, made read-only (0o444) and
-then hard-linked to its name. `os.link` fails if the name exists, so an existing file is never
+A blob is written to a temporary file in its target folder, fsynced, made read-only for its
+owner alone (0o400; folders 0o700: the archive is private to its user) and then hard-linked
+to its name. `os.link` fails if the name exists, so an existing file is never
 replaced, and readers see either no file or the complete one. Needs a filesystem with hard
 links (any local POSIX filesystem).
 """
@@ -14,8 +15,10 @@ import re
 import tempfile
 from pathlib import Path
 
+from infra.private import PRIVATE_DIR
+
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
-READ_ONLY = 0o444
+READ_ONLY = 0o400
 
 
 def check_key(key: str) -> str:
@@ -83,7 +86,7 @@ def _make_dirs(folder: Path) -> None:
         current = current.parent
     for new in reversed(missing):
         with contextlib.suppress(FileExistsError):
-            new.mkdir()
+            new.mkdir(mode=PRIVATE_DIR)
         _fsync_dir(new.parent)
 
 

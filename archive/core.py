@@ -12,7 +12,9 @@ without one, have none).
 `verify` proves files and index: every file against its recorded hash, every index row
 against its stored invoice JSON (number, customer, source id, date, currency, document type)
 and against the seal (which also covers the totals and the hashes), and every sealed entry
-still has its row.
+still has its row. With a seal key the links are proven by their HMAC, and with an anchor
+the chain must reach the anchored head (`archive.seal`, `archive.anchor`,
+docs/archive-seal.md).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from archive.anchor import Anchor
 from archive.model import ArchiveEntry, NewArchiveItem, check_invoice_number, check_tenant
-from archive.seal import IndexChain, entry_sha256
+from archive.seal import Chain, IndexChain, entry_sha256
+from archive.seal_key import SealKey, SealKeyError
 from archive.store import (
     ArchiveConflict,
     ArchiveDamaged,
@@ -91,7 +95,8 @@ def utc_now() -> datetime:
 
 
 class Archive:
-    """An `ArchiveStore` over any `BlobStore` and `ArchiveIndex`."""
+    """An `ArchiveStore` over any `BlobStore` and `ArchiveIndex`; `seal_key` signs the index
+    seal, `anchor` records its head outside the store."""
 
     def __init__(
         self,
@@ -99,10 +104,12 @@ class Archive:
         index: ArchiveIndex,
         *,
         clock: Callable[[], datetime] = utc_now,
+        seal_key: SealKey | None = None,
+        anchor: Anchor | None = None,
     ) -> None:
         self.blobs = blobs
         self.index = index
-        self.chain = IndexChain(blobs)
+        self.chain = IndexChain(blobs, seal_key, anchor)
         self._clock = clock
 
     def close(self) -> None:
@@ -230,9 +237,34 @@ class Archive:
 
     def seal_existing(self, tenant: str) -> int:
         """Seal the rows of an archive written before the index seal (none sealed yet);
-        how many were sealed."""
+        how many were sealed. With a key, rows without a seal are taken in by `key_the_seal`
+        only (a removed chain must not be made again unasked)."""
         if self.chain.length(tenant) > 0:
             return 0
+        if self.chain.key is not None:
+            if next(iter(self.index.all(tenant)), None) is not None:
+                raise SealKeyError(
+                    f"tenant {tenant!r} has invoices archived before the seal had a key: check"
+                    " and seal them once with `faktura archive verify --key-the-seal`")
+            return 0
+        return self._seal_rows(tenant)
+
+    def key_the_seal(self, tenant: str | None = None) -> int:
+        """With the key, take in what was sealed without it: seal the rows of a tenant that
+        has no seal, or key its unkeyed chain (one link); how many links were written."""
+        if self.chain.key is None:
+            raise SealKeyError("no seal key given (archive.seal_key_file)")
+        tenants = ([_checked_tenant(tenant)] if tenant is not None
+                   else sorted({entry.tenant for entry in self.index.all(None)}))
+        written = 0
+        for name in tenants:
+            if self.chain.length(name) == 0:
+                written += self._seal_rows(name)
+            elif self.chain.key_if_unkeyed(name):
+                written += 1
+        return written
+
+    def _seal_rows(self, tenant: str) -> int:
         sealed = 0
         for entry in self.index.all(tenant):
             self.chain.append(entry)
@@ -242,24 +274,30 @@ class Archive:
     def verify(self, tenant: str | None = None) -> VerifyReport:
         """Re-read every archived file and compare it with the hash recorded at archive time;
         check every index row against its invoice JSON and the index seal."""
+        anchored = self.chain.anchor.heads() if self.chain.anchor is not None else {}
         if tenant is not None:
             tenants = [_checked_tenant(tenant)]
         else:
-            tenants = sorted({entry.tenant for entry in self.index.all(None)})
+            tenants = sorted({entry.tenant for entry in self.index.all(None)} | set(anchored))
         checked = sealed = 0
         problems: list[VerifyProblem] = []
+        notes: list[str] = []
         for name in tenants:
-            sealed += self.seal_existing(name)
-            checked += self._verify_tenant(name, problems)
-        return VerifyReport(checked=checked, problems=problems, sealed=sealed)
+            if self.chain.key is None:
+                sealed += self.seal_existing(name)
+            checked += self._verify_tenant(name, problems, notes)
+        return VerifyReport(checked=checked, problems=problems, sealed=sealed, notes=notes)
 
-    def _verify_tenant(self, tenant: str, problems: list[VerifyProblem]) -> int:
+    def _verify_tenant(self, tenant: str, problems: list[VerifyProblem],
+                       notes: list[str]) -> int:
         chain = self.chain.read(tenant)
         if chain.broken:
             problems.append(VerifyProblem(tenant, "-", "index", "broken", chain.broken))
+        problems.extend(self._check_key_and_anchor(tenant, chain, notes))
         sealed: dict[str, set[str]] = {}
         for link in chain.links:
-            sealed.setdefault(link.invoice_number, set()).add(link.entry_sha256)
+            if link.invoice_number:  # not the link that keyed the chain
+                sealed.setdefault(link.invoice_number, set()).add(link.entry_sha256)
         checked = 0
         seen: set[str] = set()
         for entry in self.index.all(tenant):
@@ -284,6 +322,63 @@ class Archive:
                 tenant, number, "index", "deleted",
                 "archived and sealed, but its index row is gone"))
         return checked
+
+    def _check_key_and_anchor(self, tenant: str, chain: Chain,
+                              notes: list[str]) -> list[VerifyProblem]:
+        """What the key and the anchor prove of the chain (problems), and what they cannot
+        (notes)."""
+        problems: list[VerifyProblem] = []
+        if chain.unproven is not None:
+            problems.append(VerifyProblem(
+                tenant, "-", "index", "unproven",
+                f"the seal has a key (id {chain.unproven}): give archive.seal_key_file to"
+                " prove it"))
+        elif not chain.keyed and self.chain.key is None:
+            notes.append(f"{tenant}: the seal has no key: anyone who can write to the archive"
+                         " could recompute it (set archive.seal_key_file, see"
+                         " docs/archive-seal.md)")
+        elif not chain.keyed:
+            problems.append(VerifyProblem(
+                tenant, "-", "index", "unproven",
+                "the seal carries no key's seal though a key was given: it was begun without"
+                " a key (check and key it once with `faktura archive verify --key-the-seal`)"
+                " or recomputed without the key"))
+        elif chain.unkeyed:
+            notes.append(f"{tenant}: links 1-{chain.unkeyed} were sealed before the seal had"
+                         f" a key; link {chain.unkeyed + 1} keyed them")
+        anchor = self.chain.anchor
+        if anchor is None:
+            if chain.links:
+                head = chain.links[-1]
+                notes.append(f"{tenant}: head link {head.seq} {head.sha256[:16]} (no anchor:"
+                             " set archive.anchor_file to catch the newest entries removed)")
+            return problems
+        anchored = anchor.heads().get(tenant)
+        if anchored is None:
+            if chain.links and not chain.broken and not problems:
+                anchor.record(tenant, chain.links[-1].seq, chain.links[-1].sha256,
+                              chain.links[-1].invoice_number)
+                notes.append(f"{tenant}: anchored the head, link {chain.links[-1].seq}")
+            return problems
+        if not anchor.proves(tenant, anchored):
+            problems.append(VerifyProblem(
+                tenant, anchored.invoice_number or "-", "index", "broken",
+                f"the anchor's record of the head ({anchor}) does not carry the key's seal:"
+                " it was edited"))
+        elif len(chain.links) < anchored.seq:
+            problems.append(VerifyProblem(
+                tenant, anchored.invoice_number or "-", "index", "deleted",
+                f"the anchor records {anchored.seq} links, the chain has {len(chain.links)}:"
+                " the newest entries were removed"))
+        elif chain.links[anchored.seq - 1].sha256 != anchored.link_sha256:
+            problems.append(VerifyProblem(
+                tenant, anchored.invoice_number or "-", "index", "broken",
+                f"link {anchored.seq} is not the one anchored: the chain was replaced"))
+        else:
+            head = chain.links[-1]
+            notes.append(f"{tenant}: head link {head.seq} {head.sha256[:16]}, the anchor's"
+                         f" link {anchored.seq} found in the chain")
+        return problems
 
     def _check_row_against_json(self, entry: ArchiveEntry) -> list[VerifyProblem]:
         """The row says what the stored invoice JSON says (where the JSON says it)."""

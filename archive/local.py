@@ -15,9 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from archive.anchor import Anchor
 from archive.blobs import LocalBlobStore
 from archive.core import Archive, utc_now
 from archive.index import SqliteIndex
+from archive.seal_key import SealKey
+from infra.private import private_dir
 
 INDEX_FILE = "index.sqlite"
 
@@ -25,11 +28,12 @@ INDEX_FILE = "index.sqlite"
 class LocalArchive(Archive):
     """An `Archive` rooted in a local folder (created if missing)."""
 
-    def __init__(self, root: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+    def __init__(self, root: Path, *, clock: Callable[[], datetime] = utc_now,
+                 seal_key: SealKey | None = None, anchor: Anchor | None = None) -> None:
+        self.root = private_dir(Path(root))
         self.sqlite_index = SqliteIndex(self.root / INDEX_FILE)
-        super().__init__(LocalBlobStore(self.root), self.sqlite_index, clock=clock)
+        super().__init__(LocalBlobStore(self.root), self.sqlite_index, clock=clock,
+                         seal_key=seal_key, anchor=anchor)
 
     def close(self) -> None:
         """Release the index's database connections."""

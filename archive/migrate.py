@@ -4,7 +4,9 @@ Every entry is read from the source with its hashes checked (PDF, invoice JSON, 
 e-invoice XML where it has one), written to the target as it is
 (same hashes, same archive time), and the target is then verified: every entry of the source
 must be in the target with the same hashes, and every target file must match its hash.
-Copying again is safe: entries already in the target are checked, not rewritten.
+Copying again is safe: entries already in the target are checked, not rewritten. A target
+with a seal key seals what was copied with it (`Archive.key_the_seal`): the copy is the
+operator's explicit act, and every file was checked against its hash on the way.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def copy_archive(source: Archive, target: Archive,
         if there is None or (there.pdf_sha256, there.invoice_json_sha256, there.xml_sha256) != (
                 entry.pdf_sha256, entry.invoice_json_sha256, entry.xml_sha256):
             report.missing.append(f"{entry.tenant}/{entry.invoice_number}")
+    if target.chain.key is not None:
+        target.key_the_seal()
     report.problems = target.verify().problems
     return report
 

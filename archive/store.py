@@ -66,7 +66,7 @@ class PutResult:
     created: bool
 
 
-ProblemKind = Literal["missing", "altered", "deleted", "unsealed", "broken"]
+ProblemKind = Literal["missing", "altered", "deleted", "unsealed", "broken", "unproven"]
 FileKind = Literal["pdf", "json", "xml"]
 CheckedPart = Literal["pdf", "json", "xml", "index"]
 
@@ -75,7 +75,8 @@ CheckedPart = Literal["pdf", "json", "xml", "index"]
 class VerifyProblem:
     """One archived file that is missing or no longer matches its recorded hash, or an index
     row that no longer matches its stored invoice or the index seal (`file` = "index"):
-    altered, deleted, slipped in ("unsealed"), or a broken seal."""
+    altered, deleted, slipped in ("unsealed"), a broken seal, or a keyed seal that could not be
+    proven for want of its key ("unproven")."""
 
     tenant: str
     invoice_number: str
@@ -87,11 +88,13 @@ class VerifyProblem:
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     """Result of `verify`: how many entries were checked and what is wrong. `sealed`: rows
-    of an archive written before the index seal, sealed by this verify."""
+    of an archive written before the index seal, sealed by this verify. `notes`: what the
+    seal proves (keyed or not, the anchored head), one line each."""
 
     checked: int
     problems: list[VerifyProblem] = field(default_factory=list)
     sealed: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

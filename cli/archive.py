@@ -1,4 +1,5 @@
-"""Archive commands (`get`, `list`, `verify`, `migrate`), registered by the CLI root.
+"""Archive commands (`get`, `list`, `verify`, `migrate`, `seal-key`), registered by the CLI
+root.
 
 `get --xml` writes an invoice's e-invoice instead of its PDF.
 
@@ -22,8 +23,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from archive.anchor import Anchor
 from archive.core import Archive
 from archive.local import INDEX_FILE, LocalArchive
+from archive.seal_key import create_key_file, load_key_file
 from archive.store import ArchiveError
 from faktura.errors import FakturaError, InvalidInput
 from faktura.settings import Settings
@@ -68,10 +71,19 @@ def _describe(exc: BaseException) -> str:
 
 @contextmanager
 def _open_archive(archive_dir: Path | None, config: Settings | None = None,
-                  error_code: int = 1) -> Iterator[Archive]:
+                  error_code: int = 1, seal_key_file: Path | None = None,
+                  anchor_file: Path | None = None) -> Iterator[Archive]:
     """Open an existing archive — the folder given, else the one the settings configure
-    (PostgreSQL / S3 included); expected failures become one line on stderr."""
+    (PostgreSQL / S3 included); expected failures become one line on stderr. The seal's key
+    and anchor files given override the settings'."""
     archive: Archive
+    if config is not None and (seal_key_file or anchor_file):
+        chosen = config.archive.model_copy(update={
+            name: value for name, value in (("seal_key_file", seal_key_file),
+                                            ("anchor_file", anchor_file)) if value})
+        if seal_key_file:
+            chosen = chosen.model_copy(update={"seal_key": None})
+        config = config.model_copy(update={"archive": chosen})
     if config is not None:
         from archive.open import describe_archive, open_archive
 
@@ -85,8 +97,10 @@ def _open_archive(archive_dir: Path | None, config: Settings | None = None,
         if not (archive_dir / INDEX_FILE).is_file():
             _fail(f"no archive at {archive_dir} ({INDEX_FILE} not found)", error_code)
         try:
-            archive = LocalArchive(archive_dir)
-        except (SQLAlchemyError, OSError) as exc:
+            key = load_key_file(seal_key_file) if seal_key_file else None
+            archive = LocalArchive(archive_dir, seal_key=key,
+                                   anchor=Anchor(anchor_file, key) if anchor_file else None)
+        except (SQLAlchemyError, OSError, ArchiveError) as exc:
             _fail(f"cannot open archive at {archive_dir}: {_describe(exc)}", error_code)
     try:
         yield archive
@@ -185,15 +199,32 @@ def archive_verify(
     ] = None,
     archive_dir: ArchiveDirOpt = None,
     settings: SettingsOpt = None,
+    seal_key_file: Annotated[Path | None, typer.Option(
+        "--seal-key-file", help="The seal's key (default: the settings'"
+        " archive.seal_key_file).", show_default=False)] = None,
+    anchor_file: Annotated[Path | None, typer.Option(
+        "--anchor-file", help="The seal's anchor (default: the settings'"
+        " archive.anchor_file).", show_default=False)] = None,
+    key_the_seal: Annotated[bool, typer.Option(
+        "--key-the-seal", help="Once, for an archive sealed before it had a key: when all"
+        " else verifies, key its seal.")] = False,
 ) -> None:
     """Recompute every archived file's hash and prove the index against the invoices and its
-    seal; exit 1 if a file is missing or altered or an index row was edited or deleted.
+    seal (with its key and anchor); exit 1 if a file is missing or altered, an index row was
+    edited or deleted, or the seal was recomputed or cut short.
 
     With --archive-dir alone: every tenant in that folder."""
     tenant, config = _where(settings, tenant, archive_dir, error_code=2, need_tenant=False)
-    with _open_archive(archive_dir, config, error_code=2) as archive:
-        report = archive.verify(tenant)
     console = Console()
+    with _open_archive(archive_dir, config, error_code=2, seal_key_file=seal_key_file,
+                       anchor_file=anchor_file) as archive:
+        report = archive.verify(tenant)
+        if key_the_seal and all(p.kind in ("unproven", "unsealed") for p in report.problems):
+            written = archive.key_the_seal(tenant)
+            console.print(f"Keyed the seal: {written} links written with the key.")
+            report = archive.verify(tenant)
+    for note in report.notes:
+        console.print(note, markup=False, highlight=False)
     scope = f"tenant {tenant}" if tenant else "all tenants"
     if report.sealed:
         console.print(
@@ -256,6 +287,21 @@ def archive_migrate(
     raise typer.Exit(1)
 
 
+def archive_seal_key(
+    key_file: Annotated[Path, typer.Argument(
+        help="Where to write the new key: outside the archive, readable by its writers only.")],
+) -> None:
+    """Make a new key for the archive's seal (mode 0600); point the settings'
+    archive.seal_key_file at it. Keep a copy somewhere safe: without the key the seal cannot be
+    proven."""
+    try:
+        key = create_key_file(key_file)
+    except (ArchiveError, OSError) as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote a new seal key (id {key.key_id}) to {key_file}; set archive."
+               f"seal_key_file = \"{key_file}\" in the settings and keep a copy elsewhere")
+
+
 def _write(out: Path, data: bytes, force: bool) -> None:
     """Write `data` to `out`; without `force` the file must not exist (checked atomically)."""
     if not force:
@@ -272,3 +318,4 @@ archive_app.command("get")(archive_get)
 archive_app.command("list")(archive_list)
 archive_app.command("verify")(archive_verify)
 archive_app.command("migrate")(archive_migrate)
+archive_app.command("seal-key")(archive_seal_key)

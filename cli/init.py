@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from faktura.errors import InvalidInput, Problem
+from infra.atomic import write_bytes_atomically
+from infra.private import PRIVATE_FILE
 from infra.settings_files import FILE_NAME
 
 STARTER_SETTINGS = '''\
@@ -105,7 +107,9 @@ def init_command(
         raise InvalidInput(str(folder), [Problem("", (
             f"{' and '.join(existing)} already there; use --force to overwrite"))])
     folder.mkdir(parents=True, exist_ok=True)
-    settings.write_text(STARTER_SETTINGS.format(tenant=tenant), encoding="utf-8")
+    # The settings will hold the Uniconta password: private to the user (0600).
+    write_bytes_atomically(settings, STARTER_SETTINGS.format(tenant=tenant).encode("utf-8"),
+                           mode=PRIVATE_FILE)
     invoice.write_text(SAMPLE_INVOICE, encoding="utf-8")
     typer.echo(f"wrote {settings} and {invoice}. Next, in {folder}:")
     typer.echo(f"  faktura render {INVOICE_NAME} --out out/     # a draft PDF")

@@ -379,6 +379,28 @@ class DeliverySettings(_Section):
         return self
 
 
+class ArchiveSettings(_Section):
+    """`[archive]`: the index seal's key and anchor, both kept outside the archive (see
+    docs/archive-seal.md). Blank: an unkeyed seal, no anchor."""
+
+    seal_key_file: Path | None = Field(
+        None, description="The seal key (faktura archive seal-key FILE makes one, mode 0600)")
+    seal_key: SecretStr | None = Field(
+        None, description="The key itself (64 hex digits), e.g. from a secret store")
+    anchor_file: Path | None = Field(
+        None, description="Where the seal's newest link is recorded, outside the archive")
+
+    @field_validator("seal_key_file", "anchor_file", mode="before")
+    @classmethod
+    def _blank_path(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("seal_key", mode="after")
+    @classmethod
+    def _blank_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+
 # --- product-number principle ----------------------------------------------------------
 
 #: The kinds of invoice line the product-number principle distinguishes (TimeLog data types).
@@ -439,6 +461,7 @@ class Settings(BaseSettings):
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     database_url: SecretStr | None = Field(
         None, description="e.g. postgresql+psycopg://host:5432/faktura; blank: SQLite files")
     object_store: ObjectStoreSettings = Field(default_factory=ObjectStoreSettings)
@@ -513,6 +536,11 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in ("state_dir", "archive_dir"):
         if isinstance(data.get(key), str):
             data[key] = str(base / data[key])
+    archive = data.get("archive")
+    if isinstance(archive, dict):
+        for key in ("seal_key_file", "anchor_file"):
+            if isinstance(archive.get(key), str) and archive[key].strip():
+                archive[key] = str(base / archive[key])
     return data
 
 

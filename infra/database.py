@@ -2,8 +2,9 @@
 
 `open_database(target)` takes a path (a SQLite file, the embedded default) or a SQLAlchemy URL
 (`postgresql+psycopg://host:5432/db`, `sqlite:///file`). SQLite files get WAL, full sync and
-a busy timeout; PostgreSQL connections are checked before use. A URL may pick a schema with
-`?options=-csearch_path%3Dname`. The URL (it may hold a password) is never put in a message:
+a busy timeout, and are private to their user (0600, with the journal SQLite makes beside
+them; see `infra.private`); PostgreSQL connections are checked before use. A URL may pick a
+schema with `?options=-csearch_path%3Dname`. The URL (it may hold a password) is never put in a message:
 `describe(url)` gives its password-free form.
 """
 
@@ -11,12 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from infra.private import narrow, open_private, private_file
 
 Target = Path | str
 
@@ -30,7 +34,9 @@ def open_database(target: Target) -> Engine:
     """An engine for a SQLite file path or a database URL."""
     if not is_url(target):
         path = Path(target)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
+        for journal in ("-wal", "-shm", "-journal"):  # SQLite gives new ones the file's mode
+            narrow(path.with_name(path.name + journal))
         target = f"sqlite:///{path}"
     url = make_url(str(target))
     if url.get_backend_name() == "sqlite":
@@ -69,8 +75,7 @@ def exclusive_lock(engine: Engine, name: str, fallback_file: Path | None) -> Ite
         return
     if fallback_file is None:
         raise ValueError("a lock file is needed for a SQLite database")
-    fallback_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(fallback_file, "a") as handle:
+    with os.fdopen(open_private(fallback_file, os.O_WRONLY | os.O_APPEND), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -11,6 +11,15 @@ bytes for the same font, and `SubsetCache` hands them out. Identical bytes are w
 compressed stream be kept too (`renderer.render`) and the sheet and the content share one copy
 of each font (`renderer.overlay`).
 
+Every subset is made by fontTools (`subset_font`), never by HarfBuzz's subsetter even where
+`libharfbuzz-subset0` is installed, and with the font's own modification time kept: the two
+make different bytes for the same glyphs, and WeasyPrint's fontTools path stamps each subset
+with the time it was made, so a PDF would otherwise differ from one machine to the next and
+from one run to the next. The tables WeasyPrint drops are removed before subsetting, not
+after, so fontTools never reads the large layout tables; the hints are kept and the bounding
+boxes are the whole font's (still true of a subset), for removing and recomputing them
+costs more than their bytes are worth. A shared subset is made once per process either way.
+
 Glyph ids are kept, so the widths, the text map and the drawing WeasyPrint writes for the
 glyphs a page uses stay exactly as they are; the font file only holds more glyphs than it
 draws, which PDF/A-2 and -3 allow (there is no CIDSet to agree with).
@@ -41,7 +50,36 @@ REPERTOIRE = "".join(
     + list("‐‑–—‘’‚“”„†‡•…‰‹›€™−≈≤≥"))
 
 _shared: ContextVar[bool] = ContextVar("shared_font_subsets", default=False)
-_make_subset = weasyprint_fonts.Font.subset
+
+#: The tables WeasyPrint leaves out of an embedded font (the PDF draws glyphs by id: no
+#: shaping, no bitmaps, no colour glyphs).
+DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH",
+                  "PCLT", "SVG ")
+
+
+def subset_font(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
+    """Replace `font.file_content` with its subset holding the glyph ids `to_unicode`: the
+    same bytes on every machine and at every time (the font's own dates kept); the font is
+    left whole if fontTools cannot read it. `hinting` is WeasyPrint's wish; hints are kept."""
+    del hinting  # kept either way: dropping them is a third of the work
+    try:
+        face = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True,
+                      recalcTimestamp=False, recalcBBoxes=False)
+        for tag in DROPPED_TABLES:
+            if tag in face:
+                del face[tag]
+        options = subset.Options(retain_gids=True, passthrough_tables=True,
+                                 ignore_missing_glyphs=True, hinting=True,
+                                 desubroutinize=True, notdef_outline=bool(font.missing))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=sorted(to_unicode))
+        subsetter.subset(face)
+        out = io.BytesIO()
+        face.save(out)
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds for a font it cannot read
+        return
+    font.file_content = out.getvalue()
+
 
 
 class SubsetCache:
@@ -65,7 +103,7 @@ class SubsetCache:
             if found is not None:
                 self._subsets.move_to_end((key, beyond))
                 return found
-        _make_subset(font, dict.fromkeys(repertoire | beyond, ""), hinting)
+        subset_font(font, dict.fromkeys(repertoire | beyond, ""), hinting)
         with self._lock:
             self._subsets[(key, beyond)] = font.file_content
             while len(self._subsets) > self._size:
@@ -105,8 +143,10 @@ _cache = SubsetCache()
 
 
 def _subset(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-    if not to_unicode or not _shared.get():
-        _make_subset(font, to_unicode, hinting)
+    if not to_unicode:
+        return
+    if not _shared.get():
+        subset_font(font, to_unicode, hinting)
         return
     font.file_content = _cache.subset(font, to_unicode, hinting)
 
@@ -116,7 +156,8 @@ weasyprint_fonts.Font.subset = _subset
 
 @contextmanager
 def shared_subsets() -> Iterator[None]:
-    """PDFs written in the block embed the shared subsets (other WeasyPrint use is as it was)."""
+    """PDFs written in the block embed the shared subsets (other WeasyPrint use gets each
+    document's own subsets, made by `subset_font` too)."""
     token = _shared.set(True)
     try:
         yield

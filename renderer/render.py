@@ -42,7 +42,7 @@ from xml.etree import ElementTree
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from renderer.system import RendererUnavailable, warn_if_slow
+from renderer.system import RendererUnavailable
 
 try:
     import cssselect2
@@ -245,7 +245,6 @@ class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
     def __init__(self) -> None:
-        warn_if_slow()
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,

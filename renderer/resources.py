@@ -3,7 +3,9 @@
 Templates and fonts sit in the project's top-level `templates/` and `fonts/` folders (in a
 wheel they are installed inside the `renderer` package). The document may load files from
 those two folders and `data:` URLs (the logo is embedded as one) and nothing else: no
-network, no other `file:` path, whatever an invoice's text contains.
+network, no other `file:` path, whatever an invoice's text contains. A refused URL is left
+out of the page (WeasyPrint logs it and goes on), so markup that slipped into a document
+cannot fetch anything, nor stop the render with an error that escapes the caller's handlers.
 
 A PNG logo is embedded as a JPEG (quality 95, no chroma subsampling) flattened onto the white
 paper it is printed on: the PDF can carry a JPEG as it is, while a PNG would be decoded and
@@ -20,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from PIL import Image, UnidentifiedImageError
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import URLFetcher, URLFetchingError
 
 from faktura.errors import FakturaError
 
@@ -43,6 +45,10 @@ class ResourceError(FakturaError):
     """A resource the layout needs (the logo) cannot be used."""
 
 
+class RefusedURL(URLFetchingError):
+    """A URL that is not one of the renderer's own resources: never fetched."""
+
+
 class ProjectOnlyFetcher(URLFetcher):
     """Fetch `data:` URLs and files under the project's template and font folders only."""
 
@@ -54,11 +60,10 @@ class ProjectOnlyFetcher(URLFetcher):
         if url.startswith("file:"):
             path = Path(unquote(urlparse(url).path)).resolve()
             if not any(path.is_relative_to(root) for root in self._roots):
-                raise FatalURLFetchingError(f"refused to load {path.name}: outside the"
-                                            " project's template and font folders")
+                raise RefusedURL(f"refused to load {path.name}: outside the project's"
+                                 " template and font folders")
         elif not url.startswith("data:"):
-            raise FatalURLFetchingError("refused to load a resource that is not part of the"
-                                        " project")
+            raise RefusedURL("refused to load a resource that is not part of the project")
         return super().fetch(url, headers)
 
 

@@ -124,7 +124,7 @@ def test_put_get_round_trip_returns_exact_bytes(store: LocalArchive, root: Path)
     )
     assert stored_files(root) == ["default/2024/10001.json", "default/2024/10001.pdf"]
     for name in stored_files(root):
-        assert stat.S_IMODE((root / name).stat().st_mode) == 0o444
+        assert stat.S_IMODE((root / name).stat().st_mode) == 0o400  # read-only, its owner's
 
 
 def test_metadata_survives_the_index_exactly(store: LocalArchive) -> None:

@@ -60,23 +60,6 @@ def test_without_pango_help_works_and_render_says_one_line(tmp_path: Path) -> No
     assert "cannot render PDFs" in rendered.stderr and "libpango-1.0-0" in rendered.stderr
 
 
-def test_a_missing_font_subsetter_is_said_once(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from weasyprint.text import ffi
-
-    from renderer import system
-
-    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
-    system.warn_if_slow.cache_clear()
-    try:
-        system.warn_if_slow()
-        system.warn_if_slow()
-    finally:
-        system.warn_if_slow.cache_clear()
-    err = capsys.readouterr().err
-    assert err.count("libharfbuzz-subset0 is missing") == 1
-
-
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS),
                                      ["archive", "list"], ["apikey", "revoke"],
                                      ["sync", "status"]])

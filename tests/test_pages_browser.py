@@ -13,13 +13,16 @@ from typing import Any
 import pypdf
 import pytest
 from people_support import SAMPLES, faktura, serving
+from tools_support import CHROMIUM, need_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="the browser tests need Chromium at /usr/bin/chromium")
+
+@pytest.fixture(autouse=True, scope="module")
+def chromium_here() -> None:
+    """Skip the module without Chromium (on CI: an error saying how to get it)."""
+    need_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ printed.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,9 +17,14 @@ import pytest
 from faktura.model import Invoice
 from faktura.settings import Settings
 from renderer.render import Renderer
+from tools_support import need_program
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="poppler's pdftotext is not installed")
+
+@pytest.fixture(autouse=True, scope="module")
+def pdftotext_here() -> None:
+    """Skip the module without poppler's pdftotext (on CI: an error saying how to get it)."""
+    need_program("pdftotext", "poppler-utils")
+
 
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
                   r"([^<]*)</word>")

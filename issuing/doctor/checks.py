@@ -3,12 +3,11 @@ setup (through `SetupReader`: reads only) and answering a `Finding` in Danish an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from faktura import fik
+from faktura import fik, payment_info
 from faktura.identifiers import validate_bic, validate_cvr, validate_iban
 from faktura.settings import CLIENTTIME_LAYOUT, LINE_KINDS, Settings
 from issuing.doctor.findings import Context, Finding, Text, fail, ok, warn
@@ -488,48 +487,36 @@ def check_seller_identifiers(ctx: Context) -> Finding:
               f"valid: {_names(['CVR', *iban, *bank_en])}; as in Uniconta")
 
 
-_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_REG_RE = re.compile(r"reg\.?\s*(?:nr\.?|no\.?)?\s*:?\s*(\d{4})\b", re.IGNORECASE)
-_ACCOUNT_RE = re.compile(r"(?:konto|account)\s*(?:nr\.?|no\.?)?\s*:?\s*(\d[\d ]{5,12}\d)",
-                         re.IGNORECASE)
-
-
 def check_payment_info(ctx: Context) -> Finding:
     seller = ctx.settings.seller
     texts = {"PaymentInfo": ctx.settings.integration.payment_info,
              "layout.en.payment_info": ctx.settings.layout.en.payment_info or ""}
-    problems: list[Text] = []
-    for where, text in texts.items():
-        for iban in _IBAN_RE.findall(text):
-            compact = _compact(iban)
-            try:
-                validate_iban(compact)
-            except ValueError:
-                problems.append(Text(f"{where}: IBAN {iban} er ugyldig",
-                                     f"{where}: IBAN {iban} is not valid"))
-                continue
-            if seller.iban and compact != seller.iban:
-                problems.append(Text(f"{where}: IBAN {iban} er ikke seller.iban",
-                                     f"{where}: IBAN {iban} is not seller.iban"))
-        for reg in _REG_RE.findall(text):
-            if seller.bank_reg_no and reg != seller.bank_reg_no:
-                problems.append(Text(f"{where}: reg.nr. {reg} er ikke seller.bank_reg_no",
-                                     f"{where}: reg. no. {reg} is not seller.bank_reg_no"))
-        for account in _ACCOUNT_RE.findall(text):
-            if seller.bank_account and _digits(account).lstrip("0") != \
-                    seller.bank_account.lstrip("0"):
-                problems.append(Text(f"{where}: konto {account} er ikke seller.bank_account",
-                                     f"{where}: account {account} is not seller.bank_account"))
+    problems = [(where, problem) for where, text in texts.items()
+                for problem in payment_info.problems(text, seller.iban, seller.bic,
+                                                     seller.bank_reg_no, seller.bank_account)]
     if problems:
-        return fail("; ".join(p.da for p in problems), "; ".join(p.en for p in problems))
+        return fail("; ".join(f"{where}: bankoplysningerne passer ikke med [seller] ({problem})"
+                              for where, problem in problems),
+                    "; ".join(f"{where}: {problem}" for where, problem in problems))
     return ok("betalingsoplysningerne stemmer med sælgerens bank",
               "the printed payment info agrees with the seller's bank")
 
 
 def check_webhook(ctx: Context) -> Finding:
-    return warn("ikke sat op: Faktura følger endnu ikke fakturaer bogført i Uniconta (hverken"
-                " webhook eller polling)", "not configured: Faktura does not yet follow invoices"
-                " booked in Uniconta (no webhook, no poll)")
+    uniconta = ctx.settings.uniconta
+    if not (uniconta.post_as_drafts or uniconta.issue_uniconta_invoices):
+        return ok("ikke nødvendig: Faktura bogfører selv fakturaerne",
+                  "not needed: Faktura books the invoices itself")
+    hooks = [row for row in ctx.reader.rows("TableChangeEvent")
+             if "/v1/uniconta/events/" in str(row.get("Url") or "")]
+    if hooks and uniconta.webhook_token is not None:
+        return ok(f"webhook registreret ({len(hooks)})", f"webhook registered ({len(hooks)})")
+    if uniconta.follow_in_server:
+        return ok(f"polling i faktura serve hvert {uniconta.follow_interval}. sekund",
+                  f"faktura serve polls every {uniconta.follow_interval} s")
+    return warn("hverken webhook eller polling i faktura serve: bogførte fakturaer udstedes kun"
+                " når `faktura follow` kører", "neither a webhook nor the poll in faktura serve:"
+                " booked invoices are issued only while `faktura follow` runs")
 
 
 def _digits(value: Any) -> str:

@@ -155,10 +155,10 @@ RULES: tuple[Rule, ...] = (
            " those of [seller]")),
     _rule("booking-follower", ("Webhook eller polling for bogførte fakturaer", "Webhook or poll"
                                " for booked invoices"), check_webhook,
-          ("Registrer Faktura's Change URL (webhook) i Uniconta, eller slå polling til, når"
-           " opfølgningen på bogførte fakturaer er sat op",
-           "Register Faktura's Change URL (webhook) in Uniconta, or switch the poll on, once"
-           " following booked invoices is set up")),
+          ("Sæt uniconta.webhook_token og kør `faktura follow --register-webhook"
+           " https://…/v1/uniconta/events/<token>`, eller sæt uniconta.follow_in_server = true",
+           "Set uniconta.webhook_token and run `faktura follow --register-webhook"
+           " https://…/v1/uniconta/events/<token>`, or set uniconta.follow_in_server = true")),
 )
 
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from infra.private import private_file
+
 Row = dict[str, Any]
 
 _SCHEMA = """
@@ -58,7 +60,7 @@ class Store:
     """Thread-safe access to the state file; one connection, explicit transactions."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0

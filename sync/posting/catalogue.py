@@ -45,6 +45,7 @@ from faktura import checks, units
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError
 from faktura.model import Invoice, InvoiceLine
+from infra.private import private_file
 from faktura.settings import LINE_KINDS, Settings
 from infra.database import open_database
 from infra.migrations import open_embedded, sqlite_at_head
@@ -151,7 +152,7 @@ class Catalogue:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
             with closing(self._connect()) as conn:
                 current = sqlite_at_head(conn, "catalogue")
             if not current:  # a new file, or one from before a migration

@@ -8,15 +8,20 @@ a request, a header or a setting, so no secret can reach it.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infra.private import open_private, private_dir
+
 
 class SyncLog:
+    """The log file (private to its user: 0600, see `infra.private`)."""
+
     def __init__(self, path: Path, tenant: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
         self.tenant = tenant
         self._lock = threading.Lock()
@@ -25,7 +30,8 @@ class SyncLog:
         entry = {"at": datetime.now(UTC).isoformat(timespec="milliseconds"),
                  "tenant": self.tenant, "invoice": source_id, "step": step, **facts}
         line = json.dumps(entry, ensure_ascii=False, default=str)
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
+        with self._lock, os.fdopen(open_private(self.path, os.O_WRONLY | os.O_APPEND), "a",
+                                   encoding="utf-8") as handle:
             handle.write(line + "\n")
 
     def entries(self, source_id: str | None = None) -> list[dict[str, Any]]:

@@ -13,14 +13,10 @@ import pytest
 
 from faktura.settings import Settings
 from infra.settings_files import load_settings
+from tools_support import need_validators
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
-#: `../shared/validators` from the project root; from a git worktree in a sibling folder of
-#: the main checkout, the same folder one level further up.
-VALIDATORS = next((folder for folder in (ROOT / ".." / "shared" / "validators",
-                                         ROOT / ".." / ".." / "shared" / "validators")
-                   if folder.is_dir()), ROOT / ".." / "shared" / "validators")
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -32,9 +28,7 @@ Validate = Callable[[bytes, str], list[Any]]
 @pytest.fixture(scope="session")
 def official_validator() -> Any:
     """The rule owners' XSD + schematron, compiled once (it takes seconds)."""
-    script = VALIDATORS / "validate_einvoice.py"
-    if not script.is_file():
-        pytest.skip(f"the official e-invoice validators are not at {VALIDATORS.resolve()}")
+    script = need_validators()  # a skip, or on CI an error saying how to get them
     spec = importlib.util.spec_from_file_location("validate_einvoice", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
