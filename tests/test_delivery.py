@@ -252,6 +252,7 @@ def test_starttls_and_login_and_the_password_never_written(
         assert len(smtp.mailbox.arrivals) == 1
     state = tmp_path / "wrong" / "var"
     written = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    assert (state / "delivery.sqlite").stat().st_mode & 0o077 == 0  # the outbox is private
     assert password.encode() not in written
     assert password not in refused.stdout + refused.stderr + done.stdout + done.stderr
 
