@@ -311,3 +311,27 @@ def test_without_an_smtp_server_sending_says_so_and_queues_nothing(tmp_path: Pat
     config = load_settings(path)
     with open_outbox(config) as outbox:
         assert outbox.get(config.tenant, "20260001") is None
+
+
+def test_implicit_tls(emulator: EmulatorHandle, tmp_path: Path, renderer: Renderer) -> None:
+    import ssl
+
+    from delivery_support import self_signed
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with SmtpServer(ssl_context=context) as smtp:
+        path = settings_file(tmp_path / "firm", emulator.base_url, smtp.port,
+                             delivery=f'security = "tls"\nca_file = "{cert}"\ntimeout = 3\n')
+        [number] = issue(path, renderer, one_line("TLS-IMPLICIT"))
+        done = faktura(path, "send", number)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert len(smtp.mailbox.arrivals) == 1
+
+        plain = path.read_text(encoding="utf-8").replace('security = "tls"',
+                                                         'security = "starttls"')
+        path.write_text(plain, encoding="utf-8")  # a TLS port spoken to in plain text
+        again = faktura(path, "send", number, "--again")
+        assert again.returncode == 1 and "\tfailed\t" in again.stdout
+        assert len(smtp.mailbox.arrivals) == 1
