@@ -434,6 +434,14 @@ class BatchService:
                 files.save(snapshot)
                 last_save = time.monotonic()
 
+        def finish(change: Callable[[], None]) -> None:
+            """The final change, stored before anyone sees it: the batch is live until its
+            finished record is written, then read from the store."""
+            with self._lock:
+                change()
+                files.save(record.model_copy(deep=True))
+                self._live.pop((record.tenant, record.id), None)
+
         def running() -> None:
             record.status = "running"
 
@@ -456,13 +464,13 @@ class BatchService:
                 record.error = reason
                 record.finished_at = self.clock()
 
-            update(failed, force=True)
+            finish(failed)
         else:
             def done() -> None:
                 record.status = "done"
                 record.finished_at = self.clock()
 
-            update(done, force=True)
+            finish(done)
         finally:
             with self._lock:
                 self._live.pop((record.tenant, record.id), None)

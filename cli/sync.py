@@ -138,7 +138,8 @@ def _dry_run(issuer: Issuer, engine: SyncEngine, invoice: Invoice) -> tuple[str,
         return "already posted", f"as {record.invoice_number}{_unarchived(record)}"
     if record and record.state == State.DRAFTED:
         return "already drafted", f"order {record.order_number}"
-    engine.prepare(issuer.refuse_or_compute(invoice))
+    engine.prepare(issuer.refuse_or_compute(invoice),
+                   draft=engine.settings.uniconta.post_as_drafts)
     return "would post", ""
 
 

@@ -84,7 +84,7 @@ def _lines(computed: ComputedInvoice, fmt: Format) -> list[Problem]:
         if line.is_text:
             continue
         if fmt == "oioubl" and not line.line.quantity:
-            found.append(Problem(f"lines.{index}.quantity", "must not be zero in OIOUBL"
+            found.append(Problem(f"lines[{index}].quantity", "must not be zero in OIOUBL"
                                                             " [F-INV147]"))
     return found
 

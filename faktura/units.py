@@ -18,7 +18,7 @@ Unit(uniconta='Hours', rec20='HUR', oioubl='')
 >>> lookup("km")
 Traceback (most recent call last):
     ...
-faktura.units.UnknownUnit: unit 'km' is not one the integration knows; use one of: ...
+faktura.units.UnknownUnit: is not a unit the integration knows; use one of: ...
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from faktura.errors import Problem
+from faktura.errors import Problem, field_path
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,7 @@ def lookup(unit: str | None) -> Unit:
     """The unit for a printed unit; `NO_UNIT` for a blank one; `UnknownUnit` if unknown."""
     found = find(unit)
     if found is None:
-        raise UnknownUnit(f"unit {unit!r} is not one the integration knows; use one of:"
-                          f" {SUGGESTED}")
+        raise UnknownUnit(f"is not a unit the integration knows; use one of: {SUGGESTED}")
     return found
 
 
@@ -98,5 +97,5 @@ def problems(invoice: Any) -> list[Problem]:
         try:
             lookup(line.unit)
         except UnknownUnit as error:
-            found.append(Problem(f"lines.{index}.unit", str(error)))
+            found.append(Problem(field_path("lines", index, "unit"), str(error)))
     return found

@@ -119,6 +119,7 @@ class Issuer:
         `InvalidInput` naming the field. Nothing has been sent to Uniconta yet."""
         computed = compute(invoice, self.settings)
         checks.check_totals(computed)
+        checks.check_something_to_book(computed)
         check_line_vat(computed, self.settings)
         if computed.is_credit_note:
             credited = self._credited_entry(computed)

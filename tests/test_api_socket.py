@@ -37,10 +37,12 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve `app` on a free loopback port until the block ends; yields the base URL."""
+def serving(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve `app` on a free loopback port until the block ends; yields the base URL
+    (`options`: more of `server_config`'s, e.g. `limits`)."""
     port = free_port()
-    server = _Server(server_config(app, "127.0.0.1", port, log_level="warning", lifespan="on"))
+    server = _Server(server_config(app, "127.0.0.1", port, log_level="warning", lifespan="on",
+                                   **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
