@@ -1,13 +1,13 @@
 """`faktura db upgrade` / `faktura db current`: schema migrations (Alembic) for every store.
 
 With `database_url` (PostgreSQL) the archive index, posting ledger, API keys and API batch
-records share one database and every branch is upgraded there. With the embedded default
+records and the delivery outbox share one database and every branch is upgraded there. With the embedded default
 each store is its own SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
-`<state_dir>/api-keys.sqlite`; batch records stay files) and each file gets its own branch;
+`<state_dir>/api-keys.sqlite`, `<state_dir>/delivery.sqlite`; batch records stay files) and each file gets its own branch;
 each such file is also brought up to date when its store opens it. The item catalogue
 (`<state_dir>/catalogue.sqlite`, once items are imported) is always a file of its own.
 Upgrading is safe to repeat and keeps every row. The migrations live beside their stores
-(`archive/migrations/`, `sync/posting/migrations/`, `api/migrations/`); `infra.migrations`
+(`archive/migrations/`, `sync/posting/migrations/`, `api/migrations/`, `delivery/migrations/`); `infra.migrations`
 runs them.
 """
 
@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from delivery.schema import DELIVERY_FILE
 from faktura.settings import Settings
 from infra.database import Target, describe
 from infra.migrations import SHARED_BRANCHES, current, upgrade
@@ -41,7 +42,8 @@ def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
         return [(settings.database_url.get_secret_value(), list(SHARED_BRANCHES)), *found]
     return [(settings.archive_dir / "index.sqlite", ["archive"]),
             (settings.state_dir / "ledger.sqlite", ["ledger"]),
-            (settings.state_dir / KEYS_FILE, ["keys"]), *found]
+            (settings.state_dir / KEYS_FILE, ["keys"]),
+            (settings.state_dir / DELIVERY_FILE, ["delivery"]), *found]
 
 
 def upgrade_command(settings: SettingsArg) -> None:

@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Issue many invoices: post to Uniconta once, render in parallel, archive."),
     "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),
     "archive": ("cli.archive:archive_app", "The archive of issued invoices: list, get, verify."),
+    "send": ("cli.send:send_command",
+             "E-mail issued invoices to their customers, at most once each (outbox)."),
+    "status": ("cli.status:status_command",
+               "Payment status of issued invoices from Uniconta's open items."),
     "serve": ("cli.serve:serve_command",
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("cli.serve:apikey_app", "API keys for the pages and the HTTP API."),
@@ -49,7 +53,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Run a Celery worker: render and post batch invoices from the broker."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
     "uniconta-emulator": ("cli.emulator:app",
-                          "Serve the Uniconta emulator; `book ORDER` books a draft in it."),
+                          "Serve the Uniconta emulator; `book ORDER` books a draft in it;"
+                          " `pay INVOICE` settles an invoice."),
 }
 
 

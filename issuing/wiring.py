@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from archive.open import open_archive
 from einvoice.formats import check_settings
 from faktura.settings import Settings
+from issuing.delivery import automatic_delivery
 from issuing.pipeline import Issuer
 from renderer.render import Renderer
 from sync.connect import open_engine
@@ -26,4 +27,6 @@ def open_issuer(settings: Settings, renderer: Renderer | None = None) -> Iterato
         engine = stack.enter_context(open_engine(settings))
         archive = open_archive(settings)
         stack.callback(archive.close)
+        if settings.delivery.automatic:  # e-mail each invoice as it is archived
+            archive = stack.enter_context(automatic_delivery(settings, archive))
         yield Issuer(settings, poster=engine, archive=archive, renderer=renderer)

@@ -79,7 +79,7 @@ def test_sign_in_find_an_invoice_and_open_its_pdf(server: tuple[str, str], page:
     assert "15.625,00 DKK" in row and "Bageriet Kornblomsten" in row
     assert "+71<" in row  # the FI line
     number = rows.first.locator("td").first.locator("a").inner_text().strip()
-    href = rows.first.locator("td").first.locator("a").get_attribute("href")
+    href = rows.first.locator("td.files a").first.get_attribute("href")  # the PDF
     page.screenshot(path="/tmp/faktura-archive.png", full_page=True)
     text = pdf_text(page, base + href)
     assert number in text and "Bageriet Kornblomsten" in text and "KLADDE" not in text

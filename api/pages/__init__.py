@@ -44,9 +44,11 @@ SWAGGER_PAGE = """<!doctype html>
 
 def install(app: FastAPI) -> None:
     """Pages at `/`, static files at `/static`, local docs at `/docs` and `/redoc`."""
+    from api.pages.invoice import router as invoice_router
     from api.pages.routes import NotSignedIn, router, to_sign_in
 
     app.include_router(router)
+    app.include_router(invoice_router)
     app.add_exception_handler(NotSignedIn, to_sign_in)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

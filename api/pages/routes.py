@@ -256,13 +256,24 @@ async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: i
     entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
     more = len(entries) > PAGE_SIZE
     rows = [_row(e, visitor.language) for e in entries[:PAGE_SIZE]]
+    statuses = await run_in_threadpool(_statuses, services, [r.entry.invoice_number
+                                                             for r in rows])
 
     def link(to_page: int) -> str:
         return "/archive?" + urlencode({"q": q, "page": to_page} if q else {"page": to_page})
 
     return _page(request, visitor, "archive.html.j2", rows=rows, q=q, page=page,
                  previous_url=link(page - 1) if page > 1 else None,
-                 next_url=link(page + 1) if more else None, tenant=services.tenant)
+                 next_url=link(page + 1) if more else None, tenant=services.tenant,
+                 statuses=statuses)
+
+
+def _statuses(services: TenantServices, numbers: list[str]) -> dict[str, str]:
+    """The payment status last read from Uniconta of each listed invoice that has one."""
+    from issuing.status import open_status_store
+
+    with open_status_store(services.settings) as store:
+        return {n: str(record.status) for n, record in store.of(services.tenant, numbers).items()}
 
 
 def _archived_file(request: Request, visitor: Visitor, number: str, kind: str) -> Response:
