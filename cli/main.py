@@ -51,7 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
-    "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
+    "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current; move-ledger."),
     "uniconta-emulator": ("cli.emulator:app",
                           "Serve the Uniconta emulator; `book ORDER` books a draft in it;"
                           " `pay INVOICE` settles an invoice."),
