@@ -108,7 +108,9 @@ def test_issue_preview_batch_and_archive_for_real(tmp_path: Path,
         del bad["customer"]["customer_number"]
         invoices = [sample(source_id="LIVE-1"), sample(source_id="LIVE-2"), bad,
                     sample("04-mixed-vat.json", source_id="LIVE-3"),
-                    sample("05-credit-note.json", source_id="LIVE-4")]
+                    # credits LIVE-3, booked before it in the same batch
+                    sample("05-credit-note.json", source_id="LIVE-4",
+                           preceding_invoice_reference=str(int(number) + 2))]
         accepted = http.post("/v1/batches", json={"invoices": invoices})
         assert accepted.status_code == 202
         record = wait_done(http, accepted.json()["id"])
