@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from archive import NotArchived
-from archive.open import open_archive
+from issuing.bootstrap import open_archive
 from cli.options import SettingsOption
 from infra.settings_files import discover
 from issuing.delivery import Deliverer, Outcome, open_outbox
