@@ -121,7 +121,7 @@ def test_bookings_show_what_needs_attention_and_what_changed(
         assert "Kræver opmærksomhed (1)" in page.locator("#attention-heading").inner_text()
         waiting = page.locator(f"#attention-{WAITING}").inner_text()
         assert "invoice_number" in waiting  # the reason names the field
-        assert "1 forsøg" in waiting
+        assert "Forsøg: 1" in waiting
         assert "faktura follow --retry" in page.locator("main").inner_text()
         assert "Ændret i Uniconta (1)" in page.locator("#changed-heading").inner_text()
         edited = page.locator(f"#changed-{changed}")
@@ -134,7 +134,7 @@ def test_bookings_show_what_needs_attention_and_what_changed(
         page.wait_for_url(f"{base}/bookings")
         assert page.locator("h1").inner_text() == "Bookings"
         assert "Needs attention (1)" in page.locator("#attention-heading").inner_text()
-        assert "1 attempts" in page.locator(f"#attention-{WAITING}").inner_text()
+        assert "Attempts: 1" in page.locator(f"#attention-{WAITING}").inner_text()
         assert "Changed in Uniconta (1)" in page.locator("#changed-heading").inner_text()
         assert page.locator("#changed > li").count() == 1
         assert _no_sideways_scroll(page)

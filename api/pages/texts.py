@@ -89,7 +89,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
                        "Booked in Uniconta but not issued; the reason is given with each"
                        " invoice. Fix the reason, then issue it with"),
     "no_attention": ("Ingen bogførte fakturaer venter.", "No booked invoice is waiting."),
-    "attempts": ("forsøg", "attempts"),
+    "attempts": ("Forsøg", "Attempts"),
     "last_attempt": ("senest", "last"),
     "changed": ("Ændret i Uniconta", "Changed in Uniconta"),
     "changed_help": ("Udstedt som bogført. Bogholderen ændrede dette i forhold til Fakturas"
