@@ -6,8 +6,9 @@ Pages for people at `/` (`api.pages`). Routes: `POST /v1/preview`, `POST /v1/inv
 `POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`, `GET /v1/archive`,
 `GET /v1/archive/{n}`, `GET /v1/archive/{n}/meta`, `GET /healthz`; docs at `/docs` and `/redoc`.
 Errors are problem+json (`api.problems`); callers authenticate with a per-tenant API key
-(`api.auth`). The outermost middleware (`api.requestlog`) gives every answer an `X-Request-ID`
-and logs one JSON line per request; each tenant's batch store is bounded (`api.batch_quota`).
+(`api.auth`). The outermost middleware (`api.requestlog`; only a trusted proxy's headers are
+read before it) gives every answer an `X-Request-ID` and logs one JSON line per request; each
+tenant's batch store is bounded (`api.batch_quota`).
 
 Rendering runs in a pool of warm worker processes (`issuing.renderpool`) started in the
 lifespan and shared by previews, issuing and batches: a bounded queue, a time limit and a
@@ -17,12 +18,13 @@ memory ceiling per render (`render_problems` says what a refusal answers).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import openapi, pages, problems, render_problems
 from api.auth import KeyStore
@@ -38,6 +40,7 @@ from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
 from api.routes_uniconta import router as uniconta_router
 from api.routes_uniconta import start_followers
+from api.signin_limits import SignInGuard, SignInLimits
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from faktura.settings import Settings
@@ -66,6 +69,8 @@ def create_app(
     clock: Clock = utc_now,
     render_workers: int | None = None,
     render_limits: PoolLimits | None = None,
+    trusted_proxies: Sequence[str] = (),
+    sign_in_limits: SignInLimits | None = None,
 ) -> FastAPI:
     """The API application.
 
@@ -80,6 +85,11 @@ def create_app(
     queue, time and memory limits (`issuing.renderpool.PoolLimits`).
     `batch_workers`: how many of those workers a batch keeps busy (default all; 0: one invoice
     at a time). `resume_batches`: pick up batches a previous run left unfinished.
+    `trusted_proxies`: addresses or networks (`10.0.0.0/8`) of reverse proxies whose
+    `X-Forwarded-Proto` and `X-Forwarded-For` are believed (the scheme makes the session
+    cookie `Secure` behind TLS; the address is the client's for the sign-in limits); from
+    anyone else those headers are ignored. `sign_in_limits`: failed sign-ins allowed per
+    address and tenant, and the lock-outs after them (`api.signin_limits`).
     """
     registry = (settings if isinstance(settings, TenantRegistry)
                 else TenantRegistry.load(find_settings(settings)))
@@ -99,7 +109,8 @@ def create_app(
         state = AppState(registry=registry, keys=key_store, pool=pool,
                          renderer=pool.renderer(),
                          issuer_factory=issuer_factory or default_issuer_factory,
-                         batches=batches, max_body_bytes=max_body_bytes)
+                         batches=batches, max_body_bytes=max_body_bytes,
+                         sign_ins=SignInGuard(sign_in_limits))
         app.state.faktura = state
         app.state.pages_sessions = Sessions(key_store)
         try:
@@ -132,5 +143,7 @@ def create_app(
     openapi.install(app)
     pages.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    app.add_middleware(RequestLog)  # added last: the outermost
+    app.add_middleware(RequestLog)
+    if trusted_proxies:  # the outermost: every layer sees the client's scheme and address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     return app

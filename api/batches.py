@@ -142,6 +142,10 @@ class BatchFiles:
         except FileNotFoundError:
             return None
 
+    def all(self) -> list[BatchRecord]:
+        """Every batch kept (any status)."""
+        return [r for r in (_read_record(path) for path in self._record_paths()) if r]
+
     def unfinished(self) -> list[BatchRecord]:
         found = []
         for path in self._record_paths():
@@ -224,6 +228,11 @@ class BatchTable:
     def load(self, batch_id: str) -> BatchRecord | None:
         text = self.table.record(self.tenant, _checked_id(batch_id))
         return None if text is None else BatchRecord.model_validate_json(text)
+
+    def all(self) -> list[BatchRecord]:
+        """Every batch kept (any status)."""
+        return [BatchRecord.model_validate_json(text)
+                for text in self.table.records_in(self.tenant, UNFINISHED + FINISHED)]
 
     def unfinished(self) -> list[BatchRecord]:
         return [BatchRecord.model_validate_json(text)
@@ -354,6 +363,18 @@ class BatchService:
             self._start(services, record)
         return len(records)
 
+    def list(self, services: TenantServices) -> list[BatchRecord]:
+        """The tenant's batches still kept, newest first (running ones as they stand)."""
+        cutoff = self.clock() - self.quota.keep_finished
+        records = {record.id: record for record in batch_store(services, self.clock).all()
+                   if record.tenant == services.tenant
+                   and not _finished_before(record, cutoff)}
+        with self._lock:
+            for (tenant, batch_id), live in self._live.items():
+                if tenant == services.tenant:
+                    records[batch_id] = live.model_copy(deep=True)
+        return sorted(records.values(), key=lambda r: (r.created_at, r.id), reverse=True)
+
     def get(self, services: TenantServices, batch_id: str) -> BatchRecord | None:
         """The batch's current record, if it belongs to this tenant."""
         with self._lock:
@@ -413,6 +434,14 @@ class BatchService:
                 files.save(snapshot)
                 last_save = time.monotonic()
 
+        def finish(change: Callable[[], None]) -> None:
+            """The final change, stored before anyone sees it: the batch is live until its
+            finished record is written, then read from the store."""
+            with self._lock:
+                change()
+                files.save(record.model_copy(deep=True))
+                self._live.pop((record.tenant, record.id), None)
+
         def running() -> None:
             record.status = "running"
 
@@ -435,13 +464,13 @@ class BatchService:
                 record.error = reason
                 record.finished_at = self.clock()
 
-            update(failed, force=True)
+            finish(failed)
         else:
             def done() -> None:
                 record.status = "done"
                 record.finished_at = self.clock()
 
-            update(done, force=True)
+            finish(done)
         finally:
             with self._lock:
                 self._live.pop((record.tenant, record.id), None)

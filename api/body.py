@@ -45,7 +45,7 @@ class _Duplicated(dict[str, Any]):
 
 
 def _problems(data: Any) -> list[Problem]:
-    """Duplicate keys and refused numbers, each with its dotted field path."""
+    """Duplicate keys and refused numbers, each with its field path (`lines[1].quantity`)."""
     problems = []
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
@@ -59,7 +59,7 @@ def _problems(data: Any) -> list[Problem]:
             stack.extend((f"{path}.{key}" if path else str(key), value)
                          for key, value in reversed(node.items()))
         elif isinstance(node, list):
-            stack.extend((f"{path}.{index}" if path else str(index), value)
+            stack.extend((f"{path}[{index}]", value)
                          for index, value in reversed(list(enumerate(node))))
     return problems
 

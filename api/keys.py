@@ -98,6 +98,15 @@ class KeyStore:
             return None
         return KeyInfo(key_id=row.key_id, tenant=row.tenant, label=row.label)
 
+    def owner(self, key: str) -> str | None:
+        """The tenant a key was made for, revoked or not (None for an unknown key)."""
+        if not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return None
+        query = select(api_keys.c.tenant).where(api_keys.c.key_sha256 == hash_key(key))
+        with self.engine.connect() as conn:
+            tenant = conn.execute(query).scalar()
+        return None if tenant is None else str(tenant)
+
     def revoke(self, key_id: str) -> bool:
         """Revoke a key by its id; True if there was such a key."""
         with self.engine.begin() as conn:

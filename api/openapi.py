@@ -5,7 +5,8 @@ The invoice body is read by hand (exact decimals), so its schema is added to the
 the JSON Schema of `faktura.model.Invoice`, made as strict as everything the service checks
 before it renders or posts (`faktura.printable`: a printed text holds only characters the
 invoice's fonts print). Every 4xx/5xx answer is `application/problem+json` with the `Problem`
-schema (FastAPI's own 422 included); every operation that needs an API key documents 401.
+schema (FastAPI's own 422 included); every operation that needs an API key documents 401, and
+429 for too many wrong keys (`api.signin_limits`).
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ DESCRIPTIONS = {
     413: "Body over the size limit",
     415: "Not application/json",
     422: "Invalid input: `errors` names each field and its problem",
-    429: "Over a quota; try again later",
+    429: "Over a quota, or too many wrong API keys from this address; try again later"
+         " (Retry-After)",
     500: "Unexpected error",
     502: "Uniconta refused or failed",
     503: "Busy, or Uniconta unreachable; try again later (Retry-After)",
@@ -167,6 +169,7 @@ def _complete_responses(document: dict[str, Any]) -> None:
             responses = operation.setdefault("responses", {})
             if operation.get("security"):
                 responses.setdefault("401", problem_doc(DESCRIPTIONS[401], 401))
+                responses.setdefault("429", problem_doc(DESCRIPTIONS[429], 429))
             responses.setdefault("500", problem_doc(DESCRIPTIONS[500], 500))
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:

@@ -5,15 +5,20 @@ Every lookup is scoped to the caller's tenant; another tenant's invoice is simpl
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import Tenant
 from api.openapi import problem_doc, problems
-from api.schemas import ArchiveListItem, ArchiveListOut
+from api.schemas import ArchiveListItem, ArchiveListOut, PeriodTotals
 from archive import ArchiveEntry
 from faktura.model import InvoiceDate
+from issuing.period import add_totals, to_csv
+from issuing.period import select as select_period
+from issuing.status import open_status_store
+
+PaymentFilter = Literal["open", "partly_paid", "paid", "overdue", "credited", "unknown"]
 
 router = APIRouter(tags=["archive"])
 
@@ -26,7 +31,9 @@ NOT_FOUND = {404: problem_doc("Not archived (for this tenant)"), **problems(422)
 
 
 @router.get("/v1/archive", response_model=ArchiveListOut, summary="Search the archive",
-            responses=problems(422))
+            responses={200: {"description": "A page of entries (JSON), or every entry the"
+                             " filters select (CSV)",
+                             "content": {"text/csv": {}}}, **problems(422)})
 def list_archive(
     services: Tenant,
     customer: Annotated[str | None, Query(max_length=64,
@@ -40,13 +47,44 @@ def list_archive(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many entries")] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many entries")]
     = 0,
-) -> ArchiveListOut:
+    status: Annotated[PaymentFilter | None, Query(
+        description="Payment status as last read from Uniconta (`faktura status --refresh`);"
+        " unknown: never read")] = None,
+    order: Annotated[Literal["date", "number"], Query(
+        description="date: newest issue date first; number: invoice numbers in order")]
+    = "date",
+    totals: Annotated[bool, Query(
+        description="Add the period's totals per currency (net, VAT, gross; credit notes"
+        " negative) over every entry the filters select")] = False,
+    format: Annotated[Literal["json", "csv"], Query(
+        description="csv: every entry the filters select, in number order, as CSV")]
+    = "json",
+) -> Any:
     """Archived invoices, newest issue date first; the filters combine. A credit note's
     `total_amount` is negative here, so a period's amounts add up."""
-    items = services.archive.list(services.tenant, customer=customer, date_from=date_from,
-                                  date_to=date_to, q=q, limit=limit, offset=offset)
-    return ArchiveListOut(items=[ArchiveListItem.of(item) for item in items], limit=limit,
-                          offset=offset)
+    archive, tenant = services.archive, services.tenant
+    if status is None and order == "date" and not totals and format == "json":
+        items = archive.list(tenant, customer=customer, date_from=date_from,
+                             date_to=date_to, q=q, limit=limit, offset=offset)
+        return ArchiveListOut(items=[ArchiveListItem.of(item) for item in items],
+                              limit=limit, offset=offset)
+    with open_status_store(services.settings) as statuses:
+        period = select_period(archive, statuses, tenant, customer=customer,
+                               date_from=date_from, date_to=date_to, q=q, status=status)
+    if format == "csv":
+        return Response(to_csv(period), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": 'attachment; filename="archive.csv"'})
+    if totals:
+        add_totals(period, archive, services.settings)
+    entries = period.entries if order == "number" else sorted(
+        period.entries, key=lambda e: (e.issue_date, e.invoice_number), reverse=True)
+    page = entries[offset:offset + limit]
+    return ArchiveListOut(
+        items=[ArchiveListItem.of(item) for item in page], limit=limit, offset=offset, count=len(entries),
+        statuses={e.invoice_number: period.status_of(e.invoice_number) for e in page},
+        totals=[PeriodTotals(currency=t.currency, count=t.count, net=t.net, vat=t.vat,
+                             gross=t.gross) for t in period.totals] if totals else None,
+        uncomputed=period.uncomputed if totals else None)
 
 
 @router.get("/v1/archive/{invoice_number}", response_class=Response,

@@ -1,4 +1,5 @@
-"""`POST /v1/batches`, `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`.
+"""`POST /v1/batches`, `GET /v1/batches` (the batches kept, newest first, with counts and
+failures), `GET /v1/batches/{id}`, `GET /v1/batches/{id}/pdf`.
 
 A batch is accepted at once (202) and issued in the background; every invoice is validated
 on its own, so a bad one is reported in the results and the others are issued.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.batch_quota import BatchQuotaExceeded
@@ -22,7 +23,7 @@ from api.body import read_json
 from api.deps import State, Tenant
 from api.openapi import BATCH_BODY, MAX_BATCH_INVOICES, PROBLEM_RESPONSES, problem_doc, problems
 from api.problems import ApiProblem
-from api.schemas import BatchAccepted
+from api.schemas import BatchAccepted, BatchFailure, BatchListOut, BatchSummary
 from api.tenants import TenantServices
 from faktura.errors import Problem
 from issuing.batch import merge_pdfs
@@ -67,6 +68,25 @@ async def submit_batch(request: Request, response: Response, services: Tenant,
     return BatchAccepted(id=record.id, status=record.status, total=record.total,
                          status_url=f"/v1/batches/{record.id}",
                          pdf_url=f"/v1/batches/{record.id}/pdf")
+
+
+@router.get("/v1/batches", response_model=BatchListOut, summary="The batches kept",
+            responses=problems(422))
+def list_batches(
+    services: Tenant, state: State,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many batches")] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many")] = 0,
+) -> BatchListOut:
+    """Past and running batches, newest first: counts, and each failed invoice's errors."""
+    records = state.batches.list(services)
+    items = [BatchSummary(
+        id=r.id, status=r.status, created_at=r.created_at, finished_at=r.finished_at,
+        total=r.total, done=r.done, issued=r.issued, already_issued=r.already_issued,
+        failed=r.failed, error=r.error, status_url=f"/v1/batches/{r.id}",
+        failures=[BatchFailure(index=x.index, name=x.name, source_id=x.source_id,
+                               errors=x.errors) for x in r.results if x.outcome == "failed"])
+        for r in records[offset:offset + limit]]
+    return BatchListOut(items=items, limit=limit, offset=offset, total=len(records))
 
 
 def _record(state: State, services: TenantServices, batch_id: str) -> BatchRecord:

@@ -3,6 +3,10 @@
 Nothing is posted and nothing is archived: the preview only renders, in the server's render
 pool (`issuing.renderpool`): bounded in queue, time and memory. A caller that disconnects
 while its preview waits or renders cancels it.
+
+`render_draft` is the one admission rule of every preview, this route's and the page's: a full
+queue refuses at once (503 with the pool's `Retry-After`), and waiting for the render is an
+await, so no server thread is held while a preview waits or renders.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from api.deps import State, Tenant
 from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problems
 from api.problems import ApiProblem
 from faktura.errors import Problem
-from issuing.renderpool import RenderJob, RenderPool
+from faktura.model import Invoice
+from faktura.settings import Settings
+from issuing.renderpool import JobKind, RenderJob, RenderPool
 from renderer.render import STYLESHEET
 
 router = APIRouter(tags=["preview"])
@@ -68,10 +74,8 @@ async def preview(request: Request, services: Tenant, state: State) -> Response:
     application/pdf`, the default) or HTML (`Accept: text/html`)."""
     media = negotiate(request.headers.get("accept"))
     invoice = await read_invoice(request)
-    pool = state.pool
     kind = "html" if media == "text/html" else "pdf"
-    job = pool.submit(invoice, services.settings, kind=kind, draft=True, want_view=False)
-    rendered = await render_while_connected(request, pool, job)
+    rendered = await render_draft(request, state.pool, invoice, services.settings, kind)
     if rendered is None:
         return Response(status_code=CLIENT_GONE)
     if kind == "html":
@@ -86,6 +90,15 @@ async def preview(request: Request, services: Tenant, state: State) -> Response:
 @cache
 def _stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
+
+
+async def render_draft(request: Request, pool: RenderPool, invoice: Invoice,
+                       settings: Settings, kind: JobKind = "pdf") -> Any:
+    """A draft rendered in the pool: the HTML, or `(None, pdf)`; None when the caller left.
+
+    Raises `RenderQueueFull` at once when the queue is full (never waits for a place)."""
+    job = pool.submit(invoice, settings, kind=kind, draft=True, want_view=False)
+    return await render_while_connected(request, pool, job)
 
 
 async def render_while_connected(request: Request, pool: RenderPool, job: RenderJob) -> Any:

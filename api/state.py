@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from api.auth import KeyInfo, KeyStore
 from api.batches import BatchService
 from api.problems import ApiProblem
+from api.signin_limits import SignInGuard
 from api.tenants import IssuerFactory, TenantRegistry, TenantServices
 from issuing.renderpool import PoolRenderer, RenderPool
 
@@ -23,6 +24,7 @@ class AppState:
     issuer_factory: IssuerFactory
     batches: BatchService
     max_body_bytes: int
+    sign_ins: SignInGuard = field(default_factory=SignInGuard)  # failed sign-ins, lock-outs
     _services: dict[str, TenantServices] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

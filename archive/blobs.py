@@ -15,7 +15,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from infra.private import PRIVATE_DIR
+from infra.private import made_private_dirs
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 READ_ONLY = 0o400
@@ -79,14 +79,7 @@ class LocalBlobStore:
 
 def _make_dirs(folder: Path) -> None:
     """Create `folder` and missing parents, fsyncing each new directory entry."""
-    missing: list[Path] = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    for new in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            new.mkdir(mode=PRIVATE_DIR)
+    for new in made_private_dirs(folder):
         _fsync_dir(new.parent)
 
 

@@ -21,13 +21,14 @@ from pydantic import (
     model_validator,
 )
 
+from faktura.settings import EInvoiceFormat
+
 INVOICE_NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,20}")
 TENANT_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 DocumentType = Literal["invoice", "credit_note"]
 Layout = Literal["clienttime", "uniconta"]
-EInvoiceFormat = Literal["oioubl", "peppol"]
 Sha256Hex = Annotated[str, Field(pattern=_SHA256_PATTERN)]
 
 
@@ -76,7 +77,7 @@ class ArchiveMetadata(BaseModel):
     voucher: int | None = None
     journal_posted_id: int | None = None
     source_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    xml_format: EInvoiceFormat | None = None  # the e-invoice's format; None: no e-invoice
+    xml_format: EInvoiceFormat | None = None  # the e-invoice format's label; None: none
 
     @property
     def signed_total(self) -> Decimal:

@@ -155,7 +155,7 @@ def archive_list(
     offset: Annotated[int, typer.Option(min=0, help="Rows to skip.")] = 0,
     settings: SettingsOpt = None,
 ) -> None:
-    """List archived invoices, newest issue date first."""
+    """List archived invoices: a page of the newest issue dates, shown in number order."""
     tenant, config = _where(settings, tenant, archive_dir)
     with _open_archive(archive_dir, config) as archive:
         rows = archive.list(
@@ -167,6 +167,8 @@ def archive_list(
             limit=limit,
             offset=offset,
         )
+    rows = sorted(rows, key=lambda e: (0, int(e.invoice_number), "")
+                  if e.invoice_number.isdigit() else (1, 0, e.invoice_number))
     console = Console()
     if not rows:
         console.print("No archived invoices match.")

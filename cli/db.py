@@ -1,13 +1,13 @@
 """`faktura db upgrade` / `faktura db current`: schema migrations (Alembic) for every store.
 
 With `database_url` (PostgreSQL) the archive index, posting ledger, API keys and API batch
-records share one database and every branch is upgraded there. With the embedded default
+records and the delivery outbox share one database and every branch is upgraded there. With the embedded default
 each store is its own SQLite file (`<archive_dir>/index.sqlite`, `<state_dir>/ledger.sqlite`,
-`<state_dir>/api-keys.sqlite`; batch records stay files) and each file gets its own branch;
+`<state_dir>/api-keys.sqlite`, `<state_dir>/delivery.sqlite`; batch records stay files) and each file gets its own branch;
 each such file is also brought up to date when its store opens it. The item catalogue
 (`<state_dir>/catalogue.sqlite`, once items are imported) is always a file of its own.
 Upgrading is safe to repeat and keeps every row. The migrations live beside their stores
-(`archive/migrations/`, `sync/posting/migrations/`, `api/migrations/`); `infra.migrations`
+(`archive/migrations/`, `sync/posting/migrations/`, `api/migrations/`, `delivery/migrations/`); `infra.migrations`
 runs them.
 """
 
@@ -19,11 +19,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from delivery.schema import DELIVERY_FILE
 from faktura.settings import Settings
-from infra.database import Target, describe
+from faktura.errors import InvalidInput, Problem
+from infra.database import Target, copy_tables, describe, open_database
 from infra.migrations import SHARED_BRANCHES, current, upgrade
 from infra.settings_files import load_settings
 from sync.posting.catalogue import CATALOGUE_FILE
+from sync.posting.ledger import LEDGER_FILE
 
 KEYS_FILE = "api-keys.sqlite"
 
@@ -40,8 +43,9 @@ def targets(settings: Settings) -> list[tuple[Target, list[str]]]:
     if settings.database_url is not None:
         return [(settings.database_url.get_secret_value(), list(SHARED_BRANCHES)), *found]
     return [(settings.archive_dir / "index.sqlite", ["archive"]),
-            (settings.state_dir / "ledger.sqlite", ["ledger"]),
-            (settings.state_dir / KEYS_FILE, ["keys"]), *found]
+            (settings.state_dir / LEDGER_FILE, ["ledger"]),
+            (settings.state_dir / KEYS_FILE, ["keys"]),
+            (settings.state_dir / DELIVERY_FILE, ["delivery"]), *found]
 
 
 def upgrade_command(settings: SettingsArg) -> None:
@@ -66,5 +70,38 @@ def current_command(settings: SettingsArg) -> None:
         typer.echo(f"{describe(target)}: {revisions}")
 
 
+def move_ledger_command(
+    settings: SettingsArg,
+    to: Annotated[Path, typer.Option("--to", help="The settings the ledger moves to")],
+) -> None:
+    """Copy the posting ledger (what was booked and issued) and the delivery outbox to the
+    databases of other settings, before Faktura first runs on them: a new, empty ledger would
+    not know what Uniconta already has."""
+    from delivery.schema import metadata as delivery_tables
+    from sync.posting.ledger import metadata as ledger_tables
+
+    source, target = load_settings(settings), load_settings(to)
+    for tables, file_name, branch in ((ledger_tables, LEDGER_FILE, "ledger"),
+                                      (delivery_tables, DELIVERY_FILE, "delivery")):
+        here, there = source.database(file_name), target.database(file_name)
+        if describe(here) == describe(there):
+            raise InvalidInput("--to", [Problem("", "names the same database as --settings")])
+        for database in (here, there):
+            upgrade(database, [branch])
+        reading, writing = open_database(here), open_database(there)
+        try:
+            copied = copy_tables(tables, reading, writing)
+        except ValueError as error:
+            raise InvalidInput("--to", [Problem("", f"{describe(there)}: {error}; move the"
+                                        " ledger before the first run on these settings")]) \
+                from None
+        finally:
+            reading.dispose()
+            writing.dispose()
+        rows = ", ".join(f"{name} {count}" for name, count in copied.items())
+        typer.echo(f"{describe(here)} → {describe(there)}: {rows}")
+
+
 app.command("upgrade")(upgrade_command)
 app.command("current")(current_command)
+app.command("move-ledger")(move_ledger_command)

@@ -5,6 +5,7 @@ bookkeeper on its state file.
     faktura uniconta-emulator book ORDER [--add-line ITEM;TEXT;QTY[;PRICE]] [--date D]
                                    [--state FILE]                book a draft order
     faktura uniconta-emulator close-periods --until DATE|--open [--state FILE]
+    faktura uniconta-emulator pay INVOICE [--amount X] [--url URL]   settle an invoice
 """
 
 from __future__ import annotations
@@ -137,6 +138,56 @@ def close_periods_command(
         booking.close_periods(ctx, date.fromisoformat(until) if until else None)
     finally:
         ctx.store.close()
+
+
+@app.command("pay")
+def pay_command(
+    invoice: Annotated[int, typer.Argument(help="The booked invoice number")],
+    amount: Annotated[str | None, typer.Option(
+        help="Amount paid, in the invoice currency (default: all that is open)")] = None,
+    url: Annotated[str | None, typer.Option(
+        help="A running emulator (default: the settings' gateway_url, else the built-in"
+        " emulator's state file)")] = None,
+    settings: Annotated[Path | None, typer.Option(
+        "--settings", help="Settings TOML", show_default=False)] = None,
+) -> None:
+    """Settle a booked invoice's open item, fully or in part (as a bank payment would)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        paid = Decimal(amount) if amount is not None else None
+    except InvalidOperation:
+        typer.echo("error: --amount must be a decimal number, e.g. 1250.00", err=True)
+        raise typer.Exit(2) from None
+    if url is None:
+        from infra.settings_files import discover
+
+        config = discover(settings)
+        url = config.uniconta.gateway_url
+        state_file = config.state_dir / "emulator.sqlite"
+    if url:
+        import httpx
+
+        body = {"invoice": invoice, "amount": None if paid is None else str(paid)}
+        response = httpx.post(f"{url.rstrip('/')}/_emulator/payments", json=body, timeout=30)
+        answer = response.json()
+        if response.status_code != 200:
+            typer.echo(f"error: {answer.get('error', response.text)}", err=True)
+            raise typer.Exit(1)
+    else:
+        from sync.emulator.payments import PaymentRefused, pay
+        from sync.emulator.store import Store
+
+        store = Store(state_file)
+        try:
+            answer = pay(store, fixtures.COMPANY_ID, invoice, paid)
+        except PaymentRefused as refused:
+            typer.echo(f"error: {refused}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            store.close()
+    settled = "settled" if answer["settled"] else f"{answer['amount_open']} still open"
+    typer.echo(f"invoice {invoice}: paid {answer['paid']}, {settled}")
 
 
 def main() -> None:  # pragma: no cover - convenience entry point

@@ -29,6 +29,7 @@ from infra.settings_files import SETTINGS_HELP, discover
 from issuing.booked import BookedIssuer, BookingOutcome, booked_issuer
 from issuing.wiring import open_issuer
 from sync.posting.bookings import Bookings
+from sync.posting.ledger import LEDGER_FILE
 from sync.uniconta.errors import GatewayError
 
 console = Console()
@@ -130,7 +131,7 @@ def _redacted(path: str) -> str:
 
 
 def _list(config: Settings) -> None:
-    bookings = Bookings(config.database("ledger.sqlite"))
+    bookings = Bookings(config.database(LEDGER_FILE))
     try:
         records = bookings.all(config.tenant)
     finally:

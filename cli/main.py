@@ -27,11 +27,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("cli.render:render_command",
                "Render one invoice as a draft PDF (KLADDE), or as a proof of a number."),
     "einvoice": ("cli.einvoice:einvoice_command",
-                 "Write an invoice as an OIOUBL 2.1 or Peppol BIS 3 e-invoice (XML)."),
+                 "Write an invoice as an e-invoice (OIOUBL 2.1, Peppol BIS 3, a plug-in's)."),
     "batch": ("cli.batch:batch_command",
               "Issue many invoices: post to Uniconta once, render in parallel, archive."),
     "sync": ("cli.sync:app", "Post invoices to Uniconta exactly once; sync customers; status."),
     "archive": ("cli.archive:archive_app", "The archive of issued invoices: list, get, verify."),
+    "send": ("cli.send:send_command",
+             "E-mail issued invoices to their customers, at most once each (outbox)."),
+    "status": ("cli.status:status_command",
+               "Payment status of issued invoices from Uniconta's open items."),
     "serve": ("cli.serve:serve_command",
               "Serve the bookkeepers' pages and the HTTP API until interrupted."),
     "apikey": ("cli.serve:apikey_app", "API keys for the pages and the HTTP API."),
@@ -47,9 +51,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
-    "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current."),
+    "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current; move-ledger."),
     "uniconta-emulator": ("cli.emulator:app",
-                          "Serve the Uniconta emulator; `book ORDER` books a draft in it."),
+                          "Serve the Uniconta emulator; `book ORDER` books a draft in it;"
+                          " `pay INVOICE` settles an invoice."),
 }
 
 

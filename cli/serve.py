@@ -3,7 +3,9 @@
     faktura serve [--host 127.0.0.1] [--port 8000] [--settings FILE|DIR] [--workers N]
                   [--max-batches 200] [--max-batch-mib 200] [--keep-batches-days 7]
                   [--render-workers N] [--render-queue N] [--render-time-limit S]
-                  [--render-memory-mib M]
+                  [--render-memory-mib M] [--header-timeout S] [--body-timeout S]
+                  [--max-connections N] [--max-connections-per-client N]
+                  [--trusted-proxy ADDRESS ...]
     faktura apikey create [--tenant NAME] [--settings FILE|DIR] [--label TEXT]
     faktura apikey list [--tenant NAME] [--settings FILE|DIR]
     faktura apikey revoke KEY_ID [--settings FILE|DIR]
@@ -48,6 +50,21 @@ def serve_command(
     render_memory_mib: Annotated[int, typer.Option(
         help="Resident MiB a render worker may use; more: 422, worker replaced",
         min=64)] = 768,
+    header_timeout: Annotated[float, typer.Option(
+        help="Seconds a client may take to send a request's head (and stay idle between"
+        " requests); slower: 408, connection closed", min=0.1)] = 10.0,
+    body_timeout: Annotated[float, typer.Option(
+        help="Seconds a client may take to send a request's body; slower: 408, connection"
+        " closed", min=0.1)] = 60.0,
+    max_connections: Annotated[int, typer.Option(
+        help="Open connections in all; more: 503, closed at once", min=1)] = 1000,
+    max_connections_per_client: Annotated[int, typer.Option(
+        help="Open connections from one address (trusted proxies excepted); more: 503",
+        min=1)] = 50,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        help="Address or network of a reverse proxy whose X-Forwarded-Proto and"
+        " X-Forwarded-For are believed (repeat for several; env FAKTURA_TRUSTED_PROXIES,"
+        " comma-separated)", envvar="FAKTURA_TRUSTED_PROXIES", show_default=False)] = None,
 ) -> None:
     """Serve the bookkeepers' pages (at /) and the HTTP API (docs at /docs) until interrupted."""
     from datetime import timedelta
@@ -65,13 +82,21 @@ def serve_command(
     import uvicorn
 
     from api.app import create_app
-    from api.server import server_config
+    from api.server import ConnectionLimits, server_config
     from issuing.renderpool import PoolLimits
 
     limits = PoolLimits(workers=render_workers, queue_per_worker=render_queue,
                         time_limit=render_time_limit, memory_limit=render_memory_mib * MiB)
-    app = create_app(registry, batch_workers=workers, batch_quota=quota, render_limits=limits)
-    server = uvicorn.Server(server_config(app, host, port, log_level="info"))
+    proxies = tuple(p.strip() for value in trusted_proxy or () for p in value.split(",")
+                    if p.strip())
+    app = create_app(registry, batch_workers=workers, batch_quota=quota, render_limits=limits,
+                     trusted_proxies=proxies)
+    connections = ConnectionLimits(header_timeout=header_timeout, body_timeout=body_timeout,
+                                   max_connections=max_connections,
+                                   max_per_client=max_connections_per_client,
+                                   exempt=proxies)
+    server = uvicorn.Server(server_config(app, host, port, log_level="info",
+                                          limits=connections))
     server.run()
     if not server.started:  # e.g. the port is taken: uvicorn has said why
         raise typer.Exit(3)

@@ -33,7 +33,7 @@ from issuing.wiring import open_issuer
 from sync.connect import open_engine
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import LoginRefused, SyncEngine, calls_since
-from sync.posting.ledger import Ledger, PostingRecord, State
+from sync.posting.ledger import LEDGER_FILE, Ledger, PostingRecord, State
 from sync.posting.masterdata import MasterData
 from sync.uniconta.errors import AuthenticationError, GatewayError
 
@@ -72,7 +72,7 @@ def sync_invoices(
     engine_only = config.uniconta.post_as_drafts and not dry_run
     context = open_engine(config) if engine_only else open_issuer(config)
     # Drafts keep their source invoice, to compare the booking with it (`faktura follow`).
-    bookings = Bookings(config.database("ledger.sqlite")) if engine_only else None
+    bookings = Bookings(config.database(LEDGER_FILE)) if engine_only else None
     try:
         with context as worker, _progress() as progress:
             task = progress.add_task("sync", total=len(files))
@@ -138,7 +138,8 @@ def _dry_run(issuer: Issuer, engine: SyncEngine, invoice: Invoice) -> tuple[str,
         return "already posted", f"as {record.invoice_number}{_unarchived(record)}"
     if record and record.state == State.DRAFTED:
         return "already drafted", f"order {record.order_number}"
-    engine.prepare(issuer.refuse_or_compute(invoice))
+    engine.prepare(issuer.refuse_or_compute(invoice),
+                   draft=engine.settings.uniconta.post_as_drafts)
     return "would post", ""
 
 
@@ -186,8 +187,8 @@ def sync_status(
 ) -> None:
     """What the posting ledger knows: state, order and invoice number, last error, calls."""
     config = discover(settings)
-    ledger = Ledger(config.database("ledger.sqlite"))
-    bookings = Bookings(config.database("ledger.sqlite"))
+    ledger = Ledger(config.database(LEDGER_FILE))
+    bookings = Bookings(config.database(LEDGER_FILE))
     try:
         records = ledger.all(config.tenant)
         booked = bookings.all(config.tenant)

@@ -1,8 +1,13 @@
-"""E-invoices: OIOUBL 2.1 and Peppol BIS Billing 3.0 (UBL 2.1) from the computed invoice."""
+"""E-invoices from the computed invoice, one module per format (`einvoice.formats`): OIOUBL 2.1
+and Peppol BIS Billing 3.0 (UBL 2.1), and any format a plug-in registers."""
 
 from einvoice.checks import check, problems
 from einvoice.export import EInvoice, build, format_for
-from einvoice.terms import FORMAT_NAMES, FORMATS, Format
+from einvoice import formats
+from einvoice.formats import EInvoiceFormat, register
 
-__all__ = ["FORMATS", "FORMAT_NAMES", "EInvoice", "Format", "build", "check", "format_for",
-           "problems"]
+#: The names of the formats on offer when this package is imported (built in and installed).
+FORMATS = formats.names()
+
+__all__ = ["FORMATS", "EInvoice", "EInvoiceFormat", "build", "check", "format_for", "problems",
+           "register"]

@@ -1,28 +1,129 @@
-"""The UBL 2.1 writer: a numbered computed invoice → OIOUBL 2.1 or Peppol BIS 3 XML bytes.
+"""The UBL 2.1 writer: a numbered computed invoice → the XML bytes of one UBL format.
 
 Every amount, date and VAT category is read from the `ComputedInvoice`; this module only
-decides where each goes (`einvoice.terms`) and in what order the UBL schema wants them.
-Text lines (headings without an amount) are not e-invoice lines and are left out.
+decides where each goes (`einvoice.terms` and the format's own tables) and in what order the
+UBL schema wants them. Where formats part, the writer asks the format (`UblFormat`: its
+tables, a few switches and hooks); it names no format itself. Text lines (headings without an
+amount) are not e-invoice lines and are left out.
 """
 
 from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from einvoice import endpoints, terms
-from einvoice.terms import Format
+from einvoice import terms
 from faktura import units
 from faktura.computed import EXEMPT, STANDARD_RATED, ComputedInvoice, ComputedLine
-from faktura.model import PostalAddress
+from faktura.errors import Problem
+from faktura.model import Invoice, PostalAddress
 from faktura.settings import Settings
 
 for _prefix, _uri in terms.NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
 Value = str | Decimal | date | int | None
+Identifier = tuple[str, dict[str, str]]
+Attrs = dict[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UblFormat:
+    """A UBL 2.1 e-invoice format: what the plug-in protocol asks (`einvoice.formats`), the
+    tables saying where each business term goes, and switches where the formats part.
+
+    A format module makes one instance (or a subclass overriding the hooks at the end)."""
+
+    name: str  # the settings' and the command line's name: "oioubl"
+    title: str  # embedded in the PDF/A-3 as the XML's description: "OIOUBL 2.1"
+    archive_label: str = ""  # the archive's `xml_format` (≤ 16 characters); blank: `name`
+    media_type: str = "application/xml"
+    serves_ean_buyers: bool = False  # the format a buyer with an EAN (NemHandel) gets
+    no_endpoint_reason: str  # why a buyer without an electronic address gets none
+
+    # BT-24 / BT-23: the specification and the business process the document follows.
+    customization_id: str
+    profile_id: tuple[str, Attrs]
+    document: dict[str, str]  # document level terms (BT-1 … BT-115) → path, in schema order
+    party: dict[str, str]  # party terms, seller and buyer alike, relative to `cac:Party`
+    scheme: dict[str, Attrs]  # identifier schemes: "gln", "cvr", "se" → attributes
+    tax_category: dict[str, str]  # BT-118 (UNCL 5305) → the format's tax category code
+    tax_category_attrs: Attrs | None = None
+    tax_scheme: tuple[str, Attrs | None, str | None]  # cac:TaxScheme's ID, attributes, Name
+    payment_means: dict[terms.PaymentRoute, str]  # BT-81 (UNCL 4461) per route
+    bic_path: str  # BT-86, relative to `cac:PayeeFinancialAccount`
+
+    ubl_version_id: str | None = None  # cbc:UBLVersionID, where the format wants it
+    copy_indicator_and_uuid: bool = False  # cbc:CopyIndicator and a stable cbc:UUID
+    invoice_type_code_attrs: Attrs | None = None  # None: the type code of both documents, bare
+    address_format_code: Attrs | None = None  # cbc:AddressFormatCode "StructuredLax"
+    third_street_line: bool = False  # a third street line as cac:AddressLine
+    cvr_prefix: str = ""  # the seller's CVR as endpoint and identifiers: prefix + 8 digits
+    buyer_legal_name_always: bool = False  # else only for a Danish VAT number
+    payment_means_id: str | None = None
+    due_date_in_payment_means: bool = False  # else only a credit note's (an invoice: BT-9)
+    payment_channel: dict[terms.PaymentRoute, str] | None = None
+    payment_channel_attrs: Attrs = field(default_factory=dict)
+    fik_as_instruction: bool = False  # FIK as InstructionID + PaymentID + CreditAccount
+    bank_payment_id: bool = False  # BT-83 the invoice number for a bank transfer
+    exemption_reason_in_breakdown: bool = False  # BT-121 / BT-120 in the VAT breakdown
+    dkk_vat_by_exchange_rate: bool = False  # else a second TaxTotal in DKK (BT-111)
+    line_tax_total: bool = False  # each line's own TaxTotal
+    line_description: bool = False  # BT-154 on every line
+    item_tax_category: bool = False  # cac:Item/cac:ClassifiedTaxCategory
+
+    @property
+    def label(self) -> str:
+        """The archive's label for this format."""
+        return self.archive_label or self.name
+
+    @property
+    def file_suffix(self) -> str:
+        """How its file is named after the invoice number, in a PDF and from the archive."""
+        return f"-{self.name}.xml"
+
+    def build(self, computed: ComputedInvoice, settings: Settings) -> bytes:
+        """The XML of a numbered computed invoice (unchecked: see `einvoice.build`)."""
+        return build_xml(computed, settings, self)
+
+    # -- hooks a format overrides where it parts from the others
+
+    def buyer_endpoint(self, invoice: Invoice) -> Identifier | None:
+        """BT-49 with its scheme attributes; None without one."""
+        raise NotImplementedError
+
+    def buyer_ids(self, invoice: Invoice, endpoint: Identifier | None
+                  ) -> tuple[Identifier | None, Identifier | None]:
+        """BT-46 (party identifier) and BT-47 (legal registration identifier) of the buyer."""
+        raise NotImplementedError
+
+    def vat_scheme(self, vat_number: str) -> Attrs | None:
+        """BT-48's scheme attributes."""
+        return None
+
+    def unit_code(self, unit: units.Unit) -> str:
+        """BT-130: the unit's UN/ECE Recommendation 20 code."""
+        return unit.rec20
+
+    def states_dkk_vat(self, computed: ComputedInvoice) -> bool:
+        """BT-6/BT-111: a foreign-currency invoice states its VAT in DKK too."""
+        totals = computed.totals
+        return totals.is_foreign_currency and totals.vat_amount_dkk is not None
+
+    def problems(self, computed: ComputedInvoice, settings: Settings) -> list[Problem]:
+        """The rules of this format an invoice breaks (the shared ones: `einvoice.checks`):
+        a buyer it cannot address, and the format's own (`rule_problems`)."""
+        found = []
+        if self.buyer_endpoint(computed.invoice) is None:
+            found.append(Problem("customer.ean", self.no_endpoint_reason))
+        return found + self.rule_problems(computed, settings)
+
+    def rule_problems(self, computed: ComputedInvoice, settings: Settings) -> list[Problem]:
+        """The format's own rules an invoice from this product can break."""
+        return []
 
 
 def _qname(part: str) -> str:
@@ -40,7 +141,7 @@ def _text(value: Value) -> str:
 class _Writer:
     """Appends elements by path, reusing the last open element of the same name."""
 
-    def __init__(self, fmt: Format, currency: str) -> None:
+    def __init__(self, fmt: UblFormat, currency: str) -> None:
         self.fmt = fmt
         self.currency = currency
 
@@ -84,39 +185,32 @@ def _street_lines(address: PostalAddress) -> list[str]:
 
 def _address(w: _Writer, party: ET.Element, path: str, address: PostalAddress) -> None:
     node = w.group(party, path)
-    if w.fmt == "oioubl":
-        w.put(node, "cbc:AddressFormatCode", "StructuredLax", {
-            **terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:addressformatcode-1.1"})
+    if w.fmt.address_format_code is not None:
+        w.put(node, "cbc:AddressFormatCode", "StructuredLax", w.fmt.address_format_code)
     streets = _street_lines(address)
     w.put(node, terms.ADDRESS["BT-35"], streets[0] if streets else None)
     w.put(node, terms.ADDRESS["BT-36"], streets[1] if len(streets) > 1 else None)
     w.put(node, terms.ADDRESS["BT-37"], address.city)
     w.put(node, terms.ADDRESS["BT-38"], address.post_code)
     w.put(node, terms.ADDRESS["BT-39"], address.country_subdivision)
-    if len(streets) > 2 and w.fmt == "peppol":
+    if len(streets) > 2 and w.fmt.third_street_line:
         w.put(node, terms.ADDRESS["BT-162"], streets[2])
     w.put(node, terms.ADDRESS["BT-40"], address.country_code)
 
 
-def _cvr_id(w: _Writer, cvr: str) -> str:
-    return f"DK{cvr}" if w.fmt == "oioubl" else cvr
-
-
 def _tax_scheme(w: _Writer, parent: ET.Element) -> None:
     scheme = w.group(parent, "cac:TaxScheme")
-    if w.fmt == "oioubl":
-        w.put(scheme, "cbc:ID", "63", terms.OIOUBL_TAX_SCHEME)
-        w.put(scheme, "cbc:Name", "Moms")
-    else:
-        w.put(scheme, "cbc:ID", "VAT")
+    identifier, attrs, name = w.fmt.tax_scheme
+    w.put(scheme, "cbc:ID", identifier, attrs)
+    w.put(scheme, "cbc:Name", name)
 
 
 def _seller(w: _Writer, root: ET.Element, settings: Settings) -> None:
     seller = settings.seller
-    names = terms.PARTY[w.fmt]
-    scheme = terms.SCHEME[w.fmt]
+    names = w.fmt.party
+    scheme = w.fmt.scheme
     party = w.group(w.group(root, "cac:AccountingSupplierParty"), "cac:Party")
-    cvr = _cvr_id(w, seller.cvr)
+    cvr = f"{w.fmt.cvr_prefix}{seller.cvr}"
     w.put(party, names["endpoint"], cvr, scheme["cvr"])
     w.put(party, names["identifier"], cvr, scheme["cvr"])
     w.put(party, names["name"], seller.name)
@@ -133,46 +227,13 @@ def _seller(w: _Writer, root: ET.Element, settings: Settings) -> None:
     w.put(party, names["contact_email"], seller.email)
 
 
-def buyer_endpoint(computed: ComputedInvoice, fmt: Format) -> tuple[str, dict[str, str]] | None:
-    """BT-49 with its scheme attributes (`einvoice.endpoints`): OIOUBL the GLN, else the Danish
-    CVR; Peppol any scheme the buyer's identifiers give. None without one."""
-    invoice = computed.invoice
-    if fmt == "oioubl":
-        found = endpoints.oioubl_endpoint(invoice)
-        if found is None:
-            return None
-        kind = "gln" if found.scheme == endpoints.GLN else "cvr"
-        return found.value, terms.SCHEME["oioubl"][kind]
-    found = endpoints.peppol_endpoint(invoice)
-    return None if found is None else (found.value, {"schemeID": found.scheme})
-
-
-Identifier = tuple[str, dict[str, str]]
-
-
-def _buyer_ids(computed: ComputedInvoice, fmt: Format, endpoint: Identifier | None
-               ) -> tuple[Identifier | None, Identifier | None]:
-    """BT-46 (party identifier) and BT-47 (legal registration identifier) of the buyer.
-
-    OIOUBL: the endpoint, and the Danish CVR number. Peppol: the endpoint where its scheme is
-    an organisation identifier (ICD, not a 99xx VAT scheme), and the organisation number."""
-    invoice = computed.invoice
-    vat = invoice.customer.vat_number or ""
-    if fmt == "oioubl":  # the CVR number as OIOUBL writes it: DK + 8 digits, the VAT number
-        legal = (vat, terms.SCHEME[fmt]["cvr"])
-        return endpoint, legal if endpoint is not None and vat.startswith("DK") else None
-    identifier = endpoint if endpoint and not endpoint[1]["schemeID"].startswith("99") else None
-    found = endpoints.organisation_id(invoice)
-    return identifier, None if found is None else (found.value, {"schemeID": found.scheme})
-
-
 def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     invoice = computed.invoice
     customer = invoice.customer
-    names = terms.PARTY[w.fmt]
+    names = w.fmt.party
     party = w.group(w.group(root, "cac:AccountingCustomerParty"), "cac:Party")
-    endpoint = buyer_endpoint(computed, w.fmt)
-    identifier, legal_id = _buyer_ids(computed, w.fmt, endpoint)
+    endpoint = w.fmt.buyer_endpoint(invoice)
+    identifier, legal_id = w.fmt.buyer_ids(invoice, endpoint)
     if endpoint is not None:
         w.put(party, names["endpoint"], *endpoint)
     if identifier is not None:
@@ -182,9 +243,9 @@ def _buyer(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     if customer.vat_number:
         tax = w.group(party, "cac:PartyTaxScheme")
         w.put(tax, "cbc:CompanyID", customer.vat_number,
-              terms.vat_scheme(w.fmt, customer.vat_number))
+              w.fmt.vat_scheme(customer.vat_number))
         _tax_scheme(w, tax)
-    if w.fmt == "peppol" or (customer.vat_number or "").startswith("DK"):
+    if w.fmt.buyer_legal_name_always or (customer.vat_number or "").startswith("DK"):
         w.put(party, names["legal_name"], invoice.buyer_name)
     if legal_id is not None:
         w.put(party, names["legal_id"], *legal_id)
@@ -223,15 +284,14 @@ def _payment_means(w: _Writer, root: ET.Element, computed: ComputedInvoice,
     seller = settings.seller
     fik = payment.fik
     means = w.new(root, "cac:PaymentMeans")
-    if w.fmt == "oioubl":
-        w.put(means, "cbc:ID", "1")
-    w.put(means, "cbc:PaymentMeansCode", terms.PAYMENT_MEANS[w.fmt][route])
-    if w.fmt == "oioubl" or computed.is_credit_note:  # Peppol invoices state BT-9 in DueDate
+    w.put(means, "cbc:ID", w.fmt.payment_means_id)
+    w.put(means, "cbc:PaymentMeansCode", w.fmt.payment_means[route])
+    if w.fmt.due_date_in_payment_means or computed.is_credit_note:  # else BT-9 in DueDate
         w.put(means, "cbc:PaymentDueDate", payment.due_date)
-    if w.fmt == "oioubl":
-        w.put(means, "cbc:PaymentChannelCode", terms.OIOUBL_PAYMENT_CHANNEL[route], {
-            **terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:paymentchannelcode-1.1"})
-    if fik is not None and w.fmt == "oioubl":
+    if w.fmt.payment_channel is not None:
+        w.put(means, "cbc:PaymentChannelCode", w.fmt.payment_channel[route],
+              w.fmt.payment_channel_attrs)
+    if fik is not None and w.fmt.fik_as_instruction:
         w.put(means, "cbc:InstructionID", fik.payment_id)
         w.put(means, "cbc:PaymentID", fik.card_type)
         w.put(means, "cac:CreditAccount/cbc:AccountID", fik.creditor_number)
@@ -239,12 +299,12 @@ def _payment_means(w: _Writer, root: ET.Element, computed: ComputedInvoice,
         w.put(means, "cbc:PaymentID", f"{fik.card_type}#{fik.payment_id or ''}")
         w.put(means, "cac:PayeeFinancialAccount/cbc:ID", fik.creditor_number)
     else:
-        if w.fmt == "peppol":
+        if w.fmt.bank_payment_id:
             w.put(means, "cbc:PaymentID", computed.invoice_number)  # BT-83
         account = w.group(means, "cac:PayeeFinancialAccount")
         if route == "iban":
             w.put(account, "cbc:ID", seller.iban)  # BT-84
-            w.put(account, terms.BIC_PATH[w.fmt], seller.bic)  # BT-86
+            w.put(account, w.fmt.bic_path, seller.bic)  # BT-86
         else:
             w.put(account, "cbc:ID", seller.bank_account)
             w.put(account, "cac:FinancialInstitutionBranch/cbc:ID", seller.bank_reg_no)
@@ -265,33 +325,21 @@ def _exemption(computed: ComputedInvoice, category: str) -> tuple[str | None, st
 def _tax_category(w: _Writer, parent: ET.Element, path: str, category: str, rate: Decimal,
                   reason: tuple[str | None, str] | None = None) -> None:
     """BG-23's or a line's VAT category; the exemption reason (BT-121, BT-120) only in a
-    Peppol breakdown."""
+    breakdown, where the format wants it."""
     node = w.group(parent, path)
-    code = terms.TAX_CATEGORY[w.fmt][category]
-    w.put(node, "cbc:ID", code, terms.OIOUBL_TAX_CATEGORY_SCHEME if w.fmt == "oioubl" else None)
+    code = w.fmt.tax_category[category]
+    w.put(node, "cbc:ID", code, w.fmt.tax_category_attrs)
     w.put(node, "cbc:Percent", f"{rate:f}")
-    if reason is not None and w.fmt == "peppol":
+    if reason is not None and w.fmt.exemption_reason_in_breakdown:
         w.put(node, "cbc:TaxExemptionReasonCode", reason[0])
         w.put(node, "cbc:TaxExemptionReason", reason[1])
     _tax_scheme(w, node)
 
 
-def _states_dkk_vat(fmt: Format, computed: ComputedInvoice) -> bool:
-    """BT-6/BT-111: a foreign-currency invoice states its VAT in DKK too.
-
-    OIOUBL states it on the standard-rated subtotal only (F-LIB373), so an OIOUBL invoice
-    without standard-rated lines has no VAT to state in DKK and names no tax currency.
-    """
-    totals = computed.totals
-    if not totals.is_foreign_currency or totals.vat_amount_dkk is None:
-        return False
-    return fmt == "peppol" or any(b.category_code == STANDARD_RATED
-                                  for b in computed.vat_breakdown)
-
-
 def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
     totals = computed.totals
-    if w.fmt == "oioubl" and _states_dkk_vat(w.fmt, computed):
+    by_rate = w.fmt.dkk_vat_by_exchange_rate and w.fmt.states_dkk_vat(computed)
+    if by_rate:
         rate = w.new(root, "cac:TaxExchangeRate")
         w.put(rate, "cbc:SourceCurrencyCode", totals.currency_code)
         w.put(rate, "cbc:TargetCurrencyCode", "DKK")
@@ -303,12 +351,11 @@ def _tax_total(w: _Writer, root: ET.Element, computed: ComputedInvoice) -> None:
         sub = w.new(total, "cac:TaxSubtotal")
         w.amount(sub, "cbc:TaxableAmount", breakdown.taxable_amount)  # BT-116
         w.amount(sub, "cbc:TaxAmount", breakdown.tax_amount)  # BT-117
-        if (w.fmt == "oioubl" and _states_dkk_vat(w.fmt, computed)
-                and breakdown.category_code == STANDARD_RATED):
+        if by_rate and breakdown.category_code == STANDARD_RATED:
             w.amount(sub, "cbc:TransactionCurrencyTaxAmount", totals.vat_amount_dkk, "DKK")
         _tax_category(w, sub, "cac:TaxCategory", breakdown.category_code, breakdown.rate,
                       _exemption(computed, breakdown.category_code))
-    if w.fmt == "peppol" and totals.vat_amount_dkk is not None:  # BT-111
+    if not w.fmt.dkk_vat_by_exchange_rate and totals.vat_amount_dkk is not None:  # BT-111
         w.amount(w.new(root, "cac:TaxTotal"), "cbc:TaxAmount", totals.vat_amount_dkk, "DKK")
 
 
@@ -318,7 +365,7 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
     assert line.net_amount is not None and item.quantity is not None
     assert item.unit_price is not None and line.vat_category is not None
     assert line.vat_rate is not None
-    unit = units.lookup(item.unit).code(w.fmt)  # known: `compute` refused any other unit
+    unit = w.fmt.unit_code(units.lookup(item.unit))  # known: `compute` refused any other
     doc = computed.document_type
     node = w.new(root, terms.LINE[doc])
     # A deduction (a negative unit price) is a negative quantity of a positive price: EN 16931
@@ -327,19 +374,19 @@ def _line(w: _Writer, root: ET.Element, computed: ComputedInvoice, line: Compute
     w.put(node, terms.LINE_TERMS["BT-126"], line.position)
     w.put(node, terms.QUANTITY[doc], f"{sign * item.quantity:f}", {"unitCode": unit})
     w.amount(node, terms.LINE_TERMS["BT-131"], line.net_amount)
-    if w.fmt == "oioubl":
+    if w.fmt.line_tax_total:
         total = w.new(node, "cac:TaxTotal")
         w.amount(total, "cbc:TaxAmount", line.vat_amount)
         sub = w.new(total, "cac:TaxSubtotal")
         w.amount(sub, "cbc:TaxableAmount", line.net_amount)
         w.amount(sub, "cbc:TaxAmount", line.vat_amount)
         _tax_category(w, sub, "cac:TaxCategory", line.vat_category, line.vat_rate)
-    if w.fmt == "oioubl":
+    if w.fmt.line_description:
         w.put(node, terms.LINE_TERMS["BT-154"], item.text)
     w.put(node, terms.LINE_TERMS["BT-153"], item.text[:200])
     w.put(node, terms.LINE_TERMS["BT-155"], item.item_number)
     product = w.group(node, "cac:Item")
-    if w.fmt == "peppol":
+    if w.fmt.item_tax_category:
         _tax_category(w, product, "cac:ClassifiedTaxCategory", line.vat_category,
                       line.vat_rate)
     assert line.net_price is not None
@@ -363,36 +410,34 @@ def _price(value: Decimal) -> str:
     return f"{whole}.{decimals.ljust(2, '0')}"
 
 
-def build_xml(computed: ComputedInvoice, settings: Settings, fmt: Format) -> bytes:
+def build_xml(computed: ComputedInvoice, settings: Settings, fmt: UblFormat) -> bytes:
     """The e-invoice XML of a numbered computed invoice (not checked: see `einvoice.build`)."""
     invoice = computed.invoice
     totals = computed.totals
     doc = computed.document_type
-    table = terms.DOCUMENT[fmt]
+    table = fmt.document
     w = _Writer(fmt, totals.currency_code)
     # The document's own namespace is the default one (<Invoice xmlns="…">), as in the
     # rule owners' examples; every other element carries its cac:/cbc: prefix.
     root = ET.Element(terms.ROOT[doc], {"xmlns": terms.ROOT_NAMESPACE[doc]})
-    if fmt == "oioubl":
-        w.put(root, "cbc:UBLVersionID", "2.1")
-    w.put(root, "cbc:CustomizationID", terms.CUSTOMIZATION_ID[fmt])
-    profile, profile_attrs = terms.PROFILE_ID[fmt]
+    w.put(root, "cbc:UBLVersionID", fmt.ubl_version_id)
+    w.put(root, "cbc:CustomizationID", fmt.customization_id)
+    profile, profile_attrs = fmt.profile_id
     w.put(root, "cbc:ProfileID", profile, profile_attrs)
     w.put(root, table.get("BT-1"), computed.invoice_number)
-    if fmt == "oioubl":
+    if fmt.copy_indicator_and_uuid:
         w.put(root, "cbc:CopyIndicator", "false")
         w.put(root, "cbc:UUID", _document_uuid(computed, settings))
     w.put(root, table.get("BT-2"), invoice.issue_date)
     if doc == "invoice":
         w.put(root, table.get("BT-9"), computed.due_date)
-    if fmt == "peppol":
+    if fmt.invoice_type_code_attrs is None:
         w.put(root, terms.TYPE_CODE[doc], int(invoice.type_code))
     elif doc == "invoice":
-        w.put(root, terms.TYPE_CODE[doc], int(invoice.type_code), {
-            **terms.OIOUBL_LIST, "listID": "urn:oioubl:codelist:invoicetypecode-1.1"})
+        w.put(root, terms.TYPE_CODE[doc], int(invoice.type_code), fmt.invoice_type_code_attrs)
     w.put(root, table.get("BT-22"), invoice.note)
     w.put(root, table.get("BT-5"), totals.currency_code)
-    if _states_dkk_vat(fmt, computed):
+    if fmt.states_dkk_vat(computed):
         w.put(root, table.get("BT-6"), "DKK")
     w.put(root, table.get("BT-10"), invoice.buyer_reference)
     if invoice.invoicing_period_start or invoice.invoicing_period_end:

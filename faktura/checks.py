@@ -26,23 +26,31 @@ def check_totals(computed: ComputedInvoice) -> None:
             "lines", "the total is negative: issue a credit note (type_code 381) instead")])
 
 
+def check_something_to_book(computed: ComputedInvoice) -> None:
+    """An invoice books at least one line with a quantity: Uniconta refuses one without
+    (`NoLinesToUpdate`), and only after its debtor and order were made."""
+    if not any(line.line.quantity for line in computed.lines if not line.is_text):
+        raise InvalidInput("invoice", [Problem(
+            "lines", "no line has a quantity, so there is nothing to book: give a line a"
+                     " quantity, or do not issue the invoice")])
+
+
 def check_credit_note(computed: ComputedInvoice, *, credited_customer: str | None,
                       credited_is_credit_note: bool = False) -> None:
     """A credit note credits an invoice of the same customer (`credited_customer`: the
-    customer number of the credited invoice as issued here; None when it was not)."""
+    customer number of the credited invoice as issued here; None when it was not — the sync
+    engine then asks Uniconta, before anything is written)."""
     if not computed.is_credit_note or credited_customer is None:
         return
-    number = computed.credited_invoice_number
     if credited_is_credit_note:
         raise InvalidInput("invoice", [Problem(
             "preceding_invoice_reference",
-            f"{number} is a credit note; a credit note credits an invoice")])
-    customer = computed.invoice.customer.customer_number
-    if credited_customer != customer:
+            "names a credit note: a credit note credits an invoice")])
+    if credited_customer != computed.invoice.customer.customer_number:
         raise InvalidInput("invoice", [Problem(
             "preceding_invoice_reference",
-            f"invoice {number} was issued to customer {credited_customer}, not to customer"
-            f" {customer}: a credit note credits an invoice of its own customer")])
+            "names an invoice of another customer: a credit note credits an invoice of its"
+            " own customer")])
 
 
 def configured_item_vat(settings: Settings) -> dict[str, bool]:
@@ -83,7 +91,7 @@ def check_line_vat(computed: ComputedInvoice, settings: Settings, *,
             with_vat = configured.get(item)
         if with_vat is None:
             continue
-        flagged = line.vat_category != "E"
+        flagged = not line.is_vat_free  # exempt (E) and reverse charge (AE) carry no VAT
         if with_vat != flagged:
             problems.append(Problem(
                 f"lines[{line.position - 1}].vat",

@@ -26,7 +26,7 @@ class ContentChanged(FakturaError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input: where (a dotted field path) and what."""
+    """One thing wrong with the input: where (a field path, `field_path`'s shape) and what."""
 
     field: str
     message: str
@@ -38,8 +38,8 @@ class Problem:
 class InvalidInput(FakturaError, ValueError):
     """The input (an invoice, a settings file, a request) is not acceptable.
 
-    >>> str(InvalidInput("invoice.json", [Problem("lines.0.quantity", "must be a number")]))
-    'invoice.json: lines.0.quantity: must be a number'
+    >>> str(InvalidInput("invoice.json", [Problem("lines[0].quantity", "must be a number")]))
+    'invoice.json: lines[0].quantity: must be a number'
     """
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
@@ -108,8 +108,27 @@ def problems_from_validation_error(error: ValidationError) -> list[Problem]:
         if named:
             loc.append(named.group(1))
             message = named.group(2)
-        problems.append(Problem(".".join(loc), message))
+        problems.append(Problem(field_path(*(int(part) if part.isdigit() else part
+                                             for part in loc)), message))
     return problems
+
+
+def field_path(*parts: str | int) -> str:
+    """The one shape every refusal names its field in: names joined by dots, list positions
+    (0-based, as in the JSON) in brackets.
+
+    >>> field_path("lines", 2, "vat")
+    'lines[2].vat'
+    >>> field_path("customer", "address", "country_code")
+    'customer.address.country_code'
+    """
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path
 
 
 _NAMED_FIELD = re.compile(r"([a-z_][a-z0-9_]*): (.+)", re.DOTALL)

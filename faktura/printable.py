@@ -4,7 +4,8 @@ The layout's fonts (Inter, bundled in `fonts/`) print Latin (Danish, every EU la
 Greek and Cyrillic letters, punctuation, currency signs and a few symbols; nothing else
 (emoji, CJK, most symbols) can be printed and would come out as a missing-glyph box. Rather
 than print a box, an invoice whose printed texts hold such a character is refused, naming the
-field and the character, before anything is posted. Tabs and line breaks are allowed.
+field and where in it the character stands (never the text itself), before anything is posted.
+Tabs and line breaks are allowed.
 
 >>> unprintable("Rådgivning – møde (Ærø), 12 € ✓")
 []
@@ -99,7 +100,7 @@ def _texts(data: Any, path: str) -> Iterator[tuple[str, str]]:
                 yield from _texts(value, f"{path}.{key}" if path else key)
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from _texts(value, f"{path}.{index}")
+            yield from _texts(value, f"{path}[{index}]")
 
 
 def problems(invoice: Any) -> list[Problem]:
@@ -112,7 +113,11 @@ def problems(invoice: Any) -> list[Problem]:
     for path, text in _texts(data, ""):
         chars = unprintable(text)
         if chars:
-            found.append(Problem(path, "cannot be printed on the invoice: "
-                                 + ", ".join(describe(c) for c in chars[:5])
-                                 + "; remove or replace the character"))
+            where = [position for position, char in enumerate(text, start=1)
+                     if char in chars]
+            found.append(Problem(path, (
+                "holds a character the invoice cannot print (character "
+                if len(where) == 1 else "holds characters the invoice cannot print (characters ")
+                + ", ".join(str(position) for position in where[:5])
+                + f" of {len(text)}); remove or replace it"))
     return found

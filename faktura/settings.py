@@ -15,6 +15,11 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
   invoice line uses: hours, expenses, travel, fixed_price, other; see `sync.posting.catalogue`).
 * `[einvoice]`: when issuing makes an e-invoice (`when`: "ean", "always", "never") and its
   format for a buyer without an EAN (`format`; a buyer with an EAN always gets OIOUBL).
+  A format is named as plain text here: the e-invoice package keeps the formats on offer and
+  checks the name where a process is put together (`einvoice.formats.check_settings`).
+* `[delivery]`: e-mailing issued invoices (SMTP server, login, sender, automatic after
+  issuing, whether Uniconta's own OIOUBL sending delivers e-invoices) and per customer an
+  address that overrides the invoice's (`[delivery.customers."<number>"]`).
 * scale-out (all blank by default: SQLite files, a local folder, local processes):
   `database_url` (PostgreSQL for the archive index, posting ledger, API keys and batches),
   `[object_store]` (S3-compatible storage for the archived files; credentials come from the
@@ -287,7 +292,10 @@ class UnicontaSettings(_Section):
         return self
 
 
-EInvoiceFormat = Literal["oioubl", "peppol"]
+#: How an e-invoice format is named, in the settings and in the archive (`xml_format`, 16
+#: characters); which names exist is the e-invoice package's registry (`einvoice.formats`).
+EINVOICE_FORMAT_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
+EInvoiceFormat = Annotated[str, Field(pattern=EINVOICE_FORMAT_NAME)]
 
 
 class EInvoiceSettings(_Section):
@@ -303,7 +311,8 @@ class EInvoiceSettings(_Section):
     when: Literal["ean", "always", "never"] = Field(
         "ean", description="ean: when the buyer has an EAN; always; never")
     format: EInvoiceFormat = Field(
-        "peppol", description="The format for a buyer without an EAN (with one: OIOUBL)")
+        "peppol", description="The format for a buyer without an EAN (with one: OIOUBL):"
+                              " oioubl, peppol, or one a plug-in adds")
 
 
 class ObjectStoreSettings(_Section):
@@ -325,6 +334,55 @@ class ObjectStoreSettings(_Section):
     @classmethod
     def _blank(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+
+_ADDRESS = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+
+
+class CustomerDelivery(_Section):
+    """`[delivery.customers."<number>"]`: one customer's delivery, where it differs."""
+
+    email: str | None = Field(None, pattern=_ADDRESS,
+                              description="Send here instead of the invoice's e-mail address")
+    uniconta_sends_einvoice: bool | None = Field(
+        None, description="Blank: the [delivery] default for customers with an EAN")
+
+
+class DeliverySettings(_Section):
+    """`[delivery]`: e-mailing issued invoices over SMTP (blank host: no e-mail).
+
+    `security`: "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a relay on
+    the same machine only). The password is a `SecretStr`: never logged, never printed.
+    `uniconta_sends_oioubl`: Uniconta's own OIOUBL sending delivers the e-invoices of customers
+    with an EAN (NemHandel), so their mail carries the PDF and no separate XML.
+    """
+
+    host: str | None = Field(None, description="SMTP server; blank: invoices are not e-mailed")
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str | None = Field(None, pattern=_ADDRESS, description="The sender")
+    reply_to: str | None = Field(None, pattern=_ADDRESS)
+    automatic: bool = Field(False, description="E-mail each invoice as soon as it is issued")
+    uniconta_sends_oioubl: bool = Field(
+        False, description="Uniconta sends OIOUBL to customers with an EAN: mail no XML")
+    timeout: int = Field(60, ge=1, le=600, description="Seconds to wait for the SMTP server")
+    ca_file: Path | None = Field(None, description="A private CA to trust; blank: the system's")
+    customers: dict[str, CustomerDelivery] = Field(default_factory=dict)
+
+    @field_validator("host", "username", "from_address", "reply_to", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _a_server_needs_a_sender(self) -> DeliverySettings:
+        if self.host and not self.from_address:
+            raise ValueError("from_address: an SMTP host needs the sender's address")
+        if self.automatic and not self.host:
+            raise ValueError("automatic: e-mailing after issuing needs an SMTP host")
+        return self
 
 
 class ArchiveSettings(_Section):
@@ -405,6 +463,7 @@ class Settings(BaseSettings):
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
     products: ProductSettings = Field(default_factory=ProductSettings)
     einvoice: EInvoiceSettings = Field(default_factory=EInvoiceSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     tenant: str = Field("default", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     state_dir: Path = Field(Path("var"), description="Ledger, logs and the emulator's state")
     archive_dir: Path = Field(Path("var/archive"))
@@ -477,6 +536,9 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     seller = data.get("seller")
     if isinstance(seller, dict) and isinstance(seller.get("logo"), str):
         seller["logo"] = str((base / seller["logo"]).resolve())
+    delivery = data.get("delivery")
+    if isinstance(delivery, dict) and isinstance(delivery.get("ca_file"), str):
+        delivery["ca_file"] = str(base / delivery["ca_file"])
     for key in ("state_dir", "archive_dir"):
         if isinstance(data.get(key), str):
             data[key] = str(base / data[key])

@@ -13,12 +13,10 @@ Units are matched without regard to case, surrounding spaces or a final full sto
 Unit(uniconta='Hours', rec20='HUR', oioubl='')
 >>> lookup("stk."), lookup(" DAGE ")
 (Unit(uniconta='Pcs', rec20='H87', oioubl='C62'), Unit(uniconta='Days', rec20='DAY', oioubl=''))
->>> lookup("stk.").code("oioubl"), lookup(None).code("peppol")
-('C62', 'C62')
 >>> lookup("km")
 Traceback (most recent call last):
     ...
-faktura.units.UnknownUnit: unit 'km' is not one the integration knows; use one of: ...
+faktura.units.UnknownUnit: is not a unit the integration knows; use one of: ...
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from faktura.errors import Problem
+from faktura.errors import Problem, field_path
 
 
 @dataclass(frozen=True)
@@ -34,10 +32,6 @@ class Unit:
     uniconta: str | None  # Uniconta ItemUnit name; None: the item's own unit
     rec20: str  # UN/ECE Recommendation 20 code (the current edition: Peppol BIS 3)
     oioubl: str = ""  # the code in OIOUBL 2.1's older edition, where it differs
-
-    def code(self, fmt: str) -> str:
-        """BT-130 unit code for an e-invoice format ("peppol" or "oioubl")."""
-        return (self.oioubl or self.rec20) if fmt == "oioubl" else self.rec20
 
 
 HOURS = Unit("Hours", "HUR")
@@ -84,8 +78,7 @@ def lookup(unit: str | None) -> Unit:
     """The unit for a printed unit; `NO_UNIT` for a blank one; `UnknownUnit` if unknown."""
     found = find(unit)
     if found is None:
-        raise UnknownUnit(f"unit {unit!r} is not one the integration knows; use one of:"
-                          f" {SUGGESTED}")
+        raise UnknownUnit(f"is not a unit the integration knows; use one of: {SUGGESTED}")
     return found
 
 
@@ -98,5 +91,5 @@ def problems(invoice: Any) -> list[Problem]:
         try:
             lookup(line.unit)
         except UnknownUnit as error:
-            found.append(Problem(f"lines.{index}.unit", str(error)))
+            found.append(Problem(field_path("lines", index, "unit"), str(error)))
     return found

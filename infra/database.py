@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from infra.private import narrow, open_private, private_file
@@ -89,3 +89,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def copy_tables(metadata: MetaData, source: Engine, target: Engine) -> dict[str, int]:
+    """Copy every row of `metadata`'s tables from `source` into `target`, in one transaction,
+    parents first; refused (nothing copied) when a target table already holds rows.
+    Returns the rows copied per table."""
+    copied: dict[str, int] = {}
+    with source.connect() as reading, target.begin() as writing:
+        for table in metadata.sorted_tables:
+            if writing.execute(select(func.count()).select_from(table)).scalar_one():
+                raise ValueError(f"{table.name}: the target already holds rows")
+        for table in metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in reading.execute(select(table))]
+            for start in range(0, len(rows), 500):
+                writing.execute(table.insert(), rows[start:start + 500])
+            copied[table.name] = len(rows)
+    return copied

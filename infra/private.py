@@ -22,6 +22,12 @@ PRIVATE_DIR = 0o700
 
 def private_dir(folder: Path) -> Path:
     """Create `folder` and any missing parents as 0700 (existing ones are left as they are)."""
+    made_private_dirs(folder)
+    return Path(folder)
+
+
+def made_private_dirs(folder: Path) -> list[Path]:
+    """Create `folder` and any missing parents as 0700; the folders made, outermost first."""
     missing: list[Path] = []
     current = Path(folder)
     while not current.exists():
@@ -30,7 +36,7 @@ def private_dir(folder: Path) -> Path:
     for new in reversed(missing):
         with contextlib.suppress(FileExistsError):
             new.mkdir(mode=PRIVATE_DIR)
-    return Path(folder)
+    return missing[::-1]
 
 
 def private_file(path: Path) -> Path:

@@ -41,7 +41,7 @@ from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
-from sync.posting.ledger import Ledger, State
+from sync.posting.ledger import LEDGER_FILE, Ledger, State
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import between, byte_to_currency_code, parse_wire_date, to_decimal
 from sync.uniconta.wire import field as wire_field
@@ -248,8 +248,8 @@ def balance_for_period(settings: Settings, start: dt.date, end: dt.date) -> Bala
 
     if start > end:
         raise BalanceFailed(f"empty period: from {start} is after to {end}")
-    ledger = Ledger(settings.database("ledger.sqlite"))
-    bookings = Bookings(settings.database("ledger.sqlite"))
+    ledger = Ledger(settings.database(LEDGER_FILE))
+    bookings = Bookings(settings.database(LEDGER_FILE))
     archive = open_archive(settings)
     try:
         ours = ours_from_archive(archive, ledger, settings, start, end)

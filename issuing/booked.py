@@ -48,7 +48,7 @@ from issuing.batch import SerializedPoster
 from issuing.pipeline import Issuer, PostedInvoice
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import SyncEngine
-from sync.posting.ledger import State
+from sync.posting.ledger import LEDGER_FILE, State
 from sync.uniconta.booked import booked_numbers_after, read_booked, with_customer
 from sync.uniconta.errors import GatewayError
 
@@ -238,7 +238,7 @@ def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None) -> BookedI
         raise TypeError("issuing on booking needs the sync engine as the issuer's poster")
     plain = Issuer(issuer.settings, poster=engine, archive=issuer.archive,
                    renderer=issuer.renderer)
-    bookings = Bookings(issuer.settings.database("ledger.sqlite"))
+    bookings = Bookings(issuer.settings.database(LEDGER_FILE))
     return BookedIssuer(plain, engine, bookings,
                         lock=(lambda: lock) if lock is not None else None)
 

@@ -3,7 +3,9 @@
 The one pipeline behind `faktura sync`, `faktura batch` and `POST /v1/invoices`:
 
     source invoice → compute once → every check that can refuse it, the e-invoice rules
-                     included (nothing sent yet)
+                     included (nothing sent yet; the checks against the ledger's items —
+                     each line's VAT flag, the imported catalogue — are the posting
+                     engine's, run once in its `prepare` before its first Uniconta call)
                    → Poster.post (sync core: Uniconta assigns the number and books it; the
                      booking is compared with the computed invoice)
                    → e-invoice (`[einvoice]`: OIOUBL for a buyer with an EAN, or the set
@@ -45,7 +47,6 @@ from faktura.model import Invoice, content_sha256, invoice_json
 from sync.posting.answer import Posting
 from faktura.settings import Settings
 from renderer.render import EmbeddedFile, Renderer
-from sync.posting.catalogue import check_line_vat
 
 #: The number the e-invoice rules are checked with before Uniconta assigns the real one.
 PROVISIONAL_NUMBER = "1"
@@ -115,11 +116,12 @@ class Issuer:
         return self.archive_posted(PostedInvoice(computed, self.poster.post(computed)))
 
     def refuse_or_compute(self, invoice: Invoice) -> ComputedInvoice:
-        """Compute the invoice once and run every check that can refuse it; raises
-        `InvalidInput` naming the field. Nothing has been sent to Uniconta yet."""
+        """Compute the invoice once and run every check of its own that can refuse it; raises
+        `InvalidInput` naming the field. Nothing has been sent to Uniconta yet (the poster
+        checks the lines against Uniconta's items before its first call)."""
         computed = compute(invoice, self.settings)
         checks.check_totals(computed)
-        check_line_vat(computed, self.settings)
+        checks.check_something_to_book(computed)
         if computed.is_credit_note:
             credited = self._credited_entry(computed)
             checks.check_credit_note(
@@ -214,7 +216,7 @@ class Issuer:
             pdf=pdf,
             invoice_json=invoice_json(numbered.invoice),
             xml=document.xml if document else None,
-            xml_format=document.format if document else None,
+            xml_format=document.archive_label if document else None,
         )
 
     def archive_rendered(self, posted: PostedInvoice, item: NewArchiveItem) -> IssuedInvoice:

@@ -22,6 +22,11 @@ mid-task. The caller waits `task_timeout` seconds for an answer and then sends t
 (also after losing the broker connection): rendering has no side effects, and posting is
 exactly-once through the ledger (a second post of an invoice returns the first posting), so a
 repeated message can never post twice.
+
+Documents stay out of logs and out of the result store: a worker logs that a task succeeded,
+never what it returned (`quiet_worker_logs`); a message shows no arguments (`argsrepr`); and
+the caller deletes each answer from the result backend as soon as it has read it, while an
+answer nobody read (after a time-out) expires after `RESULT_TTL_FACTOR × task_timeout`.
 """
 
 from __future__ import annotations
@@ -52,6 +57,29 @@ RENDER_TASK = "faktura.render"
 POST_TASK = "faktura.post"
 ARCHIVED_TASK = "faktura.mark_archived"
 MAX_ATTEMPTS = 5
+#: An answer nobody fetched is kept this many task time-outs in the result backend.
+RESULT_TTL_FACTOR = 4
+#: What a task message shows of its arguments (they hold invoices and documents).
+ARGS_SHOWN = "(not shown: invoice data)"
+
+
+class QuietTaskResults(logging.Filter):
+    """Celery's "Task … succeeded in … s: <return value>" without the return value (a render
+    returns the PDF, a posting Uniconta's PDF)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict) and "return_value" in record.args:
+            record.args = {**record.args, "return_value": "(not logged)"}
+        return True
+
+
+def quiet_worker_logs() -> None:
+    """Keep task results out of Celery's log in this process, and the font subsetter's
+    glyph lists (thousands of characters per render at INFO) too (idempotent)."""
+    trace_log = logging.getLogger("celery.app.trace")
+    if not any(isinstance(f, QuietTaskResults) for f in trace_log.filters):
+        trace_log.addFilter(QuietTaskResults())
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 # -- the Celery application ----------------------------------------------------------------------
@@ -81,9 +109,10 @@ def make_app(settings: Settings) -> Celery:
         task_default_queue=render_queue(settings.queue_namespace),
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 4 * settings.task_timeout},
-        result_expires=24 * 3600,
+        result_expires=RESULT_TTL_FACTOR * settings.task_timeout,
         worker_hijack_root_logger=False,
     )
+    quiet_worker_logs()
     app.task(name=RENDER_TASK)(_render_task)
     app.task(name=POST_TASK)(_post_task)
     app.task(name=ARCHIVED_TASK)(_archived_task)
@@ -234,9 +263,11 @@ class QueueClient:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 result = self.app.send_task(name, args=args, queue=queue, retry=True,
-                                            retry_policy=_SEND_RETRY)
+                                            retry_policy=_SEND_RETRY, argsrepr=ARGS_SHOWN,
+                                            kwargsrepr="{}")
                 answer: dict[str, Any] = result.get(timeout=self.timeout,
                                                     disable_sync_subtasks=False)
+                _forget(result)
             except Exception as error:  # noqa: BLE001 - timeout, broker or backend lost
                 last = error
                 log.warning("%s on %s: no answer (attempt %d: %s); sending it again",
@@ -246,6 +277,14 @@ class QueueClient:
             return _unwrap(answer)
         raise FakturaError(f"no worker answered {name} on queue {queue} after {MAX_ATTEMPTS}"
                            f" attempts ({type(last).__name__}); are `faktura worker`s running?")
+
+
+def _forget(result: Any) -> None:
+    """Delete a read answer from the result backend (it may hold a whole PDF)."""
+    try:
+        result.forget()
+    except Exception as error:  # noqa: BLE001 - it expires anyway (`result_expires`)
+        log.debug("could not delete a task result: %s", type(error).__name__)
 
 
 _SEND_RETRY = {"max_retries": 20, "interval_start": 0.5, "interval_step": 1, "interval_max": 3}
@@ -304,12 +343,14 @@ class QueuePoster:
     """A `Poster` whose calls run on the tenant's posting queue."""
 
     def __init__(self, client: QueueClient, settings: Settings) -> None:
-        self.client = client
+        # Not `client`: that name is a Uniconta client's (the batch's setup check asks the
+        # poster for one, and the workers hold it, not this poster).
+        self.tasks = client
         self.tenant = settings.tenant
         self.queue = post_queue(settings.queue_namespace, settings.tenant)
 
     def post(self, invoice: Invoice | ComputedInvoice) -> Posting:
-        answer = self.client.call(POST_TASK, self.queue, self.tenant, _wire(invoice))
+        answer = self.tasks.call(POST_TASK, self.queue, self.tenant, _wire(invoice))
         pdf = answer["uniconta_pdf"]
         return Posting(invoice_number=answer["invoice_number"], voucher=answer["voucher"],
                        journal_posted_id=answer["journal_posted_id"],
@@ -317,8 +358,8 @@ class QueuePoster:
 
     def mark_archived(self, invoice: Invoice | ComputedInvoice, invoice_number: str,
                       pdf_sha256: str) -> None:
-        self.client.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
-                         invoice_number, pdf_sha256)
+        self.tasks.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
+                        invoice_number, pdf_sha256)
 
 
 #: Renders in flight when a batch runs on workers and `--workers` is not given.

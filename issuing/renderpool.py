@@ -5,7 +5,9 @@ hundreds of megabytes. So every render runs in one of N worker processes (one pe
 default), each holding a `Renderer` built and warmed up once, and each render is bounded:
 
 * **queue**: at most `queue_per_worker × workers` renders wait; one more is refused at once
-  with `RenderQueueFull`, which carries an estimate of when to try again;
+  with `RenderQueueFull`, which carries an estimate of when to try again: what is queued and
+  running, each priced by its number of lines at the render times the pool has measured
+  (`RenderTimes`), shared among the workers;
 * **time**: a render that uses more than `time_limit` seconds of its worker's CPU time has
   the worker killed and replaced, and the caller gets `RenderTimeLimit`. CPU time, not the
   clock: on a busy machine a render takes longer but needs the same CPU, so the same invoice
@@ -283,6 +285,59 @@ class PoolStats:
     worker_pids: tuple[int, ...] = ()
 
 
+#: Seconds one render is assumed to take before the pool has measured any.
+FIRST_GUESS = 1.0
+
+
+class RenderTimes:
+    """Measured render times, and what a render of so many lines will take by them.
+
+    Keeps the last `keep` renders' (lines, seconds) and fits `seconds = fixed + per_line ×
+    lines` by least squares (both parts at least 0); with only one length seen, the time
+    scales with the lines. Not thread-safe: the pool holds its lock.
+
+    >>> times = RenderTimes()
+    >>> times.estimate(10)
+    1.0
+    >>> for _ in range(3):
+    ...     times.observe(1, 0.3); times.observe(201, 4.3)
+    >>> round(times.estimate(1), 2), round(times.estimate(101), 2), round(times.estimate(401), 2)
+    (0.3, 2.3, 8.3)
+    """
+
+    def __init__(self, keep: int = 64) -> None:
+        self._samples: deque[tuple[int, float]] = deque(maxlen=keep)
+        self._fit: tuple[float, float] | None = None
+
+    def observe(self, lines: int, seconds: float) -> None:
+        self._samples.append((max(1, lines), max(0.0, seconds)))
+        self._fit = None
+
+    def estimate(self, lines: int) -> float:
+        """Seconds a render of `lines` lines is expected to take."""
+        if not self._samples:
+            return FIRST_GUESS
+        fixed, per_line = self._fit or self._refit()
+        return fixed + per_line * max(1, lines)
+
+    def _refit(self) -> tuple[float, float]:
+        n = len(self._samples)
+        mean_x = sum(x for x, _ in self._samples) / n
+        mean_y = sum(y for _, y in self._samples) / n
+        spread = sum((x - mean_x) ** 2 for x, _ in self._samples)
+        if spread == 0:  # one length seen: proportional to the lines
+            self._fit = (0.0, mean_y / mean_x)
+            return self._fit
+        per_line = max(0.0, sum((x - mean_x) * (y - mean_y) for x, y in self._samples)
+                       / spread)
+        fixed = mean_y - per_line * mean_x
+        if fixed < 0:  # through the origin instead
+            fixed, per_line = 0.0, (sum(x * y for x, y in self._samples)
+                                    / sum(x * x for x, _ in self._samples))
+        self._fit = (fixed, per_line)
+        return self._fit
+
+
 _ids = itertools.count(1)
 
 
@@ -324,7 +379,7 @@ class RenderPool:
         self._cond = threading.Condition()
         self._closing = False
         self._stats = PoolStats()
-        self._average = 1.0  # seconds per render, a moving average (for Retry-After)
+        self._times = RenderTimes()  # measured render times (for Retry-After)
         self._startup_error: str | None = None
         self._context = multiprocessing.get_context("spawn")  # safe in a threaded server
         self._slots = [_Slot(self, i) for i in range(self.workers)]
@@ -446,8 +501,14 @@ class RenderPool:
         return self._waiting() == 0 and any(s.pid and s.job is None for s in self._slots)
 
     def _retry_after(self) -> int:
-        ahead = self._waiting() + sum(1 for s in self._slots if s.job is not None)
-        return max(1, math.ceil(ahead / self.workers * self._average))
+        """Seconds until a place is likely free: the measured times of what is queued, and
+        what is left of what runs, shared among the workers."""
+        now = time.monotonic()
+        queued = sum(self._times.estimate(job.lines) for queue in self._queues
+                     for job in queue)
+        running = sum(max(0.0, self._times.estimate(s.job.lines) - (now - s.started))
+                      for s in self._slots if s.job is not None)
+        return max(1, math.ceil((queued + running) / self.workers))
 
     def _next_job(self, slot: _Slot) -> RenderJob | None:
         """The next job for `slot` (interactive before bulk), marked as the slot's own."""
@@ -473,11 +534,11 @@ class RenderPool:
             self._stats.cancelled += 1
             self._cond.notify_all()
 
-    def _count(self, name: str, seconds: float | None = None) -> None:
+    def _count(self, name: str, seconds: float | None = None, lines: int = 1) -> None:
         with self._cond:
             setattr(self._stats, name, getattr(self._stats, name) + 1)
             if seconds is not None:
-                self._average = 0.8 * self._average + 0.2 * seconds
+                self._times.observe(lines, seconds)
 
     def _observe(self, rss: int) -> None:
         if rss > self._stats.max_rss:
@@ -530,6 +591,7 @@ class _Slot:
         self.pid = 0
         self.renders = 0
         self.job: RenderJob | None = None
+        self.started = 0.0  # when the current job was sent to the worker (monotonic)
         self.thread = threading.Thread(target=self._run, name=f"render-worker-{index}",
                                        daemon=True)
 
@@ -595,7 +657,7 @@ class _Slot:
                 self.job = None
             pool._count("cancelled")
             return
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         try:
             answer = self._exchange(job, started)
             if answer is _LOST:  # died before answering (killed from outside?): once more
@@ -621,7 +683,7 @@ class _Slot:
             self._stop(graceful=False)
             _fail(job, RenderMemoryLimit(job.lines, _mib(limits.memory_limit)))
             return
-        pool._count("rendered", seconds)
+        pool._count("rendered", seconds, job.lines)
         try:
             job.future.set_result(_unpack(answer))
         except BaseException as error:  # noqa: BLE001 - handed to the caller

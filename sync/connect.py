@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 
 from faktura.settings import Settings
 from sync.posting.engine import SyncEngine
-from sync.posting.ledger import Ledger
+from sync.posting.ledger import LEDGER_FILE, Ledger
 from sync.posting.log import SyncLog
 from sync.uniconta.gateway import GatewayClient
 
@@ -44,7 +44,7 @@ def open_gateway(settings: Settings) -> Iterator[GatewayClient]:
 def open_engine(settings: Settings) -> Iterator[SyncEngine]:
     with ExitStack() as stack:
         client = stack.enter_context(open_gateway(settings))
-        ledger = Ledger(settings.database("ledger.sqlite"))
+        ledger = Ledger(settings.database(LEDGER_FILE))
         stack.callback(ledger.close)
         log = SyncLog(settings.state_dir / "sync-log.jsonl", settings.tenant)
         yield SyncEngine(client, ledger, settings, log)

@@ -111,13 +111,38 @@ class QuotaServer:
 
     def wait(self, client: TestClient, batch_id: str, tenant: str = "alpha",
              until: tuple[str, ...] = ("done", "failed")) -> dict[str, Any]:
+        """The batch's record once the API shows one of `until` and the store holds that
+        same status: the API shows a change a moment before its file or row is written, and
+        a write in flight (a `.part` file) must not land between two looks at the store."""
         deadline = time.monotonic() + 120
         while True:
             record = client.get(f"/v1/batches/{batch_id}", headers=self.headers(tenant)).json()
-            if record["status"] in until:
+            if record["status"] in until and self.stored_status(batch_id, tenant) == record[
+                    "status"] and not self.writing(tenant):
                 return record
             assert time.monotonic() < deadline, record
             time.sleep(0.05)
+
+    def stored_status(self, batch_id: str, tenant: str = "alpha") -> str | None:
+        """The status the store holds for the batch (None: not stored)."""
+        if self.database_url is None:
+            path = self.tmp / tenant / "var" / "api-batches" / tenant / f"{batch_id}.json"
+            try:
+                return str(json.loads(path.read_bytes())["status"])
+            except FileNotFoundError:
+                return None
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT status FROM api_batches WHERE tenant = :t"
+                                            " AND id = :i"), {"t": tenant, "i": batch_id}
+                                    ).scalar()
+        finally:
+            engine.dispose()
+
+    def writing(self, tenant: str = "alpha") -> bool:
+        """A file of the store is being written (its temporary `.part` is there)."""
+        return any(name.endswith(".part") for name in self.stored(tenant))
 
     def stored(self, tenant: str = "alpha") -> set[str]:
         """What the store holds of the tenant: file names, or row ids."""

@@ -6,6 +6,7 @@ The same checks run on PostgreSQL in `scaleout/test_api_batch_quota_postgres.py`
 from __future__ import annotations
 
 import doctest
+import time
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,31 @@ from batch_quota_checks import (
     check_unfinished_never_expire,
 )
 
-STORES = ["files", "sqlite"]
+STORES = ["files", "sqlite", "files-slow-disk"]
+#: How long each fsync takes on the slow disk: a loaded machine's, made certain.
+SLOW_FSYNC = 0.2
 
 
 def _url(tmp: Path, store: str) -> str | None:
-    return None if store == "files" else f"sqlite:///{tmp / 'faktura.sqlite'}"
+    return None if store.startswith("files") else f"sqlite:///{tmp / 'faktura.sqlite'}"
+
+
+@pytest.fixture(autouse=True)
+def _slow_disk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On `files-slow-disk` every fsync of a store file takes `SLOW_FSYNC` seconds: a write
+    stays in flight (its `.part` file present) while the checks look, as under load."""
+    if getattr(request.node, "callspec", None) is None or request.node.callspec.params.get(
+            "store") != "files-slow-disk":
+        return
+    import infra.atomic
+
+    real_fsync = infra.atomic.os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        time.sleep(SLOW_FSYNC)
+        real_fsync(fd)
+
+    monkeypatch.setattr(infra.atomic.os, "fsync", slow_fsync)
 
 
 @pytest.mark.parametrize("store", STORES)

@@ -37,10 +37,12 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve `app` on a free loopback port until the block ends; yields the base URL."""
+def serving(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve `app` on a free loopback port until the block ends; yields the base URL
+    (`options`: more of `server_config`'s, e.g. `limits`)."""
     port = free_port()
-    server = _Server(server_config(app, "127.0.0.1", port, log_level="warning", lifespan="on"))
+    server = _Server(server_config(app, "127.0.0.1", port, log_level="warning", lifespan="on",
+                                   **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -106,7 +108,9 @@ def test_issue_preview_batch_and_archive_for_real(tmp_path: Path,
         del bad["customer"]["customer_number"]
         invoices = [sample(source_id="LIVE-1"), sample(source_id="LIVE-2"), bad,
                     sample("04-mixed-vat.json", source_id="LIVE-3"),
-                    sample("05-credit-note.json", source_id="LIVE-4")]
+                    # credits LIVE-3, booked before it in the same batch
+                    sample("05-credit-note.json", source_id="LIVE-4",
+                           preceding_invoice_reference=str(int(number) + 2))]
         accepted = http.post("/v1/batches", json={"invoices": invoices})
         assert accepted.status_code == 202
         record = wait_done(http, accepted.json()["id"])

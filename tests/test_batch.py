@@ -89,7 +89,7 @@ def test_batch_finishes_the_others_and_reports_the_bad_one(tmp_path: Path,
         assert outcomes == [Outcome.ISSUED, Outcome.FAILED, Outcome.FAILED, Outcome.ISSUED,
                             Outcome.ALREADY_ISSUED]
         assert [(p.field, p.message) for p in report.results[1].problems] == [
-            ("lines.0.quantity",
+            ("lines[0].quantity",
              "must be a number written with the digits 0-9 and an optional decimal point")]
         assert report.results[2].problems[0].field == "lines"  # negative total: credit note
         assert report.results[0].invoice_number == report.results[4].invoice_number

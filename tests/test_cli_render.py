@@ -153,8 +153,8 @@ def test_malformed_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize(("fields", "named"), [
-    ({"lines": [{"text": "x", "quantity": SECRET, "unit_price": "1"}]}, "lines.0.quantity"),
-    ({"lines": [{"text": "x", "quantity": "1", "unit_price": [SECRET]}]}, "lines.0.unit_price"),
+    ({"lines": [{"text": "x", "quantity": SECRET, "unit_price": "1"}]}, "lines[0].quantity"),
+    ({"lines": [{"text": "x", "quantity": "1", "unit_price": [SECRET]}]}, "lines[0].unit_price"),
     ({"issue_date": 20261102}, "issue_date"),
     ({"customer": {"customer_number": "1", "name": "A", "ean": SECRET}}, "customer.ean"),
     ({"type_code": 381}, "preceding_invoice_reference"),
@@ -280,7 +280,7 @@ def test_the_real_command_fails_without_a_traceback(tmp_path: Path) -> None:
                            "--settings", str(SETTINGS), "--out", str(out_dir)],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert_clean_failure(done.returncode, done.stdout, done.stderr, out_dir,
-                         "lines.0.quantity")
+                         "lines[0].quantity")
 
 
 def test_the_real_command_renders_a_timelog_export(tmp_path: Path) -> None:

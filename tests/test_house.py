@@ -32,7 +32,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = {"faktura"}
 INFRASTRUCTURE = "infra"
-ADAPTERS = {INFRASTRUCTURE, "renderer", "sync", "einvoice", "archive"}
+ADAPTERS = {INFRASTRUCTURE, "renderer", "sync", "einvoice", "archive", "delivery"}
 ORCHESTRATION = {"issuing"}
 ENTRY_POINTS = {"cli", "api"}
 PACKAGES = DOMAIN | ADAPTERS | ORCHESTRATION | ENTRY_POINTS

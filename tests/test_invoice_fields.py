@@ -110,7 +110,7 @@ def test_an_outlay_with_vat_is_refused_naming_the_field() -> None:
     data["lines"][0].update(outlay=True, vat=True)
     with pytest.raises(InvalidInput) as refused:
         parse_invoice(data)
-    assert [p.field for p in refused.value.problems] == ["lines.0.vat"]
+    assert [p.field for p in refused.value.problems] == ["lines[0].vat"]
     assert "outside the VAT base" in str(refused.value)
 
 

@@ -247,7 +247,7 @@ def test_verify_finds_a_tampered_e_invoice(issue: Issue) -> None:
     issued, settings = issue(one_line("TAMPER-1", ean=EAN))
     number, tenant = issued.invoice_number, settings.tenant
     [blob] = (settings.archive_dir / tenant).rglob(f"{number}.xml")
-    assert stat.S_IMODE(blob.stat().st_mode) == 0o444  # written once, read-only
+    assert stat.S_IMODE(blob.stat().st_mode) == 0o400  # written once, read-only, private
     os.chmod(blob, 0o644)
     blob.write_bytes(blob.read_bytes().replace(b"Mette Holm", b"Mette Hilm"))
     with LocalArchive(settings.archive_dir) as archive:

@@ -1,6 +1,6 @@
 """The invoice model (faktura.model): what is accepted, what is refused and how it is reported.
 
-A validation error must name the field (a dotted path such as `lines.0.quantity`) and the
+A validation error must name the field (a field path such as `lines[0].quantity`) and the
 problem, and must never repeat the offending value.
 """
 
@@ -67,12 +67,12 @@ def test_sample_lines_keep_their_meaning() -> None:
 # --- validation errors name the field, never the value ---------------------------------------
 
 @pytest.mark.parametrize(("payload", "field"), [
-    (data(lines=[{"text": "x", "quantity": SECRET, "unit_price": "1"}]), "lines.0.quantity"),
-    (data(lines=[{"text": "x", "quantity": "1", "unit_price": SECRET}]), "lines.0.unit_price"),
+    (data(lines=[{"text": "x", "quantity": SECRET, "unit_price": "1"}]), "lines[0].quantity"),
+    (data(lines=[{"text": "x", "quantity": "1", "unit_price": SECRET}]), "lines[0].unit_price"),
     (data(lines=[{"text": "x", "quantity": "1", "unit_price": "1", "discount_percent": "101"}]),
-     "lines.0.discount_percent"),
+     "lines[0].discount_percent"),
     (data(lines=[{"text": "x", "quantity": "1", "unit_price": "1", "vat": SECRET}]),
-     "lines.0.vat"),
+     "lines[0].vat"),
     (data(issue_date=SECRET), "issue_date"),
     (data(currency_code=SECRET), "currency_code"),
     (data(invoice_number=SECRET), "invoice_number"),
@@ -104,14 +104,14 @@ def test_a_missing_field_is_named() -> None:
 
 def test_a_line_with_quantity_but_no_price_names_the_line_and_the_missing_field() -> None:
     error = refused(data(lines=[{"text": "x", "quantity": "1"}]))
-    assert fields_of(error) == ["lines.0"]
+    assert fields_of(error) == ["lines[0]"]
     assert "unit_price is missing" in str(error)
 
 
 def test_a_text_line_cannot_carry_an_item_number() -> None:
     error = refused(data(lines=[{"text": "Overskrift", "item_number": "1000"},
                                 {"text": "x", "quantity": "1", "unit_price": "1"}]))
-    assert fields_of(error) == ["lines.0"]
+    assert fields_of(error) == ["lines[0]"]
     assert "item_number" in str(error)
 
 
@@ -172,7 +172,7 @@ def test_quantities_are_stored_with_two_decimals(given_quantity: object, stored:
                                             Decimal("0.001")])
 def test_a_quantity_that_would_be_rounded_is_refused(given_quantity: object) -> None:
     error = refused(data(lines=[{"text": "x", "quantity": given_quantity, "unit_price": "1"}]))
-    assert [p.field for p in error.problems] == ["lines.0.quantity"]
+    assert [p.field for p in error.problems] == ["lines[0].quantity"]
     assert "2 decimal places" in error.problems[0].message
 
 
@@ -263,7 +263,7 @@ def test_load_invoice_names_the_file_and_the_field(tmp_path: Path) -> None:
                                             "unit_price": "1"}])), encoding="utf-8")
     with pytest.raises(InvalidInput) as caught:
         load_invoice(path)
-    assert str(caught.value).startswith(f"{path}: lines.0.quantity: ")
+    assert str(caught.value).startswith(f"{path}: lines[0].quantity: ")
 
 
 def test_a_top_level_array_is_refused_clearly() -> None:

@@ -31,7 +31,7 @@ def open_to_others(path: Path) -> bool:
 
 def test_what_faktura_keeps_is_private_and_what_it_hands_out_is_not(tmp_path: Path) -> None:
     settings = settings_outside(tmp_path)
-    run(tmp_path, settings, "batch", SAMPLES / "01-one-line.json", SAMPLES / "05-credit-note.json",
+    run(tmp_path, settings, "batch", SAMPLES / "01-one-line.json", SAMPLES / "06-eur-invoice.json",
         "--out", "out", "--workers", "0")
     run(tmp_path, settings, "apikey", "create", "--tenant", "revisorhuset")
     run(tmp_path, settings, "archive", "verify")

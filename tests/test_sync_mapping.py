@@ -72,9 +72,11 @@ def test_a_customer_number_over_20_characters_never_reaches_the_mapping() -> Non
 def test_quantity_must_fit_the_items_decimals() -> None:
     line = _invoice().lines[0]
     assert mapping.quantity_for_item(line, 1, "1000", 2) == Decimal("1.25")
-    with pytest.raises(MappingError, match="item 2000 has 0 decimals in Uniconta, so quantity"
-                       " 1.25 would become 1; set the item up with 2 decimals"):
+    with pytest.raises(MappingError, match=r"lines\[0\]\.quantity: has more decimals than"
+                       r" item 2000 allows in Uniconta \(0\).*set the item up with 2 decimals"
+                       ) as caught:
         mapping.quantity_for_item(line, 1, "2000", 0)
+    assert "1.25" not in str(caught.value)
     whole = _invoice(lines=[{"item_number": "2000", "text": "Licens", "quantity": "3",
                              "unit_price": "1200"}]).lines[0]
     assert mapping.quantity_for_item(whole, 1, "2000", 0) == Decimal("3")
@@ -121,8 +123,8 @@ def test_team_department_division_go_to_the_configured_dimensions(settings: Sett
         update={"team_dimension": 3, "department_dimension": 1, "division_dimension": 2})})
     assert mapping.dimension_fields(invoice, swapped, 3) == {
         "_Dim3": "Team A", "_Dim1": "Revision", "_Dim2": "Øst"}
-    with pytest.raises(MappingError, match="team dimension is set to 3, but the Uniconta"
-                       " company uses only 2 dimensions: fix TeamDimension"):
+    with pytest.raises(MappingError, match="integration.TeamDimension: names a dimension beyond"
+                       " the 2 the Uniconta company uses"):
         mapping.dimension_fields(invoice, swapped, 2)
     assert mapping.dimension_fields(_invoice(), swapped, 2) == {}  # no values, no check
 
@@ -180,19 +182,24 @@ def test_an_unknown_unit_is_refused_never_sent_as_the_items_unit(settings: Setti
                                                   "unit_price": "3.79"}])
     with pytest.raises(InvalidInput) as caught:
         check(invoice)
-    assert [p.field for p in caught.value.problems] == ["lines.1.unit"]
+    assert [p.field for p in caught.value.problems] == ["lines[1].unit"]
     with pytest.raises(InvalidInput) as caught:  # so no order line is ever made of it
         compute(invoice, settings)
-    assert [p.field for p in caught.value.problems] == ["lines.1.unit"]
+    assert [p.field for p in caught.value.problems] == ["lines[1].unit"]
 
 
-def test_unknown_currency_and_country_are_refused_with_the_value(settings: Settings) -> None:
-    with pytest.raises(MappingError, match="currency 'XYZ' is not a currency Uniconta knows"):
-        mapping.currency_byte("XYZ", "invoice CT-1")
+def test_unknown_currency_and_country_are_refused_naming_the_field_not_the_value(
+        settings: Settings) -> None:
+    with pytest.raises(MappingError, match="currency_code: is not a currency Uniconta knows"
+                       ) as caught:
+        mapping.currency_byte("XYZ", "currency_code")
+    assert "XYZ" not in str(caught.value)
     far = Customer(customer_number="1001", name="Far Away Ltd",
                    address={"city": "Nowhere", "country_code": "ZZ"})
-    with pytest.raises(MappingError, match="customer 1001: country 'ZZ'"):
+    with pytest.raises(MappingError, match="customer.address.country_code: is not a country"
+                       ) as caught:
         mapping.debtor_fields(far, settings)
+    assert "ZZ" not in str(caught.value) and "Far Away" not in str(caught.value)
 
 
 def test_debtor_fields_follow_the_seed_table_and_central_settings(settings: Settings) -> None:

@@ -181,7 +181,7 @@ def test_a_timelog_quantity_of_more_than_two_decimals_is_refused_not_rounded() -
     with pytest.raises(InvalidInput) as caught:
         parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": Decimal("0.3333333"),
                                       "Rate": "950"}]))
-    assert [p.field for p in caught.value.problems] == ["lines.0.quantity"]
+    assert [p.field for p in caught.value.problems] == ["lines[0].quantity"]
     invoice = parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": Decimal("0.33"),
                                             "Rate": "950"}]))
     assert invoice.lines[0].quantity == Decimal("0.33")
@@ -200,7 +200,7 @@ def test_a_timelog_foreign_currency_without_rate_is_refused() -> None:
 def test_a_bad_timelog_value_names_the_field_without_echoing_it() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_invoice(minimal(Lines=[{"Text": "x", "Quantity": "Zq-7731", "Rate": "1"}]))
-    assert [p.field for p in caught.value.problems] == ["lines.0.quantity"]
+    assert [p.field for p in caught.value.problems] == ["lines[0].quantity"]
     assert "Zq-7731" not in str(caught.value)
 
 

@@ -28,14 +28,18 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
+from api.pages.problem_texts import in_language, results_in_language
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
 from api.routes_archive import NUMBER_PATTERN
+from api.routes_preview import CLIENT_GONE, render_draft
+from api.signin_limits import SignInLocked, client_address
 from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import InvalidInput, Problem
+from issuing.renderpool import RenderQueueFull, RenderTooLarge
 from renderer.formatting import amount
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +56,7 @@ SECURITY_HEADERS = {
 router = APIRouter(include_in_schema=False)
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
                    trim_blocks=True, lstrip_blocks=True)
+_env.filters["in_language"] = in_language
 
 
 @dataclass
@@ -170,9 +175,21 @@ async def login(request: Request) -> Response:
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, form.get("login_token", "")):
         return _login_page(request, visitor, t["expired"], 403)
-    signed_in = await run_in_threadpool(_sessions(request).sign_in, form.get("key", ""))
-    if signed_in is None:
-        return _login_page(request, visitor, t["wrong_key"], 401)
+    guard, address = _state(request).sign_ins, client_address(request.scope)
+    key = form.get("key", "").strip()
+    try:
+        guard.check(address)
+        signed_in = await run_in_threadpool(_sessions(request).sign_in, key)
+        if signed_in is None:
+            tenant = await run_in_threadpool(_state(request).keys.owner, key)  # if revoked
+            guard.failed(address, tenant, where="sign-in page")
+            guard.check(address, tenant)
+            return _login_page(request, visitor, t["wrong_key"], 401)
+    except SignInLocked as locked:
+        page = _login_page(request, visitor, t["locked"].format(seconds=locked.retry_after),
+                           429)
+        page.headers["Retry-After"] = str(locked.retry_after)
+        return page
     session_id, _ = signed_in
     response = RedirectResponse("/archive", status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
@@ -239,13 +256,24 @@ async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: i
     entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
     more = len(entries) > PAGE_SIZE
     rows = [_row(e, visitor.language) for e in entries[:PAGE_SIZE]]
+    statuses = await run_in_threadpool(_statuses, services, [r.entry.invoice_number
+                                                             for r in rows])
 
     def link(to_page: int) -> str:
         return "/archive?" + urlencode({"q": q, "page": to_page} if q else {"page": to_page})
 
     return _page(request, visitor, "archive.html.j2", rows=rows, q=q, page=page,
                  previous_url=link(page - 1) if page > 1 else None,
-                 next_url=link(page + 1) if more else None, tenant=services.tenant)
+                 next_url=link(page + 1) if more else None, tenant=services.tenant,
+                 statuses=statuses)
+
+
+def _statuses(services: TenantServices, numbers: list[str]) -> dict[str, str]:
+    """The payment status last read from Uniconta of each listed invoice that has one."""
+    from issuing.status import open_status_store
+
+    with open_status_store(services.settings) as store:
+        return {n: str(record.status) for n, record in store.of(services.tenant, numbers).items()}
 
 
 def _archived_file(request: Request, visitor: Visitor, number: str, kind: str) -> Response:
@@ -310,11 +338,20 @@ async def preview(request: Request, visitor: SignedIn) -> Response:
         services = _services(request, visitor)
         try:
             invoice = parse_invoice_safely(data)
-            _, pdf = await run_in_threadpool(_state(request).renderer.render, invoice,
-                                             services.settings, draft=True)
-            pdf_url = f"/preview/{visitor.session.keep_preview(pdf)}.pdf"
+            rendered = await render_draft(request, _state(request).pool, invoice,
+                                          services.settings)
+            if rendered is None:
+                return Response(status_code=CLIENT_GONE)
+            pdf_url = f"/preview/{visitor.session.keep_preview(rendered[1])}.pdf"
         except InvalidInput as error:
             problems = error.problems
+        except RenderTooLarge as error:
+            problems = [Problem("lines", str(error))]
+        except RenderQueueFull as busy:
+            page = _page(request, visitor, "message.html.j2", 503,
+                         message=t["busy"].format(seconds=busy.retry_after))
+            page.headers["Retry-After"] = str(busy.retry_after)
+            return page
     return _page(request, visitor, "preview.html.j2", 422 if problems else 200, text=text,
                  problems=problems, pdf_url=pdf_url)
 
@@ -377,17 +414,9 @@ def batch_progress(request: Request, batch_id: str) -> Response:
     record = _batch(request, visitor, batch_id)
     if record is None:
         return JSONResponse({"detail": "no such batch"}, status_code=404)
-    return JSONResponse(json.loads(record.model_dump_json()), headers={"Cache-Control":
-                                                                       "no-store"})
-
-
-@router.get("/batches/{batch_id}")
-def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
-    record = _batch(request, visitor, batch_id)
-    if record is None:
-        return _not_found(request, visitor)
-    return _page(request, visitor, "batch.html.j2", record=record,
-                 running=record.status in ("queued", "running"))
+    return JSONResponse(results_in_language(json.loads(record.model_dump_json()),
+                                            visitor.language),
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/batches/{batch_id}.pdf")
@@ -426,6 +455,16 @@ async def setup_page(request: Request, visitor: SignedIn) -> Response:
                      message=texts(visitor.language)["setup_unreachable"])
     return _page(request, visitor, "setup.html.j2", report=report, counts=report.counts(),
                  symbols=SYMBOL)
+
+
+# Declared after `/batches/{batch_id}.json` and `.pdf`: it would catch both.
+@router.get("/batches/{batch_id}")
+def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
+    record = _batch(request, visitor, batch_id)
+    if record is None:
+        return _not_found(request, visitor)
+    return _page(request, visitor, "batch.html.j2", record=record,
+                 running=record.status in ("queued", "running"))
 
 
 # --- bookings (issuing on booking: what needs attention, what the bookkeeper changed) -------

@@ -5,7 +5,8 @@ runs them.
 Branches and where their migrations live: `archive` (the archive index,
 `archive/migrations/`), `ledger` (postings and master data, `sync/posting/migrations/`),
 `catalogue` (the item catalogue, `sync/posting/migrations/`), `keys` and `batches` (API keys
-and batch records, `api/migrations/`). With PostgreSQL the archive, ledger, keys and batches
+and batch records, `api/migrations/`), `delivery` (the e-mail outbox and log and the payment
+status, `delivery/migrations/`). With PostgreSQL the archive, ledger, keys and batches
 live in one database, brought up by `faktura db upgrade`; with the embedded default each store
 is its own SQLite file, and the store brings its own branch up when it opens it
 (`open_embedded`). Every migration must be safe to run on a database whose tables were
@@ -27,9 +28,10 @@ from infra.database import Target, open_database
 
 HERE = Path(__file__).resolve().parent
 #: Where each store's migrations are, relative to the folder the project's packages are in.
-VERSION_FOLDERS = ("archive/migrations", "sync/posting/migrations", "api/migrations")
+VERSION_FOLDERS = ("archive/migrations", "sync/posting/migrations", "api/migrations",
+                   "delivery/migrations")
 #: The branches one PostgreSQL database holds (the item catalogue is always a SQLite file).
-SHARED_BRANCHES = ("archive", "ledger", "keys", "batches")
+SHARED_BRANCHES = ("archive", "ledger", "keys", "batches", "delivery")
 
 
 def _config(connection: Any) -> Any:

@@ -6,6 +6,8 @@
 * ``GET  /_emulator/stats``          → calls, per-route request counts, writes (non-GET
   requests), posting outcomes, e-mails
 * ``POST /_emulator/reset-counters`` → zero call budget and statistics
+* ``POST /_emulator/payments``      → ``{"invoice": N, "amount": "X"}`` (amount optional: all
+  that is open) settles a booked invoice's open item; what is open afterwards
 * ``POST /_emulator/reset-state``    → wipe the state file, re-seed the fixtures, restore the
   start-up fault switches and zero the counters (a fresh emulator without a restart)
 * ``POST /_emulator/book/{order}``    → the bookkeeper books a draft order (:mod:`.booking`);
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,6 +31,7 @@ from fastapi.responses import JSONResponse
 from sync.emulator import booking, fixtures
 from sync.emulator.entities import REGISTRY
 from sync.emulator.errors import BadRequest, UnicontaError
+from sync.emulator.payments import PaymentRefused, pay
 from sync.emulator.rules import CompanyContext
 from sync.emulator.wire import encode_row
 
@@ -150,3 +154,25 @@ async def periods(request: Request) -> JSONResponse:
                                                                           error))},
                             status_code=400)
     return JSONResponse({"closed_until": until or None})
+
+
+@router.post("/payments")
+async def payments(request: Request) -> JSONResponse:
+    try:
+        body = await _object(request)
+    except BadRequest as error:
+        return JSONResponse({"error": error.message}, status_code=400)
+    if not isinstance(body.get("invoice"), int):
+        return JSONResponse({"error": "body must be a JSON object with an integer invoice"},
+                            status_code=400)
+    try:
+        amount = Decimal(str(body["amount"])) if body.get("amount") is not None else None
+        if amount is not None and not amount.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        return JSONResponse({"error": "amount must be a decimal number"}, status_code=400)
+    company = body.get("company", fixtures.COMPANY_ID)
+    try:
+        return JSONResponse(pay(request.app.state.store, company, body["invoice"], amount))
+    except PaymentRefused as refused:
+        return JSONResponse({"error": str(refused)}, status_code=409)

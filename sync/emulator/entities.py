@@ -502,6 +502,28 @@ DEBTOR_TRANS = EntitySpec(
     key_name="Account",
 )
 
+# The debtor's open items: one per booked invoice or credit note until it is settled
+# (`AmountOpen` falls with each payment; a settled item leaves the table).
+DEBTOR_TRANS_OPEN = EntitySpec(
+    "DebtorTransOpen",
+    "RowId",
+    (
+        S("Account"),
+        D("Date"),
+        D("DueDate"),
+        F("Amount"),
+        F("AmountOpen"),
+        F("AmountCur"),
+        F("AmountOpenCur"),
+        CUR(),
+        I("Voucher"),
+        I("Invoice"),
+        S("Text"),
+    ),
+    writable=False,
+    key_name="Account",
+)
+
 GL_TRANS = EntitySpec(
     "GLTrans",
     "RowId",
@@ -630,6 +652,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
     DEBTOR_INVOICE,
     INV_TRANS,
     DEBTOR_TRANS,
+    DEBTOR_TRANS_OPEN,
     GL_TRANS,
     PROJECT_TRANS,
     VOUCHERS,

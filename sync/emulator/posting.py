@@ -23,7 +23,8 @@ their sum, so the voucher balances. Emulator policy (the reference does not say 
 does without a rate): an order in another currency without ``ExchangeRate`` is refused with
 ``FieldCannotBeBlank``.
 
-A real posting writes everything — number series, DebtorInvoice, InvTrans, DebtorTrans, GLTrans,
+A real posting writes everything — number series, DebtorInvoice, InvTrans, DebtorTrans (and
+the open item, DebtorTransOpen), GLTrans,
 the PDF and the order deletion (``DeleteOrder``) — in one SQLite transaction. Without
 ``DeleteOrder`` the order and its lines stay and the order's ``InvoiceNumber`` is set.
 Document types other than Invoice/Creditnote only render a document (nothing is posted).
@@ -502,6 +503,13 @@ def post(
                 JournalPostedId=journal,
             ),
         )
+        credit = request.document_type == "Creditnote"
+        store.insert(ctx.company_id, "DebtorTransOpen", None, _row(
+            "DebtorTransOpen", Account=draft.debtor["Account"], Date=header["Date"],
+            DueDate=header["DueDate"], Amount=float(draft.total_in_company_currency),
+            AmountOpen=float(draft.total_in_company_currency), AmountCur=header["TotalAmount"],
+            AmountOpenCur=header["TotalAmount"], Currency=draft.currency, Voucher=voucher,
+            Invoice=number, Text=f"{'Kreditnota' if credit else 'Faktura'} {number}"))
         for row in gl:
             store.insert(ctx.company_id, "GLTrans", None, row)
         pdf = render(pdf_document(ctx, draft, request, number))

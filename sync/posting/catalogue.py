@@ -21,10 +21,11 @@ Where a line's *kind* comes from: the invoice model has no kind field (yet), so
 and otherwise infers it from the unit: a time unit (timer, hours, dage, min …) is `hours`,
 anything else `other`. `expenses`, `travel` and `fixed_price` therefore need that field.
 
-Before anything is sent, `check_line_vat` refuses a line whose VAT flag contradicts its item
-(the catalogue's item group decides; without a catalogue the configured ProductNumber /
+Before anything is sent, the engine calls `check_items` once per invoice, opening the
+catalogue once: `check_line_vat` refuses a line whose VAT flag contradicts its item (the
+catalogue's item group decides; without a catalogue the configured ProductNumber /
 ProductNumberExVat do), and `check_invoice_items` refuses an invoice with a line whose item is
-missing from the catalogue or blocked there (the engine calls it when a catalogue exists).
+missing from the catalogue or blocked there (when a catalogue exists).
 """
 
 from __future__ import annotations
@@ -43,13 +44,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from faktura import checks, units
 from faktura.computed import ComputedInvoice
-from faktura.errors import FakturaError
+from faktura.errors import FakturaError, Problem
 from faktura.model import Invoice, InvoiceLine
 from infra.private import private_file
 from faktura.settings import LINE_KINDS, Settings
 from infra.database import open_database
 from infra.migrations import open_embedded, sqlite_at_head
-from sync.posting.mapping import MappingError, quantity_for_item
+from sync.posting.mapping import MappingError, line_field, quantity_for_item
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field, to_decimal
 
@@ -250,14 +251,16 @@ def line_kind(line: InvoiceLine) -> str:
     return "hours" if unit is not None and unit.uniconta in _TIME_UNITS else "other"
 
 
-def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = None) -> str:
+def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = None,
+             position: int | None = None) -> str:
     """The item a line of `kind` is posted with (steps 2 and 3; ProductNumber(ExVat) last).
 
     `line_item` is the line's own product number; it wins under the `"line"` principle.
+    `position` (1-based) names the line in a refusal.
     """
     if kind not in LINE_KINDS:
-        raise MappingError(f"unknown kind of invoice line {kind!r}"
-                           f" (known: {', '.join(LINE_KINDS)})")
+        raise MappingError(line_field(position, "kind") if position else "kind",
+                           f"is not a kind of invoice line (known: {', '.join(LINE_KINDS)})")
     products = settings.products.for_kind(kind)
     if products.principle == "line" and line_item:
         return line_item
@@ -268,39 +271,63 @@ def item_for(kind: str, vat: bool, settings: Settings, line_item: str | None = N
     return integration.product_number if vat else integration.product_number_ex_vat
 
 
-def item_of_line(line: InvoiceLine, settings: Settings) -> str | None:
-    """The item of one invoice line (None for a text line)."""
+def item_of_line(line: InvoiceLine, settings: Settings, position: int | None = None
+                 ) -> str | None:
+    """The item of one invoice line (None for a text line); `position` (1-based) names the
+    line in a refusal."""
     if line.is_text:
         return None
-    return item_for(line_kind(line), line.vat, settings, line_item=line.item_number)
+    return item_for(line_kind(line), line.vat, settings, line_item=line.item_number,
+                    position=position)
+
+
+def item_field(line: InvoiceLine, position: int, item: str, settings: Settings) -> str:
+    """Where the item a line is posted with comes from: the line's own item number, else the
+    setting that names it (`integration.ProductNumber`, `products.hours.default` …)."""
+    if line.item_number == item:
+        return line_field(position, "item_number")
+    where = configured_items(settings).get(item, "ProductNumber")
+    return where if where.startswith("products.") else f"integration.{where}"
+
+
+def unknown_item(line: InvoiceLine, position: int, item: str, settings: Settings,
+                 since: str = "") -> Problem:
+    """The problem of a line whose item Uniconta does not have (`since`: when it was read)."""
+    where = item_field(line, position, item, settings)
+    fix = ("fix the line's item number" if where.startswith("lines[")
+           else f"fix {where} in the settings")
+    return Problem(where, f"names an item Uniconta does not have{since}: create it in"
+                          f" Uniconta (then run `faktura import items`) or {fix}")
+
+
+def blocked_item(line: InvoiceLine, position: int, item: str, settings: Settings) -> Problem:
+    return Problem(item_field(line, position, item, settings),
+                   "names an item that is blocked in Uniconta; unblock it or choose another"
+                   " item")
 
 
 def check_invoice_items(invoice: Invoice, catalogue: Catalogue, settings: Settings) -> None:
     """Refuse the invoice, before anything is sent, if a line's item is unknown or blocked in
     the catalogue, or its quantity does not fit the item's decimals."""
     imported = catalogue.imported_at(settings.tenant)
-    problems: list[str] = []
+    problems: list[Problem] = []
     for position, line in enumerate(invoice.lines, start=1):
-        number = item_of_line(line, settings)
+        number = item_of_line(line, settings, position)
         if number is None:
             continue
         item = catalogue.get(settings.tenant, number)
         if item is None:
-            when = f" on {imported:%Y-%m-%d %H:%M} UTC" if imported else ""
-            problems.append(
-                f"line {position}: item {number} is not in the item catalogue imported from"
-                f" Uniconta{when}; create it in Uniconta and run `faktura import items`, or fix"
-                " the line's product number / the [products] settings")
+            when = f" (item catalogue of {imported:%Y-%m-%d %H:%M} UTC)" if imported else ""
+            problems.append(unknown_item(line, position, number, settings, when))
         elif item.blocked:
-            problems.append(f"line {position}: item {number} is blocked in Uniconta; unblock"
-                            " it or choose another item")
+            problems.append(blocked_item(line, position, number, settings))
         else:
             try:
                 quantity_for_item(line, position, number, item.decimals)
             except MappingError as error:
-                problems.append(str(error))
+                problems.extend(error.problems)
     if problems:
-        raise MappingError(f"invoice {invoice.source_id}: " + "; ".join(problems))
+        raise MappingError(problems)
 
 
 def imported_catalogue(settings: Settings) -> Catalogue | None:
@@ -312,10 +339,10 @@ def imported_catalogue(settings: Settings) -> Catalogue | None:
     return catalogue if catalogue.imported_at(settings.tenant) is not None else None
 
 
-def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
+def check_line_vat(computed: ComputedInvoice, settings: Settings,
+                   catalogue: Catalogue | None) -> None:
     """Refuse a line whose VAT flag contradicts the item it is booked with: the imported
     catalogue's item group decides, else the configured items (`checks.check_line_vat`)."""
-    catalogue = imported_catalogue(settings)
 
     def item_vat(number: str) -> bool | None:
         item = catalogue.get(settings.tenant, number) if catalogue else None
@@ -323,18 +350,20 @@ def check_line_vat(computed: ComputedInvoice, settings: Settings) -> None:
 
     checks.check_line_vat(
         computed, settings,
-        item_of=lambda position: item_of_line(computed.lines[position - 1].line, settings),
+        item_of=lambda position: item_of_line(computed.lines[position - 1].line, settings,
+                                              position),
         item_vat=item_vat)
 
 
-def check_against_catalogue(invoice: Invoice, settings: Settings) -> None:
-    """`check_invoice_items` when the tenant has imported a catalogue; no-op otherwise.
-
-    Costs no Uniconta call. (Without a catalogue the engine still checks each item live.)
-    """
+def check_items(computed: ComputedInvoice, settings: Settings) -> None:
+    """Refuse the invoice if a line contradicts the item it is booked with: its VAT flag
+    (`check_line_vat`), and, when the tenant has imported a catalogue, the item itself
+    (`check_invoice_items`). Opens the catalogue once; costs no Uniconta call. (Without a
+    catalogue the engine still checks each item live.)"""
     catalogue = imported_catalogue(settings)
+    check_line_vat(computed, settings, catalogue)
     if catalogue is not None:
-        check_invoice_items(invoice, catalogue, settings)
+        check_invoice_items(computed.invoice, catalogue, settings)
 
 
 def configured_items(settings: Settings) -> dict[str, str]:

@@ -3,6 +3,9 @@
 Per invoice: validate → master data (debtor only when a mapped field changed, contact,
 employee, project) → order → its lines (one call) → optional simulation → post with the
 invoice date → record → verify. At steady state that is three calls: order, lines, post.
+Validating refuses, before anything is written, whatever can be refused (docs/refusals.md):
+the lookups it needs (items, payment terms, the credited invoice of a credit note, the next
+invoice number) are reads, and most are made once per run.
 
 The order is a projection of the computed invoice (`faktura.computed`): its lines carry the
 computed discounts, its payment term is the Uniconta term whose days give the computed due
@@ -41,12 +44,14 @@ from typing import Any, Literal
 
 from faktura import checks
 from faktura.computed import ComputedInvoice, compute
-from faktura.errors import ContentChanged, FakturaError, InvalidInput
+from faktura.errors import ContentChanged, FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, content_sha256
 from sync.posting.answer import Posting
 from faktura.settings import Settings
 from sync.posting import mapping
-from sync.posting.catalogue import check_against_catalogue, check_line_vat, item_of_line
+from sync.posting.mapping import MappingError
+from sync.posting.numbers import InvoiceNumbers, group_field
+from sync.posting.catalogue import check_items, item_of_line
 from sync.posting.ledger import Ledger, PostingRecord, State
 from sync.posting.log import SyncLog
 from sync.posting.masterdata import MasterData
@@ -77,6 +82,16 @@ class BookingMismatch(SyncFailed):
     """Uniconta booked the invoice with other figures than computed: booked, not archived."""
 
 
+class Refused(SyncFailed, InvalidInput):
+    """The invoice was refused for a field a user can fix — before anything was written, or
+    by Uniconta: names the field (the invoice's or the setting's) and the fix, never the
+    refused value. Nothing is half-posted."""
+
+
+class CreditedNotBooked(MappingError):
+    """A credit note credits an invoice Uniconta has not booked (nor the archive kept)."""
+
+
 @dataclass(frozen=True)
 class PreparedInvoice:
     """An invoice checked against Uniconta's rules, before anything is written."""
@@ -104,6 +119,7 @@ class SyncEngine:
         self.master = MasterData(client, ledger, settings)
         self._lock_path = lock_path or ledger.lock_file
         self._dimensions: int | None = None
+        self.numbers = InvoiceNumbers(client, settings)
 
     # ----------------------------------------------------------------- Poster
 
@@ -148,6 +164,7 @@ class SyncEngine:
                  calls_before: dict[str, int]) -> FakturaError:
         """Record and log why the invoice failed; the error to report for it."""
         source_id = computed.invoice.source_id
+        error = self._refusal(computed, error)
         reason = _reason(error)
         if self.ledger.get(self.tenant, source_id):
             self.ledger.fail(self.tenant, source_id, reason)
@@ -224,6 +241,11 @@ class SyncEngine:
             try:
                 prepared = self.prepare(item)
                 self._check_invoice_date(invoice)
+            except CreditedNotBooked:
+                # It may credit an invoice earlier in this chunk, not booked yet: it takes
+                # the single path, after the invoices before it are posted (and checked again).
+                calls[source_id] += calls_since(self.client, calls_before)
+                continue
             except (GatewayError, FakturaError) as error:
                 outcomes[index] = self._failure(item, error, calls_before)
                 continue
@@ -374,13 +396,14 @@ class SyncEngine:
         with self._posting_lock():
             try:
                 order_number = self._transfer_draft(computed)
-            except (GatewayError, FakturaError) as error:
+            except (GatewayError, FakturaError) as failure:
+                error = self._refusal(computed, failure)
                 reason = _reason(error)
                 if self.ledger.get(self.tenant, invoice.source_id):
                     self.ledger.fail(self.tenant, invoice.source_id, reason)
                 self.log.step(invoice.source_id, "failed", reason=reason)
                 if isinstance(error, ContentChanged | InvalidInput | SyncFailed):
-                    raise
+                    raise error from None
                 raise SyncFailed(f"invoice {invoice.source_id}: {reason}") from None
             finally:
                 if self.ledger.get(self.tenant, invoice.source_id):
@@ -404,7 +427,7 @@ class SyncEngine:
                                  f" {record.invoice_number}; no draft is made")
             self.log.step(source_id, "already_drafted", order_number=record.order_number)
             return record.order_number
-        prepared = self.prepare(computed)
+        prepared = self.prepare(computed, draft=True)
         resumed = record is not None
         earlier_account = record.customer_number if record else None
         if record and record.content_sha256 != content:
@@ -487,41 +510,79 @@ class SyncEngine:
             self._simulate(computed, order_number)
         return self._post_order(computed, order_number)
 
-    def prepare(self, invoice: Invoice | ComputedInvoice) -> PreparedInvoice:
+    def prepare(self, invoice: Invoice | ComputedInvoice, *, draft: bool = False
+                ) -> PreparedInvoice:
         """Check the invoice against Uniconta's rules (items, decimals, currency, customer,
-        VAT flags, the payment term of its due date) before anything is written."""
+        VAT flags, the payment term of its due date, the invoice a credit note credits, the
+        number it will get) before anything is written. A `draft` (drafts mode) is booked
+        later in Uniconta: it may credit another draft, and takes no number yet."""
         settings = self.settings
         computed = self.computed(invoice)
         invoice = computed.invoice
         checks.check_totals(computed)  # never a negative invoice (a credit note instead)
-        check_line_vat(computed, settings)  # each line's VAT flag vs its item's VAT
-        check_against_catalogue(invoice, settings)  # items vs the imported catalogue
+        checks.check_something_to_book(computed)  # Uniconta refuses one without a quantity
+        check_items(computed, settings)  # VAT flags and items vs Uniconta's items, once
         account = mapping.debtor_account(invoice.customer)
-        mapping.currency_byte(invoice.currency_code, f"invoice {invoice.source_id}")
+        mapping.currency_byte(invoice.currency_code, "currency_code")
         mapping.debtor_fields(invoice.customer, settings)
         mapping.dimension_fields(invoice, settings, self._number_of_dimensions())
         items: list[tuple[str | None, int | None]] = []
         for position, line in enumerate(invoice.lines, start=1):
-            number = item_of_line(line, settings)  # the [products] principle
+            number = item_of_line(line, settings, position)  # the [products] principle
             if number is None:
                 items.append((None, None))
                 continue
-            item = self.master.item(number, position)
+            item = self.master.item(number, line, position)
             mapping.quantity_for_item(line, position, number, item.decimals)
             items.append((number, item.decimals))
         if invoice.project:
             self.master.project_category()
         term = self.master.payment_term((computed.due_date - invoice.issue_date).days)
+        if computed.is_credit_note and not draft:  # a draft may credit another draft
+            self._check_credited(computed, account)
+        # The number Uniconta gives it fits its FI line (a draft takes none yet).
+        self.numbers.check(computed, take=not draft)
         return PreparedInvoice(computed, account, items, term)
+
+    def _check_credited(self, computed: ComputedInvoice, account: str) -> None:
+        """A credit note credits an invoice Uniconta has booked, for the same debtor (one
+        read; the issuing pipeline checked the archive already)."""
+        number = computed.credited_invoice_number
+        rows = self.client.query("DebtorInvoice", InvoiceNumber=number) if number and \
+            number.isdigit() else []
+        if not rows:
+            raise CreditedNotBooked("preceding_invoice_reference", (
+                "names no invoice the archive or Uniconta knows: a credit note credits an"
+                " issued invoice; give its invoice number"))
+        if str(field(rows[0], "Account") or "") != account:
+            raise MappingError("preceding_invoice_reference", (
+                "names an invoice of another customer: a credit note credits an invoice of"
+                " its own customer"))
+
+    def _refusal(self, computed: ComputedInvoice, error: GatewayError | FakturaError
+                 ) -> GatewayError | FakturaError:
+        """A refusal a user fixes in a field, as the field and the fix: the engine's own
+        (`MappingError`) or Uniconta's (an ErrorCodes name this engine can place)."""
+        if isinstance(error, MappingError):
+            return Refused(error.source, error.problems)
+        if not isinstance(error, UnicontaError):
+            return error
+        fields = _refused_fields(error.code, computed.invoice, self.settings)
+        if not fields:
+            return error
+        fix = _FIXES.get(error.code, "")
+        return Refused("invoice", [
+            Problem(where, f"Uniconta refused it ({error.code})" + (f": {fix}" if fix else ""))
+            for where in fields])
 
     def _check_invoice_date(self, invoice: Invoice) -> None:
         """Without the gateway's date extension Uniconta dates every invoice today: refuse
         another date before an order is made, rather than fail at the posting."""
         if invoice.issue_date != date.today() and not self.client.has_extensions():
             raise mapping.MappingError(
-                f"invoice {invoice.source_id}: the Uniconta gateway has no date extension, so"
-                f" the invoice would be dated today instead of {invoice.issue_date}; post it on"
-                " its issue date, or use a gateway with the extensions")
+                "issue_date", "is not today, and the Uniconta gateway has no date extension,"
+                " so Uniconta would date the invoice today; post it on its issue date, or use"
+                " a gateway with the extensions")
 
     def _create_order(self, prepared: PreparedInvoice, contact_row: int | None) -> int:
         invoice = prepared.invoice
@@ -599,6 +660,7 @@ class SyncEngine:
     def _record_posting(self, computed: ComputedInvoice, result: PostingResult) -> Posting:
         invoice = computed.invoice
         number = str(result.invoice_number)
+        self.numbers.posted(computed, result.invoice_number)
         self.ledger.advance(self.tenant, invoice.source_id, State.POSTED,
                             invoice_number=number, voucher=result.voucher,
                             journal_posted_id=result.journal_posted_id)
@@ -792,6 +854,22 @@ _FIXES = {
     "NumberSerieDoesNotExist": "the debtor group has no invoice number series in Uniconta",
     "NumberSerieIsBlocked": "the debtor group's invoice number series is blocked in Uniconta",
 }
+
+
+def _refused_fields(code: str, invoice: Invoice, settings: Settings) -> list[str]:
+    """The fields a Uniconta refusal (ErrorCodes name) is about; [] when none is."""
+    group = group_field(invoice.customer)
+    dimensions = [name for name, dim in settings.integration.dimension_of.items()
+                  if dim and getattr(invoice, name)]
+    return {
+        "DebtorIsStopped": [mapping.CUSTOMER_NUMBER],
+        "ItemIsOnHold": ["lines"],
+        "ProjectIsBlocked": ["project.number"],
+        "PrCategoryCannotBeBlank": ["uniconta.project_category"],
+        "DimensionDoesNotExist": dimensions,
+        "NumberSerieDoesNotExist": [group],
+        "NumberSerieIsBlocked": [group],
+    }.get(code, [])
 
 
 def _reason(error: Exception) -> str:

@@ -52,6 +52,9 @@ class State(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+#: The ledger's SQLite file in `state_dir` (with `database_url`: tables in that database).
+LEDGER_FILE = "ledger.sqlite"
+
 metadata = MetaData()
 _metadata = metadata
 

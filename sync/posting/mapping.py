@@ -1,7 +1,12 @@
 """Source invoice → Uniconta entities, per the seeds' mapping tables.
 
 Pure functions: no calls. Each returns the `_`-prefixed backing-field names the gateway
-writes (reference §2.5). Errors name the customer or line and say what to fix.
+writes (reference §2.5). A refusal is a `MappingError`: it names the field (`lines[2].unit`,
+`customer.customer_number`, or the setting) and what to fix, never the refused value.
+
+A line priced 0 is posted with a 100 % discount: Uniconta fills a line's price 0 in with the
+item's sales price, and the discount keeps the booked line at 0 as the invoice states it
+(docs/refusals.md).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 from faktura import units
 from faktura.computed import ComputedLine
-from faktura.errors import FakturaError
+from faktura.errors import InvalidInput, Problem, field_path
 from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
 from sync.uniconta.wire import currency_code_to_byte
@@ -29,8 +34,16 @@ COUNTRIES = {
 
 
 
-class MappingError(FakturaError):
-    """The invoice cannot be expressed in Uniconta as it stands; the message says the fix."""
+FREE_LINE_DISCOUNT = Decimal(100)
+
+
+class MappingError(InvalidInput):
+    """The invoice cannot be expressed in Uniconta as it stands: the field and the fix (or
+    several problems, each with its field)."""
+
+    def __init__(self, field: str | list[Problem], message: str = "") -> None:
+        super().__init__("invoice", field if isinstance(field, list)
+                         else [Problem(field, message)])
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
@@ -48,28 +61,33 @@ def debtor_account(customer: Customer) -> str:
     number = customer.customer_number
     if not number.isascii() or not number.isdigit():
         raise MappingError(
-            f"customer {customer.name!r}: customer number {number!r} must contain digits only"
-            " (Uniconta debtor accounts); change it in the source system")
+            CUSTOMER_NUMBER, "must contain digits only (Uniconta debtor accounts); change it"
+            " in the source system")
     if len(number) > MAX_ACCOUNT_LENGTH:
         raise MappingError(
-            f"customer {customer.name!r}: customer number has {len(number)} digits; Uniconta"
-            f" allows at most {MAX_ACCOUNT_LENGTH}")
+            CUSTOMER_NUMBER, f"has {len(number)} digits; Uniconta allows at most"
+            f" {MAX_ACCOUNT_LENGTH}")
     return number
 
 
+CUSTOMER_NUMBER = "customer.customer_number"
+
+
 def country(code: str, where: str) -> str:
+    """Uniconta's name of a country; `where` is the field that holds the code."""
     try:
         return COUNTRIES[code]
     except KeyError:
-        raise MappingError(f"{where}: country {code!r} is not one this integration maps to"
-                           " Uniconta") from None
+        raise MappingError(where, "is not a country this integration maps to Uniconta"
+                           f" (known: {', '.join(sorted(COUNTRIES))})") from None
 
 
 def currency_byte(code: str, where: str) -> int:
+    """Uniconta's byte of a currency; `where` is the field that holds the code."""
     try:
         return currency_code_to_byte(code)
     except ValueError:
-        raise MappingError(f"{where}: currency {code!r} is not a currency Uniconta knows") from None
+        raise MappingError(where, "is not a currency Uniconta knows") from None
 
 
 def debtor_fields(customer: Customer, settings: Settings) -> dict[str, Any]:
@@ -77,7 +95,6 @@ def debtor_fields(customer: Customer, settings: Settings) -> dict[str, Any]:
     layout group come from the settings, set centrally)."""
     uni = settings.uniconta
     address = customer.address
-    where = f"customer {customer.customer_number}"
     fields: dict[str, Any] = {
         "_Account": debtor_account(customer),
         "_Name": customer.name,
@@ -87,13 +104,13 @@ def debtor_fields(customer: Customer, settings: Settings) -> dict[str, Any]:
         "_Address3": address.line3,
         "_ZipCode": address.post_code,
         "_City": address.city,
-        "_Country": country(address.country_code, where),
+        "_Country": country(address.country_code, "customer.address.country_code"),
         "_LegalIdent": (customer.vat_number or "").removeprefix("DK") or None,
         "_Phone": customer.phone,
         "_ContactEmail": customer.email,
         "_InvoiceEmail": customer.invoice_email,
         "_EAN": customer.ean,
-        "_Currency": currency_byte(customer.currency_code, where)
+        "_Currency": currency_byte(customer.currency_code, "customer.currency_code")
         if customer.currency_code else None,
         "_Payment": uni.payment_terms,
         "_VatZone": uni.vat_zone,
@@ -137,8 +154,10 @@ def dimension_fields(invoice: Invoice, settings: Settings,
             continue
         if number_of_dimensions is not None and dim > number_of_dimensions:
             raise MappingError(
-                f"{name} dimension is set to {dim}, but the Uniconta company uses only"
-                f" {number_of_dimensions} dimensions: fix {name.capitalize()}Dimension")
+                f"integration.{name.capitalize()}Dimension",
+                f"names a dimension beyond the {number_of_dimensions} the Uniconta company"
+                f" uses, and the invoice has a {name}: set it to a dimension of the company"
+                " (0: not posted)")
         fields[f"_Dim{dim}"] = value
     return fields
 
@@ -182,7 +201,6 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
     """Invoice → DebtorOrder (the seed's Invoices table). `payment_term` is the Uniconta
     payment term whose days give the computed due date (Uniconta books DueDate from it)."""
     address = invoice.invoicing_address
-    where = f"invoice {invoice.source_id}"
     fields: dict[str, Any] = {
         "_DCAccount": account,
         "_ContactRef": contact_row_id,
@@ -193,7 +211,7 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
         "_Remark": remark(invoice),
         "_Project": invoice.project.number if invoice.project else None,
         "_PrCategory": category if invoice.project else None,
-        "_Currency": currency_byte(invoice.currency_code, where),
+        "_Currency": currency_byte(invoice.currency_code, "currency_code"),
         # DKK for one unit of the order currency: Uniconta books the DKK amounts at this rate.
         "_ExchangeRate": invoice.exchange_rate if invoice.currency_code != "DKK" else None,
         "_Payment": payment_term,
@@ -210,7 +228,8 @@ def order_fields(invoice: Invoice, settings: Settings, *, account: str,
             "_DeliveryAddress1": address.line1, "_DeliveryAddress2": address.line2,
             "_DeliveryAddress3": address.line3, "_DeliveryZipCode": address.post_code,
             "_DeliveryCity": address.city,
-            "_DeliveryCountry": country(address.country_code, where),
+            "_DeliveryCountry": country(address.country_code,
+                                        "invoicing_address.country_code"),
         })
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -225,15 +244,21 @@ def item_of(line: InvoiceLine, settings: Settings) -> str | None:
     return integration.product_number if line.vat else integration.product_number_ex_vat
 
 
+def line_field(position: int, name: str) -> str:
+    """The field path of a line's field; `position` is 1-based, as printed and posted."""
+    return field_path("lines", position - 1, name)
+
+
 def quantity_for_item(line: InvoiceLine, position: int, item: str, decimals: int) -> Decimal:
     """The quantity rounded to the item's decimals — refused if that would change it."""
     assert line.quantity is not None
     rounded = line.quantity.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     if rounded != line.quantity:
         raise MappingError(
-            f"line {position}: item {item} has {decimals} decimals in Uniconta, so quantity"
-            f" {line.quantity} would become {rounded}; set the item up with 2 decimals"
-            " (the ClientTime guide requires it) or use another item")
+            line_field(position, "quantity"),
+            f"has more decimals than item {item} allows in Uniconta ({decimals}), so Uniconta"
+            " would book another quantity; set the item up with 2 decimals (the ClientTime"
+            " guide requires it) or use another item")
     return rounded
 
 
@@ -242,14 +267,15 @@ def unit_of(line: InvoiceLine, position: int) -> str | None:
     try:
         return units.lookup(line.unit).uniconta
     except units.UnknownUnit as error:
-        raise MappingError(f"line {position}: {error}") from None
+        raise MappingError(line_field(position, "unit"), str(error)) from None
 
 
 def line_fields(invoice: Invoice, computed: ComputedLine, settings: Settings, *,
                 order_number: int, item: str | None, decimals: int | None,
                 category: str | None, number_of_dimensions: int | None) -> dict[str, Any]:
     """Computed invoice line → DebtorOrderLine. Text lines carry only text; credit notes
-    negate Qty. The discount is the computed one."""
+    negate Qty. The discount is the computed one, but 100 % on a line priced 0 (Uniconta
+    would book it at the item's sales price otherwise)."""
     line, position = computed.line, computed.position
     fields: dict[str, Any] = {"_OrderNumber": order_number, "_Text": line.text}
     if line.is_text:
@@ -260,7 +286,8 @@ def line_fields(invoice: Invoice, computed: ComputedLine, settings: Settings, *,
         "_Item": item,
         "_Qty": -quantity if invoice.is_credit_note else quantity,
         "_Price": line.unit_price,
-        "_DiscountPct": computed.discount_percent,
+        "_DiscountPct": (FREE_LINE_DISCOUNT if line.unit_price == 0
+                         else computed.discount_percent),
         "_Unit": unit_of(line, position),
         "_Project": invoice.project.number if invoice.project else None,
         "_PrCategory": category if invoice.project else None,

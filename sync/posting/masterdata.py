@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from faktura.model import Contact, Customer, Employee, Invoice, Project
+from faktura.model import Contact, Customer, Employee, Invoice, InvoiceLine, Project
 from faktura.settings import Settings
 from sync.posting import mapping
+from sync.posting.catalogue import blocked_item, unknown_item
 from sync.posting.ledger import Ledger
 from sync.posting.mapping import MappingError
+from sync.posting.numbers import group_field
 from sync.uniconta.errors import UnicontaError
 from sync.uniconta.gateway import GatewayClient
 from sync.uniconta.wire import field
@@ -74,8 +76,9 @@ class MasterData:
 
     # ----------------------------------------------------------------- lookups
 
-    def item(self, number: str, position: int) -> Item:
-        """The Uniconta item (cached); unknown or blocked items are refused before posting."""
+    def item(self, number: str, line: InvoiceLine, position: int) -> Item:
+        """The Uniconta item of a line (cached); unknown or blocked items are refused before
+        posting, naming the line's item number or the setting that names the item."""
         if number not in self._items:
             rows = self.client.query("InvItem", Item=number)
             self._items[number] = Item(
@@ -85,10 +88,9 @@ class MasterData:
             ) if rows else None
         item = self._items[number]
         if item is None:
-            raise MappingError(f"line {position}: item {number} does not exist in Uniconta;"
-                               " create it or fix ProductNumber / the line's item number")
+            raise MappingError([unknown_item(line, position, number, self.settings)])
         if item.blocked:
-            raise MappingError(f"line {position}: item {number} is blocked in Uniconta")
+            raise MappingError([blocked_item(line, position, number, self.settings)])
         return item
 
     def project_category(self) -> str:
@@ -99,8 +101,8 @@ class MasterData:
             wanted = self.settings.uniconta.project_category
             if wanted:
                 if not any(field(row, "Number") == wanted for row in rows):
-                    raise MappingError(f"project category {wanted!r} (settings:"
-                                       " uniconta.project_category) does not exist in Uniconta")
+                    raise MappingError("uniconta.project_category",
+                                       "names a project category Uniconta does not have")
                 self._category = wanted
             else:
                 defaults = [row for row in rows
@@ -108,8 +110,9 @@ class MasterData:
                 defaults.sort(key=lambda row: not field(row, "IsDefault"))
                 if not defaults:
                     raise MappingError(
-                        "an invoice with a project needs a project category, and Uniconta has"
-                        " no on-account invoicing category: set uniconta.project_category")
+                        "uniconta.project_category",
+                        "must be set: an invoice with a project needs a project category, and"
+                        " Uniconta has no on-account invoicing category")
                 self._category = str(field(defaults[0], "Number"))
         return self._category
 
@@ -134,10 +137,11 @@ class MasterData:
                               if term_days == days)
             if not matching:
                 raise MappingError(
-                    f"due_date: the invoice is due {days} days after its issue date, and"
-                    f" Uniconta has no payment term of {days} days, so Uniconta would book"
-                    " another due date than the invoice prints: create one in Uniconta (e.g."
-                    f" Netto{days}), or change the due date / TermsOfPayment")
+                    "due_date",
+                    f"the invoice is due {days} days after its issue date, and Uniconta has no"
+                    f" payment term of {days} days, so Uniconta would book another due date"
+                    f" than the invoice prints: create one in Uniconta (e.g. Netto{days}), or"
+                    " change the due date / TermsOfPayment")
             term = matching[0]
         self._remember("payment-term", key, "-", term)
         return term
@@ -154,16 +158,39 @@ class MasterData:
         if known and known[0] == stamp:
             return account
         rows = self.client.query("Debtor", Account=account)
-        if not rows:
-            self.client.insert("Debtor", fields)
-        else:
-            ops = _changes(rows[0], fields, mapping.CLEARABLE_DEBTOR_FIELDS)
-            if ops:
-                self.client.patch("Debtor", {"Account": account}, ops, limit=1)
+        try:
+            if not rows:
+                self.client.insert("Debtor", fields)
+            else:
+                ops = _changes(rows[0], fields, mapping.CLEARABLE_DEBTOR_FIELDS)
+                if ops:
+                    self.client.patch("Debtor", {"Account": account}, ops, limit=1)
+        except UnicontaError as error:
+            if error.code != "FieldHasinvalidValue":
+                raise
+            raise self._invalid_debtor_reference(customer, fields) or error from None
         self._remember("debtor", account, stamp)
         if customer.source_id:
             self._remember("customer-id", customer.source_id, stamp, account)
         return account
+
+    def _invalid_debtor_reference(self, customer: Customer,
+                                  fields: dict[str, Any]) -> MappingError | None:
+        """Uniconta refused the debtor for a value it does not know: which reference it is
+        (a read per reference, only after such a refusal); None when none is missing."""
+        references = (
+            ("_Group", "DebtorGroup", "Group", "debtor group", group_field(customer)),
+            ("_Payment", "PaymentTerm", "Payment", "payment term", "uniconta.payment_terms"),
+            ("_LayoutGroup", "DebtorLayoutGroup", "Name", "layout group",
+             "uniconta.layout_group"),
+        )
+        for key, entity, name, what, where in references:
+            value = fields.get(key)
+            if value is not None and not self.client.query(entity, **{name: value}):
+                return MappingError(where, (
+                    f"names a {what} Uniconta does not have (Uniconta refused the debtor:"
+                    f" FieldHasinvalidValue): create it in Uniconta or name another"))
+        return None
 
     def _check_customer_number(self, customer: Customer, account: str) -> None:
         """A customer whose number changed in the source is never created a second time."""
@@ -178,10 +205,11 @@ class MasterData:
                 "Debtor", Account=old):
             return
         raise MappingError(
-            f"customer {customer.name!r} (source id {customer.source_id}) was synced as debtor"
-            f" {old} and now has customer number {account}. Changing the number breaks the link"
-            f" to Uniconta: change debtor {old}'s account to {account} in Uniconta (or change"
-            " the number back in the source system), then sync again")
+            mapping.CUSTOMER_NUMBER,
+            f"has changed since the customer (source id {customer.source_id}) was synced as"
+            f" debtor {old}; changing the number breaks the link to Uniconta: change debtor"
+            f" {old}'s account to the new number in Uniconta (or change the number back in"
+            " the source system), then sync again")
 
     def contact(self, contact: Contact, account: str) -> int:
         """Create or update the contact (matched on e-mail, else name); its RowId."""

@@ -4,10 +4,11 @@
 user's companies, the resolved company (with Company information's CVR, FIK and bank), all
 rows of a setup table (cached: one call each), chosen items, and a rights probe (a query that
 matches no row). `number_series` reads one number series as a value: the next invoice number
-and how far the series goes.
+and how far the series goes; `next_invoice_number` the number a debtor group's next invoice
+gets.
 
-Used by the setup doctor (`issuing.doctor`); nothing here calls insert, patch, delete or a
-posting.
+Used by the setup doctor (`issuing.doctor`) and, before posting, by the sync engine
+(`sync.posting.numbers`); nothing here calls insert, patch, delete or a posting.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sync.uniconta.wire import field, one_of
 
 Row = dict[str, Any]
 
-__all__ = ["NumberSeries", "SetupReader", "number_series"]
+__all__ = ["NumberSeries", "SetupReader", "next_invoice_number", "number_series"]
 
 
 class ReadingClient(Protocol):
@@ -107,3 +108,16 @@ def number_series(reader: SetupReader, serie: str) -> NumberSeries | None:
     last = as_int(field(row, "LastValue")) or None
     return NumberSeries(serie=serie, next=as_int(field(row, "Next")) or 0, last_value=last,
                         blocked=bool(field(row, "Blocked")))
+
+
+def next_invoice_number(reader: SetupReader, debtor_group: str | None = None) -> int | None:
+    """The number Uniconta gives the next invoice of `debtor_group` (None: the default group):
+    the next number of the group's invoice number series (`InvoiceSerie`). Two reads, the
+    debtor groups and the number series; None when the group or its series does not exist
+    (a posting is then refused with ``NumberSerieDoesNotExist``)."""
+    group = next((row for row in reader.rows("DebtorGroup")
+                  if (str(field(row, "Group")) == debtor_group if debtor_group
+                      else field(row, "IsDefault"))), None)
+    name = field(group, "InvoiceSerie") if group is not None else None
+    serie = number_series(reader, str(name)) if name else None
+    return serie.next if serie is not None else None

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sync_support import MakeStack, SyncStack, customer, invoice, invoices_by_marker, line
 
+from api.pages.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
 from faktura.model import Invoice
 from sync.emulator.testing import EmulatorHandle
@@ -17,59 +18,77 @@ from sync.emulator.testing import EmulatorHandle
 @dataclass(frozen=True)
 class Case:
     bad: dict[str, Any]
-    reason: str
+    reason: str  # "<field>: <problem>", the one shape of every refusal
     fixed: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     fixed_settings: dict[str, Any] = field(default_factory=dict)
     # False: refused by the issuing pipeline before the sync engine is asked (no sync log)
     reaches_sync: bool = True
+    refused_value: str | None = None  # never repeated in the reason
 
 
 PROJECT = {"project": {"number": "P300", "name": "Revision 2026"}}
 CASES = {
     "letters in the customer number": Case(
         {"customer_data": customer("10A7")},
-        "customer number '10A7' must contain digits only",
-        {"customer_data": customer("1007")}),
+        "customer.customer_number: must contain digits only",
+        {"customer_data": customer("1007")}, refused_value="10A7"),
     "unknown item": Case(
         {"lines": [line(item_number="4242")]},
-        "line 1: item 4242 does not exist in Uniconta",
-        {"lines": [line(item_number="1000")]}),
+        "lines[0].item_number: names an item Uniconta does not have",
+        {"lines": [line(item_number="1000")]}, refused_value="4242"),
     "blocked item": Case(
         {"lines": [{"text": "Overskrift"}, line(item_number="9000")]},
-        "line 2: item 9000 is blocked in Uniconta",
+        "lines[1].item_number: names an item that is blocked in Uniconta",
         {"lines": [{"text": "Overskrift"}, line(item_number="1000")]}),
     "fractional quantity of a 0-decimal item": Case(
         {"lines": [line("Licens", quantity="1.5", price="1200.00", item_number="2000")]},
-        "item 2000 has 0 decimals in Uniconta, so quantity 1.50 would become 2",
-        {"lines": [line("Licens", quantity="2", price="1200.00", item_number="2000")]}),
+        "lines[0].quantity: has more decimals than item 2000 allows in Uniconta (0)",
+        {"lines": [line("Licens", quantity="2", price="1200.00", item_number="2000")]},
+        refused_value="1.5"),
     "unknown currency": Case(
         {"currency_code": "XYZ", "exchange_rate": "1.25"},
-        "currency 'XYZ' is not a currency Uniconta knows",
-        {"currency_code": "EUR", "exchange_rate": "7.46"}),
+        "currency_code: is not a currency Uniconta knows",
+        {"currency_code": "EUR", "exchange_rate": "7.46"}, refused_value="XYZ"),
     "team that is not a dimension value": Case(
         {"team": "Team Z"},
-        "DimensionDoesNotExist: the team, department or division is not a value of that"
-        " dimension in Uniconta",
-        {"team": "Team B"}),
+        "team: Uniconta refused it (DimensionDoesNotExist): the team, department or division"
+        " is not a value of that dimension in Uniconta",
+        {"team": "Team B"}, refused_value="Team Z"),
     "a unit the integration does not know": Case(
         {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="km")]},
-        "lines.1.unit: unit 'km' is not one the integration knows",
-        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="stk.")]}, reaches_sync=False),
+        "lines[1].unit: is not a unit the integration knows",
+        {"lines": [{"text": "Overskrift"}, line("Kørsel", unit="stk.")]}, reaches_sync=False,
+        refused_value="'km'"),
     "a character the invoice cannot print": Case(
         {"lines": [line("Kvittering 🧾")]},
-        "lines.0.text: cannot be printed on the invoice: '🧾' (U+1F9FE RECEIPT)",
-        {"lines": [line("Kvittering")]}, reaches_sync=False),
+        "lines[0].text: holds a character the invoice cannot print (character 12 of 12)",
+        {"lines": [line("Kvittering")]}, reaches_sync=False, refused_value="🧾"),
     "project category missing in Uniconta": Case(
         PROJECT,
-        "project category 'NOPE' (settings: uniconta.project_category) does not exist",
+        "uniconta.project_category: names a project category Uniconta does not have",
         PROJECT, settings={"project_category": "NOPE"},
-        fixed_settings={"project_category": "SALG"}),
+        fixed_settings={"project_category": "SALG"}, refused_value="NOPE"),
+    "a customer group Uniconta does not have": Case(
+        {"customer_data": customer("1003", group="77")},
+        "customer.group: names a debtor group Uniconta does not have",
+        {"customer_data": customer("1003", group="1")}, refused_value="77"),
+    "nothing to book: every quantity 0": Case(
+        {"lines": [line(quantity="0"), line("Kørsel", quantity="0")]},
+        "lines: no line has a quantity, so there is nothing to book",
+        {"lines": [line(quantity="1")]}, reaches_sync=False),
+    "a credit note of an invoice never issued": Case(
+        {"type_code": 381, "preceding_invoice_reference": "20269999"},
+        "preceding_invoice_reference: names no invoice the archive or Uniconta knows",
+        {"type_code": 381, "preceding_invoice_reference": "20260001"},
+        refused_value="20269999"),
 }
 
 
-def _run(stack: SyncStack, batch: list[Invoice]) -> dict[str, str]:
-    """Issue a batch like `faktura sync` does: one failure does not stop the rest."""
+def _run(stack: SyncStack, batch: list[Invoice],
+         errors: dict[str, FakturaError] | None = None) -> dict[str, str]:
+    """Issue a batch like `faktura sync` does: one failure does not stop the rest (the
+    errors go into `errors`, by source id)."""
     issuer = stack.issuer()
     outcome: dict[str, str] = {}
     for item in batch:
@@ -79,6 +98,8 @@ def _run(stack: SyncStack, batch: list[Invoice]) -> dict[str, str]:
                 issued.invoice_number)
         except FakturaError as error:
             outcome[item.source_id] = f"failed: {error}"
+            if errors is not None:
+                errors[item.source_id] = error
     return outcome
 
 
@@ -94,10 +115,18 @@ def test_bad_input_fails_alone_and_posts_once_when_fixed(
         make_stack: MakeStack, emulator: EmulatorHandle, case: Case) -> None:
     good = [invoice("OK-1"), invoice("OK-2", customer_data=customer("1002"))]
     stack = make_stack(uniconta=case.settings)
-    first = _run(stack, [good[0], invoice("BAD-1", **case.bad), good[1]])
+    errors: dict[str, FakturaError] = {}
+    first = _run(stack, [good[0], invoice("BAD-1", **case.bad), good[1]], errors)
     assert first["OK-1"].startswith("posted") and first["OK-2"].startswith("posted")
     assert first["BAD-1"].startswith("failed: ")
     assert case.reason in first["BAD-1"]
+    if case.refused_value:
+        assert case.refused_value not in first["BAD-1"]
+    # One shape: field and message; the pages show the message in Danish too.
+    refusal = errors["BAD-1"]
+    assert isinstance(refusal, InvalidInput)
+    assert case.reason.startswith(f"{refusal.problems[0].field}: ")
+    assert all(in_language(p.message, "da") != p.message for p in refusal.problems)
     assert set(invoices_by_marker(emulator)) == {"OK-1", "OK-2"}
     assert emulator.query("DebtorOrder") == []
     failed = [e for e in stack.log.entries("BAD-1") if e["step"] == "failed"]

@@ -123,7 +123,7 @@ def test_one_invoice_uniconta_refuses_fails_alone_with_its_field(
 
     outcome = {r.source_id: r for r in report.results}
     assert outcome["BAD-1"].outcome is Outcome.FAILED
-    assert "DimensionDoesNotExist: the team, department or division" in outcome[
+    assert "team: Uniconta refused it (DimensionDoesNotExist): the team, department or" in outcome[
         "BAD-1"].reason
     assert all(outcome[item.source_id].outcome is Outcome.ISSUED
                for item in batch if item is not bad)

@@ -22,6 +22,7 @@ from sync.emulator import fixtures
 from sync.emulator.server import running_emulator
 from sync.emulator.settings import EmulatorSettings, EmulatorUser
 from sync.emulator.testing import EmulatorHandle
+from sync.uniconta.gateway import GatewayClient
 
 SECRET = "Zebra-7f3c-Kvist-9931"
 
@@ -110,7 +111,9 @@ def test_sync_reports_posted_already_posted_and_failed_with_reasons(
     # New customer: debtor query + insert; then order, lines, posting, Uniconta's PDF.
     assert re.search(r"b\.json\s+│ posted\s+│ 20260002\s+│ 6 ", cli.row(first, "b.json"))
     assert "failed" in cli.row(first, "bad-item.json")
-    assert "item 4242 does not exist in Uniconta" in cli.row(first, "bad-item.json")
+    assert "lines[0].item_number: names an item Uniconta does not have" in cli.row(
+        first, "bad-item.json")
+    assert "4242" not in cli.row(first, "bad-item.json")
     assert "DebtorIsStopped" in cli.row(first, "blocked.json")
     assert "2 posted, 2 failed;" in first.output and "per invoice)" in first.output
     assert cli.emulator.query("DebtorOrder") == []
@@ -152,7 +155,8 @@ def test_dry_run_writes_nothing_to_uniconta(cli: Cli, tmp_path: Path) -> None:
     result = cli.run(new, bad, "--dry-run")
     assert result.exit_code == 1
     assert "would post" in cli.row(result, "c.json")
-    assert "item 2000 has 0 decimals" in cli.row(result, "bad.json")
+    assert "lines[0].quantity: has more decimals than item 2000 allows" in cli.row(
+        result, "bad.json")
     assert "Dry run" in result.output
     routes = cli.emulator.stats()["routes"]
     assert routes and all(route.startswith("GET ") for route in routes), routes
@@ -243,3 +247,31 @@ def test_status_names_an_invoice_booked_but_not_archived(cli: Cli, tmp_path: Pat
     assert re.search(r"S-1\s+│ posted, NOT ARCHIVED\s+│ \d+\s+│ 20260001", status.output)
     assert "357.25" in status.output  # the flag names both figures
     assert "1 invoice(s) booked in Uniconta but not archived: S-1 (20260001)" in status.output
+
+
+def test_dry_run_refuses_what_the_real_run_refuses_before_any_call(
+        cli: Cli, tmp_path: Path) -> None:
+    nothing = _write(tmp_path, "nothing.json", _invoice(
+        "S-7", "1004", lines=[line(quantity="0"), line("Kørsel", quantity="0")]))
+    expected = "lines: no line has a quantity, so there is nothing to book"
+    for extra in (["--dry-run"], []):
+        result = cli.run(nothing, *extra)
+        assert result.exit_code == 1
+        assert expected in cli.row(result, "nothing.json")
+        assert re.search(r"│ failed\s+│ .* │ 0\s+│", cli.row(result, "nothing.json"))
+    assert cli.emulator.query("Debtor", Account="1004") == []
+    assert cli.emulator.query("DebtorOrder") == []
+
+
+def test_dry_run_names_the_setting_when_the_next_number_does_not_fit_the_fi_line(
+        cli: Cli, tmp_path: Path) -> None:
+    with GatewayClient(cli.emulator.base_url, cli.emulator.login, SECRET,
+                       cli.emulator.company_id) as client:
+        client.patch("NumberSerie", {"Serie": "FAK"}, {"_Next": 10 ** 14})
+    path = _write(tmp_path, "a.json", _invoice("S-8"))
+    for extra in (["--dry-run"], []):
+        result = cli.run(path, *extra)
+        assert result.exit_code == 1
+        assert "layout.fi_card_type: Uniconta's next invoice number has 15 digits" in cli.row(
+            result, "a.json")
+    assert cli.emulator.query("DebtorInvoice") == [] and cli.emulator.query("DebtorOrder") == []

@@ -65,11 +65,12 @@ def test_a_new_run_with_known_master_data_needs_no_master_data_calls(
     second = make_stack()  # a new process: empty caches, same ledger
     second.engine.post(invoice("R-2", **EVERYTHING))
     labels = second.labels()
-    # Company, item and project category are looked up once per run (cached afterwards);
-    # the master data is known from the ledger: no call for it.
-    assert labels[:5] == ["GET Companies", "GET Query/InvItem", "GET Query/PrCategory",
+    # Company, item, project category and the invoice number series are looked up once per
+    # run (cached afterwards); the master data is known from the ledger: no call for it.
+    assert labels[:7] == ["GET Companies", "GET Query/InvItem", "GET Query/PrCategory",
+                          "GET Query/DebtorGroup", "GET Query/NumberSerie",
                           "POST Crud/DebtorOrder", "POST Crud/DebtorOrderLine"]
-    assert len(labels) == 6 and labels[5].startswith("POST Invoice/DebtorOrders/")
+    assert len(labels) == 8 and labels[7].startswith("POST Invoice/DebtorOrders/")
 
 
 def test_changed_address_and_email_patch_the_debtor_unchanged_makes_no_call(
@@ -201,8 +202,8 @@ def test_a_dimension_beyond_the_companys_dimensions_fails_with_the_fix(
     with pytest.raises(SyncFailed) as failure:
         stack.engine.post(invoice("X-1", division="Øst"))
     message = str(failure.value)
-    assert "division dimension is set to 4" in message
-    assert "only 3 dimensions" in message and "DivisionDimension" in message
+    assert "integration.DivisionDimension: names a dimension beyond the 3 the Uniconta" \
+        " company uses" in message
     assert emulator.query("DebtorOrder") == [] and emulator.query("Debtor") == []
     fixed = make_stack(integration={"division_dimension": 3})
     fixed.engine.post(invoice("X-1", division="Øst"))
@@ -217,8 +218,9 @@ def test_a_customer_whose_number_changed_is_reported_not_created_twice(
     with pytest.raises(SyncFailed) as failure:
         sync_stack.engine.post(invoice("N-2", customer_data=renumbered))
     message = str(failure.value)
-    assert "was synced as debtor 1077 and now has customer number 1078" in message
-    assert "change debtor 1077's account to 1078 in Uniconta" in message
+    assert "customer.customer_number: has changed since the customer (source id C-1077) was" \
+        " synced as debtor 1077" in message
+    assert "change debtor 1077's account to the new number in Uniconta" in message
     assert [r["Account"] for r in emulator.query("Debtor")] == ["1077"]
     assert len(emulator.query("DebtorInvoice")) == 1 and emulator.query("DebtorOrder") == []
     # Fixed in the source (number changed back): posted once, to the one debtor.

@@ -1,0 +1,52 @@
+"""`faktura status`: each issued invoice's payment status, as Uniconta's open items say.
+
+    faktura status              the statuses as last read
+    faktura status --refresh    read Uniconta's open items first (one call; run it from cron
+                                for a schedule)
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Annotated
+
+import typer
+
+from archive.open import open_archive
+from cli.options import SettingsOption
+from infra.settings_files import discover
+from issuing.period import select as select_period
+from issuing.status import open_status_store, refresh_statuses
+from renderer.formatting import amount as format_amount
+
+
+
+def status_command(
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Read Uniconta's open items first")] = False,
+    settings: SettingsOption = None,
+) -> None:
+    """Each issued invoice's payment status: open, partly paid, paid, overdue, credited."""
+    config = discover(settings)
+    with ExitStack() as stack:
+        archive = stack.enter_context(open_archive(config))
+        store = stack.enter_context(open_status_store(config))
+        if refresh:
+            from sync.connect import open_gateway
+
+            client = stack.enter_context(open_gateway(config))
+            refresh_statuses(config, archive, store, client)
+        known = store.of(config.tenant)
+        entries = select_period(archive, None, config.tenant).entries  # number order
+    if not known and not refresh:
+        typer.echo("no status read yet: run `faktura status --refresh`", err=True)
+    typer.echo("number\tdate\tcustomer\ttotal\tstatus\topen\tdue")
+    for entry in entries:
+        record = known.get(entry.invoice_number)
+        total = format_amount(entry.signed_total, "en")
+        status = str(record.status) if record else "unknown"
+        amount_open = format_amount(record.amount_open, "en") if record and record.amount_open \
+            is not None else "-"
+        due = record.due_date.isoformat() if record and record.due_date else "-"
+        typer.echo(f"{entry.invoice_number}\t{entry.issue_date}\t{entry.customer_name}\t"
+                   f"{total} {entry.currency_code}\t{status}\t{amount_open}\t{due}")

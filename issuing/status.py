@@ -1,0 +1,87 @@
+"""Follow payments: read the debtors' open items from Uniconta and give every archived
+invoice its payment status (`faktura.payment`), kept in `delivery.payments`.
+
+One `DebtorTransOpen` query per refresh, over either transport (the gateway's `Query` or the
+documented REST API's `DebtorTransOpenClient`): the ledger is the truth. Credit notes are
+matched to the invoice they credit through their archived invoice JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from archive import ArchiveEntry, ArchiveStore
+from delivery.payments import PaymentStatusStore, StatusRecord
+from delivery.schema import DELIVERY_FILE
+from faktura.model import Invoice
+from faktura.payment import payment_status
+from faktura.settings import Settings
+from issuing.period import select as select_period
+from sync.uniconta.wire import field as wire_field
+from sync.uniconta.wire import parse_wire_date, to_decimal
+
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    invoice_number: str
+    amount_open: Decimal  # in the invoice currency
+    due_date: date | None
+
+
+def open_status_store(settings: Settings) -> PaymentStatusStore:
+    """The payment statuses, beside the outbox (the invoice's life after issue)."""
+    return PaymentStatusStore(settings.database(DELIVERY_FILE))
+
+
+def open_items(client: Any) -> dict[str, OpenItem]:
+    """Every open debtor item in Uniconta, by invoice number (one call)."""
+    out: dict[str, OpenItem] = {}
+    for row in client.query("DebtorTransOpen"):
+        number = wire_field(row, "Invoice")
+        amount = to_decimal(wire_field(row, "AmountOpenCur"))
+        if amount is None:
+            amount = to_decimal(wire_field(row, "AmountOpen"))
+        if not number or amount is None:
+            continue
+        key = str(number)
+        known = out.get(key)
+        total = amount + (known.amount_open if known else 0)
+        out[key] = OpenItem(key, total, parse_wire_date(wire_field(row, "DueDate")))
+    return out
+
+
+def refresh_statuses(settings: Settings, archive: ArchiveStore, store: PaymentStatusStore,
+                     client: Any, *, today: date | None = None) -> list[StatusRecord]:
+    """Read the open items and record every archived invoice's status; the records."""
+    today = today or datetime.now(UTC).date()
+    tenant = settings.tenant
+    items = open_items(client)
+    entries: list[ArchiveEntry] = select_period(archive, None, tenant).entries
+    credited: dict[str, Decimal] = {}
+    for entry in entries:
+        if entry.document_type == "credit_note":
+            invoice = Invoice.model_validate_json(
+                archive.invoice_json(tenant, entry.invoice_number))
+            if invoice.preceding_invoice_reference:
+                ref = invoice.preceding_invoice_reference
+                credited[ref] = credited.get(ref, Decimal(0)) + abs(entry.total_amount)
+    now = datetime.now(UTC)
+    records = []
+    for entry in entries:
+        item = items.get(entry.invoice_number)
+        total = entry.total_amount
+        if entry.document_type == "credit_note":
+            total = -abs(total)
+        status = payment_status(
+            total=total, amount_open=item.amount_open if item else None,
+            due_date=item.due_date if item else None, today=today,
+            credited=credited.get(entry.invoice_number, Decimal(0)))
+        records.append(StatusRecord(entry.invoice_number, status,
+                                    item.amount_open if item else None,
+                                    item.due_date if item else None, now))
+    store.save(tenant, records)
+    return records
