@@ -59,9 +59,10 @@ def uniconta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(uniconta: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, int]]:
-    """(base URL, API key, the changed invoice's number) of `faktura serve` after two bookings: one changed in Uniconta and
-    issued, one waiting for attention."""
+def server(uniconta: str,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, int]]:
+    """(base URL, API key, the changed invoice's number) of `faktura serve` after two
+    bookings: one changed in Uniconta and issued, one waiting for attention."""
     folder = tmp_path_factory.mktemp("bookings-page")
     settings = settings_outside(folder)
     text = settings.read_text(encoding="utf-8").replace(
