@@ -7,7 +7,9 @@ anything is read, and the request log names only the route template, never the t
 
 The call is a hint, never trusted: its body is not read, and only `RowId` / `Key` say which
 invoice to read back from Uniconta; what Uniconta answers is issued (`issuing.booked`), once
-per invoice number. The answer (202) comes at once; the work runs after it, in a thread.
+per invoice number. The answer (202) comes at once; the work runs after it, in a thread: as many
+bookings at once as the render pool has workers (each renders while holding only its own
+number's claim), the others wait their turn.
 
 `start_followers` runs the poll (`faktura follow`) inside the server for each tenant whose
 settings ask for it (`uniconta.follow_in_server`): the webhook's backstop in one process.
@@ -29,6 +31,7 @@ from issuing.booked import BookedIssuer, booked_issuer
 router = APIRouter(tags=["uniconta"])
 _followers: dict[int, dict[str, BookedIssuer]] = {}
 _followers_lock = threading.Lock()
+_issuing_slots: dict[int, threading.BoundedSemaphore] = {}
 
 
 def _tenant_of(state: AppState, token: str) -> str | None:
@@ -56,9 +59,19 @@ def _booked_issuer(state: AppState, tenant: str) -> BookedIssuer:
 logger = logging.getLogger("api.uniconta")
 
 
+def _slots(state: AppState) -> threading.BoundedSemaphore:
+    """The bookings the webhook issues at once: one per render worker."""
+    with _followers_lock:
+        found = _issuing_slots.get(id(state))
+        if found is None:
+            found = _issuing_slots[id(state)] = threading.BoundedSemaphore(state.pool.workers)
+        return found
+
+
 def _read_back(state: AppState, tenant: str, key: str | None, row_id: str | None) -> None:
     try:
-        _booked_issuer(state, tenant).on_event(key, row_id)
+        with _slots(state):
+            _booked_issuer(state, tenant).on_event(key, row_id)
     except Exception as error:  # noqa: BLE001 - a hint only: the poll catches what this missed
         logger.warning("a Uniconta event for tenant %s could not be handled now (%s); the"
                        " poll will", tenant, type(error).__name__)
@@ -95,6 +108,7 @@ def start_followers(state: AppState) -> Callable[[], None]:
         for thread in threads:
             thread.join(timeout=30)
         with _followers_lock:
+            _issuing_slots.pop(id(state), None)
             for follower in _followers.pop(id(state), {}).values():
                 follower.close()
 

@@ -10,9 +10,12 @@
                          → recorded (`sync.posting.bookings`), with what the bookkeeper
                            changed against the source
 
-Exactly once per invoice number: one tenant's bookings are handled under the posting lock;
-the archive is asked before anything is made (a crash between the archive write and the
-record is found there), and a number already recorded is left alone. A booking that cannot
+Exactly once per invoice number: the number is claimed first (`Bookings.claim`, a lock that
+dies with its holder); under the claim the record and the archive are asked before anything
+is made (a crash between the archive write and the record is found there), and a number
+already recorded is left alone. Reading Uniconta and rendering run outside the tenant's
+posting lock, so bookings of different numbers render side by side in the render pool; the
+lock is held only to write the archive entry (write-once) and the records. A booking that cannot
 be issued as booked (an FI payment ID that overflows, a character the fonts lack, an
 e-invoice rule) is never dropped and never archived with other figures: it goes to the
 "needs attention" list with its reason until `retry` issues it.
@@ -81,20 +84,18 @@ class BookedIssuer:
         row = _positive(row_id)
         if row is None and number is None:
             return None
-        with self._locked():
-            booked = read_booked(self.client, row_id=row) if row is not None else \
-                read_booked(self.client, invoice_number=number)
-            if booked is None and row is not None and number is not None:
-                booked = read_booked(self.client, invoice_number=number)
-            if booked is None:
-                return None
-            return self._issue(int(booked.invoice_number), booked=booked)
+        booked = read_booked(self.client, row_id=row) if row is not None else \
+            read_booked(self.client, invoice_number=number)
+        if booked is None and row is not None and number is not None:
+            booked = read_booked(self.client, invoice_number=number)
+        if booked is None:
+            return None
+        return self._issue(int(booked.invoice_number), booked=booked)
 
     def issue(self, invoice_number: int, *, retry: bool = False) -> BookingOutcome:
         """Issue one booked invoice by its number (`retry`: also one that needs attention, or
         one skipped before `uniconta.issue_uniconta_invoices` was switched on)."""
-        with self._locked():
-            return self._issue(invoice_number, retry=retry)
+        return self._issue(invoice_number, retry=retry)
 
     def follow_once(self, stop: Callable[[], bool] = lambda: False) -> list[BookingOutcome]:
         """The poll: every invoice booked since the cursor, in order; the cursor moves past
@@ -105,10 +106,9 @@ class BookedIssuer:
         for number in booked_numbers_after(self.client, after):
             if stop():
                 break
-            with self._locked():
-                outcome = self._issue(number)
-                if outcome.outcome != "not booked":
-                    self.bookings.advance_cursor(self.tenant, number)
+            outcome = self._issue(number)
+            if outcome.outcome != "not booked":
+                self.bookings.advance_cursor(self.tenant, number)
             out.append(outcome)
         return out
 
@@ -151,41 +151,42 @@ class BookedIssuer:
     def _issue(self, number: int, *, booked: BookedInvoice | None = None,
                retry: bool = False) -> BookingOutcome:
         key = str(number)
-        record = self.bookings.get(self.tenant, key)
-        if record is not None and (record.state == BookingState.ISSUED or not retry):
-            shown: Outcome = ("already issued" if record.state == BookingState.ISSUED
-                              else record.state.value)  # type: ignore[assignment]
-            return BookingOutcome(key, shown, record.reason)
-        archived = self._archived(key)
-        if archived is not None:  # issued before the record was written (a crash), or posted
-            self.bookings.record(self.tenant, key, BookingState.ISSUED, source_id=archived)
-            return BookingOutcome(key, "already issued")
-        if booked is None:
-            booked = read_booked(self.client, invoice_number=number)
+        with self.bookings.claim(self.tenant, key):
+            record = self.bookings.get(self.tenant, key)
+            if record is not None and (record.state == BookingState.ISSUED or not retry):
+                shown: Outcome = ("already issued" if record.state == BookingState.ISSUED
+                                  else record.state.value)  # type: ignore[assignment]
+                return BookingOutcome(key, shown, record.reason)
+            archived = self._archived(key)
+            if archived is not None:  # issued before the record was written (a crash), or posted
+                self.bookings.record(self.tenant, key, BookingState.ISSUED, source_id=archived)
+                return BookingOutcome(key, "already issued")
             if booked is None:
-                return BookingOutcome(key, "not booked")
-        source = self._source(booked)
-        if source is None and not self.settings.uniconta.issue_uniconta_invoices:
-            reason = "made in Uniconta, not by Faktura (uniconta.issue_uniconta_invoices is off)"
-            self.bookings.record(self.tenant, key, BookingState.SKIPPED, reason=reason)
-            return BookingOutcome(key, "skipped", reason)
-        if source is None:
-            booked = with_customer(self.client, booked)
-        try:
-            differences = self._issue_booked(booked, source)
-        except Exception as error:  # noqa: BLE001 - booked already: keep it, with the reason
-            reason = str(error) if isinstance(error, FakturaError | OSError) else (
-                f"invoice {key} could not be issued ({type(error).__name__}: {error})")
-            self.bookings.record(self.tenant, key, BookingState.ATTENTION,
-                                 source_id=source.source_id if source else None, reason=reason)
-            return BookingOutcome(key, "attention", reason)
-        self.bookings.record(self.tenant, key, BookingState.ISSUED,
-                             source_id=source.source_id if source else None,
-                             differences=differences)
-        return BookingOutcome(key, "issued")
+                booked = read_booked(self.client, invoice_number=number)
+                if booked is None:
+                    return BookingOutcome(key, "not booked")
+            source = self._source(booked)
+            if source is None and not self.settings.uniconta.issue_uniconta_invoices:
+                reason = ("made in Uniconta, not by Faktura"
+                          " (uniconta.issue_uniconta_invoices is off)")
+                self.bookings.record(self.tenant, key, BookingState.SKIPPED, reason=reason)
+                return BookingOutcome(key, "skipped", reason)
+            if source is None:
+                booked = with_customer(self.client, booked)
+            source_id = source.source_id if source else None
+            try:
+                self._issue_booked(booked, source)
+            except Exception as error:  # noqa: BLE001 - booked already: keep it, with the reason
+                reason = str(error) if isinstance(error, FakturaError | OSError) else (
+                    f"invoice {key} could not be issued ({type(error).__name__}: {error})")
+                self.bookings.record(self.tenant, key, BookingState.ATTENTION,
+                                     source_id=source_id, reason=reason)
+                return BookingOutcome(key, "attention", reason)
+            return BookingOutcome(key, "issued")
 
-    def _issue_booked(self, booked: BookedInvoice, source: Invoice | None) -> list[str]:
-        """Compute, check and issue the booking; what it changed against the source."""
+    def _issue_booked(self, booked: BookedInvoice, source: Invoice | None) -> None:
+        """Compute, check and render the booking (no lock held but the number's claim), then
+        archive and record it, with what it changed against the source, under the lock."""
         computed = computed_from_booking(booked, source, self.settings)
         checks.check_totals(computed)
         fmt = format_for(computed.invoice, self.settings)
@@ -199,13 +200,18 @@ class BookedIssuer:
         differences = (source_differences(compute(source, self.settings), computed)
                        if source is not None else [])
         posting = Posting(booked.invoice_number, booked.voucher, booked.journal_posted_id)
-        self.issuer.archive_posted(PostedInvoice(computed, posting))
-        if source is not None:
-            self.engine.ledger.advance(self.tenant, source.source_id, State.ARCHIVED,
-                                       invoice_number=booked.invoice_number,
-                                       voucher=booked.voucher,
-                                       journal_posted_id=booked.journal_posted_id)
-        return differences
+        posted = PostedInvoice(computed, posting)
+        rendered = self.issuer.render_posted(posted)
+        with self._locked():
+            self.issuer.archive_rendered(posted, rendered)
+            if source is not None:
+                self.engine.ledger.advance(self.tenant, source.source_id, State.ARCHIVED,
+                                           invoice_number=booked.invoice_number,
+                                           voucher=booked.voucher,
+                                           journal_posted_id=booked.journal_posted_id)
+            self.bookings.record(self.tenant, str(booked.invoice_number), BookingState.ISSUED,
+                                 source_id=source.source_id if source else None,
+                                 differences=differences)
 
     def _archived(self, number: str) -> str | None:
         """The source id of the archived invoice with this number ("" for none), or None."""

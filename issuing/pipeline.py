@@ -188,12 +188,17 @@ class Issuer:
 
     def archive_posted(self, posted: PostedInvoice) -> IssuedInvoice:
         """Make a posted invoice's e-invoice and PDF and archive them (the end of `issue`)."""
+        return self.archive_rendered(posted, self.render_posted(posted))
+
+    def render_posted(self, posted: PostedInvoice) -> NewArchiveItem:
+        """A posted invoice's e-invoice and PDF, made ready for the archive (nothing written:
+        callers that must hold a lock to write render first, outside it)."""
         tenant = self.settings.tenant
         computed, posting = posted.computed, posted.posting
         numbered = computed.numbered(posting.invoice_number, self.settings)
         document = self._einvoice(numbered)
         pdf, fik_line = self._pdf(numbered, posting, document)
-        result = self.archive.put(NewArchiveItem(
+        return NewArchiveItem(
             tenant=tenant,
             invoice_number=posting.invoice_number,
             document_type=numbered.document_type,
@@ -212,8 +217,12 @@ class Issuer:
             invoice_json=invoice_json(numbered.invoice),
             xml=document.xml if document else None,
             xml_format=document.archive_label if document else None,
-        ))
-        self.poster.mark_archived(computed.invoice, result.entry.invoice_number,
+        )
+
+    def archive_rendered(self, posted: PostedInvoice, item: NewArchiveItem) -> IssuedInvoice:
+        """Archive what `render_posted` made (write-once) and record it as archived."""
+        result = self.archive.put(item)
+        self.poster.mark_archived(posted.computed.invoice, result.entry.invoice_number,
                                   result.entry.pdf_sha256)
         return IssuedInvoice(result.entry, already_issued=not result.created)
 

@@ -465,3 +465,31 @@ def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
         return _not_found(request, visitor)
     return _page(request, visitor, "batch.html.j2", record=record,
                  running=record.status in ("queued", "running"))
+
+
+# --- bookings (issuing on booking: what needs attention, what the bookkeeper changed) -------
+
+
+def _bookings(services: TenantServices) -> tuple[list[Any], list[Any]]:
+    """The tenant's bookings that need attention and the issued ones that differ from their
+    draft (nothing when Faktura has not issued on booking yet)."""
+    from sync.posting.bookings import Bookings, BookingState
+
+    target = services.settings.database("ledger.sqlite")
+    if isinstance(target, Path) and not target.exists():
+        return [], []
+    store = Bookings(target)
+    try:
+        records = store.all(services.tenant)
+    finally:
+        store.close()
+    return ([r for r in records if r.state == BookingState.ATTENTION],
+            [r for r in records if r.state == BookingState.ISSUED and r.differences])
+
+
+@router.get("/bookings")
+async def bookings_page(request: Request, visitor: SignedIn) -> Response:
+    """Invoices booked in Uniconta: those waiting for attention (with the reason) and those
+    issued as booked where the bookkeeper changed Faktura's draft (with what changed)."""
+    attention, changed = await run_in_threadpool(_bookings, _services(request, visitor))
+    return _page(request, visitor, "bookings.html.j2", attention=attention, changed=changed)

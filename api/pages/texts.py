@@ -128,6 +128,23 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "status_ok": ("i orden", "fine"),
     "status_fail": ("fejl", "wrong"),
     "status_warn": ("advarsel", "warning"),
+    "bookings": ("Bogføringer", "Bookings"),
+    "bookings_help": ("Fakturaer bogført i Uniconta, som Faktura udsteder, når de bogføres.",
+                      "Invoices booked in Uniconta, which Faktura issues once they are booked."),
+    "attention": ("Kræver opmærksomhed", "Needs attention"),
+    "attention_help": ("Bogført i Uniconta, men ikke udstedt; årsagen står ved hver faktura."
+                       " Ret årsagen, og udsted den derefter med",
+                       "Booked in Uniconta but not issued; the reason is given with each"
+                       " invoice. Fix the reason, then issue it with"),
+    "no_attention": ("Ingen bogførte fakturaer venter.", "No booked invoice is waiting."),
+    "attempts": ("Forsøg", "Attempts"),
+    "last_attempt": ("senest", "last"),
+    "changed": ("Ændret i Uniconta", "Changed in Uniconta"),
+    "changed_help": ("Udstedt som bogført. Bogholderen ændrede dette i forhold til Fakturas"
+                     " kladde:", "Issued as booked. The bookkeeper changed this against"
+                     " Faktura's draft:"),
+    "no_changes": ("Ingen bogføring afviger fra sin kladde.",
+                   "No booking differs from its draft."),
 }
 
 

@@ -10,6 +10,11 @@ Beside the posting ledger (same SQLite file or PostgreSQL database), keyed by te
   so the booking can be compared with it and issued with the buyer's details.
 * `follow_cursors` — the highest invoice number the poll has dealt with.
 
+`claim` holds one invoice number while it is issued (checked, rendered, archived, recorded),
+so that two threads or processes never issue the same number at once while different numbers
+render side by side. The claim is a lock, not a row: a holder that dies releases it, and the
+next round finds the number unrecorded (or archived) and finishes it.
+
 The tables belong to the ledger's schema (its metadata and its migration branch).
 Issuing is exactly once per invoice number: the archive is written before the row says
 `issued`, and a re-run first asks the archive (see `issuing.booked`).
@@ -18,8 +23,13 @@ Issuing is exactly once per invoice number: the archive is written before the ro
 from __future__ import annotations
 
 import enum
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -35,9 +45,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from infra.database import Target, open_database
+from infra.database import Target, exclusive_lock, is_url, open_database
 from infra.migrations import open_embedded
 from sync.posting.ledger import metadata  # one schema, one migration branch ("ledger")
+
+
+#: Lock files a SQLite ledger spreads the claims over (two numbers rarely share one).
+CLAIM_STRIPES = 64
 
 
 class BookingState(enum.StrEnum):
@@ -96,6 +110,8 @@ class Bookings:
 
     def __init__(self, target: Target) -> None:
         self._engine: Engine = open_database(target)
+        self._claims: Path | None = None if is_url(target) else \
+            Path(target).with_suffix(".claims")
         if self._engine.dialect.name == "sqlite":  # the embedded default: the ledger's file
             open_embedded(self._engine, "ledger", metadata.create_all)
         # A ledger file made by a ledger opened before this module was imported is stamped
@@ -105,6 +121,16 @@ class Bookings:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @contextmanager
+    def claim(self, tenant: str, invoice_number: str) -> Iterator[None]:
+        """Hold `invoice_number` while it is issued: one holder at a time across threads and
+        processes (machines, on PostgreSQL); released when the holder ends or dies."""
+        name = f"faktura-booking:{tenant}:{invoice_number}"
+        stripe = zlib.crc32(name.encode("utf-8")) % CLAIM_STRIPES
+        lock_file = self._claims / f"{stripe}.lock" if self._claims is not None else None
+        with exclusive_lock(self._engine, name, lock_file):
+            yield
 
     # ----------------------------------------------------------------- bookings
 

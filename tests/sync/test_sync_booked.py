@@ -4,6 +4,8 @@ invoice of a booking refusing figures it would state otherwise."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,6 +29,10 @@ def _follower(stack: SyncStack) -> BookedIssuer:
 def _book_in_uniconta(emulator: EmulatorHandle, **debtor: Any) -> int:
     emulator.create_debtor("2002", _Name="Møllers Tømrer ApS", _Address1="Skovvej 3",
                            _ZipCode="7100", _City="Vejle", **debtor)
+    return _book_order(emulator)
+
+
+def _book_order(emulator: EmulatorHandle) -> int:
     order = emulator.create_order("2002", lines=[
         {"_Item": "1000", "_Text": "Tømrerarbejde", "_Qty": 3, "_Price": 425}])
     answer = emulator.client.post(f"{emulator.base_url}/_emulator/book/{order}")
@@ -126,3 +132,40 @@ def test_a_booking_the_documents_would_state_otherwise_is_refused(
         computed_from_booking(_booking(**changes), invoice("B-8"), make_stack().settings)
     assert named in str(refused.value)
     assert "20260007" in str(refused.value)
+
+
+class _MeetingRenderer:
+    """The real renderer, but each render first waits (up to 30 s) for a second one to start:
+    renders that run one at a time break the meeting, and their bookings need attention."""
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+        self.meeting = threading.Barrier(2, timeout=30)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        self.meeting.wait()
+        return self.renderer.render(*args, **kwargs)
+
+
+def test_two_bookings_render_side_by_side_and_each_number_is_issued_once(
+        emulator: EmulatorHandle, make_stack: MakeStack) -> None:
+    first = _book_in_uniconta(emulator)
+    second = _book_order(emulator)
+    follower = _follower(make_stack(uniconta={"issue_uniconta_invoices": True}))
+    follower.issuer.renderer = _MeetingRenderer(follower.issuer.renderer)  # type: ignore
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(follower.issue, [first, second]))
+    assert [(o.invoice_number, o.outcome, o.reason) for o in outcomes] == [
+        (str(first), "issued", None), (str(second), "issued", None)]
+
+    # The same number from two threads at once (a webhook and the poll): issued once.
+    third = _book_order(emulator)
+    follower.issuer.renderer = follower.issuer.renderer.renderer  # type: ignore
+    with ThreadPoolExecutor(2) as pool:
+        twice = sorted(o.outcome for o in pool.map(follower.issue, [third, third]))
+    assert twice == ["already issued", "issued"]
+    record = follower.bookings.get("revisorhuset", str(third))
+    assert record is not None and record.attempts == 1
+    assert sorted(e.invoice_number for e in follower.issuer.archive.list("revisorhuset")) == \
+        sorted(map(str, [first, second, third]))
+    assert follower.issuer.archive.verify().ok
