@@ -38,10 +38,9 @@ import httpx  # noqa: E402
 from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.settings import Settings  # noqa: E402
 from infra.settings_files import load_settings  # noqa: E402
-from issuing.bootstrap import open_issuer  # noqa: E402
+from issuing.bootstrap import open_engine, open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import EmbeddedFile, PdfVariant, Renderer  # noqa: E402
-from issuing.bootstrap import open_engine  # noqa: E402
 from sync.emulator.server import running_emulator  # noqa: E402
 
 EMPLOYEES = [{"number": "AH", "name": "Anne Hansen"}, {"number": "JD", "name": "Jens Dahl"},

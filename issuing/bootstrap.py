@@ -29,7 +29,9 @@ from archive.store import ArchiveStore, BlobStore
 from faktura.settings import Settings
 from infra.private import private_dir
 
-if TYPE_CHECKING:  # the transports and the renderer load on first use (quick commands stay quick)
+if TYPE_CHECKING:  # the transports, delivery and the renderer load on first use (quick commands)
+    from delivery import Outbox
+    from delivery.payments import PaymentStatusStore
     from issuing.pipeline import Issuer
     from renderer.render import Renderer
     from sync.posting.engine import SyncEngine
@@ -135,6 +137,24 @@ def describe_archive(settings: Settings) -> str:
     return f"index {index}, files {files}"
 
 
+# --- Delivery ------------------------------------------------------------------------------
+
+def open_outbox(settings: Settings) -> Outbox:
+    """The tenant's outbox: in `database_url`, else `<state_dir>/delivery.sqlite`."""
+    from delivery import Outbox
+    from delivery.schema import DELIVERY_FILE
+
+    return Outbox(settings.database(DELIVERY_FILE))
+
+
+def open_status_store(settings: Settings) -> PaymentStatusStore:
+    """The payment statuses, beside the outbox (the invoice's life after issue)."""
+    from delivery.payments import PaymentStatusStore
+    from delivery.schema import DELIVERY_FILE
+
+    return PaymentStatusStore(settings.database(DELIVERY_FILE))
+
+
 # --- The issuing parts together -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -162,7 +182,8 @@ def open_parts(settings: Settings, renderer: Renderer | None = None) -> Iterator
         archive: ArchiveStore = open_archive(settings)
         stack.callback(archive.close)
         if settings.delivery.automatic:  # e-mail each invoice as it is archived
-            archive = stack.enter_context(automatic_delivery(settings, archive))
+            outbox = stack.enter_context(open_outbox(settings))
+            archive = stack.enter_context(automatic_delivery(settings, archive, outbox))
         issuer = Issuer(settings, poster=engine, archive=archive, renderer=renderer)
         yield Parts(settings, engine, archive, issuer)
 
