@@ -23,6 +23,7 @@ from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover
+from issuing import bootstrap
 from issuing.batch import (
     BatchInput,
     BatchReport,
@@ -35,7 +36,6 @@ from issuing.batch import (
     read_inputs,
     run_batch,
 )
-from issuing import bootstrap
 from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch
 from issuing.doctor import preflight, refuse_if_blocked
 from issuing.pipeline import Issuer
