@@ -19,7 +19,7 @@ import httpx
 import pytest
 from test_api_helpers import FakeIssuers, page_count, pdf_text, sample, tenant_settings
 from test_api_socket import make_key, serving
-from test_render_pool import eventually
+from test_render_pool import ceiling_below_a_long_render, eventually
 
 from api.app import create_app
 from api.tenants import TenantRegistry
@@ -151,12 +151,12 @@ def test_over_the_time_limit_answers_422_naming_the_lines(tmp_path: Path) -> Non
 
 
 def test_over_the_memory_ceiling_answers_422_and_the_server_goes_on(tmp_path: Path) -> None:
-    ceiling = 170 * MiB
+    ceiling = ceiling_below_a_long_render(tenant_settings(tmp_path / "measure", "alpha"))
     limits = PoolLimits(workers=1, memory_limit=ceiling, recycle_memory=ceiling)
     with served(tmp_path, limits) as server, server.client() as http:
         answer = http.post("/v1/preview", json=long_invoice())
         body = assert_problem(answer, 422)
-        assert "memory limit of 170 MiB" in body["detail"]
+        assert f"memory limit of {ceiling // MiB} MiB" in body["detail"]
         assert server.pool.stats().over_memory == 1
         small = http.post("/v1/preview", json=sample())
         assert small.status_code == 200 and small.content.startswith(b"%PDF")

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_pages_browser import CHROMIUM, browser, server, sign_in  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="the browser tests need Chromium at /usr/bin/chromium")
+from test_pages_browser import (  # noqa: F401 (fixtures)
+    browser,
+    chromium_here,
+    server,
+    sign_in,
+)
 
 
 @pytest.mark.parametrize(("locale", "width"), [("da-DK", 1366), ("en-GB", 390)])

@@ -81,7 +81,7 @@ def test_an_eu_reverse_charge_invoice_is_issued_and_pdf_einvoice_and_booking_agr
 def test_reverse_charge_lines_still_must_match_their_item(
         sync_stack: SyncStack, emulator: EmulatorHandle) -> None:
     # The same customer, but the VAT-free line is posted with item 1000 (booked with VAT).
-    wrong_item = invoice("RC-2", customer_data=EU_BUSINESS,
+    wrong_item = invoice("RC-2", customer_data=EU_BUSINESS, buyer_reference="Indkøb",
                          lines=[line(vat=False, item_number="1000")])
     before = sync_stack.calls()
     with pytest.raises(InvalidInput) as caught:
