@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -43,18 +43,9 @@ from api.routes_uniconta import start_followers
 from api.signin_limits import SignInGuard, SignInLimits
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
-from faktura.settings import Settings
 from infra.settings_files import find_settings
-from issuing.pipeline import Issuer
-from issuing.renderpool import BULK, PoolLimits, PoolRenderer, RenderPool
-
-
-def default_issuer_factory(settings: Settings,
-                           renderer: PoolRenderer) -> AbstractContextManager[Issuer]:
-    """The sync core's issuer (starts the built-in Uniconta emulator when no gateway is set)."""
-    from issuing.wiring import open_issuer
-
-    return open_issuer(settings, renderer)
+from issuing.bootstrap import open_issuer
+from issuing.renderpool import BULK, PoolLimits, RenderPool
 
 
 def create_app(
@@ -77,7 +68,8 @@ def create_app(
     `settings`: one settings file, a folder of `<tenant>.toml`, or a `TenantRegistry`
     (default: found as every command finds it, `infra.settings_files`).
     `keys`: the API key store (default: the registry's `api-keys.sqlite`).
-    `issuer_factory`: settings → context manager of an `Issuer` (default: the sync core's).
+    `issuer_factory`: settings → context manager of an `Issuer` (default:
+    `issuing.bootstrap.open_issuer`).
     `batch_quota`: what each tenant may keep of batches, and for how long (default
     `BatchQuota()`: 200 batches, 200 MiB, finished ones kept 7 days); `clock`: the time
     batches are stamped and expired by.
@@ -108,7 +100,7 @@ def create_app(
                                                                         workers=n))
         state = AppState(registry=registry, keys=key_store, pool=pool,
                          renderer=pool.renderer(),
-                         issuer_factory=issuer_factory or default_issuer_factory,
+                         issuer_factory=issuer_factory or open_issuer,
                          batches=batches, max_body_bytes=max_body_bytes,
                          sign_ins=SignInGuard(sign_in_limits))
         app.state.faktura = state

@@ -16,7 +16,7 @@ from archive import ArchiveEntry
 from faktura.model import InvoiceDate
 from issuing.period import add_totals, to_csv
 from issuing.period import select as select_period
-from issuing.status import open_status_store
+from issuing.bootstrap import open_status_store
 
 PaymentFilter = Literal["open", "partly_paid", "paid", "overdue", "credited", "unknown"]
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from infra.tenant_settings import KEYS_FILE, TenantRegistry  # noqa: F401  (re-exported)
 from archive import Archive
-from archive.open import open_archive
 from faktura.settings import Settings
 from issuing.batch import IssuingGuard
+from issuing.bootstrap import open_archive
 from issuing.pipeline import Issuer
 from issuing.renderpool import PoolRenderer
 
-# (settings, renderer to use) → context manager of the tenant's Issuer; `sync.connect.open_issuer`.
+# (settings, renderer to use) → context manager of the tenant's Issuer (`bootstrap.open_issuer`).
 IssuerFactory = Callable[[Settings, PoolRenderer], AbstractContextManager[Issuer]]
 
 

@@ -1,6 +1,6 @@
 """The archive: an append-only store of issued invoices, kept exactly as issued.
 
-Use `LocalArchive(root)` (folder + SQLite), or `archive.open.open_archive(settings)` for the
+Use `LocalArchive(root)` (folder + SQLite), or `issuing.bootstrap.open_archive(settings)` for the
 backends the settings choose (PostgreSQL index, S3 files), through the `ArchiveStore` protocol.
 """
 

@@ -3,7 +3,7 @@
 `ArchiveStore` is what the rest of Faktura uses. Internally an archive is a `BlobStore`
 (the exact files) plus an `ArchiveIndex` (the searchable metadata); the local pair is a folder
 and SQLite (`archive.local`), the scale-out pair PostgreSQL (`archive.index.SqlIndex`) and an
-S3-compatible bucket (`archive.s3`), chosen by the settings (`archive.open`).
+S3-compatible bucket (`archive.s3`), chosen by the settings (`issuing.bootstrap`).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ from infra.settings_files import load_settings  # noqa: E402
 from issuing.batch import ProcessRenderer, parse_inputs, run_batch  # noqa: E402
 from issuing.bulk import run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402
-from issuing.wiring import open_issuer  # noqa: E402
+from issuing.bootstrap import open_issuer  # noqa: E402
 from renderer.document import build_view  # noqa: E402
 from renderer.render import STYLESHEET, Renderer  # noqa: E402
 from renderer.resources import TEMPLATES_DIR  # noqa: E402

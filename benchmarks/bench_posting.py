@@ -43,7 +43,7 @@ from infra.settings_files import load_settings  # noqa: E402
 from issuing.batch import BatchInput, ProcessRenderer, run_batch  # noqa: E402
 from issuing.bulk import DEFAULT_CHUNK_SIZE, run_bulk_batch  # noqa: E402
 from issuing.pipeline import Issuer  # noqa: E402
-from issuing.wiring import open_issuer  # noqa: E402
+from issuing.bootstrap import open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import PdfVariant, Renderer  # noqa: E402
 from sync.emulator.server import free_port  # noqa: E402

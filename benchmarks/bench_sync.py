@@ -7,7 +7,7 @@
 
 Generates small invoices for ~20 customers (some with a contact, an internal reference and
 a project, so master data is created on first sight) and posts them through the real wiring
-(`sync.connect.open_engine` / `open_issuer`) to the Uniconta emulator started in this process
+(`issuing.bootstrap.open_engine` / `open_issuer`) to the Uniconta emulator started in this process
 on 127.0.0.1 (its state in a temporary SQLite file). Reports Uniconta calls per invoice —
 mean, and at steady state (customer, contact, project, employee and items already known) —
 as counted by the client and by the emulator, and invoices per second.
@@ -38,10 +38,9 @@ import httpx  # noqa: E402
 from faktura.model import Invoice, parse_invoice  # noqa: E402
 from faktura.settings import Settings  # noqa: E402
 from infra.settings_files import load_settings  # noqa: E402
-from issuing.wiring import open_issuer  # noqa: E402
+from issuing.bootstrap import open_engine, open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import EmbeddedFile, PdfVariant, Renderer  # noqa: E402
-from sync.connect import open_engine  # noqa: E402
 from sync.emulator.server import running_emulator  # noqa: E402
 
 EMPLOYEES = [{"number": "AH", "name": "Anne Hansen"}, {"number": "JD", "name": "Jens Dahl"},

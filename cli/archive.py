@@ -85,7 +85,7 @@ def _open_archive(archive_dir: Path | None, config: Settings | None = None,
             chosen = chosen.model_copy(update={"seal_key": None})
         config = config.model_copy(update={"archive": chosen})
     if config is not None:
-        from archive.open import describe_archive, open_archive
+        from issuing.bootstrap import describe_archive, open_archive
 
         try:
             archive = open_archive(config)

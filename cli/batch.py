@@ -23,6 +23,7 @@ from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover
+from issuing import bootstrap
 from issuing.batch import (
     BatchInput,
     BatchReport,
@@ -40,16 +41,8 @@ from issuing.doctor import preflight, refuse_if_blocked
 from issuing.pipeline import Issuer
 from sync.uniconta.errors import GatewayError
 
-# (settings, renderer or None) → context manager of an Issuer, like `sync.connect.open_issuer`.
+# (settings, renderer or None) → context manager of an Issuer, like `bootstrap.open_issuer`.
 IssuerFactory = Callable[[Settings, Any], AbstractContextManager[Issuer]]
-
-
-def default_issuer_factory(settings: Settings,
-                           renderer: Any = None) -> AbstractContextManager[Issuer]:
-    """The sync core's issuer for these settings (starts the built-in emulator if needed)."""
-    from issuing.wiring import open_issuer
-
-    return open_issuer(settings, renderer)
 
 
 def batch_command(
@@ -97,7 +90,7 @@ def issue_batch(
     merged: Path | None = None,
     out: Path | None = None,
     console: Console | None = None,
-    open_issuer: IssuerFactory = default_issuer_factory,
+    open_issuer: IssuerFactory = bootstrap.open_issuer,
     chunk: int = DEFAULT_CHUNK_SIZE,
 ) -> BatchReport:
     """The batch command without the command line (tests inject `open_issuer`). With
@@ -136,7 +129,7 @@ def _issuer(settings: Settings, workers: int | None,
             open_issuer: IssuerFactory) -> Iterator[tuple[Issuer, Any]]:
     """The batch's issuer and renderer: Celery workers when a broker is set, else processes
     here (`workers` = 0: in this process)."""
-    if settings.broker_url is not None and open_issuer is default_issuer_factory:
+    if settings.broker_url is not None and open_issuer is bootstrap.open_issuer:
         from issuing.queue import open_queue_issuer
 
         with open_queue_issuer(settings, workers) as pair:

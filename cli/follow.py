@@ -27,7 +27,7 @@ from faktura.errors import FakturaError
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover
 from issuing.booked import BookedIssuer, BookingOutcome, booked_issuer
-from issuing.wiring import open_issuer
+from issuing.bootstrap import open_issuer
 from sync.posting.bookings import Bookings
 from sync.posting.ledger import LEDGER_FILE
 from sync.uniconta.errors import GatewayError

@@ -17,10 +17,10 @@ from typing import Annotated
 import typer
 
 from archive import NotArchived
-from archive.open import open_archive
+from issuing.bootstrap import open_archive, open_outbox
 from cli.options import SettingsOption
 from infra.settings_files import discover
-from issuing.delivery import Deliverer, Outcome, open_outbox
+from issuing.delivery import Deliverer, Outcome
 
 
 _EINVOICE = {"none": "no e-invoice", "email": "e-mail (XML attached)",

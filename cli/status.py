@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from archive.open import open_archive
+from issuing.bootstrap import open_archive, open_status_store
 from cli.options import SettingsOption
 from infra.settings_files import discover
 from issuing.period import select as select_period
-from issuing.status import open_status_store, refresh_statuses
+from issuing.status import refresh_statuses
 from renderer.formatting import amount as format_amount
 
 
@@ -32,7 +32,7 @@ def status_command(
         archive = stack.enter_context(open_archive(config))
         store = stack.enter_context(open_status_store(config))
         if refresh:
-            from sync.connect import open_gateway
+            from issuing.bootstrap import open_gateway
 
             client = stack.enter_context(open_gateway(config))
             refresh_statuses(config, archive, store, client)

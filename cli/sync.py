@@ -29,8 +29,7 @@ from infra.settings_files import SETTINGS_HELP, discover
 from issuing.doctor import SetupRefused, preflight, refuse_if_blocked
 from issuing.booked import draft
 from issuing.pipeline import Issuer
-from issuing.wiring import open_issuer
-from sync.connect import open_engine
+from issuing.bootstrap import open_engine, open_issuer
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import LoginRefused, SyncEngine, calls_since
 from sync.posting.ledger import LEDGER_FILE, Ledger, PostingRecord, State

@@ -35,7 +35,7 @@ from cli.options import (
 )
 from faktura.errors import FakturaError
 from infra.settings_files import discover
-from sync.connect import open_gateway
+from issuing.bootstrap import open_gateway
 from sync.posting.catalogue import Catalogue, check_configured_items, import_items
 from sync.timelog.imports import customers_from_uniconta, expenses_from_uniconta
 from sync.uniconta.errors import GatewayError

@@ -5,8 +5,8 @@ own (the domain's computed invoice does). Modules: `pipeline` (one invoice), `ba
 with warm render workers), `bulk` (a batch posted in chunks, few Uniconta calls), `balance`
 (what was issued here against what Uniconta booked), `delivery` (e-mailing issued invoices
 through the outbox), `status` (payment status from Uniconta's open items), `period` (a
-filtered stretch of the archive with its totals) and `wiring` (the adapters for one tenant
-from its settings).
+filtered stretch of the archive with its totals) and `bootstrap` (the composition root: a
+tenant's parts built from its settings).
 """
 
 from __future__ import annotations

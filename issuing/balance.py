@@ -243,8 +243,7 @@ def in_period(ours: Sequence[BalanceInvoice], theirs: Sequence[BalanceInvoice]
 def balance_for_period(settings: Settings, start: dt.date, end: dt.date) -> BalanceReport:
     """Collect both sides for the settings' tenant and compare them: `faktura balance` and,
     later, `GET /v1/balance?from=&to=`. One Uniconta call (plus the company lookup)."""
-    from archive.open import open_archive
-    from sync.connect import open_gateway
+    from issuing.bootstrap import open_archive, open_gateway
 
     if start > end:
         raise BalanceFailed(f"empty period: from {start} is after to {end}")

@@ -37,7 +37,6 @@ from delivery import (
     build_message,
     message_id,
 )
-from delivery.schema import DELIVERY_FILE
 from faktura.errors import FakturaError
 from faktura.model import Invoice
 from faktura.settings import DeliverySettings, Settings
@@ -88,11 +87,6 @@ def route_of(entry: ArchiveEntry, invoice: Invoice, config: DeliverySettings) ->
     else:
         einvoice = "email"
     return Route(recipient, source, einvoice, ean)
-
-
-def open_outbox(settings: Settings) -> Outbox:
-    """The tenant's outbox: in `database_url`, else `<state_dir>/delivery.sqlite`."""
-    return Outbox(settings.database(DELIVERY_FILE))
 
 
 def smtp_server(config: DeliverySettings) -> SmtpServer:
@@ -307,12 +301,12 @@ class QueueingArchive:
 
 
 @contextmanager
-def automatic_delivery(settings: Settings, archive: ArchiveStore) -> Iterator[ArchiveStore]:
-    """`archive`, queueing and e-mailing every invoice put into it until the context ends
-    (it ends once the last of them was tried)."""
-    with open_outbox(settings) as outbox:
-        automatic = AutomaticDelivery(Deliverer(settings, archive=archive, outbox=outbox))
-        try:
-            yield QueueingArchive(archive, automatic)  # type: ignore[misc]
-        finally:
-            automatic.close()
+def automatic_delivery(settings: Settings, archive: ArchiveStore,
+                       outbox: Outbox) -> Iterator[ArchiveStore]:
+    """`archive`, queueing (in `outbox`) and e-mailing every invoice put into it until the
+    context ends (it ends once the last of them was tried)."""
+    automatic = AutomaticDelivery(Deliverer(settings, archive=archive, outbox=outbox))
+    try:
+        yield QueueingArchive(archive, automatic)  # type: ignore[misc]
+    finally:
+        automatic.close()

@@ -37,7 +37,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +129,7 @@ class WorkerState:
         self.settings = settings
         self._renderer: Any = None
         self._engines: dict[str, Any] = {}
-        self._stacks: list[Any] = []
+        self._stack = ExitStack()
 
     def tenant(self, tenant: str) -> Settings:
         try:
@@ -145,20 +145,15 @@ class WorkerState:
         return self._renderer
 
     def engine(self, tenant: str) -> Any:
+        """The tenant's posting engine, built by the composition root on first use."""
         if tenant not in self._engines:
-            from contextlib import ExitStack
+            from issuing.bootstrap import open_engine
 
-            from sync.connect import open_engine
-
-            stack = ExitStack()
-            self._engines[tenant] = stack.enter_context(open_engine(self.tenant(tenant)))
-            self._stacks.append(stack)
+            self._engines[tenant] = self._stack.enter_context(open_engine(self.tenant(tenant)))
         return self._engines[tenant]
 
     def close(self) -> None:
-        for stack in self._stacks:
-            stack.close()
-        self._stacks.clear()
+        self._stack.close()
         self._engines.clear()
 
 
@@ -371,7 +366,7 @@ def open_queue_issuer(settings: Settings,
                       in_flight: int | None = None) -> Iterator[tuple[Issuer, QueueRenderer]]:
     """An Issuer that posts and renders through the workers, and its renderer (for
     `run_batch`); the archive is opened here, where the batch runs."""
-    from archive.open import open_archive
+    from issuing.bootstrap import open_archive
 
     app = make_app(settings)
     client = QueueClient(app, settings.task_timeout)

@@ -15,7 +15,6 @@ from typing import Any
 
 from archive import ArchiveEntry, ArchiveStore
 from delivery.payments import PaymentStatusStore, StatusRecord
-from delivery.schema import DELIVERY_FILE
 from faktura.model import Invoice
 from faktura.payment import payment_status
 from faktura.settings import Settings
@@ -30,11 +29,6 @@ class OpenItem:
     invoice_number: str
     amount_open: Decimal  # in the invoice currency
     due_date: date | None
-
-
-def open_status_store(settings: Settings) -> PaymentStatusStore:
-    """The payment statuses, beside the outbox (the invoice's life after issue)."""
-    return PaymentStatusStore(settings.database(DELIVERY_FILE))
 
 
 def open_items(client: Any) -> dict[str, OpenItem]:

@@ -4,6 +4,5 @@
   format and typed errors;
 * `sync.posting` — exactly-once posting: engine, ledger, master data, mapping, sync log;
 * `sync.timelog` — the TimeLog direction: imports from Uniconta in TimeLog's shape;
-* `sync.emulator` — a faithful Uniconta gateway emulator (a separate process in production);
-* `sync.connect` — a client and a posting engine for one tenant's settings.
+* `sync.emulator` — a faithful Uniconta gateway emulator (a separate process in production).
 """

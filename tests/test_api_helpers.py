@@ -2,7 +2,7 @@
 
 `FakePoster` stands in for the sync core where a test is about the API or the batch engine and
 not about Uniconta: it hands out numbers in order and is idempotent on the source id, like the
-real ledger. Tests that issue for real use `sync.connect.open_issuer` against the emulator.
+real ledger. Tests that issue for real use `issuing.bootstrap.open_issuer` against the emulator.
 """
 
 from __future__ import annotations

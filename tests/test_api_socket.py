@@ -1,6 +1,6 @@
 """The API over a real socket: uvicorn in a thread on 127.0.0.1, issuing for real.
 
-Invoices are posted by the sync core (`sync.connect.open_issuer`) to the Uniconta emulator
+Invoices are posted by the sync core (`issuing.bootstrap.open_issuer`) to the Uniconta emulator
 over HTTP, rendered, archived, and read back through the API. The server is configured as
 `faktura serve` configures it (`api.server.server_config`).
 """

@@ -255,7 +255,7 @@ def test_verify_on_the_command_line_reports_the_removal_and_exits_1(
 def test_the_settings_give_the_key_and_the_anchor_and_keep_them_out_of_the_archive(
     tmp_path: Path,
 ) -> None:
-    from archive.open import open_archive
+    from issuing.bootstrap import open_archive
     from faktura.settings import ArchiveSettings
     from infra.settings_files import load_settings
 

@@ -23,12 +23,10 @@ from delivery_support import SmtpServer, settings_file
 from people_support import environment
 
 from archive import NewArchiveItem
-from archive.open import open_archive
+from issuing.bootstrap import open_archive, open_issuer, open_outbox
 from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings
 from infra.settings_files import load_settings
-from issuing.delivery import open_outbox
-from issuing.wiring import open_issuer
 from renderer.render import Renderer
 from sync.emulator.testing import EmulatorHandle
 

@@ -34,7 +34,7 @@ from faktura.model import Invoice, parse_invoice
 from faktura.settings import EInvoiceSettings, Settings
 from infra.settings_files import load_settings
 from issuing.pipeline import IssuedInvoice
-from issuing.wiring import open_issuer
+from issuing.bootstrap import open_issuer
 from renderer.render import Renderer
 from sync.emulator.testing import EmulatorHandle
 from tests.einvoice.conftest import (  # noqa: F401 (fixtures)

@@ -13,12 +13,11 @@ import pytest
 from delivery_support import settings_file
 from test_delivery import faktura, issue, one_line
 
-from archive.open import open_archive
+from issuing.bootstrap import open_archive, open_gateway, open_status_store
 from faktura.model import parse_invoice
 from infra.settings_files import load_settings
-from issuing.status import open_status_store, refresh_statuses
+from issuing.status import refresh_statuses
 from renderer.render import Renderer
-from sync.connect import open_gateway
 from sync.emulator.testing import EmulatorHandle
 
 ROOT = Path(__file__).resolve().parent.parent

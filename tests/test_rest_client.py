@@ -13,7 +13,7 @@ import pytest
 from faktura.model import Customer, parse_invoice
 from faktura.settings import Settings
 from infra.settings_files import load_settings
-from sync.connect import open_engine, open_gateway
+from issuing.bootstrap import open_engine, open_gateway
 from sync.emulator import fixtures
 from sync.emulator.entities import ENTITIES
 from sync.emulator.testing import EmulatorHandle

@@ -25,8 +25,8 @@ from archive import ArchiveEntry, ArchiveError
 from faktura.computed import ComputedInvoice, compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice
-from issuing.delivery import Deliverer, open_outbox, route_of
-from issuing.status import open_status_store
+from issuing.bootstrap import open_outbox, open_status_store
+from issuing.delivery import Deliverer, route_of
 from renderer.formatting import amount
 
 router = APIRouter(include_in_schema=False)

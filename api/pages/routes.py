@@ -270,7 +270,7 @@ async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: i
 
 def _statuses(services: TenantServices, numbers: list[str]) -> dict[str, str]:
     """The payment status last read from Uniconta of each listed invoice that has one."""
-    from issuing.status import open_status_store
+    from issuing.bootstrap import open_status_store
 
     with open_status_store(services.settings) as store:
         return {n: str(record.status) for n, record in store.of(services.tenant, numbers).items()}

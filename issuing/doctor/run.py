@@ -81,7 +81,7 @@ def startup_warnings(tenants: Sequence[Settings]) -> list[str]:
 @contextmanager
 def open_reader(settings: Settings) -> Iterator[SetupReader]:
     """A reader over a client for the settings' Uniconta (the built-in emulator if none)."""
-    from sync.connect import open_gateway
+    from issuing.bootstrap import open_gateway
 
     with open_gateway(settings) as client:
         yield SetupReader(client)

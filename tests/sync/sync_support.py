@@ -100,7 +100,7 @@ class StubRenderer(Renderer):
 
 @dataclass
 class SyncStack:
-    """One tenant's sync core against the emulator, as `sync.connect` wires it, but with a
+    """One tenant's sync core against the emulator, as `issuing.bootstrap` wires it, but with a
     zero-delay retry policy and a record of every HTTP attempt (`events`)."""
 
     emulator: EmulatorHandle
