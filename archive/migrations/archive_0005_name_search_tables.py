@@ -5,7 +5,7 @@ from alembic import op
 
 from archive.name_search import create_name_search
 
-revision = "house_archive_0005"
+revision = "archive_0005"
 down_revision = "archive_0004"
 branch_labels = None
 depends_on = None
