@@ -31,7 +31,7 @@ from archive.store import ArchiveError
 from faktura.errors import FakturaError, InvalidInput
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover, load_settings
-from renderer.formatting import amount
+from renderer.formatting import amount, short_date
 
 TenantOpt = Annotated[str | None, typer.Option(
     "--tenant", help="Firm (tenant slug; default: the settings' tenant).", show_default=False)]
@@ -181,7 +181,7 @@ def archive_list(
         table.add_row(
             e.invoice_number,
             "credit note" if e.document_type == "credit_note" else "invoice",
-            e.issue_date.isoformat(),
+            short_date(e.issue_date, "en"),
             e.customer_number,
             e.customer_name,
             f"{e.currency_code} {amount(e.signed_total, 'da')}",

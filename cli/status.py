@@ -18,6 +18,7 @@ from infra.settings_files import discover
 from issuing.period import select as select_period
 from issuing.status import refresh_statuses
 from renderer.formatting import amount as format_amount
+from renderer.formatting import short_date
 
 
 
@@ -47,6 +48,6 @@ def status_command(
         status = str(record.status) if record else "unknown"
         amount_open = format_amount(record.amount_open, "en") if record and record.amount_open \
             is not None else "-"
-        due = record.due_date.isoformat() if record and record.due_date else "-"
-        typer.echo(f"{entry.invoice_number}\t{entry.issue_date}\t{entry.customer_name}\t"
+        due = short_date(record.due_date, "en") if record and record.due_date else "-"
+        typer.echo(f"{entry.invoice_number}\t{short_date(entry.issue_date, 'en')}\t{entry.customer_name}\t"
                    f"{total} {entry.currency_code}\t{status}\t{amount_open}\t{due}")

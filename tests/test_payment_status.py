@@ -65,6 +65,6 @@ def test_status_follows_the_emulators_payments(
         assert str(store.of(config.tenant)[untouched].status) == "overdue"  # kept
 
     shown = faktura(path, "status")
-    assert f"{partly}\t2026-11-02\tBageriet Kornblomsten\t15,625.00 DKK\toverdue\t14,625.00" \
+    assert f"{partly}\t02.11.2026\tBageriet Kornblomsten\t15,625.00 DKK\toverdue\t14,625.00" \
         in shown.stdout
-    assert f"{credit_note}\t2026-11-02\tBageriet Kornblomsten\t-15,625.00 DKK\t" in shown.stdout
+    assert f"{credit_note}\t02.11.2026\tBageriet Kornblomsten\t-15,625.00 DKK\t" in shown.stdout

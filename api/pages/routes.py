@@ -40,7 +40,7 @@ from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError
 from faktura.errors import InvalidInput, Problem
 from issuing.renderpool import RenderQueueFull, RenderTooLarge
-from renderer.formatting import amount
+from renderer.formatting import amount, short_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_SIZE = 25
@@ -57,6 +57,7 @@ router = APIRouter(include_in_schema=False)
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters["in_language"] = in_language
+_env.filters["short_date"] = short_date  # the PDF's own date format
 
 
 @dataclass
