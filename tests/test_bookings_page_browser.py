@@ -16,21 +16,13 @@ from typing import Any
 import httpx
 import pytest
 from people_support import ROOT, SAMPLES, environment, faktura, serving, settings_outside
-from tools_support import CHROMIUM, need_chromium
+from browser_support import browser, chromium_here, no_sideways_scroll  # noqa: F401 (fixtures)
 
 from sync.emulator import fixtures
 from sync.emulator.server import free_port
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 AUTH = (f"00{fixtures.COMPANY_ID}/{fixtures.LOGIN}", fixtures.PASSWORD)
 WAITING = 1234567890123456  # beyond FI card 71's payment ID: booked, cannot be issued as booked
-
-
-@pytest.fixture(autouse=True, scope="module")
-def chromium_here() -> None:
-    """Skip the module without Chromium (on CI: an error saying how to get it)."""
-    need_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -89,21 +81,6 @@ def server(uniconta: str,
         yield base, key, changed
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _no_sideways_scroll(page: Any) -> bool:
-    return bool(page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
-
-
 @pytest.mark.parametrize("width", [1366, 390])
 def test_bookings_show_what_needs_attention_and_what_changed(
         server: tuple[str, str, int], browser: Any, width: int) -> None:
@@ -128,7 +105,7 @@ def test_bookings_show_what_needs_attention_and_what_changed(
         edited = page.locator(f"#changed-{changed}")
         assert "Ekstra rådgivning" in edited.inner_text()
         assert edited.locator("a").get_attribute("href") == f"/archive/{changed}.pdf"
-        assert _no_sideways_scroll(page)
+        assert no_sideways_scroll(page)
         page.screenshot(path=f"/tmp/faktura-bookings-da-{width}.png", full_page=True)
 
         page.click("text=English")
@@ -138,7 +115,7 @@ def test_bookings_show_what_needs_attention_and_what_changed(
         assert "Attempts: 1" in page.locator(f"#attention-{WAITING}").inner_text()
         assert "Changed in Uniconta (1)" in page.locator("#changed-heading").inner_text()
         assert page.locator("#changed > li").count() == 1
-        assert _no_sideways_scroll(page)
+        assert no_sideways_scroll(page)
         page.screenshot(path=f"/tmp/faktura-bookings-en-{width}.png", full_page=True)
     finally:
         context.close()

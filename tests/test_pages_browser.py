@@ -13,16 +13,7 @@ from typing import Any
 import pypdf
 import pytest
 from people_support import SAMPLES, faktura, serving
-from tools_support import CHROMIUM, need_chromium
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def chromium_here() -> None:
-    """Skip the module without Chromium (on CI: an error saying how to get it)."""
-    need_chromium()
+from browser_support import browser, chromium_here  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +23,6 @@ def server(issued_outside: tuple[Path, Path]) -> Iterator[tuple[str, str]]:
     key = faktura(folder, settings, "apikey", "create", "--label", "browser").stdout.strip()
     with serving(folder, settings) as base:
         yield base, key
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -8,12 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_pages_browser import (  # noqa: F401 (fixtures)
-    browser,
-    chromium_here,
-    server,
-    sign_in,
-)
+from browser_support import browser, chromium_here  # noqa: F401 (fixtures)
+from test_pages_browser import server, sign_in  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize(("locale", "width"), [("da-DK", 1366), ("en-GB", 390)])

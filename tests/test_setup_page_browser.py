@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 from people_support import faktura, serving, settings_outside
-from tools_support import CHROMIUM, need_chromium
+from browser_support import browser, chromium_here, no_sideways_scroll  # noqa: F401 (fixtures)
 
 from issuing.doctor import RULES
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def chromium_here() -> None:
-    """Skip the module without Chromium (on CI: an error saying how to get it)."""
-    need_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +25,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     key = faktura(folder, settings, "apikey", "create", "--label", "setup").stdout.strip()
     with serving(folder, settings) as base:
         yield base, key
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _no_sideways_scroll(page: Any) -> bool:
-    return bool(page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -74,7 +50,7 @@ def test_the_setup_report_in_both_languages(server: tuple[str, str], browser: An
         assert "Ret:" in follower and "--register-webhook" in follower
         assert "klar til fakturering" in page.locator("#setup-summary").inner_text()
         assert "Log ind som Server-brugeren" in page.locator("#rule-login").inner_text()
-        assert _no_sideways_scroll(page)
+        assert no_sideways_scroll(page)
         page.screenshot(path=f"/tmp/faktura-setup-da-{width}.png", full_page=True)
 
         page.click("text=English")
@@ -83,7 +59,7 @@ def test_the_setup_report_in_both_languages(server: tuple[str, str], browser: An
         assert "ready to invoice" in page.locator("#setup-summary").inner_text()
         assert "Log in as the Server user" in page.locator("#rule-login").inner_text()
         assert "Fix:" in page.locator("#rule-booking-follower").inner_text()
-        assert _no_sideways_scroll(page)
+        assert no_sideways_scroll(page)
         page.screenshot(path=f"/tmp/faktura-setup-en-{width}.png", full_page=True)
     finally:
         context.close()
