@@ -142,28 +142,29 @@ def _issued(ledger_file: Path) -> int:
 
 
 def _kill_at_work(process: subprocess.Popen[bytes] | None, ledger_file: Path,
-                  rng: random.Random, later: float = 0.0) -> bool:
+                  rng: random.Random, later: float = 0.0, count: int = COUNT) -> bool:
     """Once the process is at work (one more booking dealt with), SIGKILL it at a random
     point of the next (`later` seconds more); False if it ended first or found no more work."""
     assert process is not None
     before = _issued(ledger_file)
     deadline = time.monotonic() + 120  # nothing left for it to do: not killed
-    while process.poll() is None and before == _issued(ledger_file) < COUNT:
+    while process.poll() is None and before == _issued(ledger_file) < count:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
     time.sleep(later + rng.uniform(0, 0.4))
-    if process.poll() is not None or _issued(ledger_file) >= COUNT:
+    if process.poll() is not None or _issued(ledger_file) >= count:
         return False
     process.send_signal(signal.SIGKILL)
     process.wait()
     return True
 
 
-def _draft(settings: Path, folder: Path) -> list[int]:
+def _draft(settings: Path, folder: Path, count: int = COUNT) -> list[int]:
     base = json.loads((SAMPLES / "01-one-line.json").read_text(encoding="utf-8"))
     files = []
-    for n in range(COUNT):
+    folder.mkdir()
+    for n in range(count):
         path = folder / f"f{n:03d}.json"
         path.write_text(json.dumps({**base, "source_id": f"F-{n:03d}"}), encoding="utf-8")
         files.append(str(path))
@@ -172,7 +173,7 @@ def _draft(settings: Path, folder: Path) -> list[int]:
     assert result.exit_code == 0, result.output
     orders = [int(line.split("order ")[1].split()[0]) for line in result.stdout.splitlines()
               if "drafted" in line and "order " in line]
-    assert len(orders) == COUNT, result.stdout[-2000:]
+    assert len(orders) == count, result.stdout[-2000:]
     return orders
 
 
@@ -281,7 +282,7 @@ def test_bookings_are_issued_exactly_once_through_kills_replays_and_forgeries(
     with SmtpServer() as smtp:
         tenants = _tenants(tmp_path, uniconta, smtp.port)
         settings = tenants / f"{TENANT}.toml"
-        orders = _draft(settings, tmp_path)
+        orders = _draft(settings, tmp_path / "drafts")
         rng.shuffle(orders)  # booked in another order than drafted
         server = Server(tenants, tmp_path / "serve.log")
         server.start()
@@ -403,3 +404,52 @@ def test_bookings_are_issued_exactly_once_through_kills_replays_and_forgeries(
     assert server.left_running() == []
     log = (tmp_path / "serve.log").read_text(errors="replace")
     assert TOKEN not in log and OTHER_TOKEN not in log and "forged-" not in log
+
+
+def test_a_server_killed_while_it_issues_finishes_the_job_with_its_own_poll(
+        uniconta: Uniconta, tmp_path: Path) -> None:
+    """`faktura serve` with `follow_in_server`, killed twice while it issues what the webhook
+    told it: started again, its own poll issues what the killed one left, each once."""
+    uniconta.reset()
+    rng = random.Random(7)
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    settings = tenants / f"{TENANT}.toml"
+    settings.write_text(rest_settings(tmp_path / TENANT, uniconta), encoding="utf-8")
+    count = 12
+    orders = _draft(settings, tmp_path / "drafts", count)
+    ledger_file = tmp_path / TENANT / "state" / "ledger.sqlite"
+    server = Server(tenants, tmp_path / "serve.log")
+    server.start()
+    try:
+        registered = CliRunner().invoke(app, [
+            "follow", "--register-webhook", f"{server.url}/v1/uniconta/events/{TOKEN}",
+            "--settings", str(settings)])
+        assert registered.exit_code == 0, registered.output
+        numbers = [uniconta.book(order)["InvoiceNumber"] for order in orders]
+        kills = 0
+        for _ in range(2):
+            kills += _kill_at_work(server.process, ledger_file, rng, count=count)
+            server.kill()
+            server.start()
+        assert kills >= 1
+        deadline = time.monotonic() + 300
+        while _issued(ledger_file) < count:
+            assert time.monotonic() < deadline, "the restarted server did not finish"
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    bookings = Bookings(ledger_file)
+    try:
+        records = bookings.all(TENANT)
+    finally:
+        bookings.close()
+    assert sorted(int(r.invoice_number) for r in records) == numbers
+    assert {(r.state, r.attempts) for r in records} == {(BookingState.ISSUED, 1)}
+    archive = LocalArchive(tmp_path / TENANT / "archive")
+    try:
+        assert sorted(int(e.invoice_number) for e in archive.sqlite_index.all(TENANT)) == numbers
+        assert archive.verify().ok
+    finally:
+        archive.close()
+    assert server.left_running() == []
