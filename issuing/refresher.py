@@ -107,7 +107,7 @@ class StatusRefresher:
                 retry_at = time.monotonic() + wait
                 said = f": {error}" if isinstance(error, FakturaError | GatewayError) else ""
                 log.warning("reading the payment statuses of tenant %s failed (%s%s);"
-                            " trying again in %.0f s", self.tenant, type(error).__name__,
+                            " trying again in %g s", self.tenant, type(error).__name__,
                             said, wait)
                 continue
             failures, retry_at = 0, never
