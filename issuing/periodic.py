@@ -188,4 +188,4 @@ def _status_task(tenant: str) -> None:
                     " again", tenant, error)
         return
     if read is not None:
-        log.info("tenant %s: payment statuses of %d invoices read", tenant, len(read))
+        log.info("tenant %s: payment statuses read (%d invoices)", tenant, len(read))
