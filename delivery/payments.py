@@ -37,7 +37,7 @@ class PaymentStatusStore:
 
     def __init__(self, target: Target) -> None:
         self._engine: Engine = open_delivery_database(target)
-        self._lock_file = None if is_url(target) else Path(target).with_suffix(".status.lock")
+        self._path = None if is_url(target) else Path(target)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -52,7 +52,9 @@ class PaymentStatusStore:
     def refreshing(self, tenant: str, *, wait: bool = True) -> Iterator[bool]:
         """Hold the tenant's refresh: one at a time across threads, processes and workers;
         yields whether it is held (without `wait`: False at once while another one runs)."""
-        with exclusive_lock(self._engine, f"faktura-status:{tenant}", self._lock_file,
+        lock_file = (self._path.with_name(f"{self._path.stem}.status-{tenant}.lock")
+                     if self._path is not None else None)
+        with exclusive_lock(self._engine, f"faktura-status:{tenant}", lock_file,
                             wait=wait) as held:
             yield held
 

@@ -30,7 +30,6 @@ GAP = 60.0
 SETTLE = 5.0
 
 
-
 @dataclass(frozen=True)
 class Timing:
     """How often a refresher reads (`interval` None: the tenant's `uniconta.status_interval`)."""
@@ -87,14 +86,15 @@ class StatusRefresher:
                 while not self._stopping:
                     event_due = (max(self._event_due, last_read + self._gap)
                                  if self._event_due is not None else never)
-                    due = min(next_periodic, event_due, retry_at)
+                    # Backing off, the retry is the next read, whatever else asks for one.
+                    due = retry_at if failures else min(next_periodic, event_due)
                     now = time.monotonic()
                     if due <= now:
                         break
                     self._changed.wait(None if due == never else due - now)
                 if self._stopping:
                     return
-                by_event = self._event_due is not None or retry_at <= now
+                by_event = self._event_due is not None or failures > 0
                 self._event_due = None
             try:
                 # A webhook's read waits for one under way (it may predate the change) and

@@ -89,9 +89,15 @@ def test_a_payment_shows_after_the_refresh_interval_with_no_command_run(
         with caplog.at_level(logging.WARNING, logger="issuing.refresher"):
             _pay(uniconta, open_one)
             deadline = time.monotonic() + 60
-            while not [r for r in caplog.records if "trying again in" in r.getMessage()]:
+            while len(failed := [r for r in caplog.records
+                                 if "trying again in" in r.getMessage()]) < 3:
                 assert time.monotonic() < deadline, "no failed read logged"
                 time.sleep(0.2)
+            # Each retry waits as long as announced (twice as long each time), no sooner.
+            announced = [float(r.getMessage().rsplit("in ", 1)[1].split()[0]) for r in failed]
+            assert announced[:3] == [0.5, 1.0, 2.0]
+            assert all(b.created - a.created >= wait - 0.01 for a, b, wait in
+                       zip(failed, failed[1:3], announced, strict=False))
             httpx.post(f"{uniconta.url}/_emulator/faults", json={"call_limit": None},
                        timeout=10).raise_for_status()
             httpx.post(f"{uniconta.url}/_emulator/reset-counters",

@@ -137,7 +137,7 @@ class Bookings:
     def follower(self, tenant: str, *, wait: bool = True) -> Iterator[bool]:
         """Hold the tenant's poll: one round at a time across threads, processes and workers;
         yields whether it is held (without `wait`: False at once while another round runs)."""
-        lock_file = self._claims / "follow.lock" if self._claims is not None else None
+        lock_file = self._claims / f"follow-{tenant}.lock" if self._claims is not None else None
         with exclusive_lock(self._engine, f"faktura-follow:{tenant}", lock_file,
                             wait=wait) as held:
             yield held

@@ -172,3 +172,32 @@ def test_a_batch_on_workers_mails_each_invoice_once(tmp_path: Path, emulator, re
     assert len(smtp.mailbox.arrivals) == 2 and all(len(a) == 1 for a in by_id.values())
     assert sorted(str(a.message["Subject"]) for a in smtp.mailbox.arrivals) == [
         f"Faktura {n} fra Revisorhuset ApS" for n in numbers]
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_one_poll_and_one_status_read_at_a_time_per_tenant(backend: str, request,
+                                                            tmp_path: Path) -> None:
+    """What keeps two workers (two machines, on PostgreSQL) from polling or reading at once:
+    a second round is told at once that the first is under way, another tenant's is not."""
+    from delivery.payments import PaymentStatusStore
+
+    def target(name: str) -> Path | str:
+        return request.getfixturevalue("pg_url") if backend == "postgresql" else tmp_path / name
+
+    pairs = [(Bookings(target("ledger.sqlite")), Bookings(target("ledger.sqlite")), "follower"),
+             (PaymentStatusStore(target("delivery.sqlite")),
+              PaymentStatusStore(target("delivery.sqlite")), "refreshing")]
+    try:
+        for first, second, lock in pairs:
+            with getattr(first, lock)(TENANT) as held:
+                assert held
+                with getattr(second, lock)(TENANT, wait=False) as also:
+                    assert not also
+                with getattr(second, lock)("other-firm", wait=False) as other:
+                    assert other
+            with getattr(second, lock)(TENANT, wait=False) as after:
+                assert after
+    finally:
+        for first, second, _ in pairs:
+            first.close()
+            second.close()
