@@ -8,7 +8,8 @@ call budget (at most 86,400 / `gap` a day; see docs/uniconta-connect.md). A peri
 left out when any process (a Celery worker on `faktura beat`, another server) read the
 statuses less than 90 % of an interval ago. A failed read is logged (the message only of
 Uniconta's and Faktura's own errors, which never carry a password) and tried again after
-`gap`, twice as long after each further failure, up to `max_backoff`. `close` stops the thread after the read under way.
+`gap`, twice as long after each further failure, up to `max_backoff`; no other read comes in
+between. `close` stops the thread after the read under way.
 """
 
 from __future__ import annotations
