@@ -189,8 +189,8 @@ class Traffic:
         self.forged = self._forged()
         self.answers: dict[str, list[int]] = {}
         self.failure: BaseException | None = None
-        self._threads = [threading.Thread(target=self._guarded, args=(self._book,)),
-                         threading.Thread(target=self._guarded, args=(self._replay,))]
+        self._threads = [threading.Thread(target=self._guarded, args=(work,), daemon=True)
+                         for work in (self._book, self._replay)]
 
     def _forged(self) -> list[tuple[str, str, dict[str, str]]]:
         """(kind, token, query) of 20 events no booking of ours stands behind."""
@@ -271,6 +271,18 @@ class Traffic:
             time.sleep(self.rng.uniform(0, 0.03))
 
 
+def _new_lines(log: Path, offset: int, count: int) -> list[dict[str, object]]:
+    """The next `count` lines written to `log` after `offset` (as JSON), once written."""
+    deadline = time.monotonic() + 30
+    while True:
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            lines = handle.read().decode().splitlines()
+        if len(lines) >= count or time.monotonic() > deadline:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.1)
+
+
 def _pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
 
@@ -292,13 +304,17 @@ def test_bookings_are_issued_exactly_once_through_kills_replays_and_forgeries(
                                                   "--settings", str(settings)])
             assert registered.exit_code == 0, registered.output
 
-            # A wrong token: 404 before anything is read (Uniconta is not asked).
-            calls = uniconta.calls()
+            # A wrong token: 404 before anything is read (Uniconta is not asked), and
+            # nothing logged but the request line, which names the route, not the path.
+            calls, logged = uniconta.calls(), server.log.stat().st_size
             for n in range(3):
                 wrong = httpx.post(f"{server.url}/v1/uniconta/events/{TOKEN[:-1]}-{n}",
                                    params={"Key": "20260001", "RowId": "1"}, timeout=10)
                 assert wrong.status_code == 404 and TOKEN[:-1] not in wrong.text
             assert uniconta.calls() == calls
+            lines = _new_lines(server.log, logged, 3)
+            assert len(lines) == 3 and {(line["route"], line["status"]) for line in lines} == {
+                ("/v1/uniconta/events/{token}", 404)}
 
             traffic = Traffic(uniconta, server, orders, rng)
             traffic.start()
