@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -469,3 +470,36 @@ def test_a_server_killed_while_it_issues_finishes_the_job_with_its_own_poll(
     finally:
         archive.close()
     assert server.left_running() == []
+
+
+def test_a_burst_of_webhook_calls_does_not_hold_up_the_next_answer(
+        uniconta: Uniconta, tmp_path: Path) -> None:
+    """While every worker thread of the server waits for a slow Uniconta to answer the
+    read-backs of a burst of calls, one more call is still answered (202) before any of
+    those reads has come back: Uniconta calls once and does not wait long."""
+    uniconta.reset()
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    text = rest_settings(tmp_path / TENANT, uniconta, follow_in_server=False)
+    (tenants / f"{TENANT}.toml").write_text(  # no reads of its own: only the hints'
+        text.replace("follow_in_server = false", "follow_in_server = false\nstatus_interval = 0"),
+        encoding="utf-8")
+    server = Server(tenants, tmp_path / "serve.log")
+    server.start()
+    try:
+        httpx.post(f"{uniconta.url}/_emulator/faults", json={"latency_ms": 20000},
+                   timeout=10).raise_for_status()
+        hook = f"{server.url}/v1/uniconta/events/{TOKEN}"
+        with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+            def hint(n: int) -> int:
+                return client.post(hook, params={"Key": str(10**9 + n),
+                                                 "RowId": str(10**6 + n)}).status_code
+
+            calls = uniconta.calls()
+            with ThreadPoolExecutor(20) as pool:
+                assert set(pool.map(hint, range(60))) == {202}
+            assert hint(60) == 202
+            assert uniconta.calls() == calls  # no read-back has come back yet
+    finally:
+        server.kill()  # what it was told to read back is nothing: not waited for
+        uniconta.reset()
