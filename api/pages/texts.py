@@ -162,7 +162,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "any_status": ("Alle", "All"),
     "status_unread": ("ikke læst fra Uniconta", "not read from Uniconta"),
     "show": ("Vis", "Show"),
-    "clear": ("Nulstil", "Clear"),
+    "clear_filters": ("Nulstil", "Clear"),
     "period": ("Perioden", "The period"),
     "count": ("Antal", "Count"),
     "export_csv": ("Hent som CSV (regneark)", "Download as CSV (spreadsheet)"),
