@@ -103,7 +103,8 @@ def list_archive(
         period.entries, key=lambda e: (e.issue_date, e.invoice_number), reverse=True)
     page = entries[offset:offset + limit]
     return ArchiveListOut(
-        items=[ArchiveListItem.of(item) for item in page], limit=limit, offset=offset, count=len(entries),
+        items=[ArchiveListItem.of(item) for item in page], limit=limit, offset=offset,
+        count=len(entries),
         statuses={e.invoice_number: period.status_of(e.invoice_number) for e in page},
         totals=[PeriodTotals(currency=t.currency, count=t.count, net=t.net, vat=t.vat,
                              gross=t.gross) for t in period.totals] if totals else None,
