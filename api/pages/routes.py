@@ -299,43 +299,34 @@ async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: i
     form = _period_form(date_from, date_to, customer, status)
     services = _services(request, visitor)
     language = visitor.language
-    totals: list[Any] = []
-    uncomputed: list[str] = []
-    problems: list[Problem] = []
-    if form:  # a period: every entry it selects, in number order, with its totals
-        filters, problems = form.parsed(q, texts(language))
-        period = None if filters is None else await run_in_threadpool(
-            query_period, services, filters, totals=True)
-        entries = [] if period is None else \
-            period.entries[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1]
-        statuses = {} if period is None else {
-            e.invoice_number: str(period.statuses[e.invoice_number].status)
-            for e in entries if e.invoice_number in period.statuses}
-        if period is not None:
-            totals = [{"currency": x.currency, "count": x.count,
-                       "net": amount(x.net, language), "vat": amount(x.vat, language),
-                       "gross": amount(x.gross, language)} for x in period.totals]
-            uncomputed = period.uncomputed
-    else:
-        entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
-        statuses = {}
-    more = len(entries) > PAGE_SIZE
-    rows = [_row(e, language) for e in entries[:PAGE_SIZE]]
-    if not form:
-        statuses = await run_in_threadpool(_statuses, services, [r.entry.invoice_number
-                                                                 for r in rows])
+    offset = (page - 1) * PAGE_SIZE
+    period: dict[str, Any] = {"problems": []}
     query = {**({"q": q} if q else {}), **form.query()}
+    if form:  # a period: every entry it selects, in number order, with its totals
+        filters, period["problems"] = form.parsed(q, texts(language))
+        selected = None if filters is None else await run_in_threadpool(
+            query_period, services, filters, totals=True)
+        entries = selected.entries[offset:offset + PAGE_SIZE + 1] if selected else []
+        if selected is not None:
+            period.update(uncomputed=selected.uncomputed,
+                          csv_url="/archive.csv?" + urlencode(query), totals=[{
+                              "currency": x.currency, "count": x.count,
+                              "net": amount(x.net, language), "vat": amount(x.vat, language),
+                              "gross": amount(x.gross, language)} for x in selected.totals])
+    else:
+        entries = await run_in_threadpool(_search, services, q, offset)
+    rows = [_row(e, language) for e in entries[:PAGE_SIZE]]
+    statuses = await run_in_threadpool(_statuses, services, [r.entry.invoice_number
+                                                             for r in rows])
 
     def link(to_page: int) -> str:
         return "/archive?" + urlencode({**query, "page": to_page})
 
-    return _page(request, visitor, "archive.html.j2", 422 if problems else 200, rows=rows,
-                 q=q, page=page, form=form, statuses_offered=STATUSES, problems=problems,
-                 totals=totals, uncomputed=uncomputed,
-                 csv_url="/archive.csv?" + urlencode(query) if form and not problems else None,
+    return _page(request, visitor, "archive.html.j2", 422 if period["problems"] else 200,
+                 rows=rows, q=q, page=page, form=form, statuses_offered=STATUSES,
                  previous_url=link(page - 1) if page > 1 else None,
-                 next_url=link(page + 1) if more else None, tenant=services.tenant,
-                 statuses=statuses)
+                 next_url=link(page + 1) if len(entries) > PAGE_SIZE else None,
+                 tenant=services.tenant, statuses=statuses, **period)
 
 
 @router.get("/archive.csv")
