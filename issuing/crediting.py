@@ -71,11 +71,6 @@ def credit_notes_of(archive: ArchiveStore, entry: ArchiveEntry) -> list[ArchiveE
     return sorted(found, key=lambda e: number_key(e.invoice_number))
 
 
-def credited_invoice(archive: ArchiveStore, entry: ArchiveEntry) -> str | None:
-    """The number of the invoice a credit note credits (None for an invoice)."""
-    return _credited_number(archive, entry) if entry.document_type == "credit_note" else None
-
-
 def _credited_number(archive: ArchiveStore, entry: ArchiveEntry) -> str | None:
     invoice = Invoice.model_validate_json(archive.invoice_json(entry.tenant,
                                                                entry.invoice_number))

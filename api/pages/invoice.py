@@ -45,7 +45,6 @@ from issuing.crediting import (
     AlreadyCredited,
     credit_in_full,
     credit_notes_of,
-    credited_invoice,
     prepare,
 )
 from issuing.delivery import Deliverer, route_of
@@ -86,29 +85,26 @@ def _facts(services: TenantServices, number: str) -> dict[str, Any]:
         status = statuses.of(services.tenant, [number]).get(number)
     with open_outbox(services.settings) as outbox:
         log = outbox.log_of(services.tenant, number)
-    credit_notes = [] if entry.document_type == "credit_note" else \
-        credit_notes_of(services.archive, entry)
+    is_credit_note = entry.document_type == "credit_note"
+    credit_notes = [] if is_credit_note else credit_notes_of(services.archive, entry)
     with booking_record(services) as bookings:
         booking = bookings.get(services.tenant, number) if bookings is not None else None
-        credit_drafted = bool(bookings is not None and not credit_notes and bookings.draft_source(
-            services.tenant, credit_note_source_id(number)))
+        credit_drafted = bookings is not None and not is_credit_note and not credit_notes \
+            and bookings.draft_source(services.tenant, credit_note_source_id(number)) is not None
+    credits = invoice.preceding_invoice_reference if is_credit_note else None
     return {"entry": entry, "invoice": invoice, "computed": computed, "status": status,
             "log": log, "route": route_of(entry, invoice, services.settings.delivery),
             "credit_notes": credit_notes, "credit_drafted": credit_drafted,
-            "credits": _credited(services, entry),
+            "credits": credits and (credits, _archived(services, credits)),
             "booking": booking if booking is not None and booking.state == "issued" else None}
 
 
-def _credited(services: TenantServices, entry: ArchiveEntry) -> tuple[str, bool] | None:
-    """A credit note's credited invoice: its number, and whether it is in the archive."""
-    number = credited_invoice(services.archive, entry)
-    if number is None:
-        return None
+def _archived(services: TenantServices, number: str) -> bool:
     try:
         services.archive.get(services.tenant, number)
     except (ArchiveError, ValueError, LookupError):
-        return number, False
-    return number, True
+        return False
+    return True
 
 
 @router.get("/archive/{number}")
