@@ -24,6 +24,7 @@ from test_api_helpers import sample
 from test_api_period import xml_totals
 from test_pages import token
 
+from faktura.crediting import credit_note_source_id
 from faktura.settings import EInvoiceSettings
 from sync.posting.bookings import Bookings, BookingState
 
@@ -124,6 +125,19 @@ def test_the_booking_comparison_on_the_invoice_page(api: Api) -> None:
     english, _ = signed_in(api, "en")
     assert "VAT: source 3125.00, booked 3000.00" in english.get(f"/archive/{bager}").text
     assert "Booked in Uniconta" not in english.get(f"/archive/{numbers(api)['other']}").text
+
+
+def test_a_credit_note_waiting_as_a_draft_in_uniconta(api: Api) -> None:
+    december = numbers(api)["december"]
+    bookings = Bookings(api.alpha.state_dir / "ledger.sqlite")
+    try:  # what drafts mode keeps when it leaves the credit note in Uniconta
+        bookings.remember_draft("alpha", credit_note_source_id(december), 0, "{}")
+    finally:
+        bookings.close()
+    client, _ = signed_in(api)
+    page = client.get(f"/archive/{december}").text
+    assert "En kreditnota for fakturaen venter som kladde i Uniconta." in page
+    assert f'href="/archive/{december}/credit"' not in page
 
 
 def test_the_archive_period_view_its_totals_and_its_csv(api: Api) -> None:
