@@ -1,5 +1,7 @@
 """The bookkeepers' pages: sign in with the tenant's API key, the archive (search, pages, PDFs,
-FI lines), a draft preview of a pasted or uploaded invoice, and batches with live progress.
+FI lines; a period's totals and its spreadsheet CSV, the same query as `GET /v1/archive`), a
+draft preview of a pasted or uploaded invoice, and batches (the past ones, a running one's live
+progress).
 
 Server-rendered (Jinja); `static/pages.js` only adds conveniences (reading chosen files into
 the form, polling a running batch). Every form carries the session's CSRF token; every page
