@@ -67,7 +67,8 @@ def recorded_sha256(entry: ArchiveEntry, file: FileKind) -> str:
         return entry.xml_sha256
     if file == "pdf":
         if entry.pdf_sha256 is None:
-            raise NoPdfKept(entry.tenant, entry.invoice_number)
+            raise NoPdfKept(entry.tenant, entry.invoice_number,
+                            einvoice=entry.xml_sha256 is not None)
         return entry.pdf_sha256
     return entry.invoice_json_sha256
 

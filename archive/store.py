@@ -42,11 +42,12 @@ class NoPdfKept(NotArchived):
     PDF is Uniconta's and cannot be read over Uniconta's REST API (its booked data and its
     e-invoice are archived)."""
 
-    def __init__(self, tenant: str, invoice_number: str) -> None:
+    def __init__(self, tenant: str, invoice_number: str, *, einvoice: bool) -> None:
         super().__init__(tenant, invoice_number)
+        self.einvoice = einvoice  # whether its e-invoice is archived
+        kept = "its booked data and its e-invoice are" if einvoice else "its booked data is"
         self.args = (f"invoice {invoice_number} is in Uniconta's own layout: its PDF is"
-                     " Uniconta's and is not kept in the archive (the booked data and the"
-                     " e-invoice are)",)
+                     f" Uniconta's and is not kept in the archive ({kept})",)
 
 
 class ArchiveConflict(ArchiveError):
@@ -120,8 +121,9 @@ class ArchiveStore(Protocol):
     def put(self, item: NewArchiveItem) -> PutResult:
         """Archive an issued invoice.
 
-        Same number with the same PDF (or none), JSON (and XML) hashes is a no-op (`created=False`); with
-        different content it raises `ArchiveConflict`. Never overwrites.
+        Same number with the same PDF (or none), JSON (and XML) hashes is a no-op
+        (`created=False`); with different content it raises `ArchiveConflict`. Never
+        overwrites.
         """
         ...
 
