@@ -169,8 +169,6 @@ class ArchiveEntry(ArchiveMetadata):
             raise ValueError("xml_sha256 and xml_format go together: both or neither")
         if (self.pdf_sha256 is None) != (self.pdf_size is None):
             raise ValueError("pdf_sha256 and pdf_size go together: both or neither")
-        if self.pdf_sha256 is None and self.layout != "uniconta":
-            raise ValueError("pdf_sha256: an invoice in the ClientTime layout keeps its PDF")
         return self
 
     @field_validator("archived_at")
