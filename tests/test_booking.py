@@ -501,3 +501,24 @@ def test_in_unicontas_layout_a_booking_is_archived_once_without_a_pdf(
         assert f'href="/archive/{ean_number}.xml"' in page and "/send" not in page
         missing = client.get(f"/archive/{ean_number}.pdf")
         assert missing.status_code == 404 and "Unicontas eget layout" in missing.text
+
+
+def test_through_the_gateway_a_booking_in_unicontas_layout_keeps_unicontas_pdf(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    text = faktura.settings.read_text(encoding="utf-8")
+    faktura.settings.write_text(text.replace("UseTimeViewInvoice = 1", "UseTimeViewInvoice = 0")
+                                .replace('transport = "rest"', 'transport = "gateway"'),
+                                encoding="utf-8")
+    (order,) = _draft(faktura, SAMPLES / "01-one-line.json")
+    number = uniconta.book(order)["InvoiceNumber"]
+    issued = faktura.run("follow", "--once")
+    assert issued.exit_code == 0, issued.output
+    archive = faktura.archive()
+    try:
+        entry = archive.get("revisorhuset", str(number))
+        assert (entry.layout, entry.pdf_kept, entry.fik_line) == ("uniconta", True, None)
+        text = _pdf_text(archive.pdf("revisorhuset", str(number)))  # Uniconta's, as served
+        assert "UNICONTA LAYOUT" in text and f"Faktura nr. {number}" in text
+        assert archive.verify().ok
+    finally:
+        archive.close()
