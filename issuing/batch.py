@@ -171,7 +171,8 @@ class SerializedPoster:
         with self._lock:
             return self.inner.post(computed)
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str | None) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
 
@@ -316,7 +317,8 @@ class PostingOrder:
         finally:
             self.release(position)
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str | None) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         self._poster.mark_archived(invoice, invoice_number, pdf_sha256)
 
     def release(self, position: int) -> None:
@@ -471,8 +473,9 @@ class PrintFile:
 
 def print_file(archive: ArchiveStore, tenant: str, numbers: Sequence[str]) -> PrintFile:
     """The print file of these archived invoices, in order, exactly as archived."""
-    kept = [n for n in numbers if archive.get(tenant, n).pdf_kept]
-    skipped = [n for n in numbers if n not in set(kept)]
+    kept: list[str] = []
+    skipped: list[str] = []
+    for number in numbers:
+        (kept if archive.get(tenant, number).pdf_kept else skipped).append(number)
     pdf = merge_pdfs(archive.pdf(tenant, n) for n in kept) if kept else None
     return PrintFile(pdf, skipped)
-

@@ -206,10 +206,7 @@ class Issuer:
         document = self._einvoice(numbered)
         if pdf_kept:
             pdf, fik_line = self._pdf(numbered, posting, document)
-        else:
-            if self.settings.layout_name != "uniconta":
-                raise FakturaError(f"invoice {posting.invoice_number}: only an invoice in"
-                                   " Uniconta's layout is archived without its PDF")
+        else:  # the FI line the e-invoice carries (the item refuses a ClientTime layout)
             fik = numbered.payment.fik if numbered.payment else None
             pdf, fik_line = None, fik.code_line if fik else None
         return NewArchiveItem(

@@ -5,14 +5,17 @@ a row whose PDF hash was blanked."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from pypdf import PdfReader, PdfWriter
 
 from archive import ArchiveConflict, LocalArchive, NoPdfKept
 from archive.migrate import copy_archive
+from issuing.batch import print_file
 from test_archive import make_item
 
 XML = b'<?xml version="1.0" encoding="UTF-8"?><Invoice>20001</Invoice>'
@@ -75,3 +78,17 @@ def test_an_archive_with_invoices_without_pdf_is_copied_verified(tmp_path: Path)
             assert (report.copied, report.ok) == (2, True)
             assert not target.get("default", "20001").pdf_kept
             assert target.xml("default", "20001") == XML
+
+
+def test_a_print_file_leaves_out_an_invoice_without_pdf_and_names_it(tmp_path: Path) -> None:
+    page = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(page)
+    with LocalArchive(tmp_path) as archive:
+        archive.put(make_item("20002", pdf=page.getvalue()))
+        archive.put(without_pdf())
+        printed = print_file(archive, "default", ["20001", "20002"])
+        assert printed.pdf is not None and len(PdfReader(io.BytesIO(printed.pdf)).pages) == 1
+        assert printed.skipped == ["20001"] and "20001" in printed.note()
+        assert print_file(archive, "default", ["20001"]).pdf is None
