@@ -366,15 +366,14 @@ def open_queue_issuer(settings: Settings,
                       in_flight: int | None = None) -> Iterator[tuple[Issuer, QueueRenderer]]:
     """An Issuer that posts and renders through the workers, and its renderer (for
     `run_batch`); the archive is opened here, where the batch runs."""
-    from issuing.bootstrap import open_archive
+    from issuing.bootstrap import open_issuing_archive
 
     app = make_app(settings)
     client = QueueClient(app, settings.task_timeout)
     renderer = QueueRenderer(client, settings, in_flight or DEFAULT_IN_FLIGHT)
-    archive = open_archive(settings)
     try:
-        yield Issuer(settings, poster=QueuePoster(client, settings), archive=archive,
-                     renderer=renderer), renderer  # type: ignore[arg-type]
+        with open_issuing_archive(settings) as archive:  # e-mails them when automatic
+            yield Issuer(settings, poster=QueuePoster(client, settings), archive=archive,
+                         renderer=renderer), renderer  # type: ignore[arg-type]
     finally:
-        archive.close()
         app.close()
