@@ -116,9 +116,15 @@ def list_archive(
 @router.get("/v1/archive/{invoice_number}", response_class=Response,
             summary="An issued invoice's PDF",
             responses={200: {"description": "The PDF exactly as issued",
-                             "content": {"application/pdf": {}}}, **NOT_FOUND})
+                             "content": {"application/pdf": {}}},
+                       404: problem_doc("Not archived (for this tenant), or in Uniconta's own"
+                                        " layout and archived without its PDF (`no-pdf-kept`:"
+                                        " its e-invoice and record are at `/xml` and `/meta`)"),
+                       **problems(422)})
 def get_pdf(invoice_number: InvoiceNumber, services: Tenant) -> Response:
-    """The PDF exactly as issued (hash-checked against the archive's record)."""
+    """The PDF exactly as issued (hash-checked against the archive's record). An invoice in
+    Uniconta's own layout issued over Uniconta's REST API has none here (`pdf_sha256` null in
+    its record): the PDF is Uniconta's."""
     archive = services.archive
     entry = archive.get(services.tenant, invoice_number)
     pdf = archive.pdf(services.tenant, invoice_number)

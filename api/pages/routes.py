@@ -41,7 +41,7 @@ from api.routes_preview import CLIENT_GONE, render_draft
 from api.signin_limits import SignInLocked, client_address
 from api.state import AppState
 from api.tenants import TenantServices
-from archive import ArchiveEntry, ArchiveError
+from archive import ArchiveEntry, ArchiveError, NoPdfKept
 from faktura.errors import InvalidInput, Problem
 from issuing.renderpool import RenderQueueFull, RenderTooLarge
 from issuing.period import STATUSES, to_csv
@@ -367,6 +367,9 @@ def _archived_file(request: Request, visitor: Visitor, number: str, kind: str) -
             data, media = services.archive.pdf(services.tenant, number), "application/pdf"
         else:
             data, media = services.archive.xml(services.tenant, number), "application/xml"
+    except NoPdfKept:
+        return _page(request, visitor, "message.html.j2", 404,
+                     message=texts(visitor.language)["pdf_not_kept_help"])
     except (ArchiveError, ValueError, LookupError):
         return _not_found(request, visitor)
     return Response(data, media_type=media, headers={
@@ -515,15 +518,17 @@ def batch_progress(request: Request, batch_id: str) -> Response:
 
 @router.get("/batches/{batch_id}.pdf")
 def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Response:
-    from issuing.batch import merge_pdfs
+    from issuing.batch import print_file
 
     record = _batch(request, visitor, batch_id)
     numbers = record.archived_numbers() if record is not None else []
     if record is None or record.status in ("queued", "running") or not numbers:
         return _not_found(request, visitor)
     services = _services(request, visitor)
-    pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
-    return Response(pdf, media_type="application/pdf", headers={
+    printed = print_file(services.archive, services.tenant, numbers)
+    if printed.pdf is None:
+        return _not_found(request, visitor)
+    return Response(printed.pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})
 
 

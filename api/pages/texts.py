@@ -81,6 +81,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "amount_open": ("udestående", "outstanding"),
     "due": ("forfald", "due"),
     "files": ("Filer", "Files"),
+    "pdf_not_kept": ("PDF i Unicontas layout, ikke gemt her",
+                     "PDF in Uniconta's layout, not kept here"),
+    "pdf_not_kept_help": ("Fakturaen er udstedt i Unicontas eget layout (UseTimeViewInvoice ="
+                          " 0) over Unicontas REST API, som ikke kan hente den PDF. Arkivet"
+                          " gemmer de bogførte data og e-fakturaen; send PDF'en fra Uniconta.",
+                          "The invoice was issued in Uniconta's own layout (UseTimeViewInvoice"
+                          " = 0) over Uniconta's REST API, which cannot read that PDF. The"
+                          " archive keeps the booked data and the e-invoice; send the PDF from"
+                          " Uniconta."),
     "einvoice_to": ("E-faktura", "E-invoice"),
     "einvoice_none": ("ingen", "none"),
     "einvoice_email": ("med e-mail (XML vedhæftet)", "by e-mail (XML attached)"),
