@@ -224,7 +224,7 @@ def _post_task(tenant: str, invoice: str) -> dict[str, Any]:
 
 
 def _archived_task(tenant: str, invoice: str, invoice_number: str,
-                   pdf_sha256: str) -> dict[str, Any]:
+                   pdf_sha256: str | None) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         _worker().engine(tenant).mark_archived(Invoice.model_validate_json(invoice),
                                                invoice_number, pdf_sha256)
@@ -352,7 +352,7 @@ class QueuePoster:
                        uniconta_pdf=base64.b64decode(pdf) if pdf else None)
 
     def mark_archived(self, invoice: Invoice | ComputedInvoice, invoice_number: str,
-                      pdf_sha256: str) -> None:
+                      pdf_sha256: str | None) -> None:
         self.tasks.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
                         invoice_number, pdf_sha256)
 
