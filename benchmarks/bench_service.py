@@ -141,9 +141,12 @@ def draft(version: int) -> bytes:
     return json.dumps(data).encode()
 
 
-def hammer(base: str, key: str, seconds: float, mix: str) -> tuple[list[float], int, float]:
-    """8 clients, each sending one-page previews back to back for `seconds`."""
+def hammer(base: str, key: str, seconds: float,
+           mix: str) -> tuple[list[float], list[float], int, float]:
+    """8 clients, each sending one-page previews back to back for `seconds`: the latencies of
+    all answered previews and of those that repeated the client's previous draft."""
     latencies: list[float] = []
+    repeats: list[float] = []
     refused = 0
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -154,7 +157,8 @@ def hammer(base: str, key: str, seconds: float, mix: str) -> tuple[list[float], 
         with httpx.Client(base_url=base, timeout=120, headers={
                 "Authorization": f"Bearer {key}", "Content-Type": "application/json"}) as http:
             while time.monotonic() < stop:
-                if mix == "distinct" or sent % 2 == 0:
+                repeat = mix == "edits" and sent % 2 == 1
+                if not repeat:
                     body = draft(next(_drafts))
                 sent += 1
                 started = time.perf_counter()
@@ -163,6 +167,8 @@ def hammer(base: str, key: str, seconds: float, mix: str) -> tuple[list[float], 
                 with lock:
                     if answer.status_code == 200:
                         latencies.append(took)
+                        if repeat:
+                            repeats.append(took)
                     else:
                         refused += 1
 
@@ -172,7 +178,7 @@ def hammer(base: str, key: str, seconds: float, mix: str) -> tuple[list[float], 
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, refused, time.perf_counter() - began
+    return latencies, repeats, refused, time.perf_counter() - began
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -256,13 +262,14 @@ def main() -> None:
         servers = {n: stack.enter_context(server(Path(tmp) / f"w{n}", n)) for n in (1, 2)}
         runs = [(n, mix) for mix in MIXES for n in servers]
         results: dict[tuple[int, str], dict[str, Any]] = {
-            run: {"lat": [], "refused": 0, "seconds": 0.0} for run in runs}
+            run: {"lat": [], "repeats": [], "refused": 0, "seconds": 0.0} for run in runs}
         for round_ in range(args.rounds):
             for n, mix in (runs if round_ % 2 == 0 else runs[::-1]):
                 base, key, _ = servers[n]
-                latencies, refused, seconds = hammer(base, key, args.seconds, mix)
+                latencies, repeats, refused, seconds = hammer(base, key, args.seconds, mix)
                 r = results[n, mix]
                 r["lat"] += latencies
+                r["repeats"] += repeats
                 r["refused"] += refused
                 r["seconds"] += seconds
                 print(f"  round {round_ + 1} workers={n} {mix}: {len(latencies) / seconds:.1f}"
@@ -275,7 +282,10 @@ def main() -> None:
             p50[n, mix] = statistics.median(r["lat"])
             print(f"  render_workers={n} {mix:<8}: p50 {p50[n, mix] * 1000:.0f} ms,"
                   f" p99 {percentile(r['lat'], 0.99) * 1000:.0f} ms, {rates[n, mix]:.1f}"
-                  f" req/s, {len(r['lat'])} answered, {r['refused']} refused")
+                  f" req/s, {len(r['lat'])} answered, {r['refused']} refused"
+                  + (f"; the repeated drafts p50 {statistics.median(r['repeats']) * 1000:.0f} ms"
+                     f" p99 {percentile(r['repeats'], 0.99) * 1000:.0f} ms" if r["repeats"]
+                     else ""))
         for mix in MIXES:
             print(f"  {mix}: ratio 2/1 workers: req/s {rates[2, mix] / rates[1, mix]:.2f}×,"
                   f" p50 {p50[2, mix] / p50[1, mix]:.2f}×  (load {load()})")
