@@ -65,18 +65,13 @@ class PreviewCache:
         self._tenant_bytes: dict[str, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, tenant: str, key: str) -> Any:
         """The tenant's kept preview under `key`, or None."""
         with self._lock:
             rendered = self._entries.get((tenant, key))
-            if rendered is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end((tenant, key))
-            self.hits += 1
+            if rendered is not None:
+                self._entries.move_to_end((tenant, key))
             return rendered
 
     def put(self, tenant: str, key: str, rendered: Any) -> None:

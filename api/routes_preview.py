@@ -7,8 +7,9 @@ invoice, settings and renderer) is answered from the tenant's kept previews
 (`api.preview_cache`) without a render.
 
 `render_draft` is the one admission rule of every preview, this route's and the page's: a kept
-preview is answered at once; otherwise a full queue refuses at once (503 with the pool's `Retry-After`), and waiting for the render is an
-await, so no server thread is held while a preview waits or renders.
+preview is answered at once; otherwise a full queue refuses at once (503 with the pool's
+`Retry-After`), and waiting for the render is an await, so no server thread is held while a
+preview waits or renders.
 """
 
 from __future__ import annotations
