@@ -86,7 +86,7 @@ def test_preview_a_pasted_invoice(server: tuple[str, str], page: Any) -> None:
     frame = page.locator("#pdf-frame")
     frame.wait_for()
     page.screenshot(path="/tmp/faktura-preview.png", full_page=True)
-    assert "KLADDE" in pdf_text(page, base + frame.get_attribute("src"))
+    assert "KLADDE" in pdf_text(page, base + frame.get_attribute("data"))
 
 
 def test_a_bad_pasted_invoice_names_the_field(server: tuple[str, str], page: Any) -> None:
@@ -219,7 +219,7 @@ def crawled(server: tuple[str, str], browser: Any) -> dict[str, dict[str, Any]]:
                 ".filter(a => a.name.startsWith('on')).length")
             links = page.evaluate(
                 "[...document.querySelectorAll('a[href], link[href], script[src], img[src],"
-                " iframe[src]')].map(e => e.href || e.src)")
+                " iframe[src], object[data]')].map(e => e.href || e.src || e.data)")
             to_visit += [link.split("#")[0] for link in links
                          if link.startswith(base) and link.split("#")[0] not in found]
     finally:

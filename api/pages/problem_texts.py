@@ -4,7 +4,8 @@ Every refusal names its field (a path, the same in every language) and says what
 English (`faktura.errors.Problem`). The pages are Danish first: `in_language(message, "da")`
 gives the Danish of the messages a bookkeeper meets — the checks before posting
 (docs/refusals.md), the sync engine's refusals, Uniconta's refusals it names, and the model's
-own field checks. A message not in the table is shown as it is, never dropped.
+own field checks. In English, pydantic's own words ("Field required") become the pages'.
+A message not in the table is shown as it is, never dropped.
 
 >>> in_language("no line has a quantity, so there is nothing to book: give a line a"
 ...             " quantity, or do not issue the invoice", "da")
@@ -12,7 +13,7 @@ own field checks. A message not in the table is shown as it is, never dropped.
 >>> in_language("String should have at most 20 characters", "da")
 'må højst have 20 tegn'
 >>> in_language("String should have at most 20 characters", "en")
-'String should have at most 20 characters'
+'may have at most 20 characters'
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ _DANISH: list[tuple[str, str]] = [
     (r"Input should be a valid date or datetime, .+",
      "skal være en gyldig dato (ÅÅÅÅ-MM-DD)"),
     (r"Input should be a valid date.*", "skal være en gyldig dato (ÅÅÅÅ-MM-DD)"),
+    (r"Input should be a valid integer.*", "skal være et heltal"),
     (r"Input should be a valid (?:number|decimal).*", "skal være et tal"),
     (r"Input should be a valid boolean.*", "skal være true eller false"),
     (r"Input should be a valid string", "skal være en tekst"),
@@ -176,10 +178,40 @@ _DANISH: list[tuple[str, str]] = [
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), danish) for pattern, danish in _DANISH]
 
+#: pydantic's own words in the pages' English (the API's problem+json keeps pydantic's).
+_ENGLISH: list[tuple[str, str]] = [
+    (r"Field required", "must be given"),
+    (r"String should have at most (?P<n>\d+) characters?", "may have at most {n} characters"),
+    (r"String should have at least (?P<n>\d+) characters?", "must have at least {n} characters"),
+    (r"List should have at least (?P<n>\d+) items? after validation, not \d+",
+     "must have at least {n}"),
+    (r"Decimal input should have no more than (?P<n>\d+) decimal places?",
+     "may have at most {n} decimals"),
+    (r"Input should be a valid date.*", "must be a valid date (YYYY-MM-DD)"),
+    (r"Input should be a valid integer.*", "must be a whole number"),
+    (r"Input should be a valid (?:number|decimal).*", "must be a number"),
+    (r"Input should be a valid boolean.*", "must be true or false"),
+    (r"Input should be a valid string", "must be a text"),
+    (r"Input should be less than or equal to (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "may be at most {n}"),
+    (r"Input should be greater than or equal to (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "must be at least {n}"),
+    (r"Input should be greater than (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "must be more than {n}"),
+    (r"Extra inputs are not permitted", "is not a field of an invoice"),
+]
+_COMPILED_ENGLISH = [(re.compile(pattern, re.DOTALL), english)
+                     for pattern, english in _ENGLISH]
+
 
 def in_language(message: str, language: str) -> str:
-    """`message` in `language` ("da" or "en"): its Danish when the table has it, else as is."""
+    """`message` in `language` ("da" or "en"): its Danish when the table has it, and in
+    English pydantic's words in ours; anything else as is."""
     if language != "da":
+        for pattern, english in _COMPILED_ENGLISH:
+            match = pattern.fullmatch(message)
+            if match:
+                return english.format(**match.groupdict())
         return message
     for pattern, danish in _COMPILED:
         match = pattern.fullmatch(message)
