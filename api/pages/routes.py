@@ -28,7 +28,7 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
-from api.pages.problem_texts import in_language, results_in_language
+from faktura.problem_texts import in_language, results_in_language
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant

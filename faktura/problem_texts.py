@@ -1,4 +1,5 @@
-"""The refusals' messages in the pages' language.
+"""The refusals' messages in the reader's language (the pages', and the command line's when the
+settings say `[cli] language = "da"`).
 
 Every refusal names its field (a path, the same in every language) and says what is wrong in
 English (`faktura.errors.Problem`). The pages are Danish first: `in_language(message, "da")`
@@ -151,6 +152,9 @@ _DANISH: list[tuple[str, str]] = [
     (r"Uniconta refused it \((?P<code>\w+)\): (?P<fix>.+)",
      "Uniconta afviste den ({code}): {fix}"),
     (r"Uniconta refused it \((?P<code>\w+)\)", "Uniconta afviste den ({code})"),
+    (r"delivery.host is not set: e-mailing invoices needs an SMTP server in \[delivery\]",
+     "delivery.host er ikke udfyldt: fakturaer sendes med e-mail gennem en SMTP-server i"
+     " [delivery]"),
     # The model's own field checks (pydantic's words).
     (r"Field required", "skal udfyldes"),
     (r"String should have at most (?P<n>\d+) characters?", "må højst have {n} tegn"),
