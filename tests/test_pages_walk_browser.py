@@ -6,9 +6,10 @@ The walk signs in, fills the forms a person fills (a refused and a shown preview
 and a started batch, a wrong key) and meets the error pages (an unknown address, an unknown
 invoice, a wrong query), then follows every link of every page it reaches, so a page added
 later is walked too. On every page: the answer is 200 (or the refusal or error it was sent
-for), nothing scrolls sideways, and a Danish page holds no English: none of the pages' English
-texts (`api.pages.texts`) that differ from their Danish, and none of the web framework's own
-words. Every link answers 200 or a deliberate redirect.
+for), nothing scrolls sideways, and a page holds none of the other language's texts
+(`api.pages.texts`: those that differ between the two) and none of the web framework's own
+words, and it runs no inline script (its Content-Security-Policy allows none; the API docs
+too). Every link answers 200 or a deliberate redirect.
 
 With `FAKTURA_WALK_SCREENSHOTS=<folder>` each page is saved there as a PNG, to be looked at.
 """
@@ -63,25 +64,43 @@ VISIBLE_TEXT = """() => {
   }
   return {lang, text: parts.join('\\n')};
 }"""
-LINKS = """() => [...document.querySelectorAll('a[href], iframe[src], object[data], form[action]')]
+LINKS = """() => [...document.querySelectorAll(
+  'a[href], link[href], script[src], img[src], iframe[src], object[data], form[action]')]
   .map((el) => el.tagName === 'FORM' ? el.action : (el.href || el.src || el.data))"""
 
 
-def english_words() -> list[re.Pattern[str]]:
-    """Each English page text that differs from its Danish, as a pattern of whole words
-    (a text's `{placeholder}` matches any word)."""
-    danish, english = texts("da"), texts("en")
+def only_in(language: str) -> list[re.Pattern[str]]:
+    """Each page text of `language` that the other language does not use, as a pattern of
+    whole words (a text's `{placeholder}` matches any word)."""
+    ours, other = texts(language), texts("en" if language == "da" else "da")
     patterns = []
-    for key, text in english.items():
-        if text == danish[key]:
-            continue
+    for text in set(ours.values()) - set(other.values()):  # "Faktura": also the name
         words = re.split(r"\{\w+\}", text.rstrip(".:"))
         pattern = r"\S+".join(re.escape(part) for part in words)
         patterns.append(re.compile(rf"(?<!\w){pattern}(?!\w)"))
     return patterns
 
 
-ENGLISH = english_words()
+#: The texts that give a page in the other language away.
+FOREIGN = {"da": only_in("en"), "en": only_in("da")}
+
+
+def script_problems(page: Any, answer: Any) -> list[str]:
+    """What is wrong with how the page runs scripts: only files from this server, as its
+    Content-Security-Policy demands (no inline script, no `on…` handler attribute)."""
+    problems = []
+    inline = page.locator("script:not([src])").count() + page.evaluate(
+        "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes])"
+        ".filter(a => a.name.startsWith('on')).length")
+    if inline:
+        problems.append(f"{inline} inline scripts or handlers")
+    csp = (answer.headers.get("content-security-policy", "") if answer else "")
+    policy = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";")
+                  if part.strip())
+    scripts = policy.get("script-src", policy.get("default-src", ""))
+    if not scripts or "'unsafe-inline'" in scripts:
+        problems.append(f"a policy that lets inline scripts run: {csp!r}")
+    return problems
 
 
 @dataclass
@@ -94,12 +113,15 @@ class Walk:
     seen: set[str] = field(default_factory=set)
     links: set[str] = field(default_factory=set)
 
-    def check(self, page: Any, status: int, expected: int = 200, name: str = "") -> None:
+    def check(self, page: Any, answer: Any, expected: int = 200, name: str = "") -> None:
         """The checks every page gets, at each width; `expected`: the status it was sent
         for. The page is left at the first width."""
         name = name or urlsplit(page.url).path
+        status = answer.status if answer else 0
         if status != expected:
             self.problems.append(f"{self.language} {name}: answered {status}, not {expected}")
+        self.problems += [f"{self.language} {name}: {problem}"
+                          for problem in script_problems(page, answer)]
         self.links.update(link.split("#")[0] for link in page.evaluate(LINKS))
         for size, viewport in SIZES.items():
             page.set_viewport_size(viewport)
@@ -121,22 +143,20 @@ class Walk:
         for word in FRAMEWORK_WORDS:
             if word in shown["text"]:
                 self.problems.append(f"{where}: the framework's {word!r}")
-        if self.language == "da":
-            for pattern in ENGLISH:
-                found = pattern.search(shown["text"])
-                if found:
-                    self.problems.append(f"{where}: English {found.group()!r} on a Danish page")
+        for pattern in FOREIGN[self.language]:
+            found = pattern.search(shown["text"])
+            if found:
+                self.problems.append(f"{where}: {found.group()!r} of the other language")
 
     def visit(self, page: Any, url: str, expected: int = 200, name: str = "") -> None:
         answer = page.goto(url)
         self.seen.add(url)
-        self.check(page, answer.status if answer else 0, expected, name)
+        self.check(page, answer, expected, name)
 
     def submit(self, page: Any, button: str, expected: int, name: str) -> None:
         with page.expect_navigation() as navigation:
             page.click(button)
-        answer = navigation.value
-        self.check(page, answer.status if answer else 0, expected, name)
+        self.check(page, navigation.value, expected, name)
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +216,7 @@ def walk(browser: Any, base: str, key: str, language: str,
         page.fill("#key", key)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/archive")
+        found.links.add(f"{base}/redoc")  # the API's other docs page, not linked
 
         found.visit(page, f"{base}/no-such-page", 404, "404")
         found.visit(page, f"{base}/archive/99999999", 404, "404-invoice")
@@ -210,9 +231,8 @@ def walk(browser: Any, base: str, key: str, language: str,
         found.visit(page, f"{base}/batches")
         page.fill("#invoices", "[]")
         found.submit(page, "form.stack button[type=submit]", 422, "batch-refused")
-        good = json.loads((SAMPLES / "01-one-line.json").read_text(encoding="utf-8"))
-        good["source_id"] = "WALK-1"  # issued by the first walk, already issued after it
-        page.fill("#invoices", json.dumps([good, bad_invoice()], ensure_ascii=False))
+        issued = json.loads((SAMPLES / "01-one-line.json").read_text(encoding="utf-8"))
+        page.fill("#invoices", json.dumps([issued, bad_invoice()], ensure_ascii=False))
         page.click("form.stack button[type=submit]")
         page.wait_for_url(f"{base}/batches/*")
         page.locator("#print-file:not([hidden])").wait_for()  # finished
@@ -229,6 +249,10 @@ def walk(browser: Any, base: str, key: str, language: str,
             queue += sorted(found.links - found.seen - set(queue))
         for url in sorted(found.links - set(answered)):
             answered[url] = answer_to(page, base, url)
+            if urlsplit(url).path in API_DOCS:  # not ours to translate; scripts only
+                answer = page.goto(url)
+                found.problems += [f"{url}: {problem}"
+                                   for problem in script_problems(page, answer)]
     finally:
         context.close()
     return found
@@ -245,3 +269,5 @@ def test_every_page_in_both_languages_at_desktop_and_phone_width(
         "/archive", "/preview", "/batches", "/bookings", "/setup"}
     assert any(urlsplit(u).path.startswith("/archive/") for w in walks for u in w.seen)
     assert {url: status for url, status in answered.items() if status != 200} == {}
+    assert any(re.search(r"/batches/[^/]+\.pdf$", url) for url in answered)  # print file
+    assert {urlsplit(url).path for url in answered} >= set(API_DOCS)
