@@ -32,6 +32,14 @@ _WORDS = {
     " 15 cifre)",
     "restart this debtor group's invoice number series in Uniconta": "start debitorgruppens"
     " fakturanummerserie forfra i Uniconta",
+    # Python's JSON reader
+    "Expecting value": "forventede en værdi",
+    "Expecting property name enclosed in double quotes": "forventede et feltnavn i dobbelte"
+    " anførselstegn",
+    "Expecting ',' delimiter": "forventede et komma", "Expecting ':' delimiter":
+    "forventede et kolon", "Extra data": "mere efter JSON-værdien", "Unterminated string"
+    " starting at": "en tekst slutter ikke", "Invalid control character at": "et ugyldigt"
+    " kontroltegn", "Invalid \\escape": "en ugyldig \\-sekvens",
 }
 
 #: What to do about a Uniconta refusal (`sync.posting.engine._FIXES`), English → Danish.
@@ -155,6 +163,10 @@ _DANISH: list[tuple[str, str]] = [
     (r"delivery.host is not set: e-mailing invoices needs an SMTP server in \[delivery\]",
      "delivery.host er ikke udfyldt: fakturaer sendes med e-mail gennem en SMTP-server i"
      " [delivery]"),
+    (r"Not valid JSON: (?P<reason>.+) \(line (?P<line>\d+), column (?P<column>\d+)\)",
+     "Ikke gyldig JSON: {reason} (linje {line}, kolonne {column})"),
+    (r"not valid JSON \((?P<reason>.+?): line (?P<line>\d+) column (?P<column>\d+) \(char"
+     r" \d+\)\)", "ikke gyldig JSON: {reason} (linje {line}, kolonne {column})"),
     # The model's own field checks (pydantic's words).
     (r"Field required", "skal udfyldes"),
     (r"String should have at most (?P<n>\d+) characters?", "må højst have {n} tegn"),

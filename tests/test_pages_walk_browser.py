@@ -39,6 +39,9 @@ FRAMEWORK_WORDS = ("Field required", "value is not a valid", "Input should be",
                    "String should", "Extra inputs are not permitted", "Internal Server Error",
                    "Not Found", "Method Not Allowed", "Unprocessable", "Traceback",
                    '"detail"', "problem+json")
+#: English words a Danish page never needs (a message the pages' texts do not hold).
+ENGLISH_WORDS = re.compile(r"(?<!\w)(the|is|are|must|should|not|and|with|line|column|Expecting)"
+                           r"(?!\w)")
 #: Pages that are not ours to translate: the API's documentation (Swagger UI, ReDoc).
 API_DOCS = ("/docs", "/redoc")
 FILES = re.compile(r"\.(pdf|xml|json|css|js|png|ico)$")
@@ -46,7 +49,8 @@ SHOTS = os.environ.get("FAKTURA_WALK_SCREENSHOTS")
 
 #: The visible text of a page in its own language: text nodes a person sees, the title, and
 #: what fields and buttons say (placeholders, labels for assistive technology) — without
-#: what is marked as another language (the link to the other language).
+#: what is marked as another language (the link to the other language) and without what the
+#: person typed (a text area's content).
 VISIBLE_TEXT = """() => {
   const lang = document.documentElement.lang;
   const own = (el) => { const marked = el.closest('[lang]'); return !marked || marked.lang === lang; };
@@ -54,7 +58,9 @@ VISIBLE_TEXT = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (el && own(el) && el.checkVisibility() && node.textContent.trim()) parts.push(node.textContent);
+    if (el && !el.closest('textarea') && own(el) && el.checkVisibility() && node.textContent.trim()) {
+      parts.push(node.textContent);
+    }
   }
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], [alt]')) {
     if (!own(el)) continue;
@@ -143,6 +149,9 @@ class Walk:
         for word in FRAMEWORK_WORDS:
             if word in shown["text"]:
                 self.problems.append(f"{where}: the framework's {word!r}")
+        english = ENGLISH_WORDS.search(shown["text"]) if self.language == "da" else None
+        if english:
+            self.problems.append(f"{where}: English {english.group()!r}")
         for pattern in FOREIGN[self.language]:
             found = pattern.search(shown["text"])
             if found:
