@@ -172,7 +172,7 @@ def summary_table(report: BatchReport) -> Table:
         table.add_row(r.name, r.source_id or "",
                       f"[{styles[r.outcome]}]{say(r.outcome.value.replace('_', ' '))}",
                       r.invoice_number or "", problems_line(r.problems))
-    table.caption = say("batch", issued=report.count(Outcome.ISSUED),
+    table.caption = say("batch summary", issued=report.count(Outcome.ISSUED),
                         already=report.count(Outcome.ALREADY_ISSUED), failed=len(report.failed))
     return table
 

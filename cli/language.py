@@ -22,7 +22,7 @@ from infra.settings_files import find_settings, tenant_file
 
 _WORDS: dict[str, tuple[str, str]] = {
     "error": ("error", "fejl"),
-    "batch": ("issued {issued} · already issued {already} · failed {failed}",
+    "batch summary": ("issued {issued} · already issued {already} · failed {failed}",
               "udstedt {issued} · allerede udstedt {already} · fejlet {failed}"),
     "issued": ("issued", "udstedt"),
     "already issued": ("already issued", "allerede udstedt"),
