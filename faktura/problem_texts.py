@@ -32,6 +32,8 @@ _WORDS = {
     " 15 cifre)",
     "restart this debtor group's invoice number series in Uniconta": "start debitorgruppens"
     " fakturanummerserie forfra i Uniconta",
+    "issue date": "fakturadato", "due date": "forfaldsdato", "currency": "valuta",
+    "net": "netto", "VAT": "moms", "total": "i alt",
     # Python's JSON reader
     "Expecting value": "forventede en værdi",
     "Expecting property name enclosed in double quotes": "forventede et feltnavn i dobbelte"
@@ -160,6 +162,12 @@ _DANISH: list[tuple[str, str]] = [
     (r"Uniconta refused it \((?P<code>\w+)\): (?P<fix>.+)",
      "Uniconta afviste den ({code}): {fix}"),
     (r"Uniconta refused it \((?P<code>\w+)\)", "Uniconta afviste den ({code})"),
+    # What a bookkeeper changed in Uniconta against Faktura's draft (`faktura.booking`).
+    (r"line added or changed in Uniconta: (?P<line>.+)",
+     "linje tilføjet eller ændret i Uniconta: {line}"),
+    (r"line of the source not booked: (?P<line>.+)", "kildens linje ikke bogført: {line}"),
+    (r"(?P<what>issue date|due date|currency|net|VAT|total): source (?P<ours>\S+), booked"
+     r" (?P<theirs>\S+)", "{what}: kilden {ours}, bogført {theirs}"),
     (r"delivery.host is not set: e-mailing invoices needs an SMTP server in \[delivery\]",
      "delivery.host er ikke udfyldt: fakturaer sendes med e-mail gennem en SMTP-server i"
      " [delivery]"),
