@@ -3,8 +3,8 @@ real browser (Debian's Chromium driven by Playwright) against the real `faktura 
 issued samples.
 
 The walk signs in, fills the forms a person fills (a refused and a shown preview, a refused
-and a started batch, a wrong key) and meets the error pages (an unknown address, an unknown
-invoice, a wrong query), then follows every link of every page it reaches, so a page added
+and a started batch, a wrong key, the archive's period and a wrong one) and meets the error
+pages (an unknown address, an unknown invoice, a wrong query), then follows every link of every page it reaches, so a page added
 later is walked too. On every page: the answer is 200 (or the refusal or error it was sent
 for), nothing scrolls sideways, and a page holds none of the other language's texts
 (`api.pages.texts`: those that differ between the two) and none of the web framework's own
@@ -44,7 +44,7 @@ ENGLISH_WORDS = re.compile(r"(?<!\w)(the|is|are|must|should|not|and|with|line|co
                            r"(?!\w)")
 #: Pages that are not ours to translate: the API's documentation (Swagger UI, ReDoc).
 API_DOCS = ("/docs", "/redoc")
-FILES = re.compile(r"\.(pdf|xml|json|css|js|png|ico)$")
+FILES = re.compile(r"\.(pdf|xml|json|csv|zip|css|js|png|ico)$")
 SHOTS = os.environ.get("FAKTURA_WALK_SCREENSHOTS")
 
 #: The visible text of a page in its own language: text nodes a person sees, the title, and
@@ -229,6 +229,8 @@ def walk(browser: Any, base: str, key: str, language: str,
         found.visit(page, f"{base}/no-such-page", 404, "404")
         found.visit(page, f"{base}/archive/99999999", 404, "404-invoice")
         found.visit(page, f"{base}/archive?page=first", 422, "422-query")
+        found.visit(page, f"{base}/archive?from=2026-11-01&to=2026-11-30", name="archive-period")
+        found.visit(page, f"{base}/archive?from=2026-13-01", 422, "archive-period-refused")
         found.visit(page, f"{base}/preview")
         page.fill("#invoice", json.dumps(bad_invoice()))
         found.submit(page, "form.stack button[type=submit]", 422, "preview-refused")
