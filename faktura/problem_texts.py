@@ -36,12 +36,14 @@ _WORDS = {
     "net": "netto", "VAT": "moms", "total": "i alt",
     # Python's JSON reader
     "Expecting value": "forventede en værdi",
-    "Expecting property name enclosed in double quotes": "forventede et feltnavn i dobbelte"
-    " anførselstegn",
-    "Expecting ',' delimiter": "forventede et komma", "Expecting ':' delimiter":
-    "forventede et kolon", "Extra data": "mere efter JSON-værdien", "Unterminated string"
-    " starting at": "en tekst slutter ikke", "Invalid control character at": "et ugyldigt"
-    " kontroltegn", "Invalid \\escape": "en ugyldig \\-sekvens",
+    "Expecting property name enclosed in double quotes":
+        "forventede et feltnavn i dobbelte anførselstegn",
+    "Expecting ',' delimiter": "forventede et komma",
+    "Expecting ':' delimiter": "forventede et kolon",
+    "Extra data": "mere efter JSON-værdien",
+    "Unterminated string starting at": "en tekst slutter ikke",
+    "Invalid control character at": "et ugyldigt kontroltegn",
+    "Invalid \\escape": "en ugyldig \\-sekvens",
 }
 
 #: What to do about a Uniconta refusal (`sync.posting.engine._FIXES`), English → Danish.
