@@ -423,7 +423,7 @@ async def preview(request: Request, visitor: SignedIn) -> Response:
         services = _services(request, visitor)
         try:
             invoice = parse_invoice_safely(data)
-            rendered = await render_draft(request, _state(request).pool, invoice,
+            rendered = await render_draft(request, _state(request), invoice,
                                           services.settings)
             if rendered is None:
                 return Response(status_code=CLIENT_GONE)
