@@ -49,7 +49,7 @@ from faktura.model import Invoice, invoice_json
 from sync.posting.answer import Posting
 from faktura.settings import Settings
 from issuing.pipeline import Issuer
-from renderer.render import EmbeddedFile
+from renderer.embedded import EmbeddedFile
 
 log = logging.getLogger(__name__)
 
