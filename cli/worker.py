@@ -43,6 +43,7 @@ def worker_command(
 ) -> None:
     """Run a worker for batches: renders invoices, and posts them in chunks per tenant."""
     from infra.tenant_settings import TenantRegistry
+    from issuing.bootstrap import open_engine
     from issuing.queue import WorkerState, install, make_app, post_queue, render_queue
 
     if lane not in ("all", "render", "post"):
@@ -58,7 +59,7 @@ def worker_command(
     namespace = configs[0].queue_namespace
     name = name or f"faktura@{socket.gethostname()}-{os.getpid()}"
     app = make_app(configs[0])
-    state = WorkerState(registry.settings)
+    state = WorkerState(registry.settings, open_engine)
     install(state)
     common = ["--loglevel", loglevel, "--without-gossip", "--without-mingle"]
     if lane == "post":

@@ -56,7 +56,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,10 +146,13 @@ def make_app(settings: Settings) -> Celery:
 
 class WorkerState:
     """What a worker process holds: the tenants' settings, one renderer (render lane), one
-    engine per tenant (posting lane), used by one task at a time per tenant."""
+    engine per tenant (posting lane; `open_engine` is the composition root's), used by one
+    task at a time per tenant."""
 
-    def __init__(self, settings: dict[str, Settings]) -> None:
+    def __init__(self, settings: dict[str, Settings],
+                 open_engine: Callable[[Settings], AbstractContextManager[Any]]) -> None:
         self.settings = settings
+        self._open_engine = open_engine
         self._renderer: Any = None
         self._engines: dict[str, Any] = {}
         self._tenant_locks = {tenant: threading.Lock() for tenant in settings}
@@ -189,10 +192,8 @@ class WorkerState:
     def _engine(self, tenant: str) -> Any:
         with self._guard:
             if tenant not in self._engines:
-                from issuing.bootstrap import open_engine
-
                 self._engines[tenant] = self._stack.enter_context(
-                    open_engine(self.tenant(tenant)))
+                    self._open_engine(self.tenant(tenant)))
             return self._engines[tenant]
 
     def close(self) -> None:
