@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -116,6 +117,17 @@ class Workers:
             time.sleep(0.3)
         time.sleep(3)  # the render processes warm up after the lane says it is ready
 
+    def render_seconds(self) -> list[tuple[float, float]]:
+        """Per worker: its first render task's time and the median of the others."""
+        found = []
+        for log in self.logs:
+            times = [float(m) for m in re.findall(
+                r"Task faktura\.render\[[^\]]+\] succeeded in ([0-9.]+)s",
+                log.read_text(errors="replace"))]
+            if len(times) > 1:
+                found.append((times[0], statistics.median(times[1:])))
+        return found
+
     def stop(self) -> None:
         for proc in self.procs:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -137,6 +149,7 @@ def main() -> None:
     rates: dict[tuple[str, int], list[float]] = {mode: [] for mode in MODES}
     calls: dict[tuple[str, int], list[float]] = {mode: [] for mode in MODES}
     commands: list[float] = []
+    first_renders: list[tuple[float, float]] = []
     loads = [os.getloadavg()[0]]
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -194,6 +207,8 @@ def main() -> None:
                 try:
                     small, _, _ = batch(kind, k, args.small)
                     big, big_calls, big_commands = batch(kind, k, args.count)
+                    if group is not None:
+                        first_renders.extend(group.render_seconds())
                 finally:
                     if group is not None:
                         group.stop()
@@ -215,6 +230,9 @@ def main() -> None:
         print(f"{mode[0]} {mode[1]}: {median(mode):.2f} invoices/s (median of"
               f" {len(rates[mode])}), Uniconta calls/invoice {statistics.median(calls[mode]):.2f}")
     print(f"Redis commands per invoice (celery): {statistics.median(commands):.1f}")
+    print("a worker's first render ÷ its later ones (median):"
+          f" {statistics.median(first / later for first, later in first_renders):.2f}"
+          f" ({len(first_renders)} workers)")
     pairs = [("celery 1 ÷ local 1", ("celery", 1), ("local", 1)),
              ("celery 2 ÷ celery 1", ("celery", 2), ("celery", 1)),
              ("local 2 ÷ local 1", ("local", 2), ("local", 1)),

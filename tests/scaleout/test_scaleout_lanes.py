@@ -60,6 +60,10 @@ def test_chunks_post_on_a_lane_without_weasyprint_with_few_uniconta_calls(
     assert logs.count("Task faktura.post_chunk[") >= 2  # one per batch (received, succeeded)
     assert "Task faktura.post[" not in logs  # never one invoice at a time
     assert logs.count("Task faktura.render[") >= 2 * 15
+    # each invoice renders as soon as it is posted, while the rest of its chunk posts
+    lines = logs.splitlines()
+    chunk = [n for n, line in enumerate(lines) if "Task faktura.post_chunk[" in line][-2:]
+    assert any("Task faktura.render[" in line for line in lines[chunk[0]:chunk[1]]), logs
 
     # WeasyPrint: loaded by the render processes only
     lanes = _children(worker.pid)
