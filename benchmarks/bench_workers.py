@@ -1,8 +1,8 @@
 """Batch throughput on Celery workers against the local batch, on the same invoices and the
 same backends (PostgreSQL + S3) — run by hand, not in the suite.
 
-    python benchmarks/bench_workers.py                        # 2 rounds, 4 and 24 invoices
-    python benchmarks/bench_workers.py --rounds 3 --count 40
+    python benchmarks/bench_workers.py                        # 3 rounds of 16 invoices
+    python benchmarks/bench_workers.py --rounds 5 --count 40
 
 Needs PostgreSQL at 127.0.0.1:5432 (database `test`), `redis-server` and `moto_server` on the
 PATH. Starts a private redis-server (broker and results), moto_server (S3) and the Uniconta
@@ -13,10 +13,11 @@ invoices made the same way from the samples (new source ids per run):
 * celery 1 / celery 2: 1 or 2 `faktura worker --concurrency 1` (each a render process and a
   posting lane), started and warm before the batch.
 
-Start-up is subtracted by running each mode twice per round, with `--small` and `--count`
-invoices: the rate is (count - small) / (t(count) - t(small)), what each further invoice
-costs once everything runs. Uniconta calls and Redis commands are counted over the larger
-run (the emulator's call counter, Redis `INFO commandstats`), per invoice.
+Start-up is left out by timing from the batch's first archived invoice to its last (the
+archive index's `archived_at`): the rate is (count - 1) / that time, what each further
+invoice costs once everything runs. Uniconta calls and Redis commands are counted over the
+whole batch (the emulator's call counter, Redis `INFO commandstats`), per invoice; for
+Celery, the first render of each worker against its later ones (from the worker's log).
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ import httpx  # noqa: E402
 import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-SAMPLES = ["01-one-line.json", "03-long-annual.json", "04-mixed-vat.json", "06-eur-invoice.json"]
+#: One-page invoices in three currencies and VAT mixes. (The 168-line sample 03 is left out:
+#: on a loaded machine the emulator took over 30 s for a chunk's bulk insert of its lines, the
+#: client gave up, and every invoice was resumed one by one: a different workload.)
+SAMPLES = ["01-one-line.json", "04-mixed-vat.json", "06-eur-invoice.json"]
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MODES = [("local", 1), ("celery", 1), ("local", 2), ("celery", 2)]
 
@@ -65,9 +69,17 @@ def wait_port(port: int) -> None:
 
 def server(stack: ExitStack, argv: list[str], port: int) -> None:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    stack.callback(proc.wait, 10)
-    stack.callback(proc.terminate)
+    stack.callback(stop, proc)
     wait_port(port)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 def invoices(folder: Path, count: int, run: str) -> None:
@@ -137,9 +149,8 @@ class Workers:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=4)
-    parser.add_argument("--count", type=int, default=24)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--latency-ms", type=int, default=0,
                         help="the emulator's added latency per Uniconta call")
     args = parser.parse_args()
@@ -186,9 +197,10 @@ def main() -> None:
         subprocess.run([*cli, "batch", str(warm), "--settings", str(local), "--workers", "0"],
                        env=env, check=True, capture_output=True, cwd=tmp)
 
-        def batch(kind: str, k: int, count: int) -> tuple[float, int, int]:
-            folder = tmp / uuid.uuid4().hex[:8]
-            invoices(folder, count, folder.name)
+        def batch(kind: str, k: int, count: int) -> tuple[float, float, int, int]:
+            run = uuid.uuid4().hex[:8]
+            folder = tmp / run
+            invoices(folder, count, run)
             settings, workers = (celery, 2 * k) if kind == "celery" else (local, k)
             calls_before, commands_before = uniconta_calls(), redis_commands(broker)
             started = time.monotonic()
@@ -198,29 +210,32 @@ def main() -> None:
             seconds = time.monotonic() - started
             if done.returncode != 0:
                 raise SystemExit(done.stdout[-3000:] + done.stderr[-3000:])
-            return (seconds, uniconta_calls() - calls_before,
+            with engine.connect() as conn:
+                first, last = conn.execute(sa.text(
+                    f"SELECT min(archived_at), max(archived_at) FROM {schema}.archive_entries"
+                    " WHERE source_id LIKE :run"), {"run": f"BENCH-{run}-%"}).one()
+            return (seconds, (last - first).total_seconds(), uniconta_calls() - calls_before,
                     redis_commands(broker) - commands_before)
 
         for round_ in range(1, args.rounds + 1):
             for kind, k in MODES:
                 group = Workers(cli, celery, env, tmp, k) if kind == "celery" else None
                 try:
-                    small, _, _ = batch(kind, k, args.small)
-                    big, big_calls, big_commands = batch(kind, k, args.count)
+                    whole, steady, used_calls, used_commands = batch(kind, k, args.count)
                     if group is not None:
                         first_renders.extend(group.render_seconds())
                 finally:
                     if group is not None:
                         group.stop()
-                rate = (args.count - args.small) / (big - small)
+                rate = (args.count - 1) / steady
                 rates[(kind, k)].append(rate)
-                calls[(kind, k)].append(big_calls / args.count)
+                calls[(kind, k)].append(used_calls / args.count)
                 if kind == "celery":
-                    commands.append(big_commands / args.count)
+                    commands.append(used_commands / args.count)
                 loads.append(os.getloadavg()[0])
-                print(f"round {round_} {kind} {k}: {args.small} in {small:.1f} s, {args.count}"
-                      f" in {big:.1f} s → {rate:.2f} invoices/s; Uniconta calls/invoice"
-                      f" {big_calls / args.count:.2f}", flush=True)
+                print(f"round {round_} {kind} {k}: {args.count} in {whole:.1f} s, first to last"
+                      f" archived {steady:.1f} s → {rate:.2f} invoices/s; Uniconta"
+                      f" calls/invoice {used_calls / args.count:.2f}", flush=True)
 
     def median(mode: tuple[str, int]) -> float:
         return statistics.median(rates[mode])

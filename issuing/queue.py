@@ -55,8 +55,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,41 +184,21 @@ class WorkerState:
                 log.warning("warm-up render for tenant %s failed: %s", settings.tenant,
                             type(error).__name__)
 
-    def posting(self, tenant: str) -> Any:
+    @contextmanager
+    def posting(self, tenant: str) -> Iterator[Any]:
         """The tenant's posting engine, held for one task: tasks of one tenant run one at a
         time in this process (the engine is built by the composition root on first use)."""
-        return _Held(self, tenant)
-
-    def _engine(self, tenant: str) -> Any:
-        with self._guard:
-            if tenant not in self._engines:
-                self._engines[tenant] = self._stack.enter_context(
-                    self._open_engine(self.tenant(tenant)))
-            return self._engines[tenant]
+        settings = self.tenant(tenant)
+        with self._tenant_locks[tenant]:
+            with self._guard:
+                if tenant not in self._engines:
+                    self._engines[tenant] = self._stack.enter_context(
+                        self._open_engine(settings))
+            yield self._engines[tenant]
 
     def close(self) -> None:
         self._stack.close()
         self._engines.clear()
-
-
-class _Held:
-    def __init__(self, state: WorkerState, tenant: str) -> None:
-        self._state, self._tenant = state, tenant
-        self._lock = state._tenant_locks.get(tenant)
-
-    def __enter__(self) -> Any:
-        self._state.tenant(self._tenant)  # refused here if unknown
-        assert self._lock is not None
-        self._lock.acquire()
-        try:
-            return self._state._engine(self._tenant)
-        except BaseException:
-            self._lock.release()
-            raise
-
-    def __exit__(self, *_: object) -> None:
-        assert self._lock is not None
-        self._lock.release()
 
 
 def _warm_up_invoice(settings: Settings) -> ComputedInvoice:
