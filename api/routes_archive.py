@@ -48,7 +48,9 @@ def list_archive(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many entries")]
     = 0,
     status: Annotated[PaymentFilter | None, Query(
-        description="Payment status as last read from Uniconta (`faktura status --refresh`);"
+        description="Payment status as last read from Uniconta (by the server every"
+        " `uniconta.status_interval` seconds and after its webhook, or `faktura status"
+        " --refresh`);"
         " unknown: never read")] = None,
     order: Annotated[Literal["date", "number"], Query(
         description="date: newest issue date first; number: invoice numbers in order")]

@@ -77,7 +77,7 @@ def follow_command(
             elif once:
                 if start_after is not None:
                     bookings.advance_cursor(config.tenant, start_after)
-                _show(booked.follow_once())
+                _show(booked.follow_once() or [])
                 if booked.needing_attention():
                     raise typer.Exit(1)
             else:

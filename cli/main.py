@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
+    "beat": ("cli.beat:beat_command",
+             "Send the Celery workers the poll for bookings and the payment statuses on time."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current; move-ledger."),
     "uniconta-emulator": ("cli.emulator:app",
                           "Serve the Uniconta emulator; `book ORDER` books a draft in it;"

@@ -4,8 +4,9 @@ Start any number, on any number of machines, with the same settings (one TOML fi
 folder of `<tenant>.toml` as for `faktura serve`). A worker runs two lanes (`--lane`, see
 `issuing.queue`), each a Celery worker process of its own:
 
-* `render`: the shared render queue, a pool of `--concurrency` processes (one per core by
-  default), each with a renderer warmed up before its first task;
+* `render`: the shared render queue and the background work `faktura beat` sends (the poll
+  for booked invoices renders them; see `issuing.periodic`), a pool of `--concurrency`
+  processes (one per core by default), each with a renderer warmed up before its first task;
 * `post`: the posting queue of every tenant it has settings for, one thread per tenant (a
   tenant posts one chunk at a time), never behind a render, and without WeasyPrint loaded.
 
@@ -21,13 +22,11 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from faktura.errors import InvalidInput, Problem
-
-Lane = Literal["all", "render", "post"]
 
 
 def worker_command(
@@ -41,24 +40,19 @@ def worker_command(
     lane: Annotated[str, typer.Option(
         help="all: both lanes; render: render only; post: posting only")] = "all",
 ) -> None:
-    """Run a worker for batches: renders invoices, and posts them in chunks per tenant."""
+    """Run a worker for batches: renders invoices, and posts them in chunks per tenant; and
+    the background work `faktura beat` sends (the poll, the payment statuses)."""
     from infra.tenant_settings import TenantRegistry
+    from issuing import periodic
     from issuing.bootstrap import open_engine
-    from issuing.queue import WorkerState, install, make_app, post_queue, render_queue
+    from issuing.queue import WorkerState, install, post_queue, render_queue
 
     if lane not in ("all", "render", "post"):
         raise InvalidInput("--lane", [Problem("lane", "must be all, render or post")])
     registry = TenantRegistry.load(settings)
-    configs = list(registry.settings.values())
-    brokers = {c.broker_url.get_secret_value() if c.broker_url else "" for c in configs}
-    namespaces = {c.queue_namespace for c in configs}
-    if "" in brokers or len(brokers) > 1 or len(namespaces) > 1:
-        raise InvalidInput(str(settings), [Problem(
-            "broker_url", "every tenant needs the same broker_url and queue_namespace for a"
-            " worker")])
-    namespace = configs[0].queue_namespace
+    app, first = periodic.shared_app(registry.settings, str(settings))
+    namespace = first.queue_namespace
     name = name or f"faktura@{socket.gethostname()}-{os.getpid()}"
-    app = make_app(configs[0])
     state = WorkerState(registry.settings, open_engine)
     install(state)
     common = ["--loglevel", loglevel, "--without-gossip", "--without-mingle"]
@@ -70,10 +64,12 @@ def worker_command(
 
     from celery.signals import worker_process_init
 
+    periodic.install(registry.settings)
     worker_process_init.connect(lambda **_: state.warm_up(), weak=False)
     posting = None if lane == "render" else _start_posting_lane(settings, name, loglevel)
     try:
-        argv = ["worker", "-Q", render_queue(namespace), "-n", name, *common]
+        queues = [render_queue(namespace), periodic.periodic_queue(namespace)]
+        argv = ["worker", "-Q", ",".join(queues), "-n", name, *common]
         if concurrency:
             argv += ["--concurrency", str(concurrency)]
         app.worker_main(argv)

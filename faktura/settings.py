@@ -272,6 +272,21 @@ class UnicontaSettings(_Section):
     follow_interval: int = Field(
         120, ge=60, le=86400, description="Seconds between two polls of `faktura follow`"
         " (one call each: 1,440 a day at 60 s, within the 5,000 a day of a server user)")
+    follow_in_workers: bool = Field(
+        False, description="`faktura beat` has the Celery workers poll for booked invoices"
+        " every follow_interval seconds")
+    status_interval: int = Field(
+        900, ge=0, le=86400, description="Seconds between two reads of the payment statuses"
+        " in the background (`faktura serve`, `faktura beat`; one call each: 96 a day at"
+        " 900 s); a webhook also reads them soon after it; 0: only `faktura status --refresh`")
+
+    @field_validator("status_interval")
+    @classmethod
+    def _status_interval_off_or_a_minute(cls, value: int) -> int:
+        if 0 < value < 60:
+            raise ValueError("must be 0 (off) or at least 60 seconds (each read is one call of"
+                             " the 5,000 a day of a Uniconta server user)")
+        return value
 
     @field_validator("webhook_token")
     @classmethod

@@ -97,30 +97,37 @@ class BookedIssuer:
         one skipped before `uniconta.issue_uniconta_invoices` was switched on)."""
         return self._issue(invoice_number, retry=retry)
 
-    def follow_once(self, stop: Callable[[], bool] = lambda: False) -> list[BookingOutcome]:
+    def follow_once(self, stop: Callable[[], bool] = lambda: False, *,
+                    wait: bool = True) -> list[BookingOutcome] | None:
         """The poll: every invoice booked since the cursor, in order; the cursor moves past
         each one dealt with. A Uniconta fault stops the round with the cursor where it is;
-        so does `stop()`, checked before each invoice."""
-        out: list[BookingOutcome] = []
-        after = self.bookings.cursor(self.tenant) or 0
-        for number in booked_numbers_after(self.client, after):
-            if stop():
-                break
-            outcome = self._issue(number)
-            if outcome.outcome != "not booked":
-                self.bookings.advance_cursor(self.tenant, number)
-            out.append(outcome)
-        return out
+        so does `stop()`, checked before each invoice. One round at a time per tenant, wherever
+        it runs (`Bookings.follower`): without `wait`, None when another round is at work."""
+        with self.bookings.follower(self.tenant, wait=wait) as held:
+            if not held:
+                return None
+            out: list[BookingOutcome] = []
+            after = self.bookings.cursor(self.tenant) or 0
+            for number in booked_numbers_after(self.client, after):
+                if stop():
+                    break
+                outcome = self._issue(number)
+                if outcome.outcome != "not booked":
+                    self.bookings.advance_cursor(self.tenant, number)
+                out.append(outcome)
+            return out
 
     def follow(self, *, interval: float, stop: Callable[[], bool],
                on_round: Callable[[list[BookingOutcome] | Exception], None] | None = None,
                sleep: Callable[[float], None] = time.sleep, max_backoff: float = 900.0) -> None:
         """Poll until `stop()`: one round every `interval` seconds; while Uniconta is down or
-        refuses (throttled), wait twice as long each time (up to `max_backoff`)."""
+        refuses (throttled), wait twice as long each time (up to `max_backoff`). A round another
+        process is running (a Celery worker's, say) is skipped, not waited for."""
         wait = interval
         while not stop():
             try:
-                result: list[BookingOutcome] | Exception = self.follow_once(stop)
+                result: list[BookingOutcome] | Exception = (
+                    self.follow_once(stop, wait=False) or [])
                 wait = interval
             except GatewayError as error:
                 result = error

@@ -157,6 +157,21 @@ def open_status_store(settings: Settings) -> PaymentStatusStore:
     return PaymentStatusStore(settings.database(DELIVERY_FILE))
 
 
+@contextmanager
+def open_issuing_archive(settings: Settings) -> Iterator[ArchiveStore]:
+    """The archive issuing writes to: with `[delivery] automatic`, each invoice put into it is
+    queued in the outbox and e-mailed (closing waits for the last e-mail to be tried)."""
+    with ExitStack() as stack:
+        archive: ArchiveStore = open_archive(settings)
+        stack.callback(archive.close)
+        if settings.delivery.automatic:
+            from issuing.delivery import automatic_delivery
+
+            outbox = stack.enter_context(open_outbox(settings))
+            archive = stack.enter_context(automatic_delivery(settings, archive, outbox))
+        yield archive
+
+
 # --- The issuing parts together -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -180,24 +195,9 @@ def open_parts(settings: Settings, renderer: Renderer | None = None) -> Iterator
     check_settings(settings)
     with ExitStack() as stack:
         engine = stack.enter_context(open_engine(settings))
-        archive = stack.enter_context(_issuing_archive(settings))
+        archive = stack.enter_context(open_issuing_archive(settings))
         issuer = Issuer(settings, poster=engine, archive=archive, renderer=renderer)
         yield Parts(settings, engine, archive, issuer)
-
-
-@contextmanager
-def _issuing_archive(settings: Settings) -> Iterator[ArchiveStore]:
-    """The archive an issuer writes to, wrapped for automatic e-mail delivery when the
-    settings ask for it."""
-    from issuing.delivery import automatic_delivery
-
-    with ExitStack() as stack:
-        archive: ArchiveStore = open_archive(settings)
-        stack.callback(archive.close)
-        if settings.delivery.automatic:  # e-mail each invoice as it is archived
-            outbox = stack.enter_context(open_outbox(settings))
-            archive = stack.enter_context(automatic_delivery(settings, archive, outbox))
-        yield archive
 
 
 @contextmanager
@@ -212,7 +212,7 @@ def open_queue_issuer(settings: Settings, in_flight: int | None = None
 
     check_settings(settings)
     with ExitStack() as stack:
-        archive = stack.enter_context(_issuing_archive(settings))
+        archive = stack.enter_context(open_issuing_archive(settings))
         transport = open_queue_transport(settings, in_flight)
         stack.callback(transport.close)  # after the last archived mark, before the archive
         issuer = Issuer(settings, poster=transport.poster, archive=archive,
