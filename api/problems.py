@@ -30,6 +30,7 @@ from archive import (
     ArchiveError,
     InvalidArchiveKey,
     NoEInvoice,
+    NoPdfKept,
     NotArchived,
 )
 from faktura.errors import (
@@ -196,6 +197,11 @@ def install(app: FastAPI) -> None:
             return problem_response(404, f"invoice {exc.invoice_number} was archived without"
                                     " an e-invoice", slug="no-e-invoice",
                                     instance=request.url.path)
+        if isinstance(exc, NoPdfKept):
+            base = f"/v1/archive/{exc.invoice_number}"
+            links = {"meta": f"{base}/meta", **({"xml": f"{base}/xml"} if exc.einvoice else {})}
+            return problem_response(404, str(exc), slug="no-pdf-kept",
+                                    instance=request.url.path, extra={"links": links})
         if isinstance(exc, NotArchived):
             return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
                                     instance=request.url.path)

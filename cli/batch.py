@@ -32,7 +32,7 @@ from issuing.batch import (
     ProcessRenderer,
     default_workers,
     iter_archived_pdfs,
-    merge_pdfs,
+    print_file,
     read_inputs,
     run_batch,
 )
@@ -106,13 +106,20 @@ def issue_batch(
             report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
         if out is not None:
             _copy_pdfs(issuer, report, out)
+        printed = None
         if merged is not None and report.archived_numbers:
-            write_bytes_atomically(
-                _ready(merged), merge_pdfs(iter_archived_pdfs(issuer, report.archived_numbers)))
+            printed = print_file(issuer.archive, issuer.settings.tenant,
+                                 report.archived_numbers)
+            if printed.pdf is not None:
+                write_bytes_atomically(_ready(merged), printed.pdf)
     console.print(summary_table(report))
     if merged is not None:
-        console.print(f"print file: {merged}" if report.archived_numbers
-                      else "print file: not written (no invoice was issued)")
+        if printed is None:
+            console.print("print file: not written (no invoice was issued)")
+        elif printed.pdf is not None:
+            console.print(f"print file: {merged}")
+        if printed is not None and printed.skipped:
+            console.print(f"print file: {printed.note()}")
     return report
 
 
@@ -175,7 +182,8 @@ def summary_table(report: BatchReport) -> Table:
 
 def _copy_pdfs(issuer: Issuer, report: BatchReport, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    numbers = report.archived_numbers
+    numbers = [n for n in report.archived_numbers
+               if issuer.archive.get(issuer.settings.tenant, n).pdf_kept]
     for number, pdf in zip(numbers, iter_archived_pdfs(issuer, numbers), strict=True):
         write_bytes_atomically(out / f"{number}.pdf", pdf)
 

@@ -68,7 +68,7 @@ def send_command(
                 typer.echo("nothing waits to be sent")
     for outcome in outcomes:
         typer.echo(f"{outcome.invoice_number}\t{outcome.state}\t{outcome.detail}")
-    if any(outcome.state in ("failed", "unconfirmed") for outcome in outcomes):
+    if any(outcome.state in ("failed", "unconfirmed", "refused") for outcome in outcomes):
         raise typer.Exit(1)
 
 

@@ -299,7 +299,7 @@ def _post_task(tenant: str, invoice: str) -> dict[str, Any]:
 
 
 def _post_chunk_task(task: Any, tenant: str, invoices: list[str],
-                     archived: list[list[str]]) -> dict[str, Any]:
+                     archived: list[list[str | None]]) -> dict[str, Any]:
     """Record the archived marks, then post the chunk in bulk; each invoice's outcome is sent
     as a progress message as soon as it is known, and all of them are the answer."""
     def work() -> list[dict[str, Any]]:
@@ -321,7 +321,7 @@ def _post_chunk_task(task: Any, tenant: str, invoices: list[str],
     return _answer(work)
 
 
-def _archived_task(tenant: str, archived: list[list[str]]) -> dict[str, Any]:
+def _archived_task(tenant: str, archived: list[list[str | None]]) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         with _worker().posting(tenant) as engine:
             engine.mark_archived_many([tuple(mark) for mark in archived])
@@ -485,7 +485,7 @@ class QueuePoster:
         self.tasks = client
         self.tenant = settings.tenant
         self.queue = post_queue(settings.queue_namespace, settings.tenant)
-        self._archived: list[list[str]] = []
+        self._archived: list[list[str | None]] = []
         self._lock = threading.Lock()
 
     def post(self, invoice: Invoice | ComputedInvoice) -> Posting:
@@ -517,7 +517,7 @@ class QueuePoster:
         return [tell(position, wired) for position, wired in enumerate(answers)]
 
     def mark_archived(self, invoice: Invoice | ComputedInvoice, invoice_number: str,
-                      pdf_sha256: str) -> None:
+                      pdf_sha256: str | None) -> None:
         source = invoice.invoice if isinstance(invoice, ComputedInvoice) else invoice
         with self._lock:
             self._archived.append([source.source_id, invoice_number, pdf_sha256])
@@ -533,12 +533,12 @@ class QueuePoster:
             self._give_back(archived)
             raise
 
-    def _take_archived(self) -> list[list[str]]:
+    def _take_archived(self) -> list[list[str | None]]:
         with self._lock:
             taken, self._archived = self._archived, []
         return taken
 
-    def _give_back(self, archived: list[list[str]]) -> None:
+    def _give_back(self, archived: list[list[str | None]]) -> None:
         with self._lock:
             self._archived[:0] = archived
 

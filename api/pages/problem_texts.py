@@ -30,6 +30,8 @@ _WORDS = {
     " 15 cifre)",
     "restart this debtor group's invoice number series in Uniconta": "start debitorgruppens"
     " fakturanummerserie forfra i Uniconta",
+    "issue date": "fakturadato", "due date": "forfaldsdato", "currency": "valuta",
+    "net": "netto", "VAT": "moms", "total": "i alt",
 }
 
 #: What to do about a Uniconta refusal (`sync.posting.engine._FIXES`), English → Danish.
@@ -150,6 +152,12 @@ _DANISH: list[tuple[str, str]] = [
     (r"Uniconta refused it \((?P<code>\w+)\): (?P<fix>.+)",
      "Uniconta afviste den ({code}): {fix}"),
     (r"Uniconta refused it \((?P<code>\w+)\)", "Uniconta afviste den ({code})"),
+    # What a bookkeeper changed in Uniconta against Faktura's draft (`faktura.booking`).
+    (r"line added or changed in Uniconta: (?P<line>.+)",
+     "linje tilføjet eller ændret i Uniconta: {line}"),
+    (r"line of the source not booked: (?P<line>.+)", "kildens linje ikke bogført: {line}"),
+    (r"(?P<what>issue date|due date|currency|net|VAT|total): source (?P<ours>\S+), booked"
+     r" (?P<theirs>\S+)", "{what}: kilden {ours}, bogført {theirs}"),
     # The model's own field checks (pydantic's words).
     (r"Field required", "skal udfyldes"),
     (r"String should have at most (?P<n>\d+) characters?", "må højst have {n} tegn"),

@@ -137,14 +137,15 @@ class SyncEngine:
             raise outcome
         return outcome
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         self.ledger.advance(self.tenant, invoice.source_id, State.ARCHIVED)
         self.log.step(invoice.source_id, "archived", invoice_number=invoice_number,
                       pdf_sha256=pdf_sha256)
 
-    def mark_archived_many(self, archived: Sequence[tuple[str, str, str]]) -> None:
+    def mark_archived_many(self, archived: Sequence[tuple[str, str, str | None]]) -> None:
         """`mark_archived` for many invoices, given as (source id, invoice number, PDF
-        SHA-256): one ledger transaction."""
+        SHA-256 or None): one ledger transaction."""
         self.ledger.advance_many(self.tenant, State.ARCHIVED,
                                  {source_id: {} for source_id, _, _ in archived})
         for source_id, invoice_number, pdf_sha256 in archived:
