@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archive import ArchiveError
+from cli.language import problems_line, refusal, say
 from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import Settings
@@ -77,7 +78,7 @@ def batch_command(
         report = issue_batch(inputs, config, workers=workers, merged=merged, out=out,
                              console=console, chunk=chunk)
     except (FakturaError, ArchiveError, GatewayError) as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(refusal(error), err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(1 if report.failed else 0)
 
@@ -173,10 +174,11 @@ def summary_table(report: BatchReport) -> Table:
     table.add_column("Reason", overflow="fold")
     styles = {Outcome.ISSUED: "green", Outcome.ALREADY_ISSUED: "cyan", Outcome.FAILED: "red"}
     for r in report.results:
-        table.add_row(r.name, r.source_id or "", f"[{styles[r.outcome]}]{r.outcome.value}",
-                      r.invoice_number or "", r.reason)
-    table.caption = (f"issued {report.count(Outcome.ISSUED)} · already issued "
-                     f"{report.count(Outcome.ALREADY_ISSUED)} · failed {len(report.failed)}")
+        table.add_row(r.name, r.source_id or "",
+                      f"[{styles[r.outcome]}]{say(r.outcome.value.replace('_', ' '))}",
+                      r.invoice_number or "", problems_line(r.problems))
+    table.caption = say("batch summary", issued=report.count(Outcome.ISSUED),
+                        already=report.count(Outcome.ALREADY_ISSUED), failed=len(report.failed))
     return table
 
 

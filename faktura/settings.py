@@ -9,6 +9,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
 * `[seller]`: who issues the invoice (name, address, CVR, logo);
 * `[layout]`: default language and FI card type; `[layout.en]`: the footer and payment
   texts of English invoices (FooterText and PaymentInfo are Danish);
+* `[cli]`: the command line's language (`language = "da"`: refusals and summary lines in
+  Danish; English by default);
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
@@ -237,6 +239,13 @@ class LayoutSettings(_Section):
             raise ValueError(f"card type {value} is a giro card: the layout prints FI cards"
                              " (71, 73, 75) only")
         return value
+
+
+class CliSettings(_Section):
+    """`[cli]`: the command line's own words."""
+
+    language: Literal["en", "da"] = Field(
+        "en", description="Refusals and summary lines of the commands: en or da")
 
 
 class UnicontaSettings(_Section):
@@ -475,6 +484,7 @@ class Settings(BaseSettings):
     integration: IntegrationSettings
     seller: SellerSettings
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    cli: CliSettings = Field(default_factory=CliSettings)
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
     products: ProductSettings = Field(default_factory=ProductSettings)
     einvoice: EInvoiceSettings = Field(default_factory=EInvoiceSettings)

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.pages.problem_texts import in_language
 from api.pages.routes import (
     SignedIn,
     Visitor,
@@ -40,6 +39,7 @@ from faktura.computed import ComputedInvoice, compute
 from faktura.crediting import credit_note_source_id
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice
+from faktura.problem_texts import in_language
 from issuing.bootstrap import open_outbox, open_status_store
 from issuing.crediting import (
     AlreadyCredited,

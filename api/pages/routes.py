@@ -32,7 +32,6 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
-from api.pages.problem_texts import in_language, results_in_language
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
@@ -43,6 +42,7 @@ from api.state import AppState
 from api.tenants import TenantServices
 from archive import ArchiveEntry, ArchiveError, NoPdfKept
 from faktura.errors import InvalidInput, Problem
+from faktura.problem_texts import in_language, results_in_language
 from issuing.renderpool import RenderQueueFull, RenderTooLarge
 from issuing.period import STATUSES, to_csv
 from renderer.formatting import amount, short_date
@@ -399,8 +399,8 @@ def _parse_json(text: str, t: dict[str, str]) -> tuple[Any, list[Problem]]:
     try:
         return json.loads(text, parse_float=Decimal), []
     except json.JSONDecodeError as error:
-        return None, [Problem("", f"{t['not_json']}: {error.msg} (line {error.lineno},"
-                                  f" column {error.colno})")]
+        return None, [Problem("", f"Not valid JSON: {error.msg} (line {error.lineno},"
+                                  f" column {error.colno})")]  # shown in the page's language
     except RecursionError:
         return None, [Problem("", t["not_json"])]
 
@@ -423,7 +423,7 @@ async def preview(request: Request, visitor: SignedIn) -> Response:
         services = _services(request, visitor)
         try:
             invoice = parse_invoice_safely(data)
-            rendered = await render_draft(request, _state(request).pool, invoice,
+            rendered = await render_draft(request, _state(request), invoice,
                                           services.settings)
             if rendered is None:
                 return Response(status_code=CLIENT_GONE)

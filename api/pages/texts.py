@@ -45,6 +45,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "not_valid": ("Fakturaen er ikke gyldig:", "The invoice is not valid:"),
     "not_json": ("Ikke gyldig JSON", "Not valid JSON"),
     "open_pdf": ("Åbn PDF", "Open PDF"),
+    "no_pdf_viewer": ("Browseren kan ikke vise PDF her; åbn den med linket ovenfor.",
+                      "This browser cannot show the PDF here; open it with the link above."),
     "batch_help": ("Vælg fakturafiler (JSON), eller indsæt en JSON-liste af fakturaer. Hver"
                    " faktura bogføres én gang i Uniconta, dannes og arkiveres.",
                    "Choose invoice files (JSON), or paste a JSON list of invoices. Each is"
@@ -67,7 +69,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
                     " en tid. Prøv igen senere.",
                     "There is no room for more batches now; finished batches are deleted after"
                     " a while. Try again later."),
-    "not_found": ("Ikke fundet.", "Not found."),
+    "not_found": ("Siden findes ikke.", "There is no such page."),
+    "wrong_method": ("Siden kan ikke åbnes på den måde.", "This page cannot be opened that way."),
+    "bad_address": ("Adressen er ikke gyldig:", "The address is not valid:"),
+    "failed_status": ("Det lykkedes ikke (HTTP {status}).", "That did not work (HTTP {status})."),
     "language": ("English", "Dansk"),
     # the invoice page
     "credit_note_title": ("Kreditnota", "Credit note"),
