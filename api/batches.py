@@ -414,7 +414,7 @@ class BatchService:
     def _issuer(self, services: TenantServices) -> Iterator[tuple[Any, Any]]:
         """The tenant's issuer and renderer: on the Celery workers when a broker is set."""
         if services.settings.broker_url is not None:
-            from issuing.queue import open_queue_issuer
+            from issuing.bootstrap import open_queue_issuer
 
             with open_queue_issuer(services.settings) as pair:
                 yield pair

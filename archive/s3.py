@@ -1,9 +1,10 @@
 """`S3BlobStore`: write-once objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, moto).
 
 Each object is written once: `PutObject` with `If-None-Match: *`, so the store itself refuses
-to replace an existing key (a store that ignores the condition is caught by the head check
-before it). Every object carries its SHA-256 (as the checksum S3 verifies on upload, and as
-metadata) and `get` checks the bytes against it. When the bucket has object lock enabled and
+to replace an existing key, in one request (no `HeadObject` first: the condition is the
+check, and a second look would only cost a round trip per object). The store must honour the
+condition (AWS S3, MinIO, Ceph RGW and moto do). Every object carries its SHA-256 (as the
+checksum S3 verifies on upload, and as metadata) and `get` checks the bytes against it. When the bucket has object lock enabled and
 `retention_days` is set, each object is put under compliance-mode retention, so not even the
 bucket's owner can delete or overwrite it before the date.
 
@@ -77,8 +78,6 @@ class S3BlobStore:
         from botocore.exceptions import ClientError
 
         name = self._name(key)
-        if self.exists(key):
-            return False
         digest = hashlib.sha256(data).digest()
         args: dict[str, Any] = {
             "Bucket": self.bucket, "Key": name, "Body": data, "IfNoneMatch": "*",

@@ -138,9 +138,7 @@ def _issuer(settings: Settings, workers: int | None,
     """The batch's issuer and renderer: Celery workers when a broker is set, else processes
     here (`workers` = 0: in this process)."""
     if settings.broker_url is not None and open_issuer is bootstrap.open_issuer:
-        from issuing.queue import open_queue_issuer
-
-        with open_queue_issuer(settings, workers) as pair:
+        with bootstrap.open_queue_issuer(settings, workers) as pair:
             yield pair
         return
     workers = default_workers() if workers is None else workers

@@ -2,7 +2,8 @@
 issuer) built from one tenant's settings, and closed together.
 
 Every kind of process builds its parts here and nowhere else: the CLI commands, the API
-server (per tenant, `api.tenants`) and the Celery worker (`issuing.queue`). Settings are read
+server (per tenant, `api.tenants`), the Celery worker (`issuing.queue`) and a batch whose
+invoices post and render on the workers (`open_queue_issuer`). Settings are read
 at the edge and passed in; the adapters' own constructors take plain values.
 
 Embedded defaults: with no `uniconta.gateway_url` the built-in Uniconta emulator is started on
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the transports, delivery and the renderer load on first use
     from delivery import Outbox
     from delivery.payments import PaymentStatusStore
     from issuing.pipeline import Issuer
+    from issuing.queue import QueueRenderer
     from renderer.render import Renderer
     from sync.posting.engine import SyncEngine
     from sync.uniconta.gateway import GatewayClient
@@ -196,6 +198,26 @@ def open_parts(settings: Settings, renderer: Renderer | None = None) -> Iterator
         archive = stack.enter_context(open_issuing_archive(settings))
         issuer = Issuer(settings, poster=engine, archive=archive, renderer=renderer)
         yield Parts(settings, engine, archive, issuer)
+
+
+@contextmanager
+def open_queue_issuer(settings: Settings, in_flight: int | None = None
+                      ) -> Iterator[tuple[Issuer, QueueRenderer]]:
+    """An issuer that posts and renders through the Celery workers (`issuing.queue`), and
+    its renderer for `run_bulk_batch` (`in_flight`: renders at once). The archive is this
+    process's, as for `open_issuer`: checks, delivery and the archive write are the same."""
+    from einvoice.formats import check_settings
+    from issuing.pipeline import Issuer
+    from issuing.queue import open_queue_transport
+
+    check_settings(settings)
+    with ExitStack() as stack:
+        archive = stack.enter_context(open_issuing_archive(settings))
+        transport = open_queue_transport(settings, in_flight)
+        stack.callback(transport.close)  # after the last archived mark, before the archive
+        issuer = Issuer(settings, poster=transport.poster, archive=archive,
+                        renderer=transport.renderer)  # type: ignore[arg-type]
+        yield issuer, transport.renderer
 
 
 @contextmanager

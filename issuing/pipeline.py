@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from archive import ArchiveEntry, ArchiveStore, NewArchiveItem, NotArchived
 from einvoice import EInvoice, build, format_for
@@ -49,7 +49,10 @@ from faktura.errors import ContentChanged, FakturaError
 from faktura.model import Invoice, content_sha256, invoice_json
 from sync.posting.answer import Posting
 from faktura.settings import Settings
-from renderer.render import EmbeddedFile, Renderer
+from renderer.embedded import EmbeddedFile
+
+if TYPE_CHECKING:  # WeasyPrint loads only where this process renders
+    from renderer.render import Renderer
 
 #: The number the e-invoice rules are checked with before Uniconta assigns the real one.
 PROVISIONAL_NUMBER = "1"
@@ -111,7 +114,11 @@ class Issuer:
         self.settings = settings
         self.poster = poster
         self.archive = archive
-        self.renderer = renderer or Renderer()
+        if renderer is None:
+            from renderer.render import Renderer
+
+            renderer = Renderer()
+        self.renderer = renderer
 
     def issue(self, invoice: Invoice) -> IssuedInvoice:
         existing = self._already_issued(invoice)

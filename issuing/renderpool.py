@@ -49,14 +49,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice
 from faktura.settings import Settings
-from renderer.document import InvoiceView
-from renderer.render import EmbeddedFile, PdfVariant
+from renderer.embedded import EmbeddedFile, PdfVariant
+
+if TYPE_CHECKING:  # WeasyPrint loads in the render processes only
+    from renderer.document import InvoiceView
 
 log = logging.getLogger(__name__)
 

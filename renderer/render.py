@@ -32,7 +32,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cached_property
@@ -58,12 +57,12 @@ from faktura.money import round_ore
 from faktura.settings import Settings
 from renderer import formatting
 from renderer.document import InvoiceView, build_view
+from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
 from renderer.overlay import lay_under, own_resources
 from renderer.resources import TEMPLATES_DIR, ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
 
-PdfVariant = Literal["pdf/a-3b"] | None
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the
 #: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
 #: the same: there is no plain-PDF mode.
@@ -189,17 +188,6 @@ class _InvoiceHTML(HTML):
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
         return [self.user_agent_stylesheet]
-
-
-@dataclass(frozen=True)
-class EmbeddedFile:
-    """A file carried inside the PDF, e.g. the e-invoice XML in a PDF/A-3 (an alternative
-    representation of the same invoice: AFRelationship /Alternative)."""
-
-    filename: str
-    data: bytes
-    description: str = ""
-    relationship: Literal["Alternative", "Data", "Source", "Supplement"] = "Alternative"
 
 
 def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -266,3 +267,20 @@ def test_killed_batch_resumes_and_issues_each_invoice_exactly_once(
         posted = httpx.get(f"{emulator.base_url}/Companies/{emulator.company_id}/Query/"
                            "DebtorInvoice", auth=emulator.auth, timeout=30).json()
     assert len(posted) == 8  # posted exactly once each, despite the kill
+
+
+def test_a_batch_for_the_workers_is_refused_for_an_e_invoice_format_not_on_offer(
+        tmp_path: Path) -> None:
+    """Its issuer is built as every other: the settings' e-invoice format is checked before
+    the broker is ever asked (nothing listens at its address)."""
+    from pydantic import SecretStr
+
+    base = tenant_settings(tmp_path, "revisorhuset")
+    settings = base.model_copy(update={
+        "broker_url": SecretStr("redis://127.0.0.1:9/0"),
+        "einvoice": base.einvoice.model_copy(update={"when": "always", "format": "nonesuch"}),
+        "uniconta": base.uniconta.model_copy(update={"gateway_url": "http://127.0.0.1:9"})})
+    inputs = read_inputs([ROOT / "samples" / "01-one-line.json"])
+    with pytest.raises(InvalidInput) as refused:
+        issue_batch(inputs, settings, console=Console(file=io.StringIO()))
+    assert [p.field for p in refused.value.problems] == ["einvoice.format"]

@@ -143,6 +143,15 @@ class SyncEngine:
         self.log.step(invoice.source_id, "archived", invoice_number=invoice_number,
                       pdf_sha256=pdf_sha256)
 
+    def mark_archived_many(self, archived: Sequence[tuple[str, str, str | None]]) -> None:
+        """`mark_archived` for many invoices, given as (source id, invoice number, PDF
+        SHA-256 or None): one ledger transaction."""
+        self.ledger.advance_many(self.tenant, State.ARCHIVED,
+                                 {source_id: {} for source_id, _, _ in archived})
+        for source_id, invoice_number, pdf_sha256 in archived:
+            self.log.step(source_id, "archived", invoice_number=invoice_number,
+                          pdf_sha256=pdf_sha256)
+
     def _post_reporting(self, computed: ComputedInvoice) -> Posting | FakturaError:
         """`_post` with its outcome logged and its calls counted; a failure is returned as
         the error to raise (the ledger holds its reason). The posting lock is held."""

@@ -51,11 +51,16 @@ def test_s3_objects_are_written_once_and_never_replaced(s3_env, s3_endpoint):
     assert store.keys() == ["t/2026/1.pdf"]
 
 
-def test_s3_conditional_put_refuses_an_object_written_meanwhile(s3_env, s3_endpoint):
+def test_s3_conditional_put_refuses_an_object_written_meanwhile_in_one_request(
+        s3_env, s3_endpoint):
     store = _store(s3_endpoint, s3_env)
     store.client.put_object(Bucket=s3_env, Key="t/2026/9.pdf", Body=b"other writer")
-    store.exists = lambda key: False  # type: ignore[method-assign] - lose the race on purpose
+    sent: list[str] = []
+    store.client.meta.events.register(
+        "before-send.s3", lambda request, **_: sent.append(request.method))
     assert store.put_if_absent("t/2026/9.pdf", b"mine") is False
+    assert store.put_if_absent("t/2026/10.pdf", b"new") is True
+    assert sent == ["PUT", "PUT"]  # the condition is the check: no HEAD before a write
     assert store.client.get_object(Bucket=s3_env, Key="t/2026/9.pdf")["Body"].read() == (
         b"other writer")
 
