@@ -93,7 +93,7 @@ def book(ctx: CompanyContext, order_number: int, *, today: date,
             if line.price is not None:
                 row["Price"] = float(line.price)
             crud.insert(ctx, line_entity, row)
-        lines = [r for r in ctx.rows("DebtorOrderLine") if r.get("OrderNumber") == order_number]
+        lines = ctx.numbered("DebtorOrderLine", "OrderNumber", order_number)
         gross = sum(Decimal(str(r.get("Qty") or 0)) * Decimal(str(r.get("Price") or 0))
                     for r in lines)
         when = invoice_date or posting._parse_row_date(order.get("InvoiceDate")) or today
@@ -105,8 +105,7 @@ def book(ctx: CompanyContext, order_number: int, *, today: date,
             document_type="Creditnote" if gross < 0 else "Invoice", emails=(), date=when)
         outcome = posting.post(ctx, request, today=today, use_order_date=True, want_pdf=False,
                                render=render)
-    found = [r for r in ctx.rows("DebtorInvoice")
-             if r.get("InvoiceNumber") == outcome.invoice_number]
+    found = ctx.numbered("DebtorInvoice", "InvoiceNumber", outcome.invoice_number)
     return found[-1]
 
 
