@@ -34,10 +34,15 @@ def _candidates(ctx: CompanyContext, entity: EntitySpec, predicates: list[Predic
                 isinstance(b, int | None) and not isinstance(b, bool) for pair in bounds
                 for b in pair):
             continue
-        if predicate.spec.prop == "RowId" and len(bounds) == 1 and bounds[0][0] is not None \
-                and bounds[0][0] == bounds[0][1]:
-            row = ctx.store.by_row_id(ctx.company_id, entity.name, bounds[0][0])
-            return [row] if row is not None else []
+        exact = sorted({low for low, _ in bounds}) if all(
+            a.exact for a in predicate.alternatives) else None
+        if predicate.spec.prop == "RowId" and exact is not None:
+            found = (ctx.store.by_row_id(ctx.company_id, entity.name, n) for n in exact)
+            return [row for row in found if row is not None]
+        if predicate.spec.prop in NUMBERS and exact is not None:
+            rows = [row for n in exact for row in ctx.store.rows_numbered(
+                ctx.company_id, entity.name, predicate.spec.prop, n, n)]
+            return sorted(rows, key=lambda row: row["RowId"])
         if predicate.spec.prop in NUMBERS:
             lows, highs = [low for low, _ in bounds], [high for _, high in bounds]
             return ctx.store.rows_numbered(
