@@ -9,8 +9,9 @@ Starts the Uniconta emulator and `faktura serve` as their own processes (real HT
 Uniconta's own invoices too), then books them all at once through the emulator's admin route
 (`--parallel` at a time). For each invoice it measures the time from the booking's answer to
 Faktura's record that the invoice is archived (ClientTime PDF with its FI line, real
-WeasyPrint), and reports p50, p95 and max with the machine's load. One booking before the
-burst warms the server up and is not counted.
+WeasyPrint), and reports p50, p95 and max with the machine's load, and the CPU a booking cost
+in each process (the emulator, the server, its render workers, this one: load-independent where
+the times are not). One booking before the burst warms the server up and is not counted.
 
 With `--poll I` no webhook is registered: the server polls every I seconds
 (`uniconta.follow_in_server`), the bookings are made one at a time at random moments (0 to I
@@ -87,6 +88,37 @@ def issued_count(ledger: Path) -> int:
         return 0
 
 
+def _cpu(pid: int) -> float:
+    """User and system CPU seconds of a live process (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    try:
+        children = [c for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    except OSError:  # ended meanwhile
+        return []
+    for child in children:
+        out += [int(child), *_descendants(int(child))]
+    return out
+
+
+def cpu_by_part(processes: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU seconds so far of the emulator, the server, its render workers (its children, the
+    ones alive now) and this process."""
+    server = processes[1].pid
+    mine = os.times()
+    return {"emulator": _cpu(processes[0].pid), "server": _cpu(server),
+            "render workers": sum(_cpu(pid) for pid in _descendants(server)),
+            "benchmark": mine.user + mine.system}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100)
@@ -133,6 +165,7 @@ def main() -> None:
         while issued_count(ledger) < 1:
             time.sleep(0.2)
         booked_at.clear()
+        cpu_before = cpu_by_part(processes)
         started = time.time()
         if options.poll:
             for order in orders:  # one at a time, at random moments of the poll's round
@@ -144,6 +177,8 @@ def main() -> None:
         deadline = time.monotonic() + options.timeout
         while issued_count(ledger) <= options.count and time.monotonic() < deadline:
             time.sleep(0.5)
+        cpu = {part: (spent - cpu_before.get(part, 0.0)) / options.count * 1000
+               for part, spent in cpu_by_part(processes).items()}
         bookings = Bookings(ledger)
         issued = {r.invoice_number: r for r in bookings.all("revisorhuset", BookingState.ISSUED)}
         delays = sorted(issued[n].updated_at.replace(tzinfo=UTC).timestamp() - t
@@ -155,6 +190,7 @@ def main() -> None:
               f" booking → archived: p50 {statistics.median(delays):.2f} s, p95 {p95:.2f} s,"
               f" max {delays[-1]:.2f} s (load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f},"
               f" {os.cpu_count()} cores)")
+        print("CPU a booking: " + ", ".join(f"{part} {ms:.0f} ms" for part, ms in cpu.items()))
         if options.poll:
             print(f"poll every {options.poll} s: delay − interval at most"
                   f" {delays[-1] - options.poll:.2f} s (the bound: the issuing time)")
