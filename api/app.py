@@ -39,12 +39,13 @@ from api.routes_health import router as health_router
 from api.routes_invoices import router as invoices_router
 from api.routes_preview import router as preview_router
 from api.routes_uniconta import router as uniconta_router
-from api.routes_uniconta import start_followers
+from api.routes_uniconta import start_followers, start_status_refreshers
 from api.signin_limits import SignInGuard, SignInLimits
 from api.state import AppState
 from api.tenants import IssuerFactory, TenantRegistry
 from infra.settings_files import find_settings
 from issuing.bootstrap import open_issuer
+from issuing.refresher import Timing
 from issuing.renderpool import BULK, PoolLimits, RenderPool
 
 
@@ -62,6 +63,7 @@ def create_app(
     render_limits: PoolLimits | None = None,
     trusted_proxies: Sequence[str] = (),
     sign_in_limits: SignInLimits | None = None,
+    status_timing: Timing | None = None,
 ) -> FastAPI:
     """The API application.
 
@@ -82,6 +84,9 @@ def create_app(
     cookie `Secure` behind TLS; the address is the client's for the sign-in limits); from
     anyone else those headers are ignored. `sign_in_limits`: failed sign-ins allowed per
     address and tenant, and the lock-outs after them (`api.signin_limits`).
+    `status_timing`: how often the payment statuses are read in the background (default:
+    each tenant's `uniconta.status_interval`, and a webhook's read 5 s after it, at most one
+    read a minute; `issuing.refresher`).
     """
     registry = (settings if isinstance(settings, TenantRegistry)
                 else TenantRegistry.load(find_settings(settings)))
@@ -111,9 +116,11 @@ def create_app(
                     state.batches.resume_unfinished(services)
             state.batches.expire_regularly(state.all_services)
             stop_followers = start_followers(state)
+            stop_refreshers = start_status_refreshers(state, status_timing or Timing())
             try:
                 yield
             finally:
+                await run_in_threadpool(stop_refreshers)
                 await run_in_threadpool(stop_followers)
         finally:
             await run_in_threadpool(state.close)

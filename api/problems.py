@@ -30,6 +30,7 @@ from archive import (
     ArchiveError,
     InvalidArchiveKey,
     NoEInvoice,
+    NoPdfKept,
     NotArchived,
 )
 from faktura.errors import (
@@ -134,7 +135,8 @@ def problem_response(status: int, detail: str, errors: Sequence[Problem] = (), *
                         status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _validation_problems(error: RequestValidationError) -> list[Problem]:
+def validation_problems(error: RequestValidationError) -> list[Problem]:
+    """Each of a request's invalid parts as a field path and pydantic's message."""
     problems = []
     for item in error.errors():
         loc = [str(part) for part in item.get("loc", ())]
@@ -171,7 +173,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         # pydantic's own messages, field paths only: `input` is deliberately dropped.
-        return problem_response(422, "the request is not valid", _validation_problems(exc),
+        return problem_response(422, "the request is not valid", validation_problems(exc),
                                 instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
@@ -196,6 +198,11 @@ def install(app: FastAPI) -> None:
             return problem_response(404, f"invoice {exc.invoice_number} was archived without"
                                     " an e-invoice", slug="no-e-invoice",
                                     instance=request.url.path)
+        if isinstance(exc, NoPdfKept):
+            base = f"/v1/archive/{exc.invoice_number}"
+            links = {"meta": f"{base}/meta", **({"xml": f"{base}/xml"} if exc.einvoice else {})}
+            return problem_response(404, str(exc), slug="no-pdf-kept",
+                                    instance=request.url.path, extra={"links": links})
         if isinstance(exc, NotArchived):
             return problem_response(404, f"invoice {exc.invoice_number} is not in the archive",
                                     instance=request.url.path)

@@ -26,7 +26,7 @@ from api.problems import ApiProblem
 from api.schemas import BatchAccepted, BatchFailure, BatchListOut, BatchSummary
 from api.tenants import TenantServices
 from faktura.errors import Problem
-from issuing.batch import merge_pdfs
+from issuing.batch import print_file
 
 router = APIRouter(tags=["batches"])
 
@@ -112,7 +112,9 @@ def get_batch(batch_id: BatchId, services: Tenant, state: State) -> BatchRecord:
                        404: problem_doc("No such batch, or nothing issued"),
                        409: problem_doc("The batch is still running"), **problems(422)})
 def get_batch_pdf(batch_id: BatchId, services: Tenant, state: State) -> Response:
-    """One print file: every invoice the batch issued, in order, exactly as archived."""
+    """One print file: every invoice the batch issued, in order, exactly as archived (one
+    in Uniconta's layout archived without its PDF is left out, named in the
+    `Faktura-Not-Printed` header)."""
     record = _record(state, services, batch_id)
     if record.status in ("queued", "running"):
         raise ApiProblem(409, f"the batch is still {record.status} ({record.done} of"
@@ -120,7 +122,10 @@ def get_batch_pdf(batch_id: BatchId, services: Tenant, state: State) -> Response
     numbers = record.archived_numbers()
     if not numbers:
         raise ApiProblem(404, "the batch issued no invoice")
-    archive = services.archive
-    pdf = merge_pdfs(archive.pdf(services.tenant, n) for n in numbers)
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="batch-{batch_id}.pdf"'})
+    printed = print_file(services.archive, services.tenant, numbers)
+    if printed.pdf is None:
+        raise ApiProblem(404, f"the batch's invoices have no PDF kept: {printed.note()}")
+    headers = {"Content-Disposition": f'inline; filename="batch-{batch_id}.pdf"'}
+    if printed.skipped:
+        headers["Faktura-Not-Printed"] = ", ".join(printed.skipped)
+    return Response(printed.pdf, media_type="application/pdf", headers=headers)

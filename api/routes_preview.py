@@ -2,11 +2,14 @@
 
 Nothing is posted and nothing is archived: the preview only renders, in the server's render
 pool (`issuing.renderpool`): bounded in queue, time and memory. A caller that disconnects
-while its preview waits or renders cancels it.
+while its preview waits or renders cancels it. A draft previewed again unchanged (same
+invoice, settings and renderer) is answered from the tenant's kept previews
+(`api.preview_cache`) without a render.
 
-`render_draft` is the one admission rule of every preview, this route's and the page's: a full
-queue refuses at once (503 with the pool's `Retry-After`), and waiting for the render is an
-await, so no server thread is held while a preview waits or renders.
+`render_draft` is the one admission rule of every preview, this route's and the page's: a kept
+preview is answered at once; otherwise a full queue refuses at once (503 with the pool's
+`Retry-After`), and waiting for the render is an await, so no server thread is held while a
+preview waits or renders.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from fastapi import APIRouter, Request, Response
 from api.body import read_invoice
 from api.deps import State, Tenant
 from api.openapi import INVOICE_BODY, PROBLEM_RESPONSES, problems
+from api.preview_cache import preview_key
 from api.problems import ApiProblem
+from api.state import AppState
 from faktura.errors import Problem
 from faktura.model import Invoice
 from faktura.settings import Settings
@@ -75,7 +80,7 @@ async def preview(request: Request, services: Tenant, state: State) -> Response:
     media = negotiate(request.headers.get("accept"))
     invoice = await read_invoice(request)
     kind = "html" if media == "text/html" else "pdf"
-    rendered = await render_draft(request, state.pool, invoice, services.settings, kind)
+    rendered = await render_draft(request, state, invoice, services.settings, kind)
     if rendered is None:
         return Response(status_code=CLIENT_GONE)
     if kind == "html":
@@ -92,13 +97,22 @@ def _stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 
 
-async def render_draft(request: Request, pool: RenderPool, invoice: Invoice,
+async def render_draft(request: Request, state: AppState, invoice: Invoice,
                        settings: Settings, kind: JobKind = "pdf") -> Any:
-    """A draft rendered in the pool: the HTML, or `(None, pdf)`; None when the caller left.
+    """A draft, kept or rendered in the pool: the HTML, or `(None, pdf)`; None when the
+    caller left.
 
-    Raises `RenderQueueFull` at once when the queue is full (never waits for a place)."""
-    job = pool.submit(invoice, settings, kind=kind, draft=True, want_view=False)
-    return await render_while_connected(request, pool, job)
+    Raises `RenderQueueFull` at once when it must be rendered and the queue is full (never
+    waits for a place)."""
+    key = preview_key(invoice, settings, kind)
+    rendered = state.previews.get(settings.tenant, key)
+    if rendered is not None:
+        return rendered
+    job = state.pool.submit(invoice, settings, kind=kind, draft=True, want_view=False)
+    rendered = await render_while_connected(request, state.pool, job)
+    if rendered is not None:
+        state.previews.put(settings.tenant, key, rendered)
+    return rendered
 
 
 async def render_while_connected(request: Request, pool: RenderPool, job: RenderJob) -> Any:

@@ -14,6 +14,9 @@ holding only its own number's claim).
 
 `start_followers` runs the poll (`faktura follow`) inside the server for each tenant whose
 settings ask for it (`uniconta.follow_in_server`): the webhook's backstop in one process.
+`start_status_refreshers` reads each tenant's payment statuses in the background
+(`issuing.refresher`: every `uniconta.status_interval` seconds, 0: never); each webhook call
+with the right token also asks for a read soon after it, many calls coalescing into one.
 """
 
 from __future__ import annotations
@@ -28,12 +31,16 @@ from api.keys import KeyInfo
 from api.problems import problem_response
 from api.state import AppState
 from issuing.booked import BookedIssuer, booked_issuer
+from issuing.bootstrap import open_status_store
 from issuing.events import EventDrain
+from issuing.refresher import StatusRefresher, Timing
+from issuing.status import refresh_if_due
 
 router = APIRouter(tags=["uniconta"])
 _followers: dict[int, dict[str, BookedIssuer]] = {}
 _followers_lock = threading.Lock()
 _drains: dict[int, dict[str, EventDrain]] = {}
+_refreshers: dict[int, dict[str, StatusRefresher]] = {}
 
 
 def _tenant_of(state: AppState, token: str) -> str | None:
@@ -117,6 +124,44 @@ def start_followers(state: AppState) -> Callable[[], None]:
     return stop
 
 
+def start_status_refreshers(state: AppState, timing: Timing) -> Callable[[], None]:
+    """Start reading the payment statuses of every tenant whose settings ask for it; returns
+    the function that stops them (after a read under way)."""
+    refreshers: dict[str, StatusRefresher] = {}
+    for tenant, settings in state.registry.settings.items():
+        interval = (settings.uniconta.status_interval if timing.interval is None
+                    else timing.interval)
+        if not interval:
+            continue
+
+        def refresh(min_age: float, wait: bool, tenant: str = tenant) -> bool:
+            services = state.services(KeyInfo("", tenant, ""))
+            client = _booked_issuer(state, tenant).client  # the issuer's Uniconta client
+            with open_status_store(services.settings) as store:
+                return refresh_if_due(services.settings, services.archive, store, client,
+                                      min_age=min_age, wait=wait) is not None
+
+        refreshers[tenant] = StatusRefresher(tenant, refresh, interval=interval,
+                                             gap=timing.gap, settle=timing.settle)
+    with _followers_lock:
+        _refreshers[id(state)] = refreshers
+
+    def stop() -> None:
+        with _followers_lock:
+            _refreshers.pop(id(state), None)
+        for refresher in refreshers.values():
+            refresher.close()
+
+    return stop
+
+
+def _poke(state: AppState, tenant: str) -> None:
+    with _followers_lock:
+        refresher = _refreshers.get(id(state), {}).get(tenant)
+    if refresher is not None:
+        refresher.poke()
+
+
 @router.api_route("/v1/uniconta/events/{token}", methods=["GET", "POST"],
                   include_in_schema=False, status_code=202)
 def uniconta_event(token: str, request: Request, background: BackgroundTasks) -> Response:
@@ -125,6 +170,7 @@ def uniconta_event(token: str, request: Request, background: BackgroundTasks) ->
     if tenant is None:
         return problem_response(404, "Not Found")
     params = request.query_params
+    _poke(state, tenant)
     if _drain(state, tenant).add(params.get("Key"), params.get("RowId")):
         background.add_task(_read_back, state, tenant)
     return Response(status_code=202)

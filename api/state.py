@@ -1,4 +1,5 @@
-"""What the running app holds: tenants, keys, the render pool, batches (`app.state.faktura`)."""
+"""What the running app holds: tenants, keys, the render pool, kept previews, batches
+(`app.state.faktura`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from api.auth import KeyInfo, KeyStore
 from api.batches import BatchService
+from api.preview_cache import PreviewCache
 from api.problems import ApiProblem
 from api.signin_limits import SignInGuard
 from api.tenants import IssuerFactory, TenantRegistry, TenantServices
@@ -25,6 +27,7 @@ class AppState:
     batches: BatchService
     max_body_bytes: int
     sign_ins: SignInGuard = field(default_factory=SignInGuard)  # failed sign-ins, lock-outs
+    previews: PreviewCache = field(default_factory=PreviewCache)  # rendered, by content
     _services: dict[str, TenantServices] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

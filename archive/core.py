@@ -7,7 +7,9 @@ same hash and completes the row, while a file with a different hash is a conflic
 
 An entry has two files, the PDF and the invoice JSON, and a third when the invoice was issued
 with an e-invoice: its XML (`xml_sha256`, `xml_format`; entries archived before e-invoices, or
-without one, have none).
+without one, have none). An invoice in Uniconta's own layout issued where that PDF cannot be
+read (Uniconta's REST API) has no PDF: `pdf_sha256` None, sealed so, and verify does not look
+for one; asking for it raises `NoPdfKept`.
 
 `verify` proves files and index: every file against its recorded hash, every index row
 against its stored invoice JSON (number, customer, source id, date, currency, document type)
@@ -37,6 +39,7 @@ from archive.store import (
     FileKind,
     InvalidArchiveKey,
     NoEInvoice,
+    NoPdfKept,
     NotArchived,
     PutResult,
     VerifyProblem,
@@ -44,7 +47,6 @@ from archive.store import (
 )
 
 MAX_LIMIT = 1000
-FILES: tuple[FileKind, ...] = ("pdf", "json")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -63,15 +65,25 @@ def recorded_sha256(entry: ArchiveEntry, file: FileKind) -> str:
         if entry.xml_sha256 is None:
             raise NoEInvoice(entry.tenant, entry.invoice_number)
         return entry.xml_sha256
-    return entry.pdf_sha256 if file == "pdf" else entry.invoice_json_sha256
+    if file == "pdf":
+        if entry.pdf_sha256 is None:
+            raise NoPdfKept(entry.tenant, entry.invoice_number,
+                            einvoice=entry.xml_sha256 is not None)
+        return entry.pdf_sha256
+    return entry.invoice_json_sha256
 
 
 def files_of(entry: ArchiveEntry) -> tuple[FileKind, ...]:
-    """The files an entry has: PDF and JSON, and the e-invoice XML when it has one."""
-    return (*FILES, "xml") if entry.xml_sha256 is not None else FILES
+    """The files an entry has: its PDF (unless Uniconta's was not kept), the invoice JSON,
+    and the e-invoice XML when it has one."""
+    files: list[FileKind] = ["pdf"] if entry.pdf_sha256 is not None else []
+    files.append("json")
+    if entry.xml_sha256 is not None:
+        files.append("xml")
+    return tuple(files)
 
 
-def _hashes(entry: ArchiveEntry) -> tuple[str, str, str | None]:
+def _hashes(entry: ArchiveEntry) -> tuple[str | None, str, str | None]:
     return entry.pdf_sha256, entry.invoice_json_sha256, entry.xml_sha256
 
 
@@ -128,7 +140,8 @@ class Archive:
         """Archive an issued invoice; a no-op for identical content, `ArchiveConflict` otherwise."""
         tenant, number = _checked_key(item.tenant, item.invoice_number)
         json_bytes = item.invoice_json.encode("utf-8")
-        pdf_sha, json_sha = sha256_hex(item.pdf), sha256_hex(json_bytes)
+        pdf_sha = sha256_hex(item.pdf) if item.pdf is not None else None
+        json_sha = sha256_hex(json_bytes)
         xml_sha = sha256_hex(item.xml) if item.xml is not None else None
         hashes = (pdf_sha, json_sha, xml_sha)
 
@@ -136,7 +149,9 @@ class Archive:
         if existing is not None:
             return _same_or_conflict(existing, hashes)
 
-        self._store(blob_key(tenant, item.issue_date, number, "pdf"), item.pdf, pdf_sha, item)
+        if item.pdf is not None and pdf_sha is not None:
+            self._store(blob_key(tenant, item.issue_date, number, "pdf"), item.pdf, pdf_sha,
+                        item)
         self._store(blob_key(tenant, item.issue_date, number, "json"), json_bytes, json_sha, item)
         if item.xml is not None and xml_sha is not None:
             self._store(blob_key(tenant, item.issue_date, number, "xml"), item.xml, xml_sha, item)
@@ -145,7 +160,7 @@ class Archive:
             pdf_sha256=pdf_sha,
             invoice_json_sha256=json_sha,
             archived_at=self._clock(),
-            pdf_size=len(item.pdf),
+            pdf_size=len(item.pdf) if item.pdf is not None else None,
             xml_sha256=xml_sha,
         )
         self.seal_existing(tenant)
@@ -157,20 +172,23 @@ class Archive:
             raise ArchiveConflict(tenant, number, "index refused the entry")
         return _same_or_conflict(winner, hashes)
 
-    def copy_in(self, entry: ArchiveEntry, pdf: bytes, invoice_json: bytes,
+    def copy_in(self, entry: ArchiveEntry, pdf: bytes | None, invoice_json: bytes,
                 xml: bytes | None = None) -> bool:
         """Add an entry from another archive as it is (hashes and archive time kept); True if
         added, False if already here with the same hashes, `ArchiveConflict` otherwise.
-        `xml` is the entry's e-invoice (required when the entry has one)."""
+        `pdf` and `xml` are the entry's PDF and e-invoice (each required when it has one)."""
         tenant, number = _checked_key(entry.tenant, entry.invoice_number)
+        pdf_sha = sha256_hex(pdf) if pdf is not None else None
         xml_sha = sha256_hex(xml) if xml is not None else None
-        if (sha256_hex(pdf), sha256_hex(invoice_json), xml_sha) != _hashes(entry):
+        if (pdf_sha, sha256_hex(invoice_json), xml_sha) != _hashes(entry):
             raise ArchiveDamaged(f"invoice {number}: the files do not match their recorded hashes")
         existing = self.index.get(tenant, number)
         if existing is not None:
             _same_or_conflict(existing, _hashes(entry))
             return False
-        files: list[tuple[FileKind, bytes]] = [("pdf", pdf), ("json", invoice_json)]
+        files: list[tuple[FileKind, bytes]] = [("json", invoice_json)]
+        if pdf is not None:
+            files.append(("pdf", pdf))
         if xml is not None:
             files.append(("xml", xml))
         for file, data in files:
@@ -192,7 +210,8 @@ class Archive:
         return entry
 
     def pdf(self, tenant: str, invoice_number: str) -> bytes:
-        """The exact PDF bytes as issued (hash-checked before they are returned)."""
+        """The exact PDF bytes as issued (hash-checked before they are returned); `NoPdfKept`
+        (a `NotArchived`) for an invoice in Uniconta's layout archived without its PDF."""
         return self._read(self.get(tenant, invoice_number), "pdf")
 
     def invoice_json(self, tenant: str, invoice_number: str) -> str:
@@ -459,7 +478,7 @@ class Archive:
         return None
 
 
-def _same_or_conflict(existing: ArchiveEntry, hashes: tuple[str, str, str | None]
+def _same_or_conflict(existing: ArchiveEntry, hashes: tuple[str | None, str, str | None]
                       ) -> PutResult:
     if _hashes(existing) == hashes:
         return PutResult(entry=existing, created=False)

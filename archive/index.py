@@ -79,10 +79,10 @@ entries = Table(
     Column("voucher", BigInteger),
     Column("journal_posted_id", BigInteger),
     Column("source_id", String(200)),
-    Column("pdf_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64)),  # NULL: Uniconta's layout, its PDF not kept
     Column("invoice_json_sha256", String(64), nullable=False),
     Column("archived_at", DateTime, nullable=False),
-    Column("pdf_size", Integer, nullable=False),
+    Column("pdf_size", Integer),
     Column("xml_sha256", String(64)),  # the e-invoice's; NULL: archived without one
     Column("xml_format", String(16)),
     UniqueConstraint("tenant", "invoice_number", name="uq_archive_tenant_number"),

@@ -1,7 +1,7 @@
 """Copy an archive to another backend (SQLite/folder ↔ PostgreSQL/S3), verified.
 
-Every entry is read from the source with its hashes checked (PDF, invoice JSON, and the
-e-invoice XML where it has one), written to the target as it is
+Every entry is read from the source with its hashes checked (PDF where it has one, invoice
+JSON, and the e-invoice XML where it has one), written to the target as it is
 (same hashes, same archive time), and the target is then verified: every entry of the source
 must be in the target with the same hashes, and every target file must match its hash.
 Copying again is safe: entries already in the target are checked, not rewritten. A target
@@ -37,7 +37,8 @@ def copy_archive(source: Archive, target: Archive,
     """Copy every entry of `source` into `target`, then verify the target against it."""
     report = CopyReport()
     for entry in source.index.all():
-        pdf, invoice_json = source.read(entry, "pdf"), source.read(entry, "json")
+        pdf = source.read(entry, "pdf") if entry.pdf_kept else None
+        invoice_json = source.read(entry, "json")
         xml = source.read(entry, "xml") if entry.xml_sha256 is not None else None
         if target.copy_in(entry, pdf, invoice_json, xml):
             report.copied += 1

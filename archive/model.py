@@ -102,16 +102,18 @@ class NewArchiveItem(ArchiveMetadata):
     when one was made, the e-invoice XML (with its `xml_format`).
 
     `invoice_json` is stored byte for byte as its UTF-8 encoding; it must parse as JSON.
+    `pdf` is None only for an invoice in Uniconta's own layout whose PDF cannot be read (over
+    Uniconta's REST API): the archive then keeps the booked data and the e-invoice.
     """
 
-    pdf: Annotated[bytes, Field(repr=False)]
+    pdf: Annotated[bytes | None, Field(repr=False)]
     invoice_json: Annotated[str, Field(repr=False)]
     xml: Annotated[bytes | None, Field(repr=False)] = None
 
     @field_validator("pdf")
     @classmethod
-    def _pdf(cls, value: bytes) -> bytes:
-        if not value.startswith(b"%PDF-"):
+    def _pdf(cls, value: bytes | None) -> bytes | None:
+        if value is not None and not value.startswith(b"%PDF-"):
             raise ValueError("pdf must be a PDF document (bytes starting with %PDF-)")
         return value
 
@@ -135,6 +137,8 @@ class NewArchiveItem(ArchiveMetadata):
     def _xml_has_a_format(self) -> NewArchiveItem:
         if (self.xml is None) != (self.xml_format is None):
             raise ValueError("xml and xml_format go together: give both or neither")
+        if self.pdf is None and self.layout != "uniconta":
+            raise ValueError("pdf: an invoice in the ClientTime layout is archived with its PDF")
         return self
 
     def metadata(self) -> dict[str, object]:
@@ -143,18 +147,28 @@ class NewArchiveItem(ArchiveMetadata):
 
 
 class ArchiveEntry(ArchiveMetadata):
-    """What is stored with each issued invoice: its metadata plus hashes of the stored files."""
+    """What is stored with each issued invoice: its metadata plus hashes of the stored files.
 
-    pdf_sha256: Sha256Hex
+    `pdf_sha256` and `pdf_size` are None for an invoice in Uniconta's layout archived without
+    its PDF (`pdf_kept` False: the PDF is Uniconta's, not read over its REST API)."""
+
+    pdf_sha256: Sha256Hex | None
     invoice_json_sha256: Sha256Hex
     archived_at: AwareDatetime
-    pdf_size: Annotated[int, Field(ge=0)]
+    pdf_size: Annotated[int, Field(ge=0)] | None
     xml_sha256: Sha256Hex | None = None  # None: archived without an e-invoice
+
+    @property
+    def pdf_kept(self) -> bool:
+        """Whether the archive keeps the invoice's PDF (all but Uniconta's unread layout)."""
+        return self.pdf_sha256 is not None
 
     @model_validator(mode="after")
     def _xml_has_a_format(self) -> ArchiveEntry:
         if (self.xml_sha256 is None) != (self.xml_format is None):
             raise ValueError("xml_sha256 and xml_format go together: both or neither")
+        if (self.pdf_sha256 is None) != (self.pdf_size is None):
+            raise ValueError("pdf_sha256 and pdf_size go together: both or neither")
         return self
 
     @field_validator("archived_at")

@@ -37,6 +37,19 @@ class NoEInvoice(NotArchived):
         self.args = (f"invoice {invoice_number} was archived without an e-invoice",)
 
 
+class NoPdfKept(NotArchived):
+    """The invoice is archived without a PDF: it was issued in Uniconta's own layout, whose
+    PDF is Uniconta's and cannot be read over Uniconta's REST API (its booked data and its
+    e-invoice are archived)."""
+
+    def __init__(self, tenant: str, invoice_number: str, *, einvoice: bool) -> None:
+        super().__init__(tenant, invoice_number)
+        self.einvoice = einvoice  # whether its e-invoice is archived
+        kept = "its booked data and its e-invoice are" if einvoice else "its booked data is"
+        self.args = (f"invoice {invoice_number} is in Uniconta's own layout: its PDF is"
+                     f" Uniconta's and is not kept in the archive ({kept})",)
+
+
 class ArchiveConflict(ArchiveError):
     """The invoice number is already archived with different content. It is never overwritten."""
 
@@ -108,8 +121,9 @@ class ArchiveStore(Protocol):
     def put(self, item: NewArchiveItem) -> PutResult:
         """Archive an issued invoice.
 
-        Same number with the same PDF, JSON (and XML) hashes is a no-op (`created=False`); with
-        different content it raises `ArchiveConflict`. Never overwrites.
+        Same number with the same PDF (or none), JSON (and XML) hashes is a no-op
+        (`created=False`); with different content it raises `ArchiveConflict`. Never
+        overwrites.
         """
         ...
 
@@ -118,7 +132,8 @@ class ArchiveStore(Protocol):
         ...
 
     def pdf(self, tenant: str, invoice_number: str) -> bytes:
-        """The exact PDF bytes as issued; raises `NotArchived` or `ArchiveDamaged`."""
+        """The exact PDF bytes as issued; raises `NoPdfKept` (a `NotArchived`) for an invoice
+        in Uniconta's layout archived without its PDF, `NotArchived` or `ArchiveDamaged`."""
         ...
 
     def invoice_json(self, tenant: str, invoice_number: str) -> str:

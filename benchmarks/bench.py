@@ -143,7 +143,8 @@ class MemoryPoster:
                                               str(20260001 + len(self._numbers)))
         return Posting(invoice_number=number)
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         pass
 
 

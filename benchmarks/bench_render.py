@@ -9,7 +9,8 @@ speed work, frozen in `benchmarks/yardstick/` with its stylesheet, the repositor
 the embedded logo. The project's first render of a case (untimed, as the warm-up) also renders
 the seller's sheet (letterhead, footer texts, the FI slip's frame), which every later render
 reuses, as a long-lived worker does. It prints the medians, the ratio A/B (below 1 is faster)
-and the machine's load average before and after each case. `--png DIR` writes both PDFs'
+by the clock and by the process's CPU time (steadier on a machine other work keeps busy), and
+the machine's load average before and after each case. `--png DIR` writes both PDFs'
 pages as PNGs (pdftoppm) to compare the layouts by eye.
 """
 
@@ -77,18 +78,18 @@ def main() -> None:
                 subprocess.run(["pdftoppm", "-r", "60", "-png", str(path),
                                 str(args.png / f"{case.name}-{label}")], check=True)
         before = load()
-        a, b = [], []
+        a, b, cpu_a, cpu_b = [], [], [], []
         for _ in range(rounds[case.name]):
-            start = time.perf_counter()
-            ours()
-            a.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            plain(case.name)
-            b.append(time.perf_counter() - start)
+            for render, clock, cpu in ((ours, a, cpu_a), (lambda: plain(case.name), b, cpu_b)):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                render()
+                clock.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
         ma, mb = statistics.median(a) * 1000, statistics.median(b) * 1000
+        ca, cb = statistics.median(cpu_a) * 1000, statistics.median(cpu_b) * 1000
         print(f"{case.name:<10} n={len(a):<3} project {ma:7.1f} ms ({pages(ours_pdf)} p)   "
               f"yardstick {mb:7.1f} ms ({pages(plain_pdf)} p)   ratio {ma / mb:.2f}   "
-              f"[{before} → {load()}]")
+              f"CPU {ca:.1f} / {cb:.1f} ms, ratio {ca / cb:.2f}   [{before} → {load()}]")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """The preview service under load — run by hand, not part of the test suite.
 
-    python benchmarks/bench_service.py                  # about two minutes
+    python benchmarks/bench_service.py                  # about four minutes
     python benchmarks/bench_service.py --rounds 2 --seconds 5 --long 4
 
 Starts the real server (`faktura serve`'s app under uvicorn, on 127.0.0.1, each in its own
 process) twice: with `render_workers=1` and with `render_workers=2`, and measures
 
 (a) 8 concurrent clients sending one-page PDF previews (samples/01-one-line.json) for
-    `--seconds` per round, the two servers interleaved A B A B … so that other load on the
-    machine falls on both: p50, p99, requests per second, and the ratio 2 workers / 1 worker;
+    `--seconds` per round, the two servers and two mixes interleaved A B A B … so that other
+    load on the machine falls on all: p50, p99, requests per second, and the ratio 2 workers /
+    1 worker. The mixes: `distinct`, every preview a draft never previewed before (each
+    renders); `edits`, each client works on its own draft and previews it twice before
+    changing a line (a person checking a change, then previewing the same draft again to show
+    or print it): every second preview is a draft the server has kept;
 (b) 8 parallel long previews (1,000 lines) against the 2-worker server: the server's resident
     memory (the server process plus its render workers, summed from /proc, sampled every
     0.05 s) at its highest, and the latency of each preview.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import json
 import os
 import statistics
@@ -105,8 +110,9 @@ def server(folder: Path, workers: int) -> Iterator[tuple[str, str, int]]:
             time.sleep(0.2)
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
                           timeout=300) as http:  # every worker warm before measuring
-            for _ in range(2 * workers):
-                http.post("/v1/preview", json=one_page()).raise_for_status()
+            for _ in range(2 * workers):  # drafts of their own: each one renders
+                http.post("/v1/preview", content=draft(next(_drafts)),
+                          headers={"Content-Type": "application/json"}).raise_for_status()
         yield base, key, process.pid
     finally:
         process.terminate()
@@ -124,25 +130,45 @@ def long_invoice(lines: int = 1000) -> dict[str, Any]:
     return data
 
 
-def hammer(base: str, key: str, seconds: float) -> tuple[list[float], int, float]:
-    """8 clients, each sending one-page previews back to back for `seconds`."""
+MIXES = ("distinct", "edits")
+_drafts = itertools.count()
+
+
+def draft(version: int) -> bytes:
+    """Sample 01 with its line's text numbered: each version is a draft of its own."""
+    data = one_page()
+    data["lines"][0]["text"] += f" (v{version})"
+    return json.dumps(data).encode()
+
+
+def hammer(base: str, key: str, seconds: float,
+           mix: str) -> tuple[list[float], list[float], int, float]:
+    """8 clients, each sending one-page previews back to back for `seconds`: the latencies of
+    all answered previews and of those that repeated the client's previous draft."""
     latencies: list[float] = []
+    repeats: list[float] = []
     refused = 0
     lock = threading.Lock()
-    body = json.dumps(one_page()).encode()
     stop = time.monotonic() + seconds
 
     def client() -> None:
         nonlocal refused
+        sent = 0
         with httpx.Client(base_url=base, timeout=120, headers={
                 "Authorization": f"Bearer {key}", "Content-Type": "application/json"}) as http:
             while time.monotonic() < stop:
+                repeat = mix == "edits" and sent % 2 == 1
+                if not repeat:
+                    body = draft(next(_drafts))
+                sent += 1
                 started = time.perf_counter()
                 answer = http.post("/v1/preview", content=body)
                 took = time.perf_counter() - started
                 with lock:
                     if answer.status_code == 200:
                         latencies.append(took)
+                        if repeat:
+                            repeats.append(took)
                     else:
                         refused += 1
 
@@ -152,7 +178,7 @@ def hammer(base: str, key: str, seconds: float) -> tuple[list[float], int, float
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, refused, time.perf_counter() - began
+    return latencies, repeats, refused, time.perf_counter() - began
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -234,27 +260,35 @@ def main() -> None:
     print(f"load before: {load()}  cores: {len(os.sched_getaffinity(0))}")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         servers = {n: stack.enter_context(server(Path(tmp) / f"w{n}", n)) for n in (1, 2)}
-        results: dict[int, dict[str, Any]] = {n: {"lat": [], "refused": 0, "seconds": 0.0}
-                                              for n in servers}
+        runs = [(n, mix) for mix in MIXES for n in servers]
+        results: dict[tuple[int, str], dict[str, Any]] = {
+            run: {"lat": [], "repeats": [], "refused": 0, "seconds": 0.0} for run in runs}
         for round_ in range(args.rounds):
-            for n in ((1, 2) if round_ % 2 == 0 else (2, 1)):
+            for n, mix in (runs if round_ % 2 == 0 else runs[::-1]):
                 base, key, _ = servers[n]
-                latencies, refused, seconds = hammer(base, key, args.seconds)
-                results[n]["lat"] += latencies
-                results[n]["refused"] += refused
-                results[n]["seconds"] += seconds
-                print(f"  round {round_ + 1} workers={n}: {len(latencies) / seconds:.1f} req/s,"
-                      f" p50 {statistics.median(latencies) * 1000:.0f} ms  (load {load()})")
+                latencies, repeats, refused, seconds = hammer(base, key, args.seconds, mix)
+                r = results[n, mix]
+                r["lat"] += latencies
+                r["repeats"] += repeats
+                r["refused"] += refused
+                r["seconds"] += seconds
+                print(f"  round {round_ + 1} workers={n} {mix}: {len(latencies) / seconds:.1f}"
+                      f" req/s, p50 {statistics.median(latencies) * 1000:.0f} ms"
+                      f"  (load {load()})")
         print("(a) 8 clients, one-page PDF previews")
-        rates = {}
-        for n, r in results.items():
-            rates[n] = len(r["lat"]) / r["seconds"]
-            print(f"  render_workers={n}: p50 {statistics.median(r['lat']) * 1000:.0f} ms,"
-                  f" p99 {percentile(r['lat'], 0.99) * 1000:.0f} ms, {rates[n]:.1f} req/s,"
-                  f" {len(r['lat'])} answered, {r['refused']} refused")
-        p50 = {n: statistics.median(r["lat"]) for n, r in results.items()}
-        print(f"  ratio 2/1 workers: req/s {rates[2] / rates[1]:.2f}×,"
-              f" p50 {p50[2] / p50[1]:.2f}×  (load {load()})")
+        rates, p50 = {}, {}
+        for (n, mix), r in results.items():
+            rates[n, mix] = len(r["lat"]) / r["seconds"]
+            p50[n, mix] = statistics.median(r["lat"])
+            print(f"  render_workers={n} {mix:<8}: p50 {p50[n, mix] * 1000:.0f} ms,"
+                  f" p99 {percentile(r['lat'], 0.99) * 1000:.0f} ms, {rates[n, mix]:.1f}"
+                  f" req/s, {len(r['lat'])} answered, {r['refused']} refused"
+                  + (f"; the repeated drafts p50 {statistics.median(r['repeats']) * 1000:.0f} ms"
+                     f" p99 {percentile(r['repeats'], 0.99) * 1000:.0f} ms" if r["repeats"]
+                     else ""))
+        for mix in MIXES:
+            print(f"  {mix}: ratio 2/1 workers: req/s {rates[2, mix] / rates[1, mix]:.2f}×,"
+                  f" p50 {p50[2, mix] / p50[1, mix]:.2f}×  (load {load()})")
         stack.close()  # the 1-worker server is not needed for (b); start a fresh 2-worker one
         base, key, pid = stack.enter_context(server(Path(tmp) / "long", 2))
         long = long_previews(base, key, pid, args.long)

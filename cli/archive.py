@@ -1,7 +1,8 @@
 """Archive commands (`get`, `list`, `verify`, `migrate`, `seal-key`), registered by the CLI
 root.
 
-`get --xml` writes an invoice's e-invoice instead of its PDF.
+`get --xml` writes an invoice's e-invoice instead of its PDF, `get --json` its invoice data as
+archived (for an invoice in Uniconta's layout kept without its PDF, these are what there is).
 
 Plain functions with typer annotations. The tenant and the archive folder come from the
 settings (found as every command finds them); `--tenant` and `--archive-dir` override them.
@@ -27,7 +28,7 @@ from archive.anchor import Anchor
 from archive.core import Archive
 from archive.local import INDEX_FILE, LocalArchive
 from archive.seal_key import create_key_file, load_key_file
-from archive.store import ArchiveError
+from archive.store import ArchiveError, NoPdfKept
 from faktura.errors import FakturaError, InvalidInput
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover, load_settings
@@ -118,15 +119,28 @@ def archive_get(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     xml: Annotated[bool, typer.Option(
         "--xml", help="The e-invoice XML instead of the PDF.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="The invoice data as archived (as booked) instead of the PDF.")]
+    = False,
     settings: SettingsOpt = None,
 ) -> None:
-    """Write an archived invoice's PDF (or with --xml its e-invoice), byte for byte as issued,
-    to --out."""
+    """Write an archived invoice's PDF (or with --xml its e-invoice, with --json its invoice
+    data), byte for byte as issued, to --out."""
+    if xml and as_json:
+        _fail("give --xml or --json, not both", 2)
     tenant, config = _where(settings, tenant, archive_dir)
     with _open_archive(archive_dir, config) as archive:
+        entry = archive.get(tenant, invoice_number)
         if xml:
-            fmt = archive.get(tenant, invoice_number).xml_format
+            fmt = entry.xml_format
             data, name = archive.xml(tenant, invoice_number), f"{invoice_number}-{fmt}.xml"
+        elif as_json:
+            data = archive.invoice_json(tenant, invoice_number).encode("utf-8")
+            name = f"{invoice_number}.json"
+        elif not entry.pdf_kept:
+            missing = NoPdfKept(entry.tenant, invoice_number, einvoice=bool(entry.xml_format))
+            offer = "--xml writes its e-invoice, " if missing.einvoice else ""
+            _fail(f"{missing}: {offer}--json its booked data")
         else:
             data, name = archive.pdf(tenant, invoice_number), f"{invoice_number}.pdf"
     if out.is_dir():

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from archive import ArchiveError
+from cli.language import problems_line, refusal, say
 from infra.atomic import write_bytes_atomically
 from faktura.errors import FakturaError
 from faktura.settings import Settings
@@ -32,7 +33,7 @@ from issuing.batch import (
     ProcessRenderer,
     default_workers,
     iter_archived_pdfs,
-    merge_pdfs,
+    print_file,
     read_inputs,
     run_batch,
 )
@@ -77,7 +78,7 @@ def batch_command(
         report = issue_batch(inputs, config, workers=workers, merged=merged, out=out,
                              console=console, chunk=chunk)
     except (FakturaError, ArchiveError, GatewayError) as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(refusal(error), err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(1 if report.failed else 0)
 
@@ -106,13 +107,20 @@ def issue_batch(
             report = run_batch(issuer, inputs, renderer=renderer, on_result=advance)
         if out is not None:
             _copy_pdfs(issuer, report, out)
+        printed = None
         if merged is not None and report.archived_numbers:
-            write_bytes_atomically(
-                _ready(merged), merge_pdfs(iter_archived_pdfs(issuer, report.archived_numbers)))
+            printed = print_file(issuer.archive, issuer.settings.tenant,
+                                 report.archived_numbers)
+            if printed.pdf is not None:
+                write_bytes_atomically(_ready(merged), printed.pdf)
     console.print(summary_table(report))
     if merged is not None:
-        console.print(f"print file: {merged}" if report.archived_numbers
-                      else "print file: not written (no invoice was issued)")
+        if printed is None:
+            console.print("print file: not written (no invoice was issued)")
+        elif printed.pdf is not None:
+            console.print(f"print file: {merged}")
+        if printed is not None and printed.skipped:
+            console.print(f"print file: {printed.note()}")
     return report
 
 
@@ -168,16 +176,18 @@ def summary_table(report: BatchReport) -> Table:
     table.add_column("Reason", overflow="fold")
     styles = {Outcome.ISSUED: "green", Outcome.ALREADY_ISSUED: "cyan", Outcome.FAILED: "red"}
     for r in report.results:
-        table.add_row(r.name, r.source_id or "", f"[{styles[r.outcome]}]{r.outcome.value}",
-                      r.invoice_number or "", r.reason)
-    table.caption = (f"issued {report.count(Outcome.ISSUED)} · already issued "
-                     f"{report.count(Outcome.ALREADY_ISSUED)} · failed {len(report.failed)}")
+        table.add_row(r.name, r.source_id or "",
+                      f"[{styles[r.outcome]}]{say(r.outcome.value.replace('_', ' '))}",
+                      r.invoice_number or "", problems_line(r.problems))
+    table.caption = say("batch summary", issued=report.count(Outcome.ISSUED),
+                        already=report.count(Outcome.ALREADY_ISSUED), failed=len(report.failed))
     return table
 
 
 def _copy_pdfs(issuer: Issuer, report: BatchReport, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    numbers = report.archived_numbers
+    numbers = [n for n in report.archived_numbers
+               if issuer.archive.get(issuer.settings.tenant, n).pdf_kept]
     for number, pdf in zip(numbers, iter_archived_pdfs(issuer, numbers), strict=True):
         write_bytes_atomically(out / f"{number}.pdf", pdf)
 

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.language import in_cli_language, say
 from faktura.errors import FakturaError
 from faktura.settings import Settings
 from infra.settings_files import SETTINGS_HELP, discover
@@ -77,7 +78,7 @@ def follow_command(
             elif once:
                 if start_after is not None:
                     bookings.advance_cursor(config.tenant, start_after)
-                _show(booked.follow_once())
+                _show(booked.follow_once() or [])
                 if booked.needing_attention():
                     raise typer.Exit(1)
             else:
@@ -138,23 +139,24 @@ def _list(config: Settings) -> None:
         bookings.close()
     attention = [r for r in records if r.state.value == "attention"]
     if not attention:
-        console.print("no booked invoice needs attention")
+        console.print(say("none waits"))
         return
     table = Table("invoice no.", "source", "attempts", "reason", title="Booked in Uniconta,"
                   " needs attention (fix the cause, then faktura follow --retry N)")
     for r in attention:
         table.add_row(r.invoice_number, r.source_id or "(Uniconta)", str(r.attempts),
-                      r.reason or "", style="red")
+                      in_cli_language(r.reason or ""), style="red")
     console.print(table)
     raise typer.Exit(1)
 
 
 def _show(outcomes: list[BookingOutcome]) -> None:
     if not outcomes:
-        console.print("nothing new booked in Uniconta")
+        console.print(say("nothing booked"))
         return
     table = Table("invoice no.", "outcome", "reason")
     styles = {"attention": "red", "issued": "green"}
     for o in outcomes:
-        table.add_row(o.invoice_number, o.outcome, o.reason or "", style=styles.get(o.outcome))
+        table.add_row(o.invoice_number, say(o.outcome), in_cli_language(o.reason or ""),
+                      style=styles.get(o.outcome))
     console.print(table)

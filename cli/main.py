@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from cli.help import plain_help_option, readable
+from cli.language import refusal
 from faktura.errors import FakturaError
 
 # name → (module:attribute, one-line help shown by `faktura --help`), in the order listed.
@@ -51,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Import from Uniconta: items, expenses, customers (TimeLog shape)."),
     "worker": ("cli.worker:worker_command",
                "Run a Celery worker: render and post batch invoices from the broker."),
+    "beat": ("cli.beat:beat_command",
+             "Send the Celery workers the poll for bookings and the payment statuses on time."),
     "db": ("cli.db:app", "Database schema migrations (Alembic): upgrade, current; move-ledger."),
     "uniconta-emulator": ("cli.emulator:app",
                           "Serve the Uniconta emulator; `book ORDER` books a draft in it;"
@@ -120,11 +123,8 @@ def _root() -> None:
 def main() -> None:
     try:
         app()
-    except FakturaError as error:
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except ValueError as error:  # e.g. the FIK package's errors: rooted in ValueError
-        typer.echo(f"error: {error}", err=True)
+    except (FakturaError, ValueError) as error:  # ValueError: e.g. the FIK package's errors
+        typer.echo(refusal(error), err=True)
         sys.exit(2)
     except OSError as error:  # a file that cannot be read or written
         where = f": {error.filename}" if error.filename else ""

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.language import refusal
 from faktura.errors import FakturaError
 from infra.atomic import write_bytes_atomically
 from infra.settings_files import SETTINGS_HELP
@@ -49,7 +50,7 @@ def parse_period(date_from: str, date_to: str) -> tuple[dt.date, dt.date]:
 
 
 def fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)  # one line, never wrapped
+    typer.echo(refusal(error), err=True)  # one line, never wrapped
     return typer.Exit(2)
 
 

@@ -18,6 +18,7 @@ import typer
 
 from archive import NotArchived
 from issuing.bootstrap import open_archive, open_outbox
+from cli.language import refusal, say
 from cli.options import SettingsOption
 from infra.settings_files import discover
 from issuing.delivery import Deliverer, Outcome
@@ -60,15 +61,15 @@ def send_command(
             try:
                 outcomes += deliverer.send(numbers, again=again)
             except NotArchived as missing:
-                typer.echo(f"error: {missing}", err=True)
+                typer.echo(refusal(missing), err=True)
                 raise typer.Exit(2) from None
         if pending:
             outcomes += deliverer.send_pending()
             if not outcomes:
-                typer.echo("nothing waits to be sent")
+                typer.echo(say("nothing to send"))
     for outcome in outcomes:
         typer.echo(f"{outcome.invoice_number}\t{outcome.state}\t{outcome.detail}")
-    if any(outcome.state in ("failed", "unconfirmed") for outcome in outcomes):
+    if any(outcome.state in ("failed", "unconfirmed", "refused") for outcome in outcomes):
         raise typer.Exit(1)
 
 

@@ -1,8 +1,9 @@
 """`faktura status`: each issued invoice's payment status, as Uniconta's open items say.
 
     faktura status              the statuses as last read
-    faktura status --refresh    read Uniconta's open items first (one call; run it from cron
-                                for a schedule)
+    faktura status --refresh    read Uniconta's open items first (one call; `faktura serve`
+                                and `faktura beat` read them by themselves every
+                                uniconta.status_interval seconds)
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
+from cli.language import described, say
 from faktura import timelog
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Customer, Invoice, content_sha256
@@ -95,7 +96,7 @@ def sync_invoices(
                     raise
                 except (FakturaError, GatewayError) as error:
                     failed += 1
-                    outcome, number = "failed", str(error)
+                    outcome, number = "failed", described(error)
                 calls = calls_since(engine.client, before)
                 results.append((path.name, outcome, number, str(calls)))
                 progress.advance(task)
@@ -241,15 +242,15 @@ def _summary(results: list[tuple[str, str, str, str]], dry_run: bool) -> None:
                   title="Dry run" if dry_run else "Sync")
     for row in results:
         style = "red" if row[1] == "failed" else None
-        table.add_row(*row, style=style)
+        table.add_row(row[0], say(row[1]), *row[2:], style=style)
     counts: dict[str, int] = {}
     for _, outcome, _, _ in results:
         counts[outcome] = counts.get(outcome, 0) + 1
     calls = [int(row[3]) for row in results]
     Console().print(table)
     per_invoice = f"{sum(calls) / len(calls):.1f}" if calls else "0"
-    Console().print(", ".join(f"{n} {k}" for k, n in counts.items())
-                    + f"; {sum(calls)} Uniconta calls ({per_invoice} per invoice)")
+    Console().print(", ".join(f"{n} {say(k)}" for k, n in counts.items())
+                    + "; " + say("calls", calls=sum(calls), each=per_invoice))
 
 
 def _load_customers(path: Path) -> list[Customer]:

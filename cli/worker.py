@@ -1,8 +1,9 @@
 """`faktura worker --settings FILE|DIR`: a Celery worker that renders and posts batch invoices.
 
 Start any number, on any number of machines, with the same settings (one TOML file, or a
-folder of `<tenant>.toml` as for `faktura serve`). Each worker consumes the shared render queue
-and the posting queue of every tenant it has settings for; see `issuing.queue`.
+folder of `<tenant>.toml` as for `faktura serve`). Each worker consumes the shared render queue,
+the posting queue of every tenant it has settings for (see `issuing.queue`) and the queue of
+the background work `faktura beat` sends (see `issuing.periodic`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from faktura.errors import InvalidInput, Problem
 
 
 def worker_command(
@@ -25,25 +24,21 @@ def worker_command(
         help="Worker name (default: faktura@<host>-<pid>)", show_default=False)] = None,
     loglevel: Annotated[str, typer.Option(help="Log level")] = "INFO",
 ) -> None:
-    """Run a worker for batches: renders invoices and posts them, one per tenant at a time."""
+    """Run a worker for batches: renders invoices and posts them, one per tenant at a time;
+    and the background work `faktura beat` sends (the poll, the payment statuses)."""
     import os
 
     from infra.tenant_settings import TenantRegistry
-    from issuing.queue import WorkerState, install, make_app, post_queue, render_queue
+    from issuing import periodic
+    from issuing.queue import WorkerState, install, post_queue, render_queue
 
     registry = TenantRegistry.load(settings)
-    configs = list(registry.settings.values())
-    brokers = {c.broker_url.get_secret_value() if c.broker_url else "" for c in configs}
-    namespaces = {c.queue_namespace for c in configs}
-    if "" in brokers or len(brokers) > 1 or len(namespaces) > 1:
-        raise InvalidInput(str(settings), [Problem(
-            "broker_url", "every tenant needs the same broker_url and queue_namespace for a"
-            " worker")])
-    first = configs[0]
-    app = make_app(first)
+    app, first = periodic.shared_app(registry.settings, str(settings))
     install(WorkerState(registry.settings))
+    periodic.install(registry.settings)
     queues = [render_queue(first.queue_namespace),
-              *(post_queue(first.queue_namespace, tenant) for tenant in registry.settings)]
+              *(post_queue(first.queue_namespace, tenant) for tenant in registry.settings),
+              periodic.periodic_queue(first.queue_namespace)]
     argv = ["worker", "-Q", ",".join(queues), "--loglevel", loglevel,
             "-n", name or f"faktura@{socket.gethostname()}-{os.getpid()}",
             "--without-gossip", "--without-mingle"]

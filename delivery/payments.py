@@ -8,17 +8,20 @@ the due date Uniconta booked and when it was read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from delivery.schema import open_delivery_database, statuses
 from faktura.payment import PaymentStatus
-from infra.database import Target
+from infra.database import Target, exclusive_lock, is_url
 
 @dataclass(frozen=True)
 class StatusRecord:
@@ -34,6 +37,7 @@ class PaymentStatusStore:
 
     def __init__(self, target: Target) -> None:
         self._engine: Engine = open_delivery_database(target)
+        self._path = None if is_url(target) else Path(target)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -43,6 +47,25 @@ class PaymentStatusStore:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    @contextmanager
+    def refreshing(self, tenant: str, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the tenant's refresh: one at a time across threads, processes and workers;
+        yields whether it is held (without `wait`: False at once while another one runs)."""
+        lock_file = (self._path.with_name(f"{self._path.stem}.status-{tenant}.lock")
+                     if self._path is not None else None)
+        with exclusive_lock(self._engine, f"faktura-status:{tenant}", lock_file,
+                            wait=wait) as held:
+            yield held
+
+    def last_checked(self, tenant: str) -> datetime | None:
+        """When the tenant's statuses were last read (None: never)."""
+        with self._engine.connect() as conn:
+            when = conn.execute(select(func.max(statuses.c.checked_at)).where(
+                statuses.c.tenant == tenant)).scalar_one()
+        if when is None:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
 
     def save(self, tenant: str, records: list[StatusRecord]) -> None:
         """Record the statuses just read (replacing what was known)."""

@@ -9,6 +9,8 @@ A TOML file holds them, one table each (`samples/settings.toml` is a complete ex
 * `[seller]`: who issues the invoice (name, address, CVR, logo);
 * `[layout]`: default language and FI card type; `[layout.en]`: the footer and payment
   texts of English invoices (FooterText and PaymentInfo are Danish);
+* `[cli]`: the command line's language (`language = "da"`: refusals and summary lines in
+  Danish; English by default);
 * `[uniconta]`: the gateway and the values the TimeLog guide sets centrally (debtor group,
   VAT zone, payment terms, layout group) plus the default project group and category.
 * `[products.<kind>]`: the product-number principle (which Uniconta item each kind of
@@ -239,6 +241,13 @@ class LayoutSettings(_Section):
         return value
 
 
+class CliSettings(_Section):
+    """`[cli]`: the command line's own words."""
+
+    language: Literal["en", "da"] = Field(
+        "en", description="Refusals and summary lines of the commands: en or da")
+
+
 class UnicontaSettings(_Section):
     """Where Uniconta is and the values set centrally for new debtors and orders."""
 
@@ -272,6 +281,21 @@ class UnicontaSettings(_Section):
     follow_interval: int = Field(
         120, ge=60, le=86400, description="Seconds between two polls of `faktura follow`"
         " (one call each: 1,440 a day at 60 s, within the 5,000 a day of a server user)")
+    follow_in_workers: bool = Field(
+        False, description="`faktura beat` has the Celery workers poll for booked invoices"
+        " every follow_interval seconds")
+    status_interval: int = Field(
+        900, ge=0, le=86400, description="Seconds between two reads of the payment statuses"
+        " in the background (`faktura serve`, `faktura beat`; one call each: 96 a day at"
+        " 900 s); a webhook also reads them soon after it; 0: only `faktura status --refresh`")
+
+    @field_validator("status_interval")
+    @classmethod
+    def _status_interval_off_or_a_minute(cls, value: int) -> int:
+        if 0 < value < 60:
+            raise ValueError("must be 0 (off) or at least 60 seconds (each read is one call of"
+                             " the 5,000 a day of a Uniconta server user)")
+        return value
 
     @field_validator("webhook_token")
     @classmethod
@@ -460,6 +484,7 @@ class Settings(BaseSettings):
     integration: IntegrationSettings
     seller: SellerSettings
     layout: LayoutSettings = Field(default_factory=LayoutSettings)
+    cli: CliSettings = Field(default_factory=CliSettings)
     uniconta: UnicontaSettings = Field(default_factory=UnicontaSettings)
     products: ProductSettings = Field(default_factory=ProductSettings)
     einvoice: EInvoiceSettings = Field(default_factory=EInvoiceSettings)

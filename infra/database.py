@@ -58,17 +58,25 @@ def describe(target: Target) -> str:
 
 
 @contextlib.contextmanager
-def exclusive_lock(engine: Engine, name: str, fallback_file: Path | None) -> Iterator[None]:
-    """Hold a lock named `name` across processes and machines.
+def exclusive_lock(engine: Engine, name: str, fallback_file: Path | None, *,
+                   wait: bool = True) -> Iterator[bool]:
+    """Hold a lock named `name` across processes and machines; yields whether it is held
+    (always, when `wait`; without `wait`, False at once if another holder has it).
 
     On PostgreSQL an advisory lock on its own connection (released if the holder dies); on
     SQLite, whose users share one machine, a lock file next to the database.
     """
     if is_postgres(engine):
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": name})
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": name})
+            elif not conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:n))"),
+                                  {"n": name}).scalar_one():
+                conn.commit()
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": name})
                 conn.commit()
@@ -76,9 +84,13 @@ def exclusive_lock(engine: Engine, name: str, fallback_file: Path | None) -> Ite
     if fallback_file is None:
         raise ValueError("a lock file is needed for a SQLite database")
     with os.fdopen(open_private(fallback_file, os.O_WRONLY | os.O_APPEND), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from archive import ArchiveEntry, ArchiveError
+from archive import ArchiveEntry, ArchiveError, ArchiveStore
 from faktura.computed import ComputedInvoice
 from faktura.errors import FakturaError, InvalidInput, Problem
 from faktura.model import Invoice, parse_invoice
@@ -171,7 +171,8 @@ class SerializedPoster:
         with self._lock:
             return self.inner.post(computed)
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         with self._lock:
             self.inner.mark_archived(invoice, invoice_number, pdf_sha256)
 
@@ -316,7 +317,8 @@ class PostingOrder:
         finally:
             self.release(position)
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         self._poster.mark_archived(invoice, invoice_number, pdf_sha256)
 
     def release(self, position: int) -> None:
@@ -453,3 +455,27 @@ def iter_archived_pdfs(issuer: Issuer, numbers: Iterable[str]) -> Iterator[bytes
     for number in numbers:
         yield issuer.archive.pdf(issuer.settings.tenant, number)
 
+
+@dataclass(frozen=True)
+class PrintFile:
+    """A batch's print file: the merged PDFs (None: no invoice has one kept) and the invoices
+    left out because the archive keeps no PDF of theirs (Uniconta's layout, not kept)."""
+
+    pdf: bytes | None
+    skipped: list[str]
+
+    def note(self) -> str:
+        if not self.skipped:
+            return ""
+        return ("not in the print file (Uniconta's layout, no PDF kept): "
+                + ", ".join(self.skipped))
+
+
+def print_file(archive: ArchiveStore, tenant: str, numbers: Sequence[str]) -> PrintFile:
+    """The print file of these archived invoices, in order, exactly as archived."""
+    kept: list[str] = []
+    skipped: list[str] = []
+    for number in numbers:
+        (kept if archive.get(tenant, number).pdf_kept else skipped).append(number)
+    pdf = merge_pdfs(archive.pdf(tenant, n) for n in kept) if kept else None
+    return PrintFile(pdf, skipped)

@@ -8,6 +8,9 @@
                           → the issuing steps every invoice takes (`Issuer.archive_posted`:
                             e-invoice, ClientTime PDF with the FI line from Uniconta's number,
                             archive)
+                          → in Uniconta's own layout (UseTimeViewInvoice = 0): its PDF read
+                            through the gateway; over Uniconta's REST API, which cannot read
+                            it, the booked data and the e-invoice archived without a PDF
                           → recorded (`sync.posting.bookings`), with what the bookkeeper
                             changed against the source
 
@@ -38,11 +41,10 @@ from einvoice import format_for
 from faktura import checks
 from faktura.booking import (
     BookedInvoice,
-    BookingNotIssuable,
     computed_from_booking,
     source_differences,
 )
-from faktura.computed import compute
+from faktura.computed import ComputedInvoice, compute
 from faktura.errors import FakturaError
 from faktura.model import Invoice, invoice_json
 from sync.posting.answer import Posting
@@ -51,6 +53,7 @@ from issuing.pipeline import Issuer, PostedInvoice
 from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import SyncEngine
 from sync.posting.ledger import LEDGER_FILE, State
+from sync.posting.mapping import document_type
 from sync.uniconta.booked import (
     read_booked,
     read_booked_after,
@@ -112,31 +115,38 @@ class BookedIssuer:
         one skipped before `uniconta.issue_uniconta_invoices` was switched on)."""
         return self._issue(invoice_number, retry=retry)
 
-    def follow_once(self, stop: Callable[[], bool] = lambda: False) -> list[BookingOutcome]:
+    def follow_once(self, stop: Callable[[], bool] = lambda: False, *,
+                    wait: bool = True) -> list[BookingOutcome] | None:
         """The poll: every invoice booked since the cursor, read back at once (two calls) and
         issued `parallel` at a time; the cursor moves past the ones dealt with, up to the first
         that was not. A Uniconta fault stops the round there (and is raised); so does `stop()`,
-        checked before each invoice."""
-        out: list[BookingOutcome] = []
-        booked = read_booked_after(self.client, self.bookings.cursor(self.tenant) or 0)
-        for done in self._issue_all(booked, stop):
-            if not isinstance(done, BookingOutcome):
-                if isinstance(done, BaseException):
-                    raise done
-                break
-            self.bookings.advance_cursor(self.tenant, int(done.invoice_number))
-            out.append(done)
-        return out
+        checked before each invoice. One round at a time per tenant, wherever it runs
+        (`Bookings.follower`): without `wait`, None when another round is at work."""
+        with self.bookings.follower(self.tenant, wait=wait) as held:
+            if not held:
+                return None
+            out: list[BookingOutcome] = []
+            booked = read_booked_after(self.client, self.bookings.cursor(self.tenant) or 0)
+            for done in self._issue_all(booked, stop):
+                if not isinstance(done, BookingOutcome):
+                    if isinstance(done, BaseException):
+                        raise done
+                    break
+                self.bookings.advance_cursor(self.tenant, int(done.invoice_number))
+                out.append(done)
+            return out
 
     def follow(self, *, interval: float, stop: Callable[[], bool],
                on_round: Callable[[list[BookingOutcome] | Exception], None] | None = None,
                sleep: Callable[[float], None] = time.sleep, max_backoff: float = 900.0) -> None:
         """Poll until `stop()`: one round every `interval` seconds; while Uniconta is down or
-        refuses (throttled), wait twice as long each time (up to `max_backoff`)."""
+        refuses (throttled), wait twice as long each time (up to `max_backoff`). A round another
+        process is running (a Celery worker's, say) is skipped, not waited for."""
         wait = interval
         while not stop():
             try:
-                result: list[BookingOutcome] | Exception = self.follow_once(stop)
+                result: list[BookingOutcome] | Exception = (
+                    self.follow_once(stop, wait=False) or [])
                 wait = interval
             except GatewayError as error:
                 result = error
@@ -232,16 +242,12 @@ class BookedIssuer:
         fmt = format_for(computed.invoice, self.settings)
         if fmt is not None:
             check_einvoice(computed, self.settings, fmt)
-        if self.settings.layout_name == "uniconta":
-            raise BookingNotIssuable(
-                f"invoice {booked.invoice_number}: Uniconta's own layout PDF cannot be read"
-                " over Uniconta's REST API; set UseTimeViewInvoice = 1 to issue it in the"
-                " ClientTime layout")
         differences = (source_differences(compute(source, self.settings), computed)
                        if source is not None else [])
-        posting = Posting(booked.invoice_number, booked.voucher, booked.journal_posted_id)
+        posting = Posting(booked.invoice_number, booked.voucher, booked.journal_posted_id,
+                          uniconta_pdf=self._unicontas_pdf(computed, booked))
         posted = PostedInvoice(computed, posting)
-        rendered = self.issuer.render_posted(posted)
+        rendered = self.issuer.render_posted(posted, pdf_kept=not self._pdf_unreadable)
         with self._locked():
             self.issuer.archive_rendered(posted, rendered)
             if source is not None:
@@ -252,6 +258,19 @@ class BookedIssuer:
             self.bookings.record(self.tenant, str(booked.invoice_number), BookingState.ISSUED,
                                  source_id=source.source_id if source else None,
                                  differences=differences)
+
+    @property
+    def _pdf_unreadable(self) -> bool:
+        """Uniconta's own layout over its REST API, which cannot read that PDF."""
+        return (self.settings.layout_name == "uniconta"
+                and self.settings.uniconta.transport == "rest")
+
+    def _unicontas_pdf(self, computed: ComputedInvoice, booked: BookedInvoice) -> bytes | None:
+        """Uniconta's PDF of the booking, in its own layout where the gateway can read it."""
+        if self.settings.layout_name != "uniconta" or self._pdf_unreadable:
+            return None
+        return self.client.invoice_pdf(int(booked.invoice_number),
+                                       document_type=document_type(computed.invoice))
 
     def _archived(self, number: str) -> str | None:
         """The source id of the archived invoice with this number ("" for none), or None."""

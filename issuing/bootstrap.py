@@ -155,6 +155,21 @@ def open_status_store(settings: Settings) -> PaymentStatusStore:
     return PaymentStatusStore(settings.database(DELIVERY_FILE))
 
 
+@contextmanager
+def open_issuing_archive(settings: Settings) -> Iterator[ArchiveStore]:
+    """The archive issuing writes to: with `[delivery] automatic`, each invoice put into it is
+    queued in the outbox and e-mailed (closing waits for the last e-mail to be tried)."""
+    with ExitStack() as stack:
+        archive: ArchiveStore = open_archive(settings)
+        stack.callback(archive.close)
+        if settings.delivery.automatic:
+            from issuing.delivery import automatic_delivery
+
+            outbox = stack.enter_context(open_outbox(settings))
+            archive = stack.enter_context(automatic_delivery(settings, archive, outbox))
+        yield archive
+
+
 # --- The issuing parts together -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -173,17 +188,12 @@ def open_parts(settings: Settings, renderer: Renderer | None = None) -> Iterator
     """The tenant's parts; everything opened is closed on exit. Settings naming an e-invoice
     format not on offer are refused first (`InvalidInput`), before anything is opened."""
     from einvoice.formats import check_settings
-    from issuing.delivery import automatic_delivery
     from issuing.pipeline import Issuer
 
     check_settings(settings)
     with ExitStack() as stack:
         engine = stack.enter_context(open_engine(settings))
-        archive: ArchiveStore = open_archive(settings)
-        stack.callback(archive.close)
-        if settings.delivery.automatic:  # e-mail each invoice as it is archived
-            outbox = stack.enter_context(open_outbox(settings))
-            archive = stack.enter_context(automatic_delivery(settings, archive, outbox))
+        archive = stack.enter_context(open_issuing_archive(settings))
         issuer = Issuer(settings, poster=engine, archive=archive, renderer=renderer)
         yield Parts(settings, engine, archive, issuer)
 

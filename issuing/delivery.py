@@ -11,6 +11,11 @@ the invoice's invoice e-mail, its contact's e-mail, the customer's e-mail. Its e
 made; by e-mail as an XML attachment; or by Uniconta's own OIOUBL sending (a customer with an
 EAN when `uniconta_sends_oioubl` is set, or that customer's own setting), and then never as
 an attachment here, so the customer never gets the same e-invoice twice.
+
+An invoice in Uniconta's own layout archived without its PDF (issued over Uniconta's REST API,
+which cannot read that PDF) is not e-mailed from here: the invoice document is Uniconta's, so
+it is sent from Uniconta, with its e-invoice where that goes by Uniconta's sending. A send
+asked for is refused with that reason; issuing never queues one.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ log = logging.getLogger(__name__)
 #: `send --pending` stops retrying a failed send after this many attempts (`send N` still does).
 MAX_ATTEMPTS = 10
 EInvoiceRoute = Literal["none", "email", "uniconta"]
+#: The outcome of a send asked for that is not made here (nothing queued).
+REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,12 @@ def route_of(entry: ArchiveEntry, invoice: Invoice, config: DeliverySettings) ->
     else:
         einvoice = "email"
     return Route(recipient, source, einvoice, ean)
+
+
+def not_sent_here(entry: ArchiveEntry) -> str:
+    """Why an invoice archived without its PDF is not e-mailed from here."""
+    return (f"invoice {entry.invoice_number} is in Uniconta's own layout and its PDF is not"
+            " kept here (Uniconta's REST API cannot read it): send it from Uniconta")
 
 
 def smtp_server(config: DeliverySettings) -> SmtpServer:
@@ -142,7 +155,10 @@ class Deliverer:
         with self.outbox.sender_lock(self.tenant):
             self.outbox.recover(self.tenant)
             for number in invoice_numbers:
-                self.archive.get(self.tenant, number)  # NotArchived: a clear error first
+                entry = self.archive.get(self.tenant, number)  # NotArchived: a clear error
+                if not entry.pdf_kept:
+                    outcomes.append(Outcome(number, REFUSED, not_sent_here(entry)))
+                    continue
                 latest = self.outbox.get(self.tenant, number)
                 if latest is not None and latest.state in (State.SENT, State.UNCONFIRMED) \
                         and not again:
@@ -171,6 +187,9 @@ class Deliverer:
             invoice = Invoice.model_validate_json(self.archive.invoice_json(self.tenant, number))
         except NotArchived:  # queued by issuing just before archiving: it waits for that
             return Outcome(number, send.state, "waits: not archived yet")
+        if not entry.pdf_kept:
+            self.outbox.failed(send, not_sent_here(entry))
+            return Outcome(number, State.FAILED, not_sent_here(entry))
         route = route_of(entry, invoice, self.config)
         if route.recipient is None:
             reason = (f"no e-mail address: the invoice has none; set one in [delivery.customers"
@@ -291,6 +310,8 @@ class QueueingArchive:
         self._automatic = automatic
 
     def put(self, item: NewArchiveItem) -> PutResult:
+        if item.pdf is None:  # Uniconta's layout, its PDF not kept: sent from Uniconta
+            return self._archive.put(item)
         self._automatic.queue(item.invoice_number)
         result = self._archive.put(item)
         self._automatic.wake()

@@ -104,18 +104,29 @@ CSV_COLUMNS = ("invoice_number", "document_type", "issue_date", "customer_number
                "customer_name", "currency", "gross", "status", "fik_line")
 
 
-def to_csv(period: Period, rows: Iterable[ArchiveEntry] | None = None) -> str:
-    """The period as CSV (UTF-8, comma-separated, amounts with a point, credit notes
-    negative), one row per invoice in number order."""
+def to_csv(period: Period, rows: Iterable[ArchiveEntry] | None = None, *,
+           spreadsheet: str | None = None) -> str:
+    """The period as CSV, one row per invoice in number order, credit notes negative: comma-
+    separated with amounts like 1250.00 (the API's). `spreadsheet` ("da" or "en") makes the
+    file a spreadsheet opens right in that language: a byte-order mark (else Excel reads the
+    UTF-8 of "æøå" as another code page) and the FI line as text (a cell starting with "+" is
+    a formula there); for "da" semicolons and decimal commas, as Danish Excel's list
+    separator and decimal sign are (a comma-separated file opens in one column there)."""
+    danish = spreadsheet == "da"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    if spreadsheet:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if danish else ",", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in rows if rows is not None else period.entries:
+        gross = f"{entry.signed_total:.2f}"
+        fik_line = entry.fik_line or ""
         writer.writerow([entry.invoice_number, entry.document_type,
                          entry.issue_date.isoformat(), entry.customer_number,
                          _cell(entry.customer_name), entry.currency_code,
-                         f"{entry.signed_total:.2f}",
-                         period.status_of(entry.invoice_number), entry.fik_line or ""])
+                         gross.replace(".", ",") if danish else gross,
+                         period.status_of(entry.invoice_number),
+                         _cell(fik_line) if spreadsheet else fik_line])
     return out.getvalue()
 
 

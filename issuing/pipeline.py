@@ -19,7 +19,10 @@ The PDF, the e-invoice, the Uniconta order and the archive entry are projections
 `ComputedInvoice`: nothing here computes an amount, a date or a VAT flag of its own.
 
 With the Uniconta layout the PDF is Uniconta's own, archived byte for byte as Uniconta made
-it (not a PDF/A-3), so the e-invoice is not embedded in it; it is archived beside it.
+it (not a PDF/A-3), so the e-invoice is not embedded in it; it is archived beside it. Where
+that PDF cannot be read (an invoice booked in Uniconta, read over its REST API), the invoice
+is archived without one (`render_posted(..., pdf_kept=False)`): the booked data and the
+e-invoice, with the FI line the e-invoice carries.
 
 Issuing is idempotent on the source invoice's identity: a second call returns what was
 issued the first time, and an invoice whose content changed after it was issued is refused
@@ -59,8 +62,10 @@ class Poster(Protocol):
         """Post the invoice to Uniconta exactly once (a re-run returns the first posting)."""
         ...
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
-        """Record that the issued PDF is safely archived."""
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
+        """Record that the issued invoice is safely archived (with its PDF's hash; None: in
+        Uniconta's layout, archived without it)."""
         ...
 
 
@@ -190,14 +195,20 @@ class Issuer:
         """Make a posted invoice's e-invoice and PDF and archive them (the end of `issue`)."""
         return self.archive_rendered(posted, self.render_posted(posted))
 
-    def render_posted(self, posted: PostedInvoice) -> NewArchiveItem:
+    def render_posted(self, posted: PostedInvoice, *, pdf_kept: bool = True
+                      ) -> NewArchiveItem:
         """A posted invoice's e-invoice and PDF, made ready for the archive (nothing written:
-        callers that must hold a lock to write render first, outside it)."""
+        callers that must hold a lock to write render first, outside it). `pdf_kept` False:
+        an invoice in Uniconta's layout whose PDF cannot be read, archived without it."""
         tenant = self.settings.tenant
         computed, posting = posted.computed, posted.posting
         numbered = computed.numbered(posting.invoice_number, self.settings)
         document = self._einvoice(numbered)
-        pdf, fik_line = self._pdf(numbered, posting, document)
+        if pdf_kept:
+            pdf, fik_line = self._pdf(numbered, posting, document)
+        else:  # the FI line the e-invoice carries (the item refuses a ClientTime layout)
+            fik = numbered.payment.fik if numbered.payment else None
+            pdf, fik_line = None, fik.code_line if fik else None
         return NewArchiveItem(
             tenant=tenant,
             invoice_number=posting.invoice_number,

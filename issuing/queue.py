@@ -224,7 +224,7 @@ def _post_task(tenant: str, invoice: str) -> dict[str, Any]:
 
 
 def _archived_task(tenant: str, invoice: str, invoice_number: str,
-                   pdf_sha256: str) -> dict[str, Any]:
+                   pdf_sha256: str | None) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         _worker().engine(tenant).mark_archived(Invoice.model_validate_json(invoice),
                                                invoice_number, pdf_sha256)
@@ -352,7 +352,7 @@ class QueuePoster:
                        uniconta_pdf=base64.b64decode(pdf) if pdf else None)
 
     def mark_archived(self, invoice: Invoice | ComputedInvoice, invoice_number: str,
-                      pdf_sha256: str) -> None:
+                      pdf_sha256: str | None) -> None:
         self.tasks.call(ARCHIVED_TASK, self.queue, self.tenant, _wire(invoice),
                         invoice_number, pdf_sha256)
 
@@ -366,15 +366,14 @@ def open_queue_issuer(settings: Settings,
                       in_flight: int | None = None) -> Iterator[tuple[Issuer, QueueRenderer]]:
     """An Issuer that posts and renders through the workers, and its renderer (for
     `run_batch`); the archive is opened here, where the batch runs."""
-    from issuing.bootstrap import open_archive
+    from issuing.bootstrap import open_issuing_archive
 
     app = make_app(settings)
     client = QueueClient(app, settings.task_timeout)
     renderer = QueueRenderer(client, settings, in_flight or DEFAULT_IN_FLIGHT)
-    archive = open_archive(settings)
     try:
-        yield Issuer(settings, poster=QueuePoster(client, settings), archive=archive,
-                     renderer=renderer), renderer  # type: ignore[arg-type]
+        with open_issuing_archive(settings) as archive:  # e-mails them when automatic
+            yield Issuer(settings, poster=QueuePoster(client, settings), archive=archive,
+                         renderer=renderer), renderer  # type: ignore[arg-type]
     finally:
-        archive.close()
         app.close()

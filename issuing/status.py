@@ -3,7 +3,9 @@ invoice its payment status (`faktura.payment`), kept in `delivery.payments`.
 
 One `DebtorTransOpen` query per refresh, over either transport (the gateway's `Query` or the
 documented REST API's `DebtorTransOpenClient`): the ledger is the truth. Credit notes are
-matched to the invoice they credit through their archived invoice JSON.
+matched to the invoice they credit through their archived invoice JSON. One refresh at a time
+per tenant, wherever it runs (`PaymentStatusStore.refreshing`); `refresh_if_due` is the
+background's: it leaves the statuses alone when another process read them recently.
 """
 
 from __future__ import annotations
@@ -50,7 +52,27 @@ def open_items(client: Any) -> dict[str, OpenItem]:
 
 def refresh_statuses(settings: Settings, archive: ArchiveStore, store: PaymentStatusStore,
                      client: Any, *, today: date | None = None) -> list[StatusRecord]:
-    """Read the open items and record every archived invoice's status; the records."""
+    """Read the open items and record every archived invoice's status (after a refresh
+    running elsewhere has ended); the records."""
+    with store.refreshing(settings.tenant):
+        return _refresh(settings, archive, store, client, today)
+
+
+def refresh_if_due(settings: Settings, archive: ArchiveStore, store: PaymentStatusStore,
+                   client: Any, *, min_age: float, wait: bool = False
+                   ) -> list[StatusRecord] | None:
+    """`refresh_statuses`, unless the statuses were read less than `min_age` seconds ago
+    (by any process) or, without `wait`, another refresh is running; None when left alone."""
+    with store.refreshing(settings.tenant, wait=wait) as held:
+        last = store.last_checked(settings.tenant) if held else None
+        if not held or (last is not None and
+                        (datetime.now(UTC) - last).total_seconds() < min_age):
+            return None
+        return _refresh(settings, archive, store, client, None)
+
+
+def _refresh(settings: Settings, archive: ArchiveStore, store: PaymentStatusStore,
+             client: Any, today: date | None) -> list[StatusRecord]:
     today = today or datetime.now(UTC).date()
     tenant = settings.tenant
     items = open_items(client)

@@ -95,9 +95,10 @@ def test_a_1000_line_preview_answers_within_the_limits(one_worker: Served) -> No
 
 def test_full_queue_answers_503_with_retry_after(one_worker: Served) -> None:
     before = one_worker.pool.stats()
-    running = send_raw(one_worker, long_invoice())  # the worker renders this one
+    # drafts not previewed before (a kept preview is answered without a render)
+    running = send_raw(one_worker, long_invoice(source_id="LONG-2"))  # the worker renders it
     eventually(lambda: one_worker.pool.stats().running == 1)
-    waiting = send_raw(one_worker, long_invoice())  # and this one waits
+    waiting = send_raw(one_worker, long_invoice(source_id="LONG-3"))  # and this one waits
     eventually(lambda: one_worker.pool.stats().waiting == 1)
     try:
         with one_worker.client() as http:
@@ -129,7 +130,7 @@ def test_a_client_that_disconnects_cancels_its_render(one_worker: Served) -> Non
     worker = before.worker_pids[0]
     with pytest.raises(httpx.ReadTimeout), one_worker.client(timeout=httpx.Timeout(
             120, read=1.0)) as http:
-        http.post("/v1/preview", json=long_invoice())  # gives up after a second
+        http.post("/v1/preview", json=long_invoice(source_id="LONG-4"))  # gives up after 1 s
     eventually(lambda: pool.stats().cancelled == before.cancelled + 1)
     assert worker not in pool.stats().worker_pids  # the worker rendering it was stopped
     with one_worker.client() as http:

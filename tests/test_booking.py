@@ -23,12 +23,18 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from tools_support import need_validators
 from typer.testing import CliRunner, Result
 
-from archive import LocalArchive
+from api.app import create_app
+from api.keys import KeyStore
+from archive import LocalArchive, NoPdfKept
 from cli.main import app
 from faktura import fik
+from infra.settings_files import load_settings
+from infra.tenant_settings import TenantRegistry
 from sync.emulator import fixtures
 from sync.emulator.server import free_port
 from sync.posting.bookings import Bookings, BookingState
@@ -154,7 +160,10 @@ def _pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
 
 
-def _assert_issued_as_booked(faktura: Faktura, uniconta: Uniconta, numbers: list[int]) -> None:
+def _assert_issued_as_booked(faktura: Faktura, uniconta: Uniconta, numbers: list[int],
+                             pdf_kept: bool = True) -> None:
+    """Each number archived as Uniconta booked it: with the ClientTime PDF, or (`pdf_kept`
+    False: Uniconta's layout over its REST API) without a PDF."""
     archive = faktura.archive()
     try:
         for number in numbers:
@@ -164,12 +173,18 @@ def _assert_issued_as_booked(faktura: Faktura, uniconta: Uniconta, numbers: list
             assert entry.total_amount == abs(Decimal(str(booked["TotalAmount"])))
             assert entry.issue_date.isoformat() == booked["Date"][:10]
             assert entry.currency_code == booked["Currency"]
-            text = _pdf_text(archive.pdf("revisorhuset", str(number)))
-            assert str(number) in text
+            if pdf_kept:
+                text = _pdf_text(archive.pdf("revisorhuset", str(number)))
+                assert str(number) in text
+            else:
+                assert (entry.layout, entry.pdf_sha256, entry.pdf_size) == ("uniconta", None, None)
+                with pytest.raises(NoPdfKept, match="Uniconta's own layout"):
+                    archive.pdf("revisorhuset", str(number))
             if booked["Currency"] == "DKK" and booked["DocumentType"] == "Invoice":
                 # The FI line carries Uniconta's number as its payment ID.
                 assert entry.fik_line == fik.code_line("71", "85000012", str(number))
-                assert entry.fik_line[:-1].replace(" ", "") in text.replace(" ", "")
+                if pdf_kept:
+                    assert entry.fik_line[:-1].replace(" ", "") in text.replace(" ", "")
             else:
                 assert entry.fik_line is None
             invoice = json.loads(archive.invoice_json("revisorhuset", str(number)))
@@ -431,3 +446,120 @@ def test_killing_the_follower_at_random_points_loses_nothing_and_doubles_nothing
     finally:
         archive.close()
     _assert_issued_as_booked(faktura, uniconta, numbers)
+
+
+# --------------------------------------------------------------------------- Uniconta's layout
+
+
+def _official_findings(xml: bytes, fmt: str, folder: Path) -> str:
+    """The official validators' findings on `xml` ("" when it is valid)."""
+    script = need_validators()
+    path = folder / f"check-{fmt}.xml"
+    path.write_bytes(xml)
+    checked = subprocess.run([sys.executable, str(script), "--format", fmt, str(path)],
+                             capture_output=True, text=True, timeout=300)
+    return "" if checked.returncode == 0 else checked.stdout + checked.stderr
+
+
+def test_in_unicontas_layout_a_booking_is_archived_once_without_a_pdf(
+        uniconta: Uniconta, faktura: Faktura, tmp_path: Path) -> None:
+    text = faktura.settings.read_text(encoding="utf-8")
+    faktura.settings.write_text(
+        text.replace("UseTimeViewInvoice = 1", "UseTimeViewInvoice = 0")
+        + '\n[delivery]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\n'
+          'from_address = "faktura@revisorhuset.dk"\nautomatic = true\n', encoding="utf-8")
+    plain, with_ean = SAMPLES / "01-one-line.json", SAMPLES / "03-long-annual.json"
+    numbers = [uniconta.book(order)["InvoiceNumber"] for order in _draft(faktura, plain,
+                                                                           with_ean)]
+    first = faktura.run("follow", "--once")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.count("issued") == 2
+    assert "nothing new booked" in faktura.run("follow", "--once").stdout
+    _assert_issued_as_booked(faktura, uniconta, numbers, pdf_kept=False)
+    ean_number = str(numbers[1])
+    archive = faktura.archive()
+    try:
+        assert archive.get("revisorhuset", str(numbers[0])).xml_format is None  # no EAN
+        entry = archive.get("revisorhuset", ean_number)
+        assert entry.xml_format == "oioubl"
+        xml = archive.xml("revisorhuset", ean_number)
+        assert _official_findings(xml, "oioubl", tmp_path) == ""
+        assert archive.verify().ok  # sealed as kept: no PDF looked for
+        invoice_json = archive.invoice_json("revisorhuset", ean_number)
+    finally:
+        archive.close()
+    assert sorted(p.suffix for p in (faktura.folder / "archive").rglob("*")
+                  if p.suffix in (".pdf", ".xml")) == [".xml"]  # no PDF made, none kept
+
+    # The command line offers what is kept; issuing queued no e-mail, and none is sent.
+    out = tmp_path / "out"
+    out.mkdir()
+    refused = faktura.run("archive", "get", ean_number, "--out", str(out))
+    assert refused.exit_code == 1
+    assert "Uniconta's own layout" in refused.output and "--xml" in refused.output
+    got = faktura.run("archive", "get", ean_number, "--json", "--out", str(out))
+    assert got.exit_code == 0, got.output
+    assert (out / f"{ean_number}.json").read_text(encoding="utf-8") == invoice_json
+    assert "never queued" in faktura.run("send", "--log", ean_number).stdout
+    sent = faktura.run("send", ean_number)
+    assert sent.exit_code == 1 and "refused" in sent.stdout and "send it from Uniconta" in (
+        sent.stdout)
+
+    # The API: one 404 problem for the PDF, the e-invoice and the record as kept.
+    settings = load_settings(faktura.settings)
+    registry = TenantRegistry.of(settings, key_store_path=tmp_path / "keys.sqlite")
+    keys = KeyStore(registry.key_store_path)
+    key, _ = keys.create(settings.tenant)
+    api = create_app(registry, batch_workers=0, keys=keys)
+    with TestClient(api, base_url="http://127.0.0.1") as client:
+        bearer = {"Authorization": f"Bearer {key}"}
+        pdf = client.get(f"/v1/archive/{ean_number}", headers=bearer)
+        assert pdf.status_code == 404
+        assert pdf.headers["content-type"].startswith("application/problem+json")
+        problem = pdf.json()
+        assert problem["type"].endswith("/no-pdf-kept")
+        assert "Uniconta's own layout" in problem["detail"]
+        assert problem["links"]["xml"] == f"/v1/archive/{ean_number}/xml"
+        served = client.get(problem["links"]["xml"], headers=bearer)
+        assert served.status_code == 200 and served.content == xml
+        meta = client.get(problem["links"]["meta"], headers=bearer).json()
+        assert (meta["layout"], meta["pdf_sha256"], meta["fik_line"]) == (
+            "uniconta", None, entry.fik_line)
+        plain_pdf = client.get(f"/v1/archive/{numbers[0]}", headers=bearer).json()
+        assert "xml" not in plain_pdf["links"]  # it has no e-invoice to offer
+
+        # The pages: no PDF link to a file that is not there, the e-invoice linked.
+        form = client.get("/login").text
+        signed = client.post("/login", data={"key": key, "login_token": re.search(
+            r'name="login_token" value="([^"]+)"', form).group(1)}, follow_redirects=False)
+        assert signed.status_code == 303
+        listed = client.get("/archive").text
+        assert re.findall(r'href="[^"]*\.pdf"', listed) == []
+        assert listed.count(">PDF i Unicontas layout, ikke gemt her<") == 2
+        assert f'href="/archive/{ean_number}.xml"' in listed
+        page = client.get(f"/archive/{ean_number}").text
+        assert "ikke gemt her" in page and "send PDF&#39;en fra Uniconta" in page
+        assert f'href="/archive/{ean_number}.xml"' in page and "/send" not in page
+        missing = client.get(f"/archive/{ean_number}.pdf")
+        assert missing.status_code == 404 and "Unicontas eget layout" in missing.text
+
+
+def test_through_the_gateway_a_booking_in_unicontas_layout_keeps_unicontas_pdf(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    text = faktura.settings.read_text(encoding="utf-8")
+    faktura.settings.write_text(text.replace("UseTimeViewInvoice = 1", "UseTimeViewInvoice = 0")
+                                .replace('transport = "rest"', 'transport = "gateway"'),
+                                encoding="utf-8")
+    (order,) = _draft(faktura, SAMPLES / "01-one-line.json")
+    number = uniconta.book(order)["InvoiceNumber"]
+    issued = faktura.run("follow", "--once")
+    assert issued.exit_code == 0, issued.output
+    archive = faktura.archive()
+    try:
+        entry = archive.get("revisorhuset", str(number))
+        assert (entry.layout, entry.pdf_kept, entry.fik_line) == ("uniconta", True, None)
+        text = _pdf_text(archive.pdf("revisorhuset", str(number)))  # Uniconta's, as served
+        assert "UNICONTA LAYOUT" in text and f"Faktura nr. {number}" in text
+        assert archive.verify().ok
+    finally:
+        archive.close()

@@ -10,7 +10,7 @@ import pytest
 MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identifiers",
            "faktura.fik.mod10", "renderer.formatting", "faktura.vatid", "faktura.units",
            "einvoice.formats.oioubl", "faktura.payment_info", "faktura.printable",
-           "api.pages.problem_texts", "faktura.payment"]
+           "faktura.problem_texts", "faktura.payment"]
 MODULES += ["issuing.renderpool", "api.server"]  # Retry-After's estimate, proxy exemption
 
 

@@ -197,7 +197,7 @@ def test_sync_is_grouped_by_concern():
 COMMAND_FRAMEWORKS = {"typer", "click"}
 WEB_FRAMEWORKS = {"fastapi", "starlette", "uvicorn"}
 EMULATOR = "sync.emulator"  # Uniconta's stand-in: a server of its own, not Faktura's
-CLI_SHARED = {"cli", "cli.main", "cli.help", "cli.options"}
+CLI_SHARED = {"cli", "cli.main", "cli.help", "cli.language", "cli.options"}
 
 
 def _external_imports(path: Path) -> set[str]:

@@ -149,3 +149,20 @@ def test_the_language_can_be_chosen(site: Site) -> None:
     assert "<h1>Archive</h1>" in page.text and "220,426.56 DKK" in page.text
     away = client.get("/lang/da", params={"next": "//evil.example"}, follow_redirects=False)
     assert away.headers["location"] == "/"
+
+
+def test_a_browser_meets_error_pages_in_its_language_an_api_caller_problem_json(
+        site: Site) -> None:
+    client, _ = signed_in(site)
+    html = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    unknown = client.get("/no-such-page", headers=html)
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("text/html")
+    assert "Siden findes ikke." in unknown.text and "Not Found" not in unknown.text
+    assert client.get("/no-such-page").headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/no-such-thing", headers=html).headers[
+        "content-type"] == "application/problem+json"
+    client.cookies.set("faktura_lang", "en")
+    wrong = client.get("/archive?page=first", headers=html)
+    assert wrong.status_code == 422 and "The address is not valid:" in wrong.text
+    assert "<code>page</code>: must be a whole number" in wrong.text
+    assert client.delete("/archive", headers=html).status_code == 405

@@ -1,7 +1,7 @@
 """The bookkeepers' pages (server-rendered, at `/`) and the API docs served from local files.
 
 `install(app)` adds the pages' routes (a visitor without a session is sent to sign in), their
-static files, the session store, and `/docs`
+error pages (`errors`), their static files, the session store, and `/docs`
 (Swagger UI) and `/redoc` (ReDoc) that load nothing from the network: both are committed
 under `static/` with their licences (Swagger UI 5 reads the OpenAPI 3.1 document FastAPI
 writes; the `swagger-ui-bundle` PyPI package ships Swagger UI 4, which cannot). Neither runs
@@ -44,12 +44,14 @@ SWAGGER_PAGE = """<!doctype html>
 
 def install(app: FastAPI) -> None:
     """Pages at `/`, static files at `/static`, local docs at `/docs` and `/redoc`."""
+    from api.pages import errors
     from api.pages.invoice import router as invoice_router
     from api.pages.routes import NotSignedIn, router, to_sign_in
 
     app.include_router(router)
     app.include_router(invoice_router)
     app.add_exception_handler(NotSignedIn, to_sign_in)
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)

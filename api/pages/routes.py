@@ -1,5 +1,7 @@
 """The bookkeepers' pages: sign in with the tenant's API key, the archive (search, pages, PDFs,
-FI lines), a draft preview of a pasted or uploaded invoice, and batches with live progress.
+FI lines; a period's totals and its spreadsheet CSV, the same query as `GET /v1/archive`), a
+draft preview of a pasted or uploaded invoice, and batches (the past ones, a running one's live
+progress).
 
 Server-rendered (Jinja); `static/pages.js` only adds conveniences (reading chosen files into
 the form, polling a running batch). Every form carries the session's CSRF token; every page
@@ -13,13 +15,15 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -28,18 +32,19 @@ from api.batch_quota import BatchQuotaExceeded
 from api.batches import BATCH_ID_PATTERN
 from api.body import parse_invoice_safely
 from api.keys import KeyInfo
-from api.pages.problem_texts import in_language, results_in_language
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE, PageSession, Sessions
 from api.pages.texts import LANGUAGES, pick_language, texts
 from api.requestlog import note_tenant
-from api.routes_archive import NUMBER_PATTERN
+from api.routes_archive import NUMBER_PATTERN, ArchiveFilter, query_period
 from api.routes_preview import CLIENT_GONE, render_draft
 from api.signin_limits import SignInLocked, client_address
 from api.state import AppState
 from api.tenants import TenantServices
-from archive import ArchiveEntry, ArchiveError
+from archive import ArchiveEntry, ArchiveError, NoPdfKept
 from faktura.errors import InvalidInput, Problem
+from faktura.problem_texts import in_language, results_in_language
 from issuing.renderpool import RenderQueueFull, RenderTooLarge
+from issuing.period import STATUSES, to_csv
 from renderer.formatting import amount, short_date
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -249,24 +254,100 @@ def _search(services: TenantServices, q: str, offset: int) -> list[ArchiveEntry]
                     {f.invoice_number for f in found}]
 
 
+@dataclass(frozen=True)
+class PeriodForm:
+    """The archive page's period filters as typed (blank: any), and what they select."""
+
+    date_from: str = ""
+    date_to: str = ""
+    customer: str = ""
+    status: str = ""
+
+    def __bool__(self) -> bool:
+        return any((self.date_from, self.date_to, self.customer, self.status))
+
+    def query(self) -> dict[str, str]:
+        """The filters as the page's URL query (the blank ones left out)."""
+        return {k: v for k, v in (("from", self.date_from), ("to", self.date_to),
+                                  ("customer", self.customer), ("status", self.status)) if v}
+
+    def parsed(self, q: str, t: dict[str, str]) -> tuple[ArchiveFilter | None, list[Problem]]:
+        problems = []
+        dates: list[date | None] = []
+        for name, text in (("from", self.date_from), ("to", self.date_to)):
+            try:
+                dates.append(date.fromisoformat(text) if text else None)
+            except ValueError:
+                problems.append(Problem(name, t["bad_date"]))
+        if self.status and self.status not in STATUSES:
+            problems.append(Problem("status", t["bad_filter"]))
+        if problems:
+            return None, problems
+        return ArchiveFilter(self.customer or None, dates[0], dates[1], q or None,
+                             self.status or None), []
+
+
+def _period_form(date_from: str, date_to: str, customer: str, status: str) -> PeriodForm:
+    return PeriodForm(date_from.strip()[:10], date_to.strip()[:10], customer.strip()[:64],
+                      status.strip()[:20])
+
+
 @router.get("/archive")
-async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: int = 1
-                       ) -> Response:
+async def archive_page(request: Request, visitor: SignedIn, q: str = "", page: int = 1,
+                       date_from: Annotated[str, Query(alias="from")] = "",
+                       date_to: Annotated[str, Query(alias="to")] = "",
+                       customer: str = "", status: str = "") -> Response:
     q, page = q.strip()[:200], max(1, min(page, 100_000))
+    form = _period_form(date_from, date_to, customer, status)
     services = _services(request, visitor)
-    entries = await run_in_threadpool(_search, services, q, (page - 1) * PAGE_SIZE)
-    more = len(entries) > PAGE_SIZE
-    rows = [_row(e, visitor.language) for e in entries[:PAGE_SIZE]]
+    language = visitor.language
+    offset = (page - 1) * PAGE_SIZE
+    period: dict[str, Any] = {"problems": []}
+    query = {**({"q": q} if q else {}), **form.query()}
+    if form:  # a period: every entry it selects, in number order, with its totals
+        filters, period["problems"] = form.parsed(q, texts(language))
+        selected = None if filters is None else await run_in_threadpool(
+            query_period, services, filters, totals=True)
+        entries = selected.entries[offset:offset + PAGE_SIZE + 1] if selected else []
+        if selected is not None:
+            period.update(uncomputed=selected.uncomputed,
+                          csv_url="/archive.csv?" + urlencode(query), totals=[{
+                              "currency": x.currency, "count": x.count,
+                              "net": amount(x.net, language), "vat": amount(x.vat, language),
+                              "gross": amount(x.gross, language)} for x in selected.totals])
+    else:
+        entries = await run_in_threadpool(_search, services, q, offset)
+    rows = [_row(e, language) for e in entries[:PAGE_SIZE]]
     statuses = await run_in_threadpool(_statuses, services, [r.entry.invoice_number
                                                              for r in rows])
 
     def link(to_page: int) -> str:
-        return "/archive?" + urlencode({"q": q, "page": to_page} if q else {"page": to_page})
+        return "/archive?" + urlencode({**query, "page": to_page})
 
-    return _page(request, visitor, "archive.html.j2", rows=rows, q=q, page=page,
+    return _page(request, visitor, "archive.html.j2", 422 if period["problems"] else 200,
+                 rows=rows, q=q, page=page, form=form, statuses_offered=STATUSES,
                  previous_url=link(page - 1) if page > 1 else None,
-                 next_url=link(page + 1) if more else None, tenant=services.tenant,
-                 statuses=statuses)
+                 next_url=link(page + 1) if len(entries) > PAGE_SIZE else None,
+                 tenant=services.tenant, statuses=statuses, **period)
+
+
+@router.get("/archive.csv")
+async def archive_csv(request: Request, visitor: SignedIn, q: str = "",
+                      date_from: Annotated[str, Query(alias="from")] = "",
+                      date_to: Annotated[str, Query(alias="to")] = "",
+                      customer: str = "", status: str = "") -> Response:
+    """The period as a spreadsheet opens it in the page's language (`issuing.period.to_csv`)."""
+    form = _period_form(date_from, date_to, customer, status)
+    filters, problems = form.parsed(q.strip()[:200], texts(visitor.language))
+    if filters is None:
+        return _page(request, visitor, "message.html.j2", 422, message=texts(
+            visitor.language)["bad_filter"] + " " + "; ".join(str(p) for p in problems))
+    period = await run_in_threadpool(query_period, _services(request, visitor), filters,
+                                     totals=False)
+    return Response(to_csv(period, spreadsheet=visitor.language).encode("utf-8"),
+                    media_type="text/csv; charset=utf-8", headers={
+                        "Content-Disposition": 'attachment; filename="faktura-arkiv.csv"',
+                        "Cache-Control": "private, no-store"})
 
 
 def _statuses(services: TenantServices, numbers: list[str]) -> dict[str, str]:
@@ -286,6 +367,9 @@ def _archived_file(request: Request, visitor: Visitor, number: str, kind: str) -
             data, media = services.archive.pdf(services.tenant, number), "application/pdf"
         else:
             data, media = services.archive.xml(services.tenant, number), "application/xml"
+    except NoPdfKept:
+        return _page(request, visitor, "message.html.j2", 404,
+                     message=texts(visitor.language)["pdf_not_kept_help"])
     except (ArchiveError, ValueError, LookupError):
         return _not_found(request, visitor)
     return Response(data, media_type=media, headers={
@@ -315,8 +399,8 @@ def _parse_json(text: str, t: dict[str, str]) -> tuple[Any, list[Problem]]:
     try:
         return json.loads(text, parse_float=Decimal), []
     except json.JSONDecodeError as error:
-        return None, [Problem("", f"{t['not_json']}: {error.msg} (line {error.lineno},"
-                                  f" column {error.colno})")]
+        return None, [Problem("", f"Not valid JSON: {error.msg} (line {error.lineno},"
+                                  f" column {error.colno})")]  # shown in the page's language
     except RecursionError:
         return None, [Problem("", t["not_json"])]
 
@@ -339,7 +423,7 @@ async def preview(request: Request, visitor: SignedIn) -> Response:
         services = _services(request, visitor)
         try:
             invoice = parse_invoice_safely(data)
-            rendered = await render_draft(request, _state(request).pool, invoice,
+            rendered = await render_draft(request, _state(request), invoice,
                                           services.settings)
             if rendered is None:
                 return Response(status_code=CLIENT_GONE)
@@ -369,9 +453,21 @@ def preview_pdf(request: Request, visitor: SignedIn, token: str) -> Response:
 # --- batches -----------------------------------------------------------------------------
 
 
+#: The past batches the batches page lists (the newest; every kept one is in `GET /v1/batches`).
+BATCHES_LISTED = 100
+
+
+def _batches_page(request: Request, visitor: Visitor, status: int = 200, text: str = "",
+                  problems: list[Problem] | None = None) -> HTMLResponse:
+    """The form for a new batch and the past batches, newest first (counts, failures)."""
+    records = _state(request).batches.list(_services(request, visitor))[:BATCHES_LISTED]
+    return _page(request, visitor, "batches.html.j2", status, text=text,
+                 problems=problems or [], records=records)
+
+
 @router.get("/batches")
 def batches_form(request: Request, visitor: SignedIn) -> Response:
-    return _page(request, visitor, "batches.html.j2", text="", problems=[])
+    return _batches_page(request, visitor)
 
 
 @router.post("/batches")
@@ -391,13 +487,13 @@ async def start_batch(request: Request, visitor: SignedIn) -> Response:
             problems = [Problem("", t["not_list"] if not isinstance(data, list)
                                 else t["empty_batch"])]
     if problems:
-        return _page(request, visitor, "batches.html.j2", 422, text=text, problems=problems)
+        return await run_in_threadpool(_batches_page, request, visitor, 422, text, problems)
     services = _services(request, visitor)
     try:
         record = await run_in_threadpool(_state(request).batches.submit, services, data)
     except BatchQuotaExceeded as error:
-        return _page(request, visitor, "batches.html.j2", 429, text=text,
-                     problems=[Problem(error.quota, t["batch_quota"])])
+        return await run_in_threadpool(_batches_page, request, visitor, 429, text,
+                                       [Problem(error.quota, t["batch_quota"])])
     return RedirectResponse(f"/batches/{record.id}", status_code=303)
 
 
@@ -422,15 +518,17 @@ def batch_progress(request: Request, batch_id: str) -> Response:
 
 @router.get("/batches/{batch_id}.pdf")
 def batch_print_file(request: Request, visitor: SignedIn, batch_id: str) -> Response:
-    from issuing.batch import merge_pdfs
+    from issuing.batch import print_file
 
     record = _batch(request, visitor, batch_id)
     numbers = record.archived_numbers() if record is not None else []
     if record is None or record.status in ("queued", "running") or not numbers:
         return _not_found(request, visitor)
     services = _services(request, visitor)
-    pdf = merge_pdfs(services.archive.pdf(services.tenant, n) for n in numbers)
-    return Response(pdf, media_type="application/pdf", headers={
+    printed = print_file(services.archive, services.tenant, numbers)
+    if printed.pdf is None:
+        return _not_found(request, visitor)
+    return Response(printed.pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="batch-{batch_id[:8]}.pdf"'})
 
 
@@ -471,19 +569,31 @@ def batch_page(request: Request, visitor: SignedIn, batch_id: str) -> Response:
 # --- bookings (issuing on booking: what needs attention, what the bookkeeper changed) -------
 
 
+@contextlib.contextmanager
+def booking_record(services: TenantServices) -> Iterator[Any]:
+    """The tenant's booking record (`sync.posting.bookings`), or None when Faktura has
+    neither posted nor issued on booking yet (no ledger to open)."""
+    from sync.posting.bookings import Bookings
+    from sync.posting.ledger import LEDGER_FILE
+
+    target = services.settings.database(LEDGER_FILE)
+    if isinstance(target, Path) and not target.exists():
+        yield None
+        return
+    store = Bookings(target)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _bookings(services: TenantServices) -> tuple[list[Any], list[Any]]:
     """The tenant's bookings that need attention and the issued ones that differ from their
     draft (nothing when Faktura has not issued on booking yet)."""
-    from sync.posting.bookings import Bookings, BookingState
+    from sync.posting.bookings import BookingState
 
-    target = services.settings.database("ledger.sqlite")
-    if isinstance(target, Path) and not target.exists():
-        return [], []
-    store = Bookings(target)
-    try:
-        records = store.all(services.tenant)
-    finally:
-        store.close()
+    with booking_record(services) as store:
+        records = store.all(services.tenant) if store is not None else []
     return ([r for r in records if r.state == BookingState.ATTENTION],
             [r for r in records if r.state == BookingState.ISSUED and r.differences])
 

@@ -45,6 +45,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "not_valid": ("Fakturaen er ikke gyldig:", "The invoice is not valid:"),
     "not_json": ("Ikke gyldig JSON", "Not valid JSON"),
     "open_pdf": ("Åbn PDF", "Open PDF"),
+    "no_pdf_viewer": ("Browseren kan ikke vise PDF her; åbn den med linket ovenfor.",
+                      "This browser cannot show the PDF here; open it with the link above."),
     "batch_help": ("Vælg fakturafiler (JSON), eller indsæt en JSON-liste af fakturaer. Hver"
                    " faktura bogføres én gang i Uniconta, dannes og arkiveres.",
                    "Choose invoice files (JSON), or paste a JSON list of invoices. Each is"
@@ -67,7 +69,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
                     " en tid. Prøv igen senere.",
                     "There is no room for more batches now; finished batches are deleted after"
                     " a while. Try again later."),
-    "not_found": ("Ikke fundet.", "Not found."),
+    "not_found": ("Siden findes ikke.", "There is no such page."),
+    "wrong_method": ("Siden kan ikke åbnes på den måde.", "This page cannot be opened that way."),
+    "bad_address": ("Adressen er ikke gyldig:", "The address is not valid:"),
+    "failed_status": ("Det lykkedes ikke (HTTP {status}).", "That did not work (HTTP {status})."),
     "language": ("English", "Dansk"),
     # the invoice page
     "credit_note_title": ("Kreditnota", "Credit note"),
@@ -81,6 +86,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "amount_open": ("udestående", "outstanding"),
     "due": ("forfald", "due"),
     "files": ("Filer", "Files"),
+    "pdf_not_kept": ("PDF i Unicontas layout, ikke gemt her",
+                     "PDF in Uniconta's layout, not kept here"),
+    "pdf_not_kept_help": ("Fakturaen er udstedt i Unicontas eget layout (UseTimeViewInvoice ="
+                          " 0) over Unicontas REST API, som ikke kan hente den PDF. Arkivet"
+                          " gemmer de bogførte data og e-fakturaen; send PDF'en fra Uniconta.",
+                          "The invoice was issued in Uniconta's own layout (UseTimeViewInvoice"
+                          " = 0) over Uniconta's REST API, which cannot read that PDF. The"
+                          " archive keeps the booked data and the e-invoice; send the PDF from"
+                          " Uniconta."),
     "einvoice_to": ("E-faktura", "E-invoice"),
     "einvoice_none": ("ingen", "none"),
     "einvoice_email": ("med e-mail (XML vedhæftet)", "by e-mail (XML attached)"),
@@ -113,6 +127,71 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_interrupted": ("afbrudt", "interrupted"),
     "event_unconfirmed": ("ubekræftet", "unconfirmed"),
     "event_einvoice": ("e-faktura", "e-invoice"),
+    "credits_invoice": ("Krediterer faktura", "Credits invoice"),
+    "not_in_archive": ("ikke i arkivet", "not in the archive"),
+    "credited_by": ("Krediteret af", "Credited by"),
+    "credit_waiting": ("En kreditnota for fakturaen venter som kladde i Uniconta.",
+                       "A credit note for this invoice waits as a draft in Uniconta."),
+    "booked": ("Bogført i Uniconta", "Booked in Uniconta"),
+    "booked_as_drafted": ("Udstedt som bogført; bogføringen svarer til Fakturas kladde.",
+                          "Issued as booked; the booking matches Faktura's draft."),
+    "actions": ("Handlinger", "Actions"),
+    "credit_action": ("Kreditér fakturaen", "Credit this invoice"),
+    "credit_title": ("Kreditér faktura {number}", "Credit invoice {number}"),
+    "credit_help": ("Der udstedes en kreditnota, som krediterer hele fakturaen: samme kunde og"
+                    " linjer, dateret i dag. Den bogføres i Uniconta, dannes og arkiveres som"
+                    " enhver faktura.",
+                    "A credit note crediting the whole invoice is issued: the same customer"
+                    " and lines, dated today. It is posted to Uniconta, rendered and archived"
+                    " like every invoice."),
+    "credit_help_drafts": ("Kreditnotaen lægges som kladde (ordre) i Uniconta, som alle"
+                           " fakturaer her. Den udstedes, når en bogholder bogfører den i"
+                           " Uniconta; indtil da er intet bogført.",
+                           "The credit note is left in Uniconta as a draft (an order), as every"
+                           " invoice here is. It is issued once a bookkeeper books it in"
+                           " Uniconta; until then nothing is booked."),
+    "credit_confirm": ("Udsted kreditnotaen", "Issue the credit note"),
+    "credit_confirm_drafts": ("Læg kreditnotaen i Uniconta", "Leave the credit note in Uniconta"),
+    "cancel": ("Fortryd", "Cancel"),
+    "credit_refused": ("Fakturaen kan ikke krediteres her:",
+                       "The invoice cannot be credited here:"),
+    "credit_refused_credited": ("Fakturaen er allerede krediteret med {credited} af {total}. En"
+                                " fuld kreditnota mere ville kreditere mere end fakturaen.",
+                                "The invoice is credited already: {credited} of {total}."
+                                " Another full credit note would credit more than the"
+                                " invoice."),
+    "credit_refused_draft": ("En kreditnota for fakturaen venter allerede som kladde i"
+                             " Uniconta; bogfør den dér.",
+                             "A credit note for this invoice already waits as a draft in"
+                             " Uniconta; book it there."),
+    "note_credit_issued": ("Kreditnotaen er udstedt.", "The credit note is issued."),
+    "note_credit_drafted": ("Kreditnotaen ligger nu som kladde i Uniconta. Faktura udsteder"
+                            " den, når den er bogført dér.",
+                            "The credit note is now a draft in Uniconta. Faktura issues it once"
+                            " it is booked there."),
+    # the archive's period view
+    "date_from": ("Fra dato", "From date"),
+    "date_to": ("Til dato", "To date"),
+    "customer_number": ("Kundenummer", "Customer number"),
+    "any_status": ("Alle", "All"),
+    "status_unread": ("ikke læst fra Uniconta", "not read from Uniconta"),
+    "show": ("Vis", "Show"),
+    "clear_filters": ("Nulstil", "Clear"),
+    "period": ("Perioden", "The period"),
+    "count": ("Antal", "Count"),
+    "export_csv": ("Hent som CSV (regneark)", "Download as CSV (spreadsheet)"),
+    "uncomputed": ("Kunne ikke genberegnes (indstillingerne er ændret siden), så de tæller kun"
+                   " med i beløbet i alt:",
+                   "Could not be computed again (the settings changed since), so they count"
+                   " in the total only:"),
+    "bad_filter": ("Filteret er ikke gyldigt:", "The filter is not valid:"),
+    "bad_date": ("skal være en dato (ÅÅÅÅ-MM-DD)", "must be a date (YYYY-MM-DD)"),
+    # the batches list
+    "new_batch": ("Ny kørsel", "New batch"),
+    "past_batches": ("Tidligere kørsler", "Past batches"),
+    "no_batches": ("Ingen kørsler endnu.", "No batches yet."),
+    "started": ("Startet", "Started"),
+    "invoices": ("Fakturaer", "Invoices"),
     "setup": ("Opsætning", "Setup"),
     "setup_help": ("Hver regel i integrationsvejledningerne (ClientTime og TimeLog) tjekket mod"
                    " Uniconta og indstillingerne lige nu. Der læses kun; intet skrives.",

@@ -10,7 +10,8 @@ Beside the posting ledger (same SQLite file or PostgreSQL database), keyed by te
   so the booking can be compared with it and issued with the buyer's details.
 * `follow_cursors` — the highest invoice number the poll has dealt with.
 
-`claim` holds one invoice number while it is issued (checked, rendered, archived, recorded),
+`follower` holds the tenant's poll (one round at a time, wherever it runs); `claim` holds
+one invoice number while it is issued (checked, rendered, archived, recorded),
 so that two threads or processes never issue the same number at once while different numbers
 render side by side. The claim is a lock, not a row: a holder that dies releases it, and the
 next round finds the number unrecorded (or archived) and finishes it.
@@ -131,6 +132,15 @@ class Bookings:
         lock_file = self._claims / f"{stripe}.lock" if self._claims is not None else None
         with exclusive_lock(self._engine, name, lock_file):
             yield
+
+    @contextmanager
+    def follower(self, tenant: str, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the tenant's poll: one round at a time across threads, processes and workers;
+        yields whether it is held (without `wait`: False at once while another round runs)."""
+        lock_file = self._claims / f"follow-{tenant}.lock" if self._claims is not None else None
+        with exclusive_lock(self._engine, f"faktura-follow:{tenant}", lock_file,
+                            wait=wait) as held:
+            yield held
 
     # ----------------------------------------------------------------- bookings
 

@@ -137,7 +137,8 @@ class SyncEngine:
             raise outcome
         return outcome
 
-    def mark_archived(self, invoice: Invoice, invoice_number: str, pdf_sha256: str) -> None:
+    def mark_archived(self, invoice: Invoice, invoice_number: str,
+                      pdf_sha256: str | None) -> None:
         self.ledger.advance(self.tenant, invoice.source_id, State.ARCHIVED)
         self.log.step(invoice.source_id, "archived", invoice_number=invoice_number,
                       pdf_sha256=pdf_sha256)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from api.auth import KeyStore
-from archive import Archive, ArchiveConflict, NewArchiveItem, NoEInvoice
+from archive import Archive, ArchiveConflict, NewArchiveItem, NoEInvoice, NoPdfKept
 from archive.index import SqlIndex
 from archive.s3 import S3BlobStore
 from infra.database import describe
@@ -25,12 +25,13 @@ def _store(endpoint: str, bucket: str, **kwargs) -> S3BlobStore:  # type: ignore
     return S3BlobStore.connect(bucket=bucket, endpoint_url=endpoint, create=True, **kwargs)
 
 
-def _item(number: str, pdf: bytes = b"%PDF-1.7 test", **xml: object) -> NewArchiveItem:
+def _item(number: str, pdf: bytes | None = b"%PDF-1.7 test", layout: str = "clienttime",
+          **xml: object) -> NewArchiveItem:
     return NewArchiveItem(**xml,  # type: ignore[arg-type]
         tenant="revisorhuset", invoice_number=number, document_type="invoice",
         issue_date=date(2026, 11, 30), customer_number="1001", customer_name="Kunde ÆØÅ ApS",
         currency_code="DKK", total_amount=Decimal("1187.50"), fik_line=None,
-        layout="clienttime", uniconta_invoice_number=int(number), voucher=1,
+        layout=layout, uniconta_invoice_number=int(number), voucher=1,
         journal_posted_id=2, source_id=f"src-{number}", pdf=pdf, invoice_json='{"a": 1}')
 
 
@@ -110,6 +111,23 @@ def test_an_e_invoice_is_a_third_object_on_s3_indexed_on_postgresql(s3_env, s3_e
     s3.put_object(Bucket=s3_env, Key=key, Body=b"<Invoice>forged</Invoice>", Metadata=metadata)
     problems = archive.verify("revisorhuset").problems
     assert [(p.invoice_number, p.file, p.kind) for p in problems] == [("7101", "xml", "altered")]
+    archive.close()
+
+
+def test_an_invoice_without_pdf_on_s3_and_postgresql_verifies_and_a_deleted_pdf_shows(
+        s3_env, s3_endpoint, pg_url):
+    archive = Archive(_store(s3_endpoint, s3_env), SqlIndex(pg_url))
+    xml = b"<?xml version='1.0'?><Invoice>7301</Invoice>"
+    archive.put(_item("7301", pdf=None, layout="uniconta", xml=xml, xml_format="oioubl"))
+    archive.put(_item("7302"))
+    assert archive.get("revisorhuset", "7301").pdf_sha256 is None
+    with pytest.raises(NoPdfKept):
+        archive.pdf("revisorhuset", "7301")
+    assert archive.xml("revisorhuset", "7301") == xml and archive.verify("revisorhuset").ok
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-north-1")
+    s3.delete_object(Bucket=s3_env, Key="revisorhuset/2026/7302.pdf")
+    problems = archive.verify("revisorhuset").problems
+    assert [(p.invoice_number, p.file, p.kind) for p in problems] == [("7302", "pdf", "missing")]
     archive.close()
 
 

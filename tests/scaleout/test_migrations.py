@@ -73,6 +73,13 @@ def test_upgrade_keeps_every_row_of_a_legacy_archive_and_ledger(tmp_path: Path):
         assert [e.invoice_number for e in archive.list("default")] == ["1004", "1002", "1001"]
         archive.put(with_einvoice("1005"))  # the upgraded index takes an e-invoice
         assert archive.verify().ok and archive.xml("default", "1005") == XML
+        archive.put(without_pdf("1006"))  # and an invoice in Uniconta's layout without PDF
+        assert archive.verify().ok and not archive.get("default", "1006").pdf_kept
+        # The name search's triggers outlived the table's copy (SQLite drops no NOT NULL).
+        assert [e.invoice_number for e in archive.list("default", q="østergaard")] == [
+            "1001"]
+        assert [e.invoice_number for e in archive.list("default", q="uniconta-kunde")] == [
+            "1006"]
     ledger = Ledger(ledger_file)
     try:
         states = {r.source_id: r.state for r in ledger.all("default")}
@@ -96,6 +103,46 @@ def with_einvoice(number: str) -> NewArchiveItem:
         xml=XML, xml_format="oioubl")
 
 
+def without_pdf(number: str) -> NewArchiveItem:
+    """An invoice in Uniconta's layout archived without its PDF (the REST API's case)."""
+    return with_einvoice(number).model_copy(update={
+        "layout": "uniconta", "pdf": None, "customer_name": "Uniconta-kunde ApS"})
+
+
+def test_postgresql_at_the_previous_revision_takes_invoices_without_pdf_after_upgrading(
+        pg_url: str, tmp_path: Path):
+    from archive import Archive
+    from archive.blobs import LocalBlobStore
+    from archive.index import SqlIndex
+    from infra.migrations import upgrade
+
+    upgrade(pg_url, ["archive"], to="archive_0005")
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        required = conn.execute(sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND table_name = 'archive_entries'"
+            " AND column_name IN ('pdf_sha256', 'pdf_size')"
+            " AND is_nullable = 'NO' ORDER BY 1")).scalars().all()
+    assert required == ["pdf_sha256", "pdf_size"]
+    with Archive(LocalBlobStore(tmp_path), SqlIndex(pg_url)) as before:
+        before.put(with_einvoice("1005"))
+    upgrade(pg_url, ["archive"])
+    upgrade(pg_url, ["archive"])  # again: nothing to do
+    with engine.connect() as conn:
+        nullable = conn.execute(sa.text(
+            "SELECT column_name, is_nullable FROM information_schema.columns WHERE"
+            " table_schema = current_schema() AND table_name = 'archive_entries'"
+            " AND column_name IN ('pdf_sha256', 'pdf_size')"
+            " ORDER BY 1")).all()
+    engine.dispose()
+    assert nullable == [("pdf_sha256", "YES"), ("pdf_size", "YES")]
+    with Archive(LocalBlobStore(tmp_path), SqlIndex(pg_url)) as after:
+        after.put(without_pdf("1006"))
+        assert after.get("default", "1005").pdf_kept and not after.get("default", "1006").pdf_kept
+        assert after.verify().ok
+
+
 def test_an_index_opened_before_upgrading_gets_the_new_columns_and_upgrades(tmp_path: Path):
     _legacy_stores(tmp_path)
     index = tmp_path / "archive" / "index.sqlite"
@@ -115,6 +162,7 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
     _legacy_stores(tmp_path)
     with LocalArchive(tmp_path / "archive") as archive:
         archive.put(with_einvoice("1005"))  # one invoice with its e-invoice beside the four
+        archive.put(without_pdf("1006"))  # and one in Uniconta's layout without its PDF
     local = scaleout_settings(tmp_path, gateway_url="http://127.0.0.1:9")
     target_dir = tmp_path / "target"
     target_dir.mkdir()
@@ -123,7 +171,7 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
     upgraded = run_faktura("db", "upgrade", "--settings", str(target), cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
 
-    for copied in ("Copied 5", "Copied 0"):  # a second run finds everything there
+    for copied in ("Copied 6", "Copied 0"):  # a second run finds everything there
         result = run_faktura("archive", "migrate", "--settings", str(local), "--to",
                              str(target), cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -138,10 +186,14 @@ def test_legacy_archive_migrates_to_postgresql_and_s3_verified(tmp_path: Path, p
     legacy = _rows(tmp_path / "archive" / "index.sqlite", "archive_entries")
     assert sorted((r[0], r[1], r[2]) for r in migrated) == sorted(
         (r[1], r[2], r[16]) for r in legacy)
+    assert ("default", "1006", None) in [(r[0], r[1], r[2]) for r in migrated]
     verified = run_faktura("archive", "verify", "--settings", str(target), "--tenant", "default",
                            cwd=tmp_path)
     assert verified.returncode == 0
-    assert "Verified 4 archived invoices (tenant default)" in verified.stdout
+    assert "Verified 5 archived invoices (tenant default)" in verified.stdout
+    kept = run_faktura("archive", "get", "1006", "--settings", str(target), "--tenant",
+                       "default", "--out", str(tmp_path), cwd=tmp_path)
+    assert kept.returncode == 1 and "not kept in the archive" in kept.stderr
     xml = run_faktura("archive", "get", "1005", "--xml", "--settings", str(target),
                       "--tenant", "default", "--out", str(tmp_path), cwd=tmp_path)
     assert xml.returncode == 0, xml.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sync_support import MakeStack, SyncStack, customer, invoice, invoices_by_marker, line
 
-from api.pages.problem_texts import in_language
+from faktura.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
 from faktura.model import Invoice
 from sync.emulator.testing import EmulatorHandle

@@ -25,7 +25,7 @@ from sync_support import (
     make_settings,
 )
 
-from api.pages.problem_texts import in_language
+from faktura.problem_texts import in_language
 from faktura.errors import FakturaError, InvalidInput
 from infra.settings_files import load_settings
 from renderer.render import Renderer

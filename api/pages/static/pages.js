@@ -2,12 +2,22 @@
 "use strict";
 
 // A file chooser fills the form's JSON text: one file as it is, several as a JSON list.
+// Its label is the button, in the page's language (the browser's own button and "no file
+// chosen" speak the browser's); the chosen files' names are shown beside it.
 function enableFileChoosers() {
   document.querySelectorAll("input[type=file][data-fills]").forEach((input) => {
     const label = document.querySelector(`label[for="${input.id}"]`);
+    const chosen = document.createElement("span");
+    chosen.className = "chosen";
     input.hidden = false;
-    if (label) label.hidden = false;
+    if (label) {
+      label.hidden = false;
+      label.classList.add("chooser");
+      input.classList.add("chooser");
+      input.after(chosen);
+    }
     input.addEventListener("change", async () => {
+      chosen.textContent = [...input.files].map((file) => file.name).join(", ");
       const target = document.getElementById(input.dataset.fills);
       const texts = await Promise.all([...input.files].map((file) => file.text()));
       if (!texts.length) return;

@@ -1,10 +1,12 @@
-"""The refusals' messages in the pages' language.
+"""The refusals' messages in the reader's language (the pages', and the command line's when the
+settings say `[cli] language = "da"`).
 
 Every refusal names its field (a path, the same in every language) and says what is wrong in
 English (`faktura.errors.Problem`). The pages are Danish first: `in_language(message, "da")`
 gives the Danish of the messages a bookkeeper meets — the checks before posting
 (docs/refusals.md), the sync engine's refusals, Uniconta's refusals it names, and the model's
-own field checks. A message not in the table is shown as it is, never dropped.
+own field checks. In English, pydantic's own words ("Field required") become the pages'.
+A message not in the table is shown as it is, never dropped.
 
 >>> in_language("no line has a quantity, so there is nothing to book: give a line a"
 ...             " quantity, or do not issue the invoice", "da")
@@ -12,7 +14,7 @@ own field checks. A message not in the table is shown as it is, never dropped.
 >>> in_language("String should have at most 20 characters", "da")
 'må højst have 20 tegn'
 >>> in_language("String should have at most 20 characters", "en")
-'String should have at most 20 characters'
+'may have at most 20 characters'
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ _WORDS = {
     " 15 cifre)",
     "restart this debtor group's invoice number series in Uniconta": "start debitorgruppens"
     " fakturanummerserie forfra i Uniconta",
+    "issue date": "fakturadato", "due date": "forfaldsdato", "currency": "valuta",
+    "net": "netto", "VAT": "moms", "total": "i alt",
+    # Python's JSON reader
+    "Expecting value": "forventede en værdi",
+    "Expecting property name enclosed in double quotes":
+        "forventede et feltnavn i dobbelte anførselstegn",
+    "Expecting ',' delimiter": "forventede et komma",
+    "Expecting ':' delimiter": "forventede et kolon",
+    "Extra data": "mere efter JSON-værdien",
+    "Unterminated string starting at": "en tekst slutter ikke",
+    "Invalid control character at": "et ugyldigt kontroltegn",
+    "Invalid \\escape": "en ugyldig \\-sekvens",
 }
 
 #: What to do about a Uniconta refusal (`sync.posting.engine._FIXES`), English → Danish.
@@ -150,6 +164,19 @@ _DANISH: list[tuple[str, str]] = [
     (r"Uniconta refused it \((?P<code>\w+)\): (?P<fix>.+)",
      "Uniconta afviste den ({code}): {fix}"),
     (r"Uniconta refused it \((?P<code>\w+)\)", "Uniconta afviste den ({code})"),
+    # What a bookkeeper changed in Uniconta against Faktura's draft (`faktura.booking`).
+    (r"line added or changed in Uniconta: (?P<line>.+)",
+     "linje tilføjet eller ændret i Uniconta: {line}"),
+    (r"line of the source not booked: (?P<line>.+)", "kildens linje ikke bogført: {line}"),
+    (r"(?P<what>issue date|due date|currency|net|VAT|total): source (?P<ours>\S+), booked"
+     r" (?P<theirs>\S+)", "{what}: kilden {ours}, bogført {theirs}"),
+    (r"delivery.host is not set: e-mailing invoices needs an SMTP server in \[delivery\]",
+     "delivery.host er ikke udfyldt: fakturaer sendes med e-mail gennem en SMTP-server i"
+     " [delivery]"),
+    (r"Not valid JSON: (?P<reason>.+) \(line (?P<line>\d+), column (?P<column>\d+)\)",
+     "Ikke gyldig JSON: {reason} (linje {line}, kolonne {column})"),
+    (r"not valid JSON \((?P<reason>.+?): line (?P<line>\d+) column (?P<column>\d+) \(char"
+     r" \d+\)\)", "ikke gyldig JSON: {reason} (linje {line}, kolonne {column})"),
     # The model's own field checks (pydantic's words).
     (r"Field required", "skal udfyldes"),
     (r"String should have at most (?P<n>\d+) characters?", "må højst have {n} tegn"),
@@ -163,6 +190,7 @@ _DANISH: list[tuple[str, str]] = [
     (r"Input should be a valid date or datetime, .+",
      "skal være en gyldig dato (ÅÅÅÅ-MM-DD)"),
     (r"Input should be a valid date.*", "skal være en gyldig dato (ÅÅÅÅ-MM-DD)"),
+    (r"Input should be a valid integer.*", "skal være et heltal"),
     (r"Input should be a valid (?:number|decimal).*", "skal være et tal"),
     (r"Input should be a valid boolean.*", "skal være true eller false"),
     (r"Input should be a valid string", "skal være en tekst"),
@@ -176,10 +204,40 @@ _DANISH: list[tuple[str, str]] = [
 ]
 _COMPILED = [(re.compile(pattern, re.DOTALL), danish) for pattern, danish in _DANISH]
 
+#: pydantic's own words in the pages' English (the API's problem+json keeps pydantic's).
+_ENGLISH: list[tuple[str, str]] = [
+    (r"Field required", "must be given"),
+    (r"String should have at most (?P<n>\d+) characters?", "may have at most {n} characters"),
+    (r"String should have at least (?P<n>\d+) characters?", "must have at least {n} characters"),
+    (r"List should have at least (?P<n>\d+) items? after validation, not \d+",
+     "must have at least {n}"),
+    (r"Decimal input should have no more than (?P<n>\d+) decimal places?",
+     "may have at most {n} decimals"),
+    (r"Input should be a valid date.*", "must be a valid date (YYYY-MM-DD)"),
+    (r"Input should be a valid integer.*", "must be a whole number"),
+    (r"Input should be a valid (?:number|decimal).*", "must be a number"),
+    (r"Input should be a valid boolean.*", "must be true or false"),
+    (r"Input should be a valid string", "must be a text"),
+    (r"Input should be less than or equal to (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "may be at most {n}"),
+    (r"Input should be greater than or equal to (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "must be at least {n}"),
+    (r"Input should be greater than (?:Decimal\(')?(?P<n>[\d.]+)(?:'\))?",
+     "must be more than {n}"),
+    (r"Extra inputs are not permitted", "is not a field of an invoice"),
+]
+_COMPILED_ENGLISH = [(re.compile(pattern, re.DOTALL), english)
+                     for pattern, english in _ENGLISH]
+
 
 def in_language(message: str, language: str) -> str:
-    """`message` in `language` ("da" or "en"): its Danish when the table has it, else as is."""
+    """`message` in `language` ("da" or "en"): its Danish when the table has it, and in
+    English pydantic's words in ours; anything else as is."""
     if language != "da":
+        for pattern, english in _COMPILED_ENGLISH:
+            match = pattern.fullmatch(message)
+            if match:
+                return english.format(**match.groupdict())
         return message
     for pattern, danish in _COMPILED:
         match = pattern.fullmatch(message)
