@@ -3,15 +3,17 @@
     python benchmarks/bench_emulator.py                        # window 100, full = 10,000
     python benchmarks/bench_emulator.py --baseline /tmp/main   # also the emulator of that tree
 
-Starts the Uniconta emulator as its own process (real HTTP on 127.0.0.1) and posts a window of
-invoices through the sync engine (orders and lines in one call each, one posting per invoice,
-no latency) after 10 invoices are stored, then again after `--stored` are. The full store is
-made by copying the rows of a posted invoice (DebtorInvoice, InvTrans, DebtorTrans,
-DebtorTransOpen, GLTrans, its PDF) with new numbers straight into the state file while the
-emulator is stopped, then moving the invoice series past them. Reports the emulator's own CPU
-(from /proc) per posted invoice in each window and their ratio (the goal: ≤ 1.5). With
-`--baseline TREE` the emulator of another checkout runs the same steps, interleaved with this
-one's, so both see the same machine load; the client is always this tree's.
+Starts the Uniconta emulator as its own process (real HTTP on 127.0.0.1) and, after 10
+invoices are stored and again after `--stored` are, measures two windows: invoices posted
+through the sync engine (orders and lines in one call each, one posting per invoice, no
+latency), and orders made over REST, booked in the emulator and read back as Faktura reads them
+(the orders stay, as in Uniconta). The full store is made by copying the rows of the last
+booked invoice (its order and lines, DebtorInvoice, InvTrans, DebtorTrans, DebtorTransOpen,
+GLTrans, its PDF) with new numbers straight into the state file while the emulator is stopped,
+then moving the invoice series past them. Reports the emulator's own CPU (from /proc) per
+invoice in each window and the ratio full ÷ 10 (the goal: ≤ 1.5). With `--baseline TREE` the
+emulator of another checkout runs the same steps, interleaved with this one's, so both see the
+same machine load; the client is always this tree's.
 """
 
 from __future__ import annotations
