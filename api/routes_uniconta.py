@@ -164,7 +164,10 @@ def _poke(state: AppState, tenant: str) -> None:
 
 @router.api_route("/v1/uniconta/events/{token}", methods=["GET", "POST"],
                   include_in_schema=False, status_code=202)
-def uniconta_event(token: str, request: Request, background: BackgroundTasks) -> Response:
+async def uniconta_event(token: str, request: Request,
+                         background: BackgroundTasks) -> Response:
+    # On the event loop, never waiting for a thread: while a burst of calls keeps every
+    # worker thread reading back, the next call is still answered at once.
     state: AppState = request.app.state.faktura
     tenant = _tenant_of(state, token)
     if tenant is None:
