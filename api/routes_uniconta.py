@@ -7,9 +7,10 @@ anything is read, and the request log names only the route template, never the t
 
 The call is a hint, never trusted: its body is not read, and only `RowId` / `Key` say which
 invoice to read back from Uniconta; what Uniconta answers is issued (`issuing.booked`), once
-per invoice number. The answer (202) comes at once; the work runs after it, in a thread: as many
-bookings at once as the render pool has workers (each renders while holding only its own
-number's claim), the others wait their turn.
+per invoice number. The answer (202) comes at once; the work runs after it, in a thread: the
+hints that arrive meanwhile are read back together in the next round (`issuing.events`), and
+their bookings issued as many at once as the render pool has workers (each renders while
+holding only its own number's claim).
 
 `start_followers` runs the poll (`faktura follow`) inside the server for each tenant whose
 settings ask for it (`uniconta.follow_in_server`): the webhook's backstop in one process.
@@ -31,13 +32,14 @@ from api.problems import problem_response
 from api.state import AppState
 from issuing.booked import BookedIssuer, booked_issuer
 from issuing.bootstrap import open_status_store
+from issuing.events import EventDrain
 from issuing.refresher import StatusRefresher, Timing
 from issuing.status import refresh_if_due
 
 router = APIRouter(tags=["uniconta"])
 _followers: dict[int, dict[str, BookedIssuer]] = {}
 _followers_lock = threading.Lock()
-_issuing_slots: dict[int, threading.BoundedSemaphore] = {}
+_drains: dict[int, dict[str, EventDrain]] = {}
 _refreshers: dict[int, dict[str, StatusRefresher]] = {}
 
 
@@ -58,27 +60,27 @@ def _booked_issuer(state: AppState, tenant: str) -> BookedIssuer:
         per_app = _followers.setdefault(id(state), {})
         found = per_app.get(tenant)
         if found is None:
-            found = booked_issuer(services.issuer(), services.guard.posting_lock)
+            found = booked_issuer(services.issuer(), services.guard.posting_lock,
+                                  parallel=state.pool.workers)
             per_app[tenant] = found
+        return found
+
+
+def _drain(state: AppState, tenant: str) -> EventDrain:
+    with _followers_lock:
+        per_app = _drains.setdefault(id(state), {})
+        found = per_app.get(tenant)
+        if found is None:
+            found = per_app[tenant] = EventDrain(lambda: _booked_issuer(state, tenant))
         return found
 
 
 logger = logging.getLogger("api.uniconta")
 
 
-def _slots(state: AppState) -> threading.BoundedSemaphore:
-    """The bookings the webhook issues at once: one per render worker."""
-    with _followers_lock:
-        found = _issuing_slots.get(id(state))
-        if found is None:
-            found = _issuing_slots[id(state)] = threading.BoundedSemaphore(state.pool.workers)
-        return found
-
-
-def _read_back(state: AppState, tenant: str, key: str | None, row_id: str | None) -> None:
+def _read_back(state: AppState, tenant: str) -> None:
     try:
-        with _slots(state):
-            _booked_issuer(state, tenant).on_event(key, row_id)
+        _drain(state, tenant).drain()
     except Exception as error:  # noqa: BLE001 - a hint only: the poll catches what this missed
         logger.warning("a Uniconta event for tenant %s could not be handled now (%s); the"
                        " poll will", tenant, type(error).__name__)
@@ -115,7 +117,7 @@ def start_followers(state: AppState) -> Callable[[], None]:
         for thread in threads:
             thread.join(timeout=30)
         with _followers_lock:
-            _issuing_slots.pop(id(state), None)
+            _drains.pop(id(state), None)
             for follower in _followers.pop(id(state), {}).values():
                 follower.close()
 
@@ -172,5 +174,6 @@ async def uniconta_event(token: str, request: Request,
         return problem_response(404, "Not Found")
     params = request.query_params
     _poke(state, tenant)
-    background.add_task(_read_back, state, tenant, params.get("Key"), params.get("RowId"))
+    if _drain(state, tenant).add(params.get("Key"), params.get("RowId")):
+        background.add_task(_read_back, state, tenant)
     return Response(status_code=202)

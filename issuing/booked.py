@@ -1,17 +1,18 @@
 """Issue what Uniconta booked: the invoices a bookkeeper booked there, exactly once each.
 
-    webhook hint or poll → read the booking back from Uniconta (`sync.uniconta.booked`)
-                         → the one computed invoice of the booking (`faktura.booking`),
-                           with the source invoice when Faktura drafted it
-                         → every check that can refuse it (totals, e-invoice rules)
-                         → the issuing steps every invoice takes (`Issuer.archive_posted`:
-                           e-invoice, ClientTime PDF with the FI line from Uniconta's number,
-                           archive)
-                         → in Uniconta's own layout (UseTimeViewInvoice = 0): its PDF read
-                           through the gateway; over Uniconta's REST API, which cannot read
-                           it, the booked data and the e-invoice archived without a PDF
-                         → recorded (`sync.posting.bookings`), with what the bookkeeper
-                           changed against the source
+    webhook hints or poll → read the bookings back from Uniconta, all of a round in two
+                            calls (`sync.uniconta.booked`); then each, `parallel` at a time:
+                          → the one computed invoice of the booking (`faktura.booking`),
+                            with the source invoice when Faktura drafted it
+                          → every check that can refuse it (totals, e-invoice rules)
+                          → the issuing steps every invoice takes (`Issuer.archive_posted`:
+                            e-invoice, ClientTime PDF with the FI line from Uniconta's number,
+                            archive)
+                          → in Uniconta's own layout (UseTimeViewInvoice = 0): its PDF read
+                            through the gateway; over Uniconta's REST API, which cannot read
+                            it, the booked data and the e-invoice archived without a PDF
+                          → recorded (`sync.posting.bookings`), with what the bookkeeper
+                            changed against the source
 
 Exactly once per invoice number: the number is claimed first (`Bookings.claim`, a lock that
 dies with its holder); under the claim the record and the archive are asked before anything
@@ -28,7 +29,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -52,7 +54,13 @@ from sync.posting.bookings import BookingRecord, Bookings, BookingState
 from sync.posting.engine import SyncEngine
 from sync.posting.ledger import LEDGER_FILE, State
 from sync.posting.mapping import document_type
-from sync.uniconta.booked import booked_numbers_after, read_booked, with_customer
+from sync.uniconta.booked import (
+    read_booked,
+    read_booked_after,
+    read_booked_many,
+    with_customer,
+    with_customers,
+)
 from sync.uniconta.errors import GatewayError
 
 Outcome = Literal["issued", "already issued", "attention", "skipped", "not booked"]
@@ -69,8 +77,10 @@ class BookedIssuer:
     """Issues one tenant's booked invoices through its issuer and its Uniconta client."""
 
     def __init__(self, issuer: Issuer, engine: SyncEngine, bookings: Bookings,
-                 lock: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+                 lock: Callable[[], AbstractContextManager[None]] | None = None,
+                 parallel: int = 1) -> None:
         self.issuer = issuer
+        self.parallel = max(1, parallel)
         self.engine = engine
         self.client = engine.client
         self.bookings = bookings
@@ -80,20 +90,25 @@ class BookedIssuer:
 
     # ----------------------------------------------------------------- entry points
 
-    def on_event(self, key: str | None, row_id: str | None) -> BookingOutcome | None:
-        """A webhook's hint: read back the invoice it names (by row id, else by number) and
-        issue it if Uniconta has it booked. The hint itself is trusted for nothing."""
-        number = _positive(key)
-        row = _positive(row_id)
-        if row is None and number is None:
-            return None
-        booked = read_booked(self.client, row_id=row) if row is not None else \
-            read_booked(self.client, invoice_number=number)
-        if booked is None and row is not None and number is not None:
-            booked = read_booked(self.client, invoice_number=number)
-        if booked is None:
-            return None
-        return self._issue(int(booked.invoice_number), booked=booked)
+    def on_events(self, hints: Iterable[tuple[str | None, str | None]]
+                  ) -> list[BookingOutcome]:
+        """Webhook hints (key, row id) that arrived together: every invoice they name read back
+        at once (two calls however many) and issued side by side, `parallel` at a time."""
+        numbers, rows = set(), set()
+        for key, row_id in hints:
+            number, row = _positive(key), _positive(row_id)
+            if number is not None:
+                numbers.add(number)
+            if row is not None:
+                rows.add(row)
+        if not numbers and not rows:
+            return []
+        booked = read_booked_many(self.client, invoice_numbers=numbers, row_ids=rows)
+        done = self._issue_all(booked)
+        failed = next((d for d in done if isinstance(d, BaseException)), None)
+        if failed is not None:
+            raise failed
+        return [d for d in done if isinstance(d, BookingOutcome)]
 
     def issue(self, invoice_number: int, *, retry: bool = False) -> BookingOutcome:
         """Issue one booked invoice by its number (`retry`: also one that needs attention, or
@@ -102,22 +117,23 @@ class BookedIssuer:
 
     def follow_once(self, stop: Callable[[], bool] = lambda: False, *,
                     wait: bool = True) -> list[BookingOutcome] | None:
-        """The poll: every invoice booked since the cursor, in order; the cursor moves past
-        each one dealt with. A Uniconta fault stops the round with the cursor where it is;
-        so does `stop()`, checked before each invoice. One round at a time per tenant, wherever
-        it runs (`Bookings.follower`): without `wait`, None when another round is at work."""
+        """The poll: every invoice booked since the cursor, read back at once (two calls) and
+        issued `parallel` at a time; the cursor moves past the ones dealt with, up to the first
+        that was not. A Uniconta fault stops the round there (and is raised); so does `stop()`,
+        checked before each invoice. One round at a time per tenant, wherever it runs
+        (`Bookings.follower`): without `wait`, None when another round is at work."""
         with self.bookings.follower(self.tenant, wait=wait) as held:
             if not held:
                 return None
             out: list[BookingOutcome] = []
-            after = self.bookings.cursor(self.tenant) or 0
-            for number in booked_numbers_after(self.client, after):
-                if stop():
+            booked = read_booked_after(self.client, self.bookings.cursor(self.tenant) or 0)
+            for done in self._issue_all(booked, stop):
+                if not isinstance(done, BookingOutcome):
+                    if isinstance(done, BaseException):
+                        raise done
                     break
-                outcome = self._issue(number)
-                if outcome.outcome != "not booked":
-                    self.bookings.advance_cursor(self.tenant, number)
-                out.append(outcome)
+                self.bookings.advance_cursor(self.tenant, int(done.invoice_number))
+                out.append(done)
             return out
 
     def follow(self, *, interval: float, stop: Callable[[], bool],
@@ -158,6 +174,30 @@ class BookedIssuer:
                 with self._lock():
                     yield
 
+    def _issue_all(self, many: list[BookedInvoice], stop: Callable[[], bool] = lambda: False
+                   ) -> list[BookingOutcome | BaseException | None]:
+        """Issue the bookings read back, `parallel` at a time (their debtors read in one call
+        for those made in Uniconta); per booking, in their order, its outcome, the error that
+        stopped it, or None when `stop()` said not to start it."""
+        if self.settings.uniconta.issue_uniconta_invoices:
+            unsourced = with_customers(self.client, [b for b in many if not b.source_id])
+            known = {b.invoice_number: b for b in unsourced}
+            many = [known.get(b.invoice_number, b) for b in many]
+
+        def one(booked: BookedInvoice) -> BookingOutcome | BaseException | None:
+            if stop():
+                return None
+            try:
+                return self._issue(int(booked.invoice_number), booked=booked)
+            except Exception as error:  # noqa: BLE001 - given back to the caller, in order
+                return error
+
+        if self.parallel == 1 or len(many) < 2:
+            return [one(b) for b in many]
+        with ThreadPoolExecutor(min(self.parallel, len(many)),
+                                thread_name_prefix="booked") as pool:
+            return list(pool.map(one, many))
+
     def _issue(self, number: int, *, booked: BookedInvoice | None = None,
                retry: bool = False) -> BookingOutcome:
         key = str(number)
@@ -181,7 +221,7 @@ class BookedIssuer:
                           " (uniconta.issue_uniconta_invoices is off)")
                 self.bookings.record(self.tenant, key, BookingState.SKIPPED, reason=reason)
                 return BookingOutcome(key, "skipped", reason)
-            if source is None:
+            if source is None and booked.customer is None:
                 booked = with_customer(self.client, booked)
             source_id = source.source_id if source else None
             try:
@@ -247,10 +287,12 @@ class BookedIssuer:
         return Invoice.model_validate_json(text) if text is not None else None
 
 
-def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None) -> BookedIssuer:
+def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None,
+                  parallel: int = 1) -> BookedIssuer:
     """A `BookedIssuer` beside `issuer` (whose poster is the tenant's sync engine, perhaps
-    serialised by `lock`, which is then held around each booking instead); the booking record
-    lives in the ledger's database. Close it with `close`."""
+    serialised by `lock`, which is then held around each booking instead), issuing `parallel`
+    bookings at once; the booking record lives in the ledger's database. Close it with
+    `close`."""
     poster: Any = issuer.poster
     engine = poster.inner if isinstance(poster, SerializedPoster) else poster
     if not isinstance(engine, SyncEngine):
@@ -259,7 +301,7 @@ def booked_issuer(issuer: Issuer, lock: threading.Lock | None = None) -> BookedI
                    renderer=issuer.renderer)
     bookings = Bookings(issuer.settings.database(LEDGER_FILE))
     return BookedIssuer(plain, engine, bookings,
-                        lock=(lambda: lock) if lock is not None else None)
+                        lock=(lambda: lock) if lock is not None else None, parallel=parallel)
 
 
 def draft(engine: SyncEngine, bookings: Bookings, invoice: Invoice) -> int:

@@ -1,14 +1,15 @@
 """The ``Query`` and ``Crud`` operations: insert (object or array), JSON Patch, delete, query.
 
 Each write request runs in one SQLite transaction: a multi-object POST is all-or-nothing, like
-one ``CrudAPI.Insert(array)`` call.
+one ``CrudAPI.Insert(array)`` call. A filter on ``RowId`` or on an indexed number (an order's or
+an invoice's) reads only the rows it can match; every filter is then applied as written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sync.emulator.entities import EntitySpec
+from sync.emulator.entities import EntitySpec, Kind
 from sync.emulator.errors import BadRequest, TooManyMatches
 from sync.emulator.filters import Predicate, apply_filters
 from sync.emulator.rules import (
@@ -18,14 +19,41 @@ from sync.emulator.rules import (
     prepare_update,
     store_key,
 )
+from sync.emulator.store import NUMBERS
 from sync.emulator.wire import blank_row, coerce, decode_object, default_value, encode_row
 
 Row = dict[str, Any]
 
 
+def _candidates(ctx: CompanyContext, entity: EntitySpec, predicates: list[Predicate]
+                ) -> list[Row]:
+    """The stored rows the predicates may match: through an index when one narrows them."""
+    for predicate in predicates:
+        bounds = [(a.low, a.high) for a in predicate.alternatives]
+        if predicate.spec.kind is not Kind.INT or not all(
+                isinstance(b, int | None) and not isinstance(b, bool) for pair in bounds
+                for b in pair):
+            continue
+        exact = sorted({low for low, _ in bounds}) if all(
+            a.exact for a in predicate.alternatives) else None
+        if predicate.spec.prop == "RowId" and exact is not None:
+            found = (ctx.store.by_row_id(ctx.company_id, entity.name, n) for n in exact)
+            return [row for row in found if row is not None]
+        if predicate.spec.prop in NUMBERS and exact is not None:
+            rows = [row for n in exact for row in ctx.store.rows_numbered(
+                ctx.company_id, entity.name, predicate.spec.prop, n, n)]
+            return sorted(rows, key=lambda row: row["RowId"])
+        if predicate.spec.prop in NUMBERS:
+            lows, highs = [low for low, _ in bounds], [high for _, high in bounds]
+            return ctx.store.rows_numbered(
+                ctx.company_id, entity.name, predicate.spec.prop,
+                None if None in lows else min(lows), None if None in highs else max(highs))
+    return ctx.rows(entity.name)
+
+
 def query(ctx: CompanyContext, entity: EntitySpec, predicates: list[Predicate]) -> list[Row]:
     """Rows matching all predicates, serialized."""
-    rows = apply_filters(ctx.rows(entity.name), predicates)
+    rows = apply_filters(_candidates(ctx, entity, predicates), predicates)
     return [encode_row(entity, row, ctx.company_id) for row in rows]
 
 
@@ -51,7 +79,7 @@ def insert(ctx: CompanyContext, entity: EntitySpec, payload: Any) -> list[Row]:
 
 
 def _matches(ctx: CompanyContext, entity: EntitySpec, predicates: list[Predicate], limit: int):
-    rows = apply_filters(ctx.rows(entity.name), predicates)
+    rows = apply_filters(_candidates(ctx, entity, predicates), predicates)
     if len(rows) > limit:
         raise TooManyMatches(len(rows), limit)
     return rows

@@ -27,8 +27,7 @@ def pay(store: Store, company_id: int, invoice: int, amount: Decimal | None = No
     """Apply a payment of `amount` (default: all that is open) to the invoice's open item;
     what is open afterwards."""
     with store.transaction():
-        rows = [row for row in store.rows(company_id, "DebtorTransOpen")
-                if row.get("Invoice") == invoice]
+        rows = store.rows_numbered(company_id, "DebtorTransOpen", "Invoice", invoice, invoice)
         if not rows:
             raise PaymentRefused(f"invoice {invoice} has no open item (not booked, or paid)")
         row = rows[0]

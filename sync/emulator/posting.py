@@ -210,7 +210,7 @@ def prepare(
     if order is None:
         raise UnicontaError("CouldNotFind")
     lines = sorted(
-        (r for r in ctx.rows("DebtorOrderLine") if r.get("OrderNumber") == order["OrderNumber"]),
+        ctx.numbered("DebtorOrderLine", "OrderNumber", order["OrderNumber"]),
         key=lambda r: (float(r.get("LineNumber") or 0), r["RowId"]),
     )
     if not any(float(r.get("Qty") or 0) for r in lines):

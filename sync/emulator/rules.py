@@ -65,6 +65,12 @@ class CompanyContext:
     def rows(self, entity: str) -> list[Row]:
         return self.store.rows(self.company_id, entity)
 
+    def numbered(self, entity: str, prop: str, number: object) -> list[Row]:
+        """Rows of ``entity`` whose integer ``prop`` (an indexed number) equals ``number``."""
+        if isinstance(number, bool) or not isinstance(number, int):
+            return [r for r in self.rows(entity) if r.get(prop) == number]
+        return self.store.rows_numbered(self.company_id, entity, prop, number, number)
+
     def default_row(self, entity: str) -> Row | None:
         """The row flagged ``IsDefault`` (groups, terms, categories), if any."""
         return next((r for r in self.rows(entity) if r.get("IsDefault")), None)
@@ -202,8 +208,7 @@ def prepare_insert(ctx: CompanyContext, entity: EntitySpec, row: Row, provided: 
         if not row.get("LineNumber"):
             numbers = [
                 float(r.get("LineNumber") or 0)
-                for r in ctx.rows("DebtorOrderLine")
-                if r.get("OrderNumber") == row["OrderNumber"]
+                for r in ctx.numbered("DebtorOrderLine", "OrderNumber", row["OrderNumber"])
             ]
             row["LineNumber"] = float(int(max(numbers, default=0.0)) + 1)
     elif name == "Contact" and not row.get("DCType"):
@@ -232,7 +237,7 @@ def next_order_number(ctx: CompanyContext) -> int:
     """Next free DebtorOrder number (never below an explicitly inserted one)."""
     from sync.emulator.fixtures import FIRST_ORDER_NUMBER
 
-    highest = max((int(r.get("OrderNumber") or 0) for r in ctx.rows("DebtorOrder")), default=0)
+    highest = ctx.store.highest(ctx.company_id, "DebtorOrder", "OrderNumber")
     ctx.store.bump_counter(ctx.company_id, "OrderNumber", highest)
     return ctx.store.next_counter(ctx.company_id, "OrderNumber", FIRST_ORDER_NUMBER)
 
@@ -297,9 +302,8 @@ def delete_row(ctx: CompanyContext, entity: EntitySpec, row: Row) -> None:
             if contact.get("DCType") == 1 and owned(contact, "DCAccount"):
                 ctx.store.delete(contact["RowId"])
     elif entity.name == "DebtorOrder":
-        for line in ctx.rows("DebtorOrderLine"):
-            if line.get("OrderNumber") == row["OrderNumber"]:
-                ctx.store.delete(line["RowId"])
+        for line in ctx.numbered("DebtorOrderLine", "OrderNumber", row["OrderNumber"]):
+            ctx.store.delete(line["RowId"])
     ctx.store.delete(row["RowId"])
 
 

@@ -1,8 +1,10 @@
 """Emulator state in one SQLite file (stdlib ``sqlite3``); survives a server restart.
 
 Rows of every entity live in one table as JSON documents keyed by property name; the natural
-key (when the entity has one) is indexed uniquely per company and entity. Counters (order,
-voucher and journal numbers) and generated invoice PDFs have their own tables. Callers group
+key (when the entity has one) is indexed uniquely per company and entity, and the numbers that
+tie rows together (:data:`NUMBERS`: an order's lines, an invoice's lines and ledger rows) are
+indexed too, so that reading one order or one invoice costs the same however much is stored.
+Counters (order, voucher and journal numbers) and generated invoice PDFs have their own tables. Callers group
 writes with :meth:`Store.transaction` so that e.g. an invoice posting commits atomically.
 """
 
@@ -19,6 +21,17 @@ from typing import Any
 from infra.private import private_file
 
 Row = dict[str, Any]
+
+#: Integer properties indexed in every entity's rows (absent ones index as NULL).
+NUMBERS = ("OrderNumber", "InvoiceNumber", "Invoice")
+
+
+def _number(prop: str) -> str:
+    """The indexed expression of a number property (written alike in index and queries)."""
+    if prop not in NUMBERS:
+        raise ValueError(f"{prop} is not an indexed number")
+    return f"json_extract(data, '$.{prop}')"
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,7 +61,8 @@ CREATE TABLE IF NOT EXISTS pdfs (
     data BLOB NOT NULL,
     PRIMARY KEY (company_id, invoice_number)
 );
-"""
+""" + "".join(f"CREATE INDEX IF NOT EXISTS rows_by_{prop.lower()} ON rows"
+              f" (company_id, entity, {_number(prop)});\n" for prop in NUMBERS)
 
 
 def _norm(key: str | None) -> str | None:
@@ -142,6 +156,29 @@ class Store:
                 (company_id, entity),
             ).fetchall()
         return [{**json.loads(data), "RowId": row_id} for row_id, data in found]
+
+    def rows_numbered(self, company_id: int, entity: str, prop: str, low: int | None,
+                      high: int | None = None) -> list[Row]:
+        """The rows whose number ``prop`` (one of :data:`NUMBERS`) lies between ``low`` and
+        ``high`` (inclusive; ``None`` leaves that side open), in insertion order."""
+        sql = ("SELECT row_id, data FROM rows WHERE company_id = ? AND entity = ?"
+               f" AND {_number(prop)} IS NOT NULL")
+        arguments: list[Any] = [company_id, entity]
+        for operator, bound in ((">=", low), ("<=", high)):
+            if bound is not None:
+                sql += f" AND {_number(prop)} {operator} ?"
+                arguments.append(bound)
+        with self._lock:
+            found = self._conn.execute(sql + " ORDER BY row_id", arguments).fetchall()
+        return [{**json.loads(data), "RowId": row_id} for row_id, data in found]
+
+    def highest(self, company_id: int, entity: str, prop: str) -> int:
+        """The highest number ``prop`` (one of :data:`NUMBERS`) of the entity's rows, or 0."""
+        with self._lock:
+            found = self._conn.execute(
+                f"SELECT {_number(prop)} FROM rows WHERE company_id = ? AND entity = ?"
+                f" ORDER BY {_number(prop)} DESC LIMIT 1", (company_id, entity)).fetchone()
+        return int(found[0] or 0) if found else 0
 
     def by_key(self, company_id: int, entity: str, key: str) -> Row | None:
         """The row whose natural key equals ``key`` (case-insensitive), or ``None``."""

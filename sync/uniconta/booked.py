@@ -3,12 +3,14 @@
 Works on either transport (`query` of the REST client or the gateway client). Calls, each
 counted against the user's daily budget:
 
-* `booked_numbers_after(client, n)`: one `DebtorInvoiceClient` read filtered to
-  `InvoiceNumber > n` → the booked numbers, ascending (the poll).
 * `read_booked(client, invoice_number=… | row_id=…)`: `DebtorInvoiceClient` (1) and its lines
   `InvTransClient` by `InvoiceNumber` (1).
+* `read_booked_many(client, invoice_numbers=…, row_ids=…)` / `read_booked_after(client, n)`:
+  every booked invoice named (or booked above `n`) with its lines, in two calls however many
+  (three when a row id named no invoice and its number is asked instead).
 * `with_customer(client, booked)`: the debtor `DebtorClient` (1) and, for a foreign currency,
-  the booked exchange rate from `DebtorTransClient` (1).
+  the booked exchange rate from `DebtorTransClient` (1); `with_customers` for many at once
+  (the same two calls).
 
 Nothing here trusts a webhook's payload: callers pass only a number or a row id to read back,
 and `None` means Uniconta has no such booked invoice.
@@ -16,7 +18,7 @@ and `None` means Uniconta has no such booked invoice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -34,13 +36,6 @@ class Reader(Protocol):
               **filters: Any) -> list[dict[str, Any]]: ...
 
 
-def booked_numbers_after(client: Reader, after: int) -> list[int]:
-    """Invoice numbers booked above `after`, ascending (one call)."""
-    rows = client.query("DebtorInvoice", InvoiceNumber=between(after + 1, None))
-    numbers = {as_int(field(row, "InvoiceNumber")) for row in rows}
-    return sorted(n for n in numbers if n and n > after)
-
-
 def read_booked(client: Reader, *, invoice_number: int | None = None,
                 row_id: int | None = None) -> BookedInvoice | None:
     """The booked invoice (two calls), or None when Uniconta has none with that number (or
@@ -56,9 +51,47 @@ def read_booked(client: Reader, *, invoice_number: int | None = None,
         return None
     header = rows[0]
     number = as_int(field(header, "InvoiceNumber"))
-    lines = sorted(client.query("InvTrans", InvoiceNumber=number),
-                   key=lambda r: (to_decimal(field(r, "LineNumber")) or 0, field(r, "RowId")))
-    return _booked(header, lines)
+    return _booked(header, client.query("InvTrans", InvoiceNumber=number))
+
+
+def read_booked_many(client: Reader, *, invoice_numbers: Iterable[int] = (),
+                     row_ids: Iterable[int] = ()) -> list[BookedInvoice]:
+    """The booked invoices with these numbers or row ids, ascending by number (a number
+    Uniconta has no single booked invoice for is left out)."""
+    numbers, rows = sorted(set(invoice_numbers)), sorted(set(row_ids))
+    headers = client.query("DebtorInvoice", RowId=rows) if rows else []
+    found = {as_int(field(row, "InvoiceNumber")) for row in headers}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        headers += client.query("DebtorInvoice", InvoiceNumber=missing)
+    return _with_lines(client, headers, lambda wanted: {"InvoiceNumber": wanted})
+
+
+def read_booked_after(client: Reader, after: int) -> list[BookedInvoice]:
+    """Every invoice booked above `after` with its lines, ascending by number (two calls)."""
+    headers = client.query("DebtorInvoice", InvoiceNumber=between(after + 1, None))
+    return _with_lines(client, headers,
+                       lambda _: {"InvoiceNumber": between(after + 1, None)})
+
+
+def _with_lines(client: Reader, headers: list[dict[str, Any]],
+                lines_of: Callable[[list[int]], dict[str, Any]]) -> list[BookedInvoice]:
+    """The invoices of `headers` (one row a number; others left out) with their lines, read
+    in one call filtered by `lines_of(the numbers)`."""
+    by_number: dict[int, list[dict[str, Any]]] = {}
+    for row in headers:
+        number = as_int(field(row, "InvoiceNumber"))
+        if number:
+            by_number.setdefault(number, []).append(row)
+    single = sorted(n for n, rows in by_number.items() if len(rows) == 1)
+    if not single:
+        return []
+    lines: dict[int, list[dict[str, Any]]] = {n: [] for n in single}
+    for row in client.query("InvTrans", lines_of(single)):
+        wanted = lines.get(as_int(field(row, "InvoiceNumber")) or 0)
+        if wanted is not None:
+            wanted.append(row)
+    return [_booked(by_number[n][0], lines[n]) for n in single]
 
 
 def with_customer(client: Reader, booked: BookedInvoice) -> BookedInvoice:
@@ -72,12 +105,37 @@ def with_customer(client: Reader, booked: BookedInvoice) -> BookedInvoice:
                    exchange_rate=rate)
 
 
+def with_customers(client: Reader, many: list[BookedInvoice]) -> list[BookedInvoice]:
+    """`with_customer` for many bookings: one call for their debtors and, when some are in a
+    foreign currency, one for their booked exchange rates."""
+    if not many:
+        return []
+    debtors: dict[str, list[dict[str, Any]]] = {}
+    for row in client.query("Debtor", Account=sorted({b.account for b in many})):
+        debtors.setdefault(str(field(row, "Account")).lower(), []).append(row)
+    foreign = [int(b.invoice_number) for b in many if b.currency != "DKK"]
+    receivables: dict[int, list[dict[str, Any]]] = {}
+    for row in client.query("DebtorTrans", Invoice=foreign) if foreign else []:
+        receivables.setdefault(as_int(field(row, "Invoice")) or 0, []).append(row)
+    out = []
+    for booked in many:
+        found = debtors.get(booked.account.lower(), [])
+        rate = booked.exchange_rate
+        if booked.currency != "DKK":
+            rate = _exchange_rate(receivables.get(int(booked.invoice_number), []))
+        out.append(replace(booked, customer=_customer(found[0]) if len(found) == 1 else None,
+                           exchange_rate=rate))
+    return out
+
+
 def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = field(row, name)
     return str(value) if value not in (None, "") else None
 
 
 def _booked(header: Mapping[str, Any], lines: list[Mapping[str, Any]]) -> BookedInvoice:
+    lines = sorted(lines, key=lambda r: (to_decimal(field(r, "LineNumber")) or 0,
+                                         field(r, "RowId")))
     remark = _text(header, "Remark") or ""
     remark_lines = remark.splitlines()
     source_id = None

@@ -86,6 +86,25 @@ def test_numeric_ranges_compare_as_numbers(emulator):
     assert [o["OrderNumber"] for o in response.json()] == numbers[1:]
 
 
+def test_number_filters_find_exactly_the_rows_they_name(emulator):
+    """Alternatives, open ranges and a row id of another entity, on indexed numbers."""
+    emulator.create_debtor("1001")
+    numbers = [emulator.create_order("1001") for _ in range(4)]
+
+    def orders(name: str, value: object) -> list[int]:
+        response = emulator.client.get("/Companies/12114/Query/DebtorOrder",
+                                       params={f"filter.{name}": str(value)})
+        assert response.status_code == 200, response.text
+        return [o["OrderNumber"] for o in response.json()]
+
+    assert orders("OrderNumber", f"{numbers[0]} OR {numbers[2]}") == [numbers[0], numbers[2]]
+    assert orders("OrderNumber", f"..{numbers[1]};{numbers[3]}") == [
+        numbers[0], numbers[1], numbers[3]]
+    assert orders("OrderNumber", f"{numbers[3] + 1}..") == []
+    debtor_row = emulator.query("Debtor", Account="1001")[0]["RowId"]
+    assert orders("RowId", debtor_row) == []
+
+
 def test_date_filters_use_danish_format(emulator):
     emulator.create_debtor("1001")
     for day in ("2024-05-01", "2024-05-31", "2024-06-15"):

@@ -90,6 +90,26 @@ def test_uniconta_down_backs_off_and_keeps_the_cursor(
     assert [r.state for r in follower.bookings.all("revisorhuset")] == [BookingState.ISSUED]
 
 
+def test_the_poll_reads_its_round_at_once_and_issues_it_side_by_side(
+        emulator: EmulatorHandle, make_stack: MakeStack) -> None:
+    numbers = [_book_in_uniconta(emulator)] + [_book_order(emulator) for _ in range(5)]
+    stack = make_stack(uniconta={"issue_uniconta_invoices": True})
+    follower = booked_issuer(stack.issuer(), parallel=3)
+    stack.exit_stack.callback(follower.close)
+    emulator.client.post(f"{emulator.base_url}/_emulator/reset-counters")
+    outcomes = follower.follow_once()
+    assert [(o.invoice_number, o.outcome) for o in outcomes] == [
+        (str(n), "issued") for n in numbers]
+    # The headers, their lines, the debtor (and the company, once): one at a time, each
+    # invoice would cost three calls.
+    assert emulator.client.get(f"{emulator.base_url}/_emulator/stats").json()["calls"] < \
+        len(numbers)
+    assert follower.bookings.cursor("revisorhuset") == max(numbers)
+    assert sorted(e.invoice_number for e in follower.issuer.archive.list("revisorhuset")) == \
+        sorted(map(str, numbers))
+    assert follower.follow_once() == []  # one call: nothing new
+
+
 def _booking(**changes: Any) -> BookedInvoice:
     data: dict[str, Any] = dict(
         invoice_number="20260007", document_type="Invoice", account="1001",
