@@ -5,6 +5,10 @@ owner alone (0o400; folders 0o700: the archive is private to its user) and then 
 to its name. `os.link` fails if the name exists, so an existing file is never
 replaced, and readers see either no file or the complete one. Needs a filesystem with hard
 links (any local POSIX filesystem).
+
+A temporary file's name carries its writer's process id. A writer killed mid-write (kill -9,
+power loss) leaves one behind; the next store to write into that folder removes the ones whose
+process is gone, so a crash leaves no orphan.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from infra.private import made_private_dirs
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 READ_ONLY = 0o400
+TMP_PREFIX, TMP_SUFFIX = ".tmp-", ".part"
 
 
 def check_key(key: str) -> str:
@@ -34,6 +39,7 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._swept: set[Path] = set()
 
     def path(self, key: str) -> Path:
         """The file for `key`; refuses keys that are absolute, empty or climb out of root."""
@@ -42,10 +48,14 @@ class LocalBlobStore:
     def put_if_absent(self, key: str, data: bytes) -> bool:
         """Write `data` under `key` unless it exists; True if this call wrote it."""
         target = self.path(key)
+        if target.parent not in self._swept:
+            remove_abandoned(target.parent)
+            self._swept.add(target.parent)
         if target.exists():
             return False
         _make_dirs(target.parent)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-",
+                                        suffix=TMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
@@ -75,6 +85,37 @@ class LocalBlobStore:
 
     def __str__(self) -> str:
         return str(self.root)
+
+
+def remove_abandoned(folder: Path) -> list[str]:
+    """Remove the temporary files in `folder` whose writing process is gone; their names."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)):
+            continue
+        pid = entry.name[len(TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and _running(int(pid)):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
 
 
 def _make_dirs(folder: Path) -> None:

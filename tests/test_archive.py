@@ -9,6 +9,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -125,6 +127,32 @@ def test_put_get_round_trip_returns_exact_bytes(store: LocalArchive, root: Path)
     assert stored_files(root) == ["default/2024/10001.json", "default/2024/10001.pdf"]
     for name in stored_files(root):
         assert stat.S_IMODE((root / name).stat().st_mode) == 0o400  # read-only, its owner's
+
+
+def test_a_file_half_written_by_a_killed_writer_is_removed(root: Path) -> None:
+    """kill -9 between writing a file and linking it to its name leaves a temporary file; the
+    next write into its folder, or a verify, removes it, and never a live writer's."""
+    folder = root / "default" / "2024"
+    folder.mkdir(parents=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (folder / f".tmp-{gone}-abcd1234.part").write_bytes(b"%PDF-1.7 half")
+        (folder / f".tmp-{live.pid}-efgh5678.part").write_bytes(b"%PDF-1.7 being written")
+        with LocalArchive(root) as archive:
+            archive.put(make_item("10001"))
+            assert sorted(p.name for p in folder.iterdir()) == [
+                f".tmp-{live.pid}-efgh5678.part", "10001.json", "10001.pdf"]
+        (folder / f".tmp-{gone}-ijkl9012.part").write_bytes(b"%PDF-1.7 half")
+        with LocalArchive(root) as archive:
+            report = archive.verify()
+        assert report.ok and any("half-written" in note for note in report.notes)
+        assert sorted(p.name for p in folder.iterdir()) == [
+            f".tmp-{live.pid}-efgh5678.part", "10001.json", "10001.pdf"]
+    finally:
+        live.kill()
+        live.wait()
 
 
 def test_metadata_survives_the_index_exactly(store: LocalArchive) -> None:
