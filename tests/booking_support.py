@@ -117,8 +117,9 @@ def running_uniconta(folder: Path) -> Iterator[Uniconta]:
                     folder / "emulator.log")
     try:
         yield Uniconta(url, folder / "state.sqlite")
-    finally:
-        stop(process)
+    finally:  # killed: a graceful stop would wait for the calls it was told to delay
+        process.kill()
+        process.wait()
 
 
 def rest_settings(folder: Path, uniconta: Uniconta, *, extra: str = "",
