@@ -139,7 +139,10 @@ def redis_url(shared_redis: str) -> Iterator[str]:
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=6379)
-    number = int(uuid.uuid4().int % 12) + 4  # 4..15: leave the low numbers to others
+    # 4..15, leaving the low numbers to others; test processes running side by side
+    # (pytest-xdist) each take their own number, as one process runs one test at a time.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = 4 + (int(worker[2:]) if worker[2:].isdigit() else 0) % 12
     yield f"{shared_redis}/{number}"
     client.close()
 
