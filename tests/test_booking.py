@@ -6,14 +6,13 @@ was booked — through the webhook (`faktura serve` as its own process) or the p
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +24,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from booking_support import ENV, REPO, SAMPLES, TOKEN, Uniconta, running_uniconta, start, stop
 from tools_support import need_validators
 from typer.testing import CliRunner, Result
 
@@ -39,79 +39,30 @@ from sync.emulator import fixtures
 from sync.emulator.server import free_port
 from sync.posting.bookings import Bookings, BookingState
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
 SAMPLE_INVOICES = sorted(SAMPLES.glob("*.json"))
-TOKEN = "tok-3f9a1c77e2b84d5aa0c1"
-AUTH = (f"00{fixtures.COMPANY_ID}/{fixtures.LOGIN}", fixtures.PASSWORD)
-ENV = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "300"}
-
-
-def _start(args: list[str], ready: str, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=ENV,
-                               stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(ready, timeout=2).status_code < 500:
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{args[0]} did not start: {log.read_text(errors='replace')[-2000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@dataclass
-class Uniconta:
-    """The emulator process: its URL and state file."""
-
-    url: str
-    state: Path
-
-    def rest(self, method: str, path: str, **kw: Any) -> Any:
-        response = httpx.request(method, f"{self.url}/api/Entities/{path}", auth=AUTH,
-                                 timeout=30, **kw)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def book(self, order: int, *lines: str) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/_emulator/book/{order}",
-                              json={"add_lines": list(lines)}, timeout=60)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def calls(self) -> int:
-        """Calls Uniconta has answered (the emulator's count)."""
-        return int(httpx.get(f"{self.url}/_emulator/stats", timeout=10).json()["calls"])
-
-    def invoice(self, number: int) -> dict[str, Any]:
-        (row,) = self.rest("GET", f"DebtorInvoiceClient?Name=InvoiceNumber&Value={number}")
-        return row
 
 
 @pytest.fixture(scope="module")
 def uniconta(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Uniconta]:
-    folder = tmp_path_factory.mktemp("uniconta")
+    with running_uniconta(tmp_path_factory.mktemp("uniconta")) as running:
+        yield running
+
+
+@contextmanager
+def serving(faktura: Faktura) -> Iterator[str]:
+    """`faktura serve` as its own process; its webhook URL (registered in Uniconta)."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _start(["uniconta-emulator", "--port", str(port), "--state",
-                      str(folder / "state.sqlite")], f"{url}/_emulator/health",
-                     folder / "emulator.log")
-    yield Uniconta(url, folder / "state.sqlite")
-    _stop(process)
+    server = start(["serve", "--port", str(port), "--render-workers", "1", "--settings",
+                    str(faktura.settings)], f"http://127.0.0.1:{port}/healthz",
+                   faktura.folder / "serve.log")
+    try:
+        hook = f"http://127.0.0.1:{port}/v1/uniconta/events/{TOKEN}"
+        registered = faktura.run("follow", "--register-webhook", hook)
+        assert registered.exit_code == 0, registered.output
+        assert TOKEN not in registered.stdout  # the secret is not shown
+        yield hook
+    finally:
+        stop(server)
 
 
 @dataclass
@@ -221,15 +172,7 @@ def test_booked_samples_are_issued_through_the_webhook_once(
     orders = _draft(faktura, *SAMPLE_INVOICES)
     # Booked before the server runs, with no webhook yet: the server's own poll issues it.
     numbers = [uniconta.book(orders[0], "1000;Ekstra rådgivning;1.5;800")["InvoiceNumber"]]
-    port = free_port()
-    server = _start(["serve", "--port", str(port), "--render-workers", "1", "--settings",
-                     str(faktura.settings)], f"http://127.0.0.1:{port}/healthz",
-                    faktura.folder / "serve.log")
-    try:
-        hook = f"http://127.0.0.1:{port}/v1/uniconta/events/{TOKEN}"
-        registered = faktura.run("follow", "--register-webhook", hook)
-        assert registered.exit_code == 0, registered.output
-        assert TOKEN not in registered.stdout  # the secret is not shown
+    with serving(faktura) as hook:
         assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1
         assert faktura.run("follow", "--register-webhook", hook).exit_code == 0
         assert len(uniconta.rest("GET", "TableChangeEventClient")) == 1  # not twice
@@ -255,7 +198,7 @@ def test_booked_samples_are_issued_through_the_webhook_once(
             answer = httpx.post(hook, params=params, json={"InvoiceNumber": 1, "TotalAmount": 1},
                                 timeout=10)
             forged += answer.status_code == 202
-            foreign = httpx.post(f"http://127.0.0.1:{port}/v1/uniconta/events/not-the-token"
+            foreign = httpx.post(f"{hook.rsplit('/', 1)[0]}/not-the-token"
                                  f"-{rng.randint(0, 99)}", params=params, timeout=10)
             assert foreign.status_code == 404
             assert "not-the-token" not in foreign.text
@@ -263,8 +206,6 @@ def test_booked_samples_are_issued_through_the_webhook_once(
         # The hints are read back, those that arrive together in one round: a replay by its
         # row (then found issued), a forgery by its row and its number (unknown to Uniconta).
         _wait_for(lambda: uniconta.calls() - calls_before >= 2)
-    finally:
-        _stop(server)
     assert sorted(_issued(faktura)) == sorted(map(str, numbers))
     bookings = faktura.bookings()
     try:
@@ -302,21 +243,13 @@ def test_twenty_bookings_in_a_burst_are_read_back_together_and_issued_once(
     uniconta.rest("POST", "InsertList/DebtorOrderLineClient", json=[
         {"OrderNumber": order, "Item": "1000", "Text": "Rådgivning", "Qty": 1 + n, "Price": 950}
         for n, order in enumerate(orders)])
-    port = free_port()
-    server = _start(["serve", "--port", str(port), "--render-workers", "1", "--settings",
-                     str(faktura.settings)], f"http://127.0.0.1:{port}/healthz",
-                    faktura.folder / "serve.log")
-    try:
-        hook = f"http://127.0.0.1:{port}/v1/uniconta/events/{TOKEN}"
-        assert faktura.run("follow", "--register-webhook", hook).exit_code == 0
+    with serving(faktura):
         calls_before = uniconta.calls()
         with ThreadPoolExecutor(8) as pool:
             numbers = list(pool.map(lambda order: uniconta.book(order)["InvoiceNumber"],
                                     orders))
         _wait_for(lambda: len(_issued(faktura)) == len(numbers), seconds=300)
         calls = uniconta.calls() - calls_before
-    finally:
-        _stop(server)
     bookings = faktura.bookings()
     try:
         records = bookings.all("revisorhuset")
@@ -401,54 +334,6 @@ def test_a_closed_period_refuses_the_booking(uniconta: Uniconta, faktura: Faktur
     assert f"as invoice {row['InvoiceNumber']}" in booked.stdout
     lines = uniconta.rest("GET", f"InvTransClient?Name=InvoiceNumber&Value={row['InvoiceNumber']}")
     assert [line["Text"] for line in lines][-1] == "Ekstra"
-
-
-def test_killing_the_follower_at_random_points_loses_nothing_and_doubles_nothing(
-        uniconta: Uniconta, faktura: Faktura, tmp_path: Path) -> None:
-    count = 6
-    files = []
-    base = json.loads((SAMPLES / "01-one-line.json").read_text(encoding="utf-8"))
-    for n in range(count):
-        path = tmp_path / f"k{n}.json"
-        path.write_text(json.dumps({**base, "source_id": f"K-{n}"}), encoding="utf-8")
-        files.append(path)
-    numbers = [uniconta.book(order)["InvoiceNumber"] for order in _draft(faktura, *files)]
-    rng = random.Random(11)
-    kills = 0
-    for _ in range(count):
-        process = subprocess.Popen([sys.executable, "-m", "cli.main", "follow", "--once",
-                                    "--settings", str(faktura.settings)], cwd=REPO, env=ENV,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Once it is at work (one more booking issued), kill it at a random point of the next
-        # (an issue takes a few hundred milliseconds: render, e-invoice, archive).
-        before = len(_issued(faktura))
-        deadline = time.monotonic() + 90
-        while process.poll() is None and len(_issued(faktura)) == before:
-            assert time.monotonic() < deadline, "the follower made no progress"
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.25))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
-        if len(_issued(faktura)) == count:
-            break
-    final = faktura.run("follow", "--once")
-    assert final.exit_code == 0, final.output
-    assert kills >= 2
-    assert sorted(_issued(faktura)) == sorted(map(str, numbers))
-    archive = faktura.archive()
-    try:
-        entries = archive.list("revisorhuset")
-        assert sorted(e.invoice_number for e in entries) == sorted(map(str, numbers))
-        assert len({e.source_id for e in entries}) == count
-        assert archive.verify().ok  # no torn file, no orphan
-    finally:
-        archive.close()
-    _assert_issued_as_booked(faktura, uniconta, numbers)
-
-
-# --------------------------------------------------------------------------- Uniconta's layout
 
 
 def _official_findings(xml: bytes, fmt: str, folder: Path) -> str:
