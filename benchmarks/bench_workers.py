@@ -186,7 +186,7 @@ class CpuMeter:
         got["machine"] = _machine_cpu()
         if self.batch is not None and self.batch in table:
             got["batch process"] = table[self.batch][2]
-            got["batch: render processes"] = sum(
+            got["batch: render processes"] = table[self.batch][3] + sum(  # ended ones too
                 table[child][2] for child in _descendants(self.batch, table))
         for pid in self.workers:  # the render lane, its render processes, its posting lane
             got["worker: render lane"] = got.get("worker: render lane", 0.0) + table[pid][2]
@@ -447,9 +447,21 @@ def print_cpu(cpu: dict[tuple[str, int], list[dict[str, float]]],
     row("machine (all processes)", per_mode(lambda spent: spent.get("machine", 0.0)))
     row("other work on the machine", per_mode(lambda spent: spent.get("machine", 0.0) - sum(
         spent.get(k, 0.0) for k in (*OWN, *INFRASTRUCTURE))))
+    render = per_mode(lambda spent: spent.get("batch: render processes", 0.0)
+                      + spent.get("worker: render processes", 0.0))
+    row("outside the render, % of it", [100 * (o + i - r) / r for o, i, r in zip(
+        own, infrastructure, render, strict=True)])
     print(f"invoices/s that {cores} cores allow on the project's own CPU alone:"
           + "".join(f"  {kind} {k}: {1000 * cores / value:.1f}"
                     for (kind, k), value in zip(MODES, own, strict=True)))
+    # What the CPU allows with no other work on the machine: one worker is held to its one
+    # render process, two share the cores with everything else.
+    one, two = MODES.index(("celery", 1)), MODES.index(("celery", 2))
+    for label, total in (("project + infrastructure", [o + i for o, i in zip(
+            own, infrastructure, strict=True)]), ("the project's own processes", own)):
+        alone = min(1000 / render[one], 1000 * cores / total[one])
+        print(f"celery 2 ÷ celery 1 as the CPU allows ({label}):"
+              f" {1000 * cores / total[two] / alone:.2f}")
     print("cores busy (rate × CPU per invoice): end to end"
           + "".join(f"  {kind} {k}: {statistics.median(rates[(kind, k)]) * value / 1000:.2f}"
                     for (kind, k), value in zip(
