@@ -48,7 +48,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
@@ -181,17 +180,20 @@ class CpuMeter:
 
     def read(self) -> dict[str, float]:
         table = _processes()
-        got = {name: table[pid][2] for name, pid in self.servers.items()}
+        got = {name: table[pid][2] for name, pid in self.servers.items() if pid in table}
         got["PostgreSQL"] = _postgres_cpu(table)
         got["machine"] = _machine_cpu()
         if self.batch is not None and self.batch in table:
             got["batch process"] = table[self.batch][2]
             got["batch: render processes"] = table[self.batch][3] + sum(  # ended ones too
                 table[child][2] for child in _descendants(self.batch, table))
-        for pid in self.workers:  # the render lane, its render processes, its posting lane
+        for pid in (p for p in self.workers if p in table):  # render lane, its children:
             got["worker: render lane"] = got.get("worker: render lane", 0.0) + table[pid][2]
-            for child in _children(pid, table):
-                argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            for child in _children(pid, table):  # render processes and the posting lane
+                try:
+                    argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+                except OSError:  # it ended since
+                    continue
                 key = ("worker: posting lane" if b"--lane" in argv
                        else "worker: render processes")
                 got[key] = got.get(key, 0.0) + table[child][2] + table[child][3]
