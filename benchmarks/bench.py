@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import weasyprint  # noqa: E402
-from bench_posting import cpu_seconds, emulator_process  # noqa: E402
+from processes import cpu_seconds, running_emulator  # noqa: E402
 
 from archive import ArchiveEntry, LocalArchive  # noqa: E402
 from archive.core import blob_key, sha256_hex  # noqa: E402
@@ -165,7 +165,7 @@ def bench_batch(folder: Path, count: int, worker_counts: list[int], poster: str)
             warm = time.perf_counter() - start
             if poster == "emulator":
                 base_url, emulator_pid = stack.enter_context(
-                    emulator_process(run_dir, latency_ms=0))
+                    running_emulator(run_dir / "emulator.sqlite"))
                 settings = settings.model_copy(update={"uniconta": settings.uniconta.model_copy(
                     update={"gateway_url": base_url})})
                 issuer = stack.enter_context(open_issuer(settings, renderer=pool))

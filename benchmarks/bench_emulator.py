@@ -22,12 +22,8 @@ import argparse
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,42 +32,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 
-from bench_posting import cpu_seconds, month_end, settings_for  # noqa: E402
+from bench_posting import month_end, settings_for  # noqa: E402
 from issuing.bootstrap import open_issuer  # noqa: E402
 from sync.emulator import fixtures  # noqa: E402
-from sync.emulator.server import free_port  # noqa: E402
 from sync.uniconta.booked import read_booked  # noqa: E402
 from sync.uniconta.rest import RestClient  # noqa: E402
+from processes import cpu_seconds, running_emulator  # noqa: E402
 
 #: Entity and the property holding the invoice number, for every row a booking keeps.
 KEPT = (("DebtorInvoice", "InvoiceNumber"), ("InvTrans", "InvoiceNumber"),
         ("DebtorTrans", "Invoice"), ("DebtorTransOpen", "Invoice"), ("GLTrans", "Invoice"),
         ("DebtorOrder", "InvoiceNumber"))
-
-
-@contextmanager
-def emulator(tree: Path, state: Path) -> Iterator[tuple[str, int]]:
-    """The emulator of `tree` in its own process: its base URL and process id."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from cli.emulator import main; main()", "--port", str(port),
-         "--state", str(state)], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base_url}/_emulator/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the emulator of {tree} did not start") from None
-                time.sleep(0.1)
-        yield base_url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def post_window(folder: Path, base_url: str, pid: int, name: str, count: int,
@@ -182,7 +153,7 @@ def main() -> None:
                 state = folder / "emulator.sqlite"
                 if phase == "full":
                     fill(state, args.stored)
-                with emulator(tree, state) as (base_url, pid):
+                with running_emulator(state, tree=tree) as (base_url, pid):
                     warm = 5 if phase == "10" else 2  # 10 stored: 5 posted, 5 booked
                     got = {"posting": post_window(folder, base_url, pid, f"{name}-{phase}",
                                                   args.window, warm),

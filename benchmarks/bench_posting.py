@@ -23,17 +23,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 
@@ -46,7 +46,7 @@ from issuing.pipeline import Issuer  # noqa: E402
 from issuing.bootstrap import open_issuer  # noqa: E402
 from renderer.document import InvoiceView  # noqa: E402
 from renderer.render import PdfVariant, Renderer  # noqa: E402
-from sync.emulator.server import free_port  # noqa: E402
+from processes import running_emulator  # noqa: E402
 
 CUSTOMERS = 12
 EMPLOYEES = [{"number": "AH", "name": "Anne Hansen"}, {"number": "JD", "name": "Jens Dahl"}]
@@ -89,38 +89,6 @@ def month_end(prefix: str, count: int) -> list[Invoice]:
                                   "unit": "stk.", "unit_price": "240.00", "vat": False})
         invoices.append(parse_invoice(data, data["source_id"]))
     return invoices
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def emulator_process(folder: Path, latency_ms: int) -> Iterator[tuple[str, int]]:
-    """The emulator in its own process on 127.0.0.1: its base URL and process id."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from cli.emulator import main; main()",
-         "--port", str(port), "--state", str(folder / "emulator.sqlite"),
-         "--latency-ms", str(latency_ms)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base_url}/_emulator/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the emulator did not start") from None
-                time.sleep(0.1)
-        yield base_url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def settings_for(base_url: str, folder: Path) -> Settings:
@@ -197,7 +165,7 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {"bulk": [], "single": []}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
-        base_url, _ = stack.enter_context(emulator_process(folder, args.latency_ms))
+        base_url, _ = stack.enter_context(running_emulator(folder / "emulator.sqlite", latency_ms=args.latency_ms))
         renderer = stack.enter_context(ProcessRenderer()) if args.render else StubRenderer()
         if args.render:
             renderer.warm_up()

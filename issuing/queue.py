@@ -22,9 +22,11 @@ process holds no renderer.
 The batch itself runs where it was started (`faktura batch`, the API): `run_bulk_batch` with
 a `QueuePoster` and a `QueueRenderer`, so progress, results, resuming and the archive write
 are exactly as with local processes; its issuer comes from `issuing.bootstrap` like every
-other. While a chunk posts, the worker sends each invoice's outcome as it is known (a
-progress message on backends that carry them: Redis, RPC), so its render starts while the
-rest of the chunk posts. Workers hold the settings themselves (`faktura worker --settings`):
+other. While a chunk posts, the worker sends the invoices' outcomes as they are known (progress
+messages on backends that carry them: Redis, RPC), so their renders start while the rest of
+the chunk posts: the first at once, then at most one message per `PROGRESS_EVERY` with the
+outcomes known since the last (one waits at most until the posting after it), and the rest
+with the answer. Workers hold the settings themselves (`faktura worker --settings`):
 messages carry the tenant and the invoice, never a password. A render message also carries
 a fingerprint of the settings that shape the PDF, and a worker whose settings differ
 refuses it.
@@ -80,8 +82,12 @@ MAX_ATTEMPTS = 5
 RESULT_TTL_FACTOR = 4
 #: What a task message shows of its arguments (they hold invoices and documents).
 ARGS_SHOWN = "(not shown: invoice data)"
-#: The state of a posting chunk's progress messages (one invoice's outcome each).
+#: The state of a posting chunk's progress messages (the outcomes known since the last one).
 POSTED_ONE = "POSTED_ONE"
+#: A posting chunk's progress messages go at most this many seconds apart (the first at once):
+#: while postings come faster than that, one message carries several outcomes instead of a
+#: result-backend write, a publish and the caller's read per invoice.
+PROGRESS_EVERY = 0.05
 
 
 class QuietTaskResults(logging.Filter):
@@ -300,18 +306,24 @@ def _post_task(tenant: str, invoice: str) -> dict[str, Any]:
 
 def _post_chunk_task(task: Any, tenant: str, invoices: list[str],
                      archived: list[list[str | None]]) -> dict[str, Any]:
-    """Record the archived marks, then post the chunk in bulk; each invoice's outcome is sent
-    as a progress message as soon as it is known, and all of them are the answer."""
+    """Record the archived marks, then post the chunk in bulk; the invoices' outcomes are sent
+    in progress messages as they are known (`PROGRESS_EVERY`), and all of them are the
+    answer."""
     def work() -> list[dict[str, Any]]:
         outcomes: list[dict[str, Any]] = []
+        unsent: list[dict[str, Any]] = []
+        last_sent = -PROGRESS_EVERY
 
         def posted(position: int, outcome: Posting | FakturaError) -> None:
+            nonlocal unsent, last_sent
             wired = ({"ok": _wire_posting(outcome)} if isinstance(outcome, Posting)
                      else _error(outcome))
             outcomes.append(wired)
-            if task.request.id is not None:  # not when called directly
-                task.update_state(state=POSTED_ONE,
-                                  meta={"position": position, "outcome": wired})
+            unsent.append({"position": position, "outcome": wired})
+            now = time.monotonic()
+            if task.request.id is not None and now - last_sent >= PROGRESS_EVERY:
+                task.update_state(state=POSTED_ONE, meta={"outcomes": unsent})
+                unsent, last_sent = [], now
 
         with _worker().posting(tenant) as engine:
             if archived:
@@ -506,11 +518,15 @@ class QueuePoster:
                 on_posted(position, outcome)
             return outcome
 
+        def progress(meta: dict[str, Any]) -> None:
+            for one in meta.get("outcomes", [meta]):  # a worker of a release before: one each
+                tell(one["position"], one["outcome"])
+
         archived = self._take_archived()
         try:
             answers = self.tasks.call(
                 POST_CHUNK_TASK, self.queue, self.tenant, [_wire(i) for i in invoices],
-                archived, on_progress=lambda meta: tell(meta["position"], meta["outcome"]))
+                archived, on_progress=progress)
         except BaseException:
             self._give_back(archived)
             raise
