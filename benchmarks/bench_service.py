@@ -248,7 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--long", type=int, default=CLIENTS, help="parallel long previews")
+    parser.add_argument("--long", type=int, default=CLIENTS, help="parallel long previews (0: none)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -290,6 +290,8 @@ def main() -> None:
             print(f"  {mix}: ratio 2/1 workers: req/s {rates[2, mix] / rates[1, mix]:.2f}×,"
                   f" p50 {p50[2, mix] / p50[1, mix]:.2f}×  (load {load()})")
         stack.close()  # the 1-worker server is not needed for (b); start a fresh 2-worker one
+        if args.long <= 0:
+            return
         base, key, pid = stack.enter_context(server(Path(tmp) / "long", 2))
         long = long_previews(base, key, pid, args.long)
         print(f"(b) {args.long} parallel 1,000-line previews, render_workers=2:"
