@@ -273,7 +273,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--long", type=int, default=CLIENTS, help="parallel long previews (0: none)")
+    parser.add_argument("--long", type=int, default=CLIENTS,
+                        help="parallel long previews (0: none)")
     parser.add_argument("--baseline", type=Path,
                         help="another checkout, its servers measured interleaved")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
@@ -317,8 +318,8 @@ def main() -> None:
             cpu[run] = r["cpu"] / len(r["lat"])
             print(f"  {name} render_workers={n} {mix:<8}: p50 {p50[run] * 1000:.0f} ms,"
                   f" p99 {p99[run] * 1000:.0f} ms, {rates[run]:.1f} req/s,"
-                  f" CPU {cpu[run] * 1000:.1f} ms/preview (server + workers), {len(r['lat'])} answered,"
-                  f" {r['refused']} refused"
+                  f" CPU {cpu[run] * 1000:.1f} ms/preview (server + workers),"
+                  f" {len(r['lat'])} answered, {r['refused']} refused"
                   + (f"; the repeated drafts p50 {statistics.median(r['repeats']) * 1000:.0f} ms"
                      f" p99 {percentile(r['repeats'], 0.99) * 1000:.0f} ms" if r["repeats"]
                      else ""))
