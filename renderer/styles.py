@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from weasyprint.css import ComputedStyle
-from weasyprint.css.computed_values import PHYSICAL_FUNCTIONS
+from weasyprint.css.computed_values import COMPUTER_FUNCTIONS, PHYSICAL_FUNCTIONS
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED, INITIAL_VALUES
 
@@ -26,30 +26,32 @@ _general_missing = ComputedStyle.__missing__
 
 #: Properties the general path treats specially even when no rule sets them.
 _SPECIAL = frozenset({"display", "float", "position", "page"})
-#: Not set by any rule, not inherited, and used as they are: the initial value is the
-#: computed value (none of them is a math function).
-_PLAIN_INITIAL = frozenset(
+#: The properties `quick_missing` answers when no rule sets them (nor, for a physical one
+#: such as `margin_left`, its logical twin): their initial value is not a math function.
+_PLAIN = frozenset(
     key for key, value in INITIAL_VALUES.items()
-    if key not in INHERITED and key not in INITIAL_NOT_COMPUTED and key not in _SPECIAL
-    and key not in PHYSICAL_FUNCTIONS and key[:16] != "text_decoration_"
+    if key not in _SPECIAL and key[:16] != "text_decoration_" and key[:2] != "__"
     and not check_math(value))
-#: Inherited when no rule sets them, with nothing else to weigh.
-_PLAIN_INHERITED = frozenset(
-    key for key in INHERITED
-    if key not in _SPECIAL and key not in PHYSICAL_FUNCTIONS and key[:16] != "text_decoration_"
-    and key[:2] != "__")
 
 
 def quick_missing(style: Any, key: str) -> Any:
     """`ComputedStyle.__missing__`, answering a property no rule sets on the element: the
-    parent's computed value or the initial value, as the general path would."""
-    if key not in style.cascaded:
-        if key in _PLAIN_INITIAL:
-            value = style[key] = INITIAL_VALUES[key]
-            return value
-        if key in _PLAIN_INHERITED and style.parent_style is not None:
-            value = style.parent_style[key]
-            if not check_math(value):  # a math function left to the child: the general path
+    parent's computed value (an inherited property) or the initial value, computed where
+    WeasyPrint computes it, as the general path would."""
+    if key in _PLAIN and key not in style.cascaded:
+        logical = PHYSICAL_FUNCTIONS.get(key)
+        if logical is None or logical(block="ttb", inline=style["direction"]) \
+                not in style.cascaded:
+            parent = style.parent_style
+            if key in INHERITED and parent is not None:
+                value = parent[key]
+                if not check_math(value):  # a math function left to the child: general path
+                    style[key] = value
+                    return value
+            else:
+                value = INITIAL_VALUES[key]
+                if key in INITIAL_NOT_COMPUTED and key in COMPUTER_FUNCTIONS:
+                    value = COMPUTER_FUNCTIONS[key](style, key, value)
                 style[key] = value
                 return value
     return _general_missing(style, key)
