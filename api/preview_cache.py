@@ -31,10 +31,35 @@ PER_TENANT_BYTES = 16 * MiB
 TOTAL_BYTES = 64 * MiB
 
 
+class _SettingsJson:
+    """The settings as JSON, made once per settings object (settings are frozen; a tenant's
+    stay the same object until they are loaded again); the newest `size` kept."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._made: OrderedDict[int, tuple[Settings, bytes]] = OrderedDict()
+
+    def __call__(self, settings: Settings) -> bytes:
+        with self._lock:
+            found = self._made.get(id(settings))
+            if found is not None and found[0] is settings:  # held here: its id is its own
+                return found[1]
+        made = json.dumps(settings.model_dump(mode="json"), sort_keys=True).encode()
+        with self._lock:
+            self._made[id(settings)] = (settings, made)
+            while len(self._made) > self._size:
+                self._made.popitem(last=False)
+        return made
+
+
+_settings_json = _SettingsJson()
+
+
 def preview_key(invoice: Invoice, settings: Settings, kind: str) -> str:
     """The digest a preview of `invoice` with `settings` is kept under."""
     digest = hashlib.sha256(f"{kind}\0{renderer_version()}\0".encode())
-    digest.update(json.dumps(settings.model_dump(mode="json"), sort_keys=True).encode())
+    digest.update(_settings_json(settings))
     logo = settings.seller.logo
     if logo is not None:
         try:

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_service.py                  # about four minutes
     python benchmarks/bench_service.py --rounds 2 --seconds 5 --long 4
+    python benchmarks/bench_service.py --rounds 3 --long 0 --baseline /tmp/main  # A/B
 
 Starts the real server (`faktura serve`'s app under uvicorn, on 127.0.0.1, each in its own
 process) twice: with `render_workers=1` and with `render_workers=2`, and measures
@@ -16,6 +17,10 @@ process) twice: with `render_workers=1` and with `render_workers=2`, and measure
 (b) 8 parallel long previews (1,000 lines) against the 2-worker server: the server's resident
     memory (the server process plus its render workers, summed from /proc, sampled every
     0.05 s) at its highest, and the latency of each preview.
+
+With `--baseline TREE` (another checkout) its servers are measured too, in the same rounds,
+interleaved with this tree's, each figure beside the ratio this ÷ baseline; and the CPU time of
+each server (its process and render workers, from /proc) per answered preview.
 
 Each figure is printed with the load average (`/proc/loadavg`) when it was taken.
 """
@@ -83,8 +88,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(folder: Path, workers: int) -> Iterator[tuple[str, str, int]]:
-    """A server process with its own state; yields (base URL, API key, pid)."""
+def server(folder: Path, workers: int, tree: Path = ROOT) -> Iterator[tuple[str, str, int]]:
+    """A server process of `tree`'s code with its own state; yields (base URL, API key,
+    pid)."""
     folder.mkdir(parents=True, exist_ok=True)
     settings = settings_file(folder)
     from api.keys import KeyStore
@@ -94,8 +100,10 @@ def server(folder: Path, workers: int) -> Iterator[tuple[str, str, int]]:
     key = store.create("revisorhuset")[0]
     store.close()
     port = free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve", str(settings),
-                                "--port", str(port), "--workers", str(workers)], cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, str(tree / "benchmarks" / "bench_service.py"), "--serve",
+         str(settings), "--port", str(port), "--workers", str(workers)], cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -186,8 +194,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -196,13 +204,30 @@ def tree_rss(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, page = 0, os.sysconf("SC_PAGE_SIZE")
+    for current in _tree(pid):
         with suppress(OSError, IndexError, ValueError):
             total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
-        todo.extend(children.get(current, ()))
+    return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its descendants."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    for current in _tree(pid):
+        with suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
     return total
 
 
@@ -248,7 +273,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--long", type=int, default=CLIENTS, help="parallel long previews")
+    parser.add_argument("--long", type=int, default=CLIENTS,
+                        help="parallel long previews (0: none)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout, its servers measured interleaved")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
@@ -258,38 +286,59 @@ def main() -> None:
         return
 
     print(f"load before: {load()}  cores: {len(os.sched_getaffinity(0))}")
+    trees = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        servers = {n: stack.enter_context(server(Path(tmp) / f"w{n}", n)) for n in (1, 2)}
-        runs = [(n, mix) for mix in MIXES for n in servers]
-        results: dict[tuple[int, str], dict[str, Any]] = {
-            run: {"lat": [], "repeats": [], "refused": 0, "seconds": 0.0} for run in runs}
+        servers = {(name, n): stack.enter_context(server(Path(tmp) / f"{name}-w{n}", n, tree))
+                   for name, tree in trees.items() for n in (1, 2)}
+        runs = [(name, n, mix) for mix in MIXES for n in (1, 2) for name in trees]
+        results: dict[tuple[str, int, str], dict[str, Any]] = {
+            run: {"lat": [], "repeats": [], "refused": 0, "seconds": 0.0, "cpu": 0.0}
+            for run in runs}
         for round_ in range(args.rounds):
-            for n, mix in (runs if round_ % 2 == 0 else runs[::-1]):
-                base, key, _ = servers[n]
+            for name, n, mix in (runs if round_ % 2 == 0 else runs[::-1]):
+                base, key, pid = servers[name, n]
+                cpu = tree_cpu(pid)
                 latencies, repeats, refused, seconds = hammer(base, key, args.seconds, mix)
-                r = results[n, mix]
+                r = results[name, n, mix]
+                r["cpu"] += tree_cpu(pid) - cpu
                 r["lat"] += latencies
                 r["repeats"] += repeats
                 r["refused"] += refused
                 r["seconds"] += seconds
-                print(f"  round {round_ + 1} workers={n} {mix}: {len(latencies) / seconds:.1f}"
-                      f" req/s, p50 {statistics.median(latencies) * 1000:.0f} ms"
-                      f"  (load {load()})")
+                print(f"  round {round_ + 1} {name} workers={n} {mix}:"
+                      f" {len(latencies) / seconds:.1f} req/s, p50"
+                      f" {statistics.median(latencies) * 1000:.0f} ms  (load {load()})")
         print("(a) 8 clients, one-page PDF previews")
-        rates, p50 = {}, {}
-        for (n, mix), r in results.items():
-            rates[n, mix] = len(r["lat"]) / r["seconds"]
-            p50[n, mix] = statistics.median(r["lat"])
-            print(f"  render_workers={n} {mix:<8}: p50 {p50[n, mix] * 1000:.0f} ms,"
-                  f" p99 {percentile(r['lat'], 0.99) * 1000:.0f} ms, {rates[n, mix]:.1f}"
-                  f" req/s, {len(r['lat'])} answered, {r['refused']} refused"
+        rates, p50, p99, cpu = {}, {}, {}, {}
+        for (name, n, mix), r in results.items():
+            run = name, n, mix
+            rates[run] = len(r["lat"]) / r["seconds"]
+            p50[run] = statistics.median(r["lat"])
+            p99[run] = percentile(r["lat"], 0.99)
+            cpu[run] = r["cpu"] / len(r["lat"])
+            print(f"  {name} render_workers={n} {mix:<8}: p50 {p50[run] * 1000:.0f} ms,"
+                  f" p99 {p99[run] * 1000:.0f} ms, {rates[run]:.1f} req/s,"
+                  f" CPU {cpu[run] * 1000:.1f} ms/preview (server + workers),"
+                  f" {len(r['lat'])} answered, {r['refused']} refused"
                   + (f"; the repeated drafts p50 {statistics.median(r['repeats']) * 1000:.0f} ms"
                      f" p99 {percentile(r['repeats'], 0.99) * 1000:.0f} ms" if r["repeats"]
                      else ""))
         for mix in MIXES:
-            print(f"  {mix}: ratio 2/1 workers: req/s {rates[2, mix] / rates[1, mix]:.2f}×,"
-                  f" p50 {p50[2, mix] / p50[1, mix]:.2f}×  (load {load()})")
+            print(f"  {mix}: ratio 2/1 workers: req/s"
+                  f" {rates['this', 2, mix] / rates['this', 1, mix]:.2f}×,"
+                  f" p50 {p50['this', 2, mix] / p50['this', 1, mix]:.2f}×  (load {load()})")
+        if args.baseline:
+            for mix in MIXES:
+                for n in (1, 2):
+                    this, baseline = ("this", n, mix), ("baseline", n, mix)
+                    print(f"  {mix} workers={n}: this ÷ baseline: req/s"
+                          f" {rates[this] / rates[baseline]:.3f}×,"
+                          f" p50 {p50[this] / p50[baseline]:.3f}×,"
+                          f" p99 {p99[this] / p99[baseline]:.3f}×,"
+                          f" CPU/preview {cpu[this] / cpu[baseline]:.3f}×")
         stack.close()  # the 1-worker server is not needed for (b); start a fresh 2-worker one
+        if args.long <= 0:
+            return
         base, key, pid = stack.enter_context(server(Path(tmp) / "long", 2))
         long = long_previews(base, key, pid, args.long)
         print(f"(b) {args.long} parallel 1,000-line previews, render_workers=2:"

@@ -17,8 +17,11 @@ What makes a render cheaper without changing the page:
 * each font's subset is made once per process for a fixed repertoire of letters
   (`renderer.fontsubset`), so its bytes, and their compressed form, are made once, not on
   every render;
+* a property no rule sets on an element is computed by a short path (`renderer.styles`):
+  the parent's value or the initial one, as WeasyPrint's general path gives it;
 * Python's cyclic garbage collector is paused while a document is laid out (a render builds
-  hundreds of thousands of short-lived objects and no cycles that outlive it), and
+  hundreds of thousands of short-lived objects and no cycles that outlive it; the layout is
+  let go before it runs again, so it never walks it), and
   `warm_up()` moves what a long-lived process keeps (fonts, stylesheets, templates) out of
   the collector's sight with `gc.freeze()`.
 """
@@ -62,6 +65,7 @@ from renderer.fontsubset import shared_subsets
 from renderer.overlay import lay_under, own_resources
 from renderer.resources import TEMPLATES_DIR, ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
+from renderer.styles import quick_missing  # noqa: F401 - computed styles take the short path
 
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the
 #: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
@@ -290,6 +294,7 @@ class Renderer:
             document = self._layout(html, template=True)
             content = self._write(document, pdf_variant, attachments, view.invoice.issue_date)
             under = sheet.pages_under(len(document.pages), slip is not None)
+            del document
         return lay_under(content, sheet.pdf, under)
 
     def sheet(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> Sheet:

@@ -148,8 +148,9 @@ async def invoice_page(request: Request, visitor: SignedIn, number: str,
                  note=note if note in NOTES else "")
 
 
-@router.post("/archive/{number}/send")
-async def send_again(request: Request, visitor: SignedIn, number: str) -> Response:
+async def _refused_action(request: Request, visitor: Visitor, number: str) -> Response | None:
+    """The page refusing an invoice's action form (no such number, an expired CSRF token), or
+    None when the action may go ahead."""
     form = await _form(request)
     if not re.fullmatch(NUMBER_PATTERN, number):
         return _not_found(request, visitor)
@@ -157,6 +158,14 @@ async def send_again(request: Request, visitor: SignedIn, number: str) -> Respon
     if not visitor.session.csrf_ok(form.get("csrf")):
         return _page(request, visitor, "message.html.j2", 403,
                      message=texts(visitor.language)["expired"])
+    return None
+
+
+@router.post("/archive/{number}/send")
+async def send_again(request: Request, visitor: SignedIn, number: str) -> Response:
+    refused = await _refused_action(request, visitor, number)
+    if refused is not None:
+        return refused
     services = _services(request, visitor)
     try:
         note = await run_in_threadpool(_send, services, number)
@@ -250,13 +259,10 @@ async def credit_form(request: Request, visitor: SignedIn, number: str) -> Respo
 @router.post("/archive/{number}/credit")
 async def credit(request: Request, visitor: SignedIn, number: str) -> Response:
     """Credit the invoice in full (after the confirmation page); refusals come back to it."""
-    form = await _form(request)
-    if not re.fullmatch(NUMBER_PATTERN, number):
-        return _not_found(request, visitor)
-    assert visitor.session is not None
+    refused = await _refused_action(request, visitor, number)
+    if refused is not None:
+        return refused
     t = texts(visitor.language)
-    if not visitor.session.csrf_ok(form.get("csrf")):
-        return _page(request, visitor, "message.html.j2", 403, message=t["expired"])
     services = _services(request, visitor)
     try:
         _state(request).pool.check_capacity()  # a busy renderer refuses before any posting
