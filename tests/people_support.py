@@ -44,6 +44,15 @@ def settings_outside(folder: Path) -> Path:
     return config / "faktura.toml"
 
 
+def copy_of_issued(issued: tuple[Path, Path], into: Path) -> tuple[Path, Path]:
+    """A copy of the issued samples' folder in `into`: (folder, settings). A test that issues,
+    credits or sends works on its own copy, so what the other tests see stays the six."""
+    original, settings = issued
+    folder = into / "copy"
+    shutil.copytree(original, folder, ignore=shutil.ignore_patterns("serve.log", "*.claims"))
+    return folder, folder / settings.relative_to(original)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -25,7 +24,7 @@ import pytest
 from infra.settings_files import load_settings
 from issuing.bootstrap import open_archive
 from browser_support import browser, chromium_here, no_sideways_scroll  # noqa: F401 (fixtures)
-from people_support import SAMPLES, faktura, serving
+from people_support import SAMPLES, copy_of_issued, faktura, serving
 from test_pages_browser import sign_in
 
 CASES = [("da-DK", 1366), ("en-GB", 390)]
@@ -36,10 +35,7 @@ def server(issued_outside: tuple[Path, Path],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """(base URL, API key, settings) of `faktura serve` over a copy of the issued samples (crediting
     here must not change what the other page tests see)."""
-    original, settings = issued_outside
-    folder = tmp_path_factory.mktemp("desk") / "copy"
-    shutil.copytree(original, folder, ignore=shutil.ignore_patterns("serve.log", "*.claims"))
-    settings = folder / settings.relative_to(original)
+    folder, settings = copy_of_issued(issued_outside, tmp_path_factory.mktemp("desk"))
     key = faktura(folder, settings, "apikey", "create", "--label", "desk").stdout.strip()
     with serving(folder, settings) as base:
         yield base, key, settings
