@@ -35,7 +35,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from archive import NotArchived
+from archive import ArchiveEntry, NotArchived
 from einvoice import check as check_einvoice
 from einvoice import format_for
 from faktura import checks
@@ -208,8 +208,11 @@ class BookedIssuer:
                                   else record.state.value)  # type: ignore[assignment]
                 return BookingOutcome(key, shown, record.reason)
             archived = self._archived(key)
-            if archived is not None:  # issued before the record was written (a crash), or posted
-                self.bookings.record(self.tenant, key, BookingState.ISSUED, source_id=archived)
+            if archived is not None:  # issued before the records were written (a crash), or posted
+                if archived.source_id:
+                    self._record_archived(archived.source_id, archived)
+                self.bookings.record(self.tenant, key, BookingState.ISSUED,
+                                     source_id=archived.source_id or "")
                 return BookingOutcome(key, "already issued")
             if booked is None:
                 booked = read_booked(self.client, invoice_number=number)
@@ -251,10 +254,7 @@ class BookedIssuer:
         with self._locked():
             self.issuer.archive_rendered(posted, rendered)
             if source is not None:
-                self.engine.ledger.advance(self.tenant, source.source_id, State.ARCHIVED,
-                                           invoice_number=booked.invoice_number,
-                                           voucher=booked.voucher,
-                                           journal_posted_id=booked.journal_posted_id)
+                self._record_archived(source.source_id, booked)
             self.bookings.record(self.tenant, str(booked.invoice_number), BookingState.ISSUED,
                                  source_id=source.source_id if source else None,
                                  differences=differences)
@@ -272,13 +272,20 @@ class BookedIssuer:
         return self.client.invoice_pdf(int(booked.invoice_number),
                                        document_type=document_type(computed.invoice))
 
-    def _archived(self, number: str) -> str | None:
-        """The source id of the archived invoice with this number ("" for none), or None."""
+    def _archived(self, number: str) -> ArchiveEntry | None:
+        """The archived invoice with this number, or None."""
         try:
-            entry = self.issuer.archive.get(self.tenant, number)
+            return self.issuer.archive.get(self.tenant, number)
         except (NotArchived, ValueError):
             return None
-        return entry.source_id or ""
+
+    def _record_archived(self, source_id: str, booked: BookedInvoice | ArchiveEntry) -> None:
+        """The draft's posting record: archived, with the number Uniconta gave the booking
+        (written again where a crash came between the archive and this record)."""
+        self.engine.ledger.advance(self.tenant, source_id, State.ARCHIVED,
+                                   invoice_number=str(booked.invoice_number),
+                                   voucher=booked.voucher,
+                                   journal_posted_id=booked.journal_posted_id)
 
     def _source(self, booked: BookedInvoice) -> Invoice | None:
         if not booked.source_id:

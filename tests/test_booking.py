@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ from infra.tenant_settings import TenantRegistry
 from sync.emulator import fixtures
 from sync.emulator.server import free_port
 from sync.posting.bookings import Bookings, BookingState
+from sync.posting.ledger import Ledger, State
 
 SAMPLE_INVOICES = sorted(SAMPLES.glob("*.json"))
 
@@ -446,5 +448,42 @@ def test_through_the_gateway_a_booking_in_unicontas_layout_keeps_unicontas_pdf(
         text = _pdf_text(archive.pdf("revisorhuset", str(number)))  # Uniconta's, as served
         assert "UNICONTA LAYOUT" in text and f"Faktura nr. {number}" in text
         assert archive.verify().ok
+    finally:
+        archive.close()
+
+
+def test_a_crash_between_the_archive_and_the_records_is_repaired_by_the_next_try(
+        uniconta: Uniconta, faktura: Faktura) -> None:
+    """Killed after the archive write, before the draft's posting record took the number
+    Uniconta gave the booking: the next try finds the archived invoice, issues nothing again,
+    and writes the records it missed (`faktura sync status` then shows the number)."""
+    (order,) = _draft(faktura, SAMPLES / "01-one-line.json")
+    number = uniconta.book(order)["InvoiceNumber"]
+    assert faktura.run("follow", "--once").exit_code == 0
+    archive = faktura.archive()
+    try:
+        source_id = archive.get("revisorhuset", str(number)).source_id
+    finally:
+        archive.close()
+    state = faktura.folder / "state" / "ledger.sqlite"
+    with sqlite3.connect(state) as db:  # the records as the crash left them
+        db.execute("UPDATE postings SET invoice_number = NULL, voucher = NULL,"
+                   " journal_posted_id = NULL WHERE source_id = ?", (source_id,))
+        db.execute("DELETE FROM bookings WHERE invoice_number = ?", (str(number),))
+    db.close()
+
+    again = faktura.run("follow", "--retry", str(number))
+    assert again.exit_code == 0 and "already issued" in again.stdout, again.output
+    ledger = Ledger(state)
+    try:
+        record = ledger.get("revisorhuset", source_id)
+    finally:
+        ledger.close()
+    assert record is not None and record.state == State.ARCHIVED
+    assert record.invoice_number == str(number) and record.voucher is not None
+    assert _issued(faktura) == [str(number)]
+    archive = faktura.archive()
+    try:
+        assert [e.invoice_number for e in archive.list("revisorhuset")] == [str(number)]
     finally:
         archive.close()
