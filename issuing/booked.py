@@ -208,7 +208,9 @@ class BookedIssuer:
                                   else record.state.value)  # type: ignore[assignment]
                 return BookingOutcome(key, shown, record.reason)
             archived = self._archived(key)
-            if archived is not None:  # issued before the records were written (a crash)
+            # Archived already: posted and issued directly, or issued before a crash
+            # kept the records from being written.
+            if archived is not None:
                 if archived.source_id:
                     self._record_archived(archived.source_id, archived)
                 self.bookings.record(self.tenant, key, BookingState.ISSUED,
