@@ -286,13 +286,16 @@ class AutomaticDelivery:
         while True:
             self._wake.wait()
             self._wake.clear()
+            # Read after clearing: a `close` that comes while this round sends wakes the loop
+            # once more, so what was queued before it is sent, not left for the next run.
+            stopping = self._stop
             try:
                 for outcome in self.deliverer.send_pending():
                     log.info("invoice %s: %s %s", outcome.invoice_number, outcome.state,
                              outcome.detail)
             except Exception:  # noqa: BLE001 - the outbox keeps it; `faktura send --pending`
                 log.exception("e-mailing issued invoices failed; they wait in the outbox")
-            if self._stop:
+            if stopping:
                 return
 
     def close(self) -> None:

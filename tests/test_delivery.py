@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from people_support import environment
 
 from archive import NewArchiveItem
 from issuing.bootstrap import open_archive, open_issuer, open_outbox
+from issuing.delivery import AutomaticDelivery
 from faktura.model import Invoice, parse_invoice
 from faktura.settings import Settings
 from infra.settings_files import load_settings
@@ -165,6 +167,37 @@ def test_automatic_delivery_mails_each_invoice_as_it_is_issued(
     assert arrival.message["Subject"] == f"Faktura {numbers[0]} fra Revisorhuset ApS"
     events = log_events(load_settings(path), numbers[1])
     assert events[-1][0] == "failed" and "no e-mail address" in (events[-1][1] or "")
+
+
+def test_an_invoice_queued_while_a_round_sends_is_sent_before_automatic_delivery_ends():
+    """The batch ends (`close`) while the sender is still busy with an earlier invoice: the
+    one queued meanwhile is sent before the batch returns, not left for the next run."""
+    outbox: list[str] = ["first"]
+    rounds: list[list[str]] = []
+    busy, go_on = threading.Event(), threading.Event()
+
+    class SlowDeliverer:
+        def send_pending(self) -> list[Any]:
+            rounds.append(outbox[:])
+            outbox.clear()
+            if len(rounds) == 1:
+                busy.set()
+                assert go_on.wait(30)
+            return []
+
+    automatic = AutomaticDelivery(SlowDeliverer())  # type: ignore[arg-type]
+    automatic.wake()
+    assert busy.wait(30)
+    outbox.append("second")
+    automatic.wake()
+    closing = threading.Thread(target=automatic.close)
+    closing.start()
+    while not automatic._stop:  # the batch has ended while the first round still sends
+        time.sleep(0.01)
+    go_on.set()
+    closing.join(30)
+    assert not closing.is_alive()
+    assert rounds == [["first"], ["second"]]
 
 
 def test_kill_9_while_sending_gives_no_double_and_no_lost_mail(
