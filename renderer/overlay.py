@@ -53,10 +53,13 @@ def _font_files(resources: pikepdf.Object) -> Iterator[tuple[pikepdf.Object, str
                     yield descriptor, key
 
 
-def _share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object]) -> None:
-    """Point the forms' font descriptors at the content's font files with the same bytes."""
+def share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object],
+                     pages: int | None = None) -> None:
+    """Point the forms' font descriptors at the font files with the same bytes of the
+    content's pages (its first `pages`, or all)."""
     embedded = {descriptor[key].read_raw_bytes(): descriptor[key]
-                for page in pdf.pages for descriptor, key in _font_files(page.obj.Resources)}
+                for page in list(pdf.pages)[:pages]
+                for descriptor, key in _font_files(page.obj.Resources)}
     for form in forms:
         for descriptor, key in _font_files(form.get("/Resources")):
             same = embedded.get(descriptor[key].read_raw_bytes())
@@ -79,7 +82,7 @@ def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> b
                 name = page.add_resource(forms[index], pikepdf.Name.XObject,
                                          pikepdf.Name(f"/Sheet{index}"))
                 page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode()), prepend=True)
-        _share_font_files(pdf, forms.values())
+        share_font_files(pdf, forms.values())
         out = io.BytesIO()
         pdf.save(out, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,

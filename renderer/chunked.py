@@ -1,0 +1,438 @@
+"""A long invoice laid out in pieces side by side, joined into the single pass's pages.
+
+Laying out the lines table is most of a long invoice's render, and one process uses one core.
+An invoice of three or more pages is therefore cut, before anything is laid out, into pieces
+of whole pages, and the pieces are laid out at once: the first here, the others by helper
+processes (`LayoutHelpers`; at most one per core, started on first use, none where the
+caller says so). The pages are then joined in order and the seller's sheet is laid under them
+as for any invoice (`renderer.overlay`).
+
+Where the single pass breaks its pages is predicted from the rows' heights, measured on a
+*probe*: the first page's top (up to the table's header), a few of the invoice's own rows and
+its ending (totals, payment, slip). Every row of a table whose cells each hold one line is as
+high as its kind (a line or a text line) and its neighbour's border make it, so the breaks
+follow by adding heights. Each piece then proves the prediction: it is laid out with one row
+more than its pages hold, and that row must start the page after them; a piece after the
+first begins with the row before its first page on a page of its own (dropped), so that its
+first page is a continued table exactly as in the single pass (the repeated header, the
+border of the row above). Page numbers ("Side x af y") are the single pass's: each piece
+counts from its own first page and prints the predicted total. When a cell could wrap, or any
+piece breaks elsewhere than predicted, or the last piece ends on another page than predicted,
+the invoice is rendered in one pass instead: the result is always the single pass's layout.
+
+The pieces are the same whether laid out by helpers or in turn in this process, so the same
+invoice gives the same bytes with or without helpers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from multiprocessing import get_context
+from typing import Any
+
+import pikepdf
+
+from renderer.overlay import share_font_files
+
+#: An invoice predicted to fill fewer pages is rendered in one pass.
+MIN_PAGES = 3
+#: Pieces of an invoice, whatever the helpers: the same pieces give the same bytes.
+PIECES = 2
+#: A cell whose text is estimated wider than this share of its column might wrap: one pass.
+SAFE_WIDTH = 0.85
+MM = 96 / 25.4  # CSS px per mm
+PT = 96 / 72  # CSS px per pt
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What the probe measured, in CSS px."""
+
+    first_top: float  # where the first row starts on the first page
+    continued_top: float  # where a row starts on a continuation page
+    page_bottom: float  # the lowest a row may end
+    heights: dict[tuple[str, str], float]  # (kind, kind above) → row height
+    ending_gap: float  # from the last row's bottom to the ending's top
+    ending_height: float
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Rows `start` up to (without) `stop` printed on pages `first_page` on (1-based); `stop`
+    is None for the last piece, which also prints the ending."""
+
+    start: int
+    stop: int | None
+    first_page: int
+    page_starts: tuple[int, ...]  # the first row of each of its pages, as predicted
+
+
+@dataclass(frozen=True)
+class Plan:
+    pieces: tuple[Piece, ...]
+    total_pages: int
+
+
+# --- whether a cell could wrap ------------------------------------------------------------
+
+@cache
+def _advances(font_file: str) -> tuple[dict[int, int], float]:
+    from fontTools.ttLib import TTFont
+
+    from renderer.resources import FONTS_DIR
+
+    font = TTFont(str(FONTS_DIR / font_file), lazy=True)
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+    return widths, float(font["head"].unitsPerEm)
+
+
+def text_width(text: str, size_pt: float, bold: bool = False) -> float | None:
+    """The text's width in px from the font's advances (no kerning), or None for a letter
+    the font lacks."""
+    widths, units = _advances("Inter-SemiBold.otf" if bold else "Inter-Regular.otf")
+    total = 0
+    for letter in text:
+        advance = widths.get(ord(letter))
+        if advance is None:
+            return None
+        total += advance
+    return total / units * size_pt * PT
+
+
+#: The lines table's column widths (templates/invoice.css), mm, cell padding included or not.
+_COLUMNS = {"item": 13, "qty": 13, "unit": 16, "price": 21, "discount": 12, "amount": 26}
+_TABLE_WIDTH = 174.0  # A4 less the side margins
+_PADDING = 3.0  # 1.5 mm each side
+
+
+def single_lines(view: Any, cells: Sequence[Sequence[str]], text_rows: Sequence[bool]) -> bool:
+    """Whether every cell surely holds its text on one line (else the rows' heights are not
+    predicted)."""
+    fixed = ["qty", "unit", "price", "amount"]
+    if view.show_item_numbers:
+        fixed.append("item")
+    if view.show_discount:
+        fixed.append("discount")
+    text_column = _TABLE_WIDTH - sum(_COLUMNS[name] for name in fixed)
+    marker = 2.6 + 0.6 if view.has_exempt_lines else 0.0
+    for row, is_text in zip(cells, text_rows, strict=True):
+        if is_text:
+            width = text_width(row[0][1], 9, bold=True)
+            if width is None or width > SAFE_WIDTH * (_TABLE_WIDTH - _PADDING) * MM:
+                return False
+            continue
+        for name, value in row:
+            room = (text_column if name == "text" else _COLUMNS[name]) - _PADDING
+            if name == "amount":
+                room -= marker
+            width = text_width(value, 9)
+            if width is None or width > SAFE_WIDTH * room * MM:
+                return False
+    return True
+
+
+# --- predicting the single pass's pages ---------------------------------------------------
+
+def plan(geometry: Geometry, kinds: Sequence[str], parts: int) -> Plan | None:
+    """The pieces, or None where the invoice is too short to cut."""
+    page_starts = [0]
+    top, bottom = geometry.first_top, geometry.page_bottom
+    y = top
+    for index, kind in enumerate(kinds):
+        above = kinds[index - 1] if index else "head"
+        height = geometry.heights.get((kind, above))
+        if height is None:
+            return None
+        if y + height > bottom * (1 + 1e-9) and index != page_starts[-1]:
+            page_starts.append(index)
+            y = geometry.continued_top
+        y += height
+    # the ending stays with the last two rows: if it does not fit, they start a new page
+    last_page_extra = 0
+    if y + geometry.ending_gap + geometry.ending_height > bottom:
+        last_page_extra = 1
+    total = len(page_starts) + last_page_extra
+    if total < MIN_PAGES or last_page_extra:
+        return None
+    # the last piece begins at a page start where no avoided break near the end is involved
+    usable = [start for start in page_starts[1:] if start < len(kinds) - 2]
+    pages = len(page_starts)
+    cuts = sorted({round(pages * share / parts) for share in range(1, parts)} - {0})
+    cuts = [cut for cut in cuts if cut < pages and page_starts[cut] in usable]
+    if not cuts:
+        return None
+    bounds = [0, *cuts, pages]
+    pieces = []
+    for first, after in zip(bounds, bounds[1:], strict=False):
+        stop = page_starts[after] if after < pages else None
+        pieces.append(Piece(start=page_starts[first], stop=stop, first_page=first + 1,
+                            page_starts=tuple(page_starts[first:after])))
+    return Plan(pieces=tuple(pieces), total_pages=total)
+
+
+def piece_css(piece: Piece, total_pages: int) -> str:
+    """The piece's page numbers: counted from its first page, the total as predicted."""
+    first_counted = piece.first_page - (1 if piece.start else 0)
+    counter = f"@page :first {{ counter-set: page {first_counted} }}" if piece.start else ""
+    return (f"{counter}\n.page-number::after {{ content: attr(data-page) \" \" counter(page) "
+            f"\" \" attr(data-of) \" {total_pages}\" }}\n"
+            "tr.page-start { break-before: page; }\n")
+
+
+# --- laying out a piece (here or in a helper) ---------------------------------------------
+
+def page_rows(document: Any) -> list[list[int]]:
+    """The rows (their `data-row`) on each page of a laid-out piece."""
+    from weasyprint.formatting_structure import boxes
+
+    pages = []
+    for page in document.pages:
+        rows = []
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TableRowBox) and box.element is not None:
+                row = box.element.get("data-row")
+                if row is not None:
+                    rows.append(int(row))
+        pages.append(rows)
+    return pages
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pdf: bytes | None  # None where the piece broke elsewhere than predicted
+    pages: int
+
+
+def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages: int,
+                  pdf_variant: Any, attachments: Sequence[Any], dated: Any) -> LaidOut:
+    """Lay out one piece, check its breaks against the prediction, write its own pages."""
+    from weasyprint import CSS
+
+    from renderer.render import collector_paused
+
+    with collector_paused():
+        document = renderer._layout(html, template=True, css=CSS(string=css))
+        rows = page_rows(document)
+        skip = 1 if piece.start else 0  # the page holding the row above, dropped
+        own = rows[skip:]
+        if piece.stop is None:
+            kept = len(own)
+            ok = (bool(own) and own[0][:1] == [piece.start]
+                  and piece.first_page + kept - 1 == total_pages)
+        else:
+            kept = len(piece.page_starts)
+            ok = (len(own) == kept + 1
+                  and [page[:1] for page in own] == [[s] for s in piece.page_starts]
+                  + [[piece.stop]])
+        if not ok:
+            return LaidOut(None, 0)
+        chosen = document.copy(document.pages[skip:skip + kept])
+        return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated), kept)
+
+
+_helper_renderer: Any = None
+
+
+def _start_helper() -> None:
+    global _helper_renderer
+    from renderer.render import Renderer
+
+    _helper_renderer = Renderer(layout_helpers=0)
+    _helper_renderer.warm_up()
+
+
+def _ready() -> bool:
+    return True
+
+
+def _helper_piece(*args: Any) -> LaidOut:
+    return lay_out_piece(_helper_renderer, *args)
+
+
+def helper_count(wanted: int | None) -> int:
+    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one per core but
+    this process's own; never more than the cores."""
+    cores = len(os.sched_getaffinity(0))
+    if wanted is None:
+        setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
+        wanted = int(setting) if setting else cores - 1
+    return max(0, min(wanted, cores))
+
+
+class LayoutHelpers:
+    """Helper processes that lay out pieces, started on first use (spawned: the caller may
+    run threads). Until they have started and warmed up, pieces are laid out here."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._warm: list[Future[bool]] = []
+
+    def ready(self) -> bool:
+        """Whether the helpers can take work now (starting them if not yet started)."""
+        if self.count == 0:
+            return False
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"),
+                                                 initializer=_start_helper)
+                self._warm = [self._pool.submit(_ready) for _ in range(self.count)]
+        return all(future.done() and not future.exception() for future in self._warm)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Start the helpers and wait until they are ready (a long-lived process may)."""
+        if self.count == 0:
+            return False
+        self.ready()
+        for future in self._warm:
+            future.result(timeout)
+        return self.ready()
+
+    def submit(self, *args: Any) -> Future[LaidOut]:
+        assert self._pool is not None
+        return self._pool.submit(_helper_piece, *args)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+
+def join(parts: Sequence[bytes]) -> bytes:
+    """The pages of `parts` in order, in the first part's document (its metadata, PDF/A
+    output intent and embedded files); font files of the same bytes stored once."""
+    with pikepdf.open(io.BytesIO(parts[0])) as pdf:
+        own, added = len(pdf.pages), []
+        for part in parts[1:]:
+            with pikepdf.open(io.BytesIO(part)) as other:
+                for page in other.pages:
+                    pdf.pages.append(page)
+                    added.append(pdf.pages[-1].obj)
+        share_font_files(pdf, added, own)
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+                 fix_metadata_version=False, deterministic_id=True)
+        return out.getvalue()
+
+
+# --- the probe and the whole ----------------------------------------------------------------
+
+def _cells(view: Any, row: Any) -> list[tuple[str, str]]:
+    """What the row's cells print, by column (as the template formats it)."""
+    from renderer import formatting
+
+    line, language = row.line, view.language
+    cells = [("text", line.text or ""),
+             ("qty", formatting.quantity(line.quantity, language)),
+             ("unit", line.unit or ""),
+             ("price", formatting.price(line.unit_price, language)),
+             ("amount", formatting.amount(row.net_amount, language))]
+    if view.show_item_numbers:
+        cells.append(("item", line.item_number or ""))
+    if view.show_discount and row.discount_percent:
+        cells.append(("discount", formatting.percent(row.discount_percent, language)))
+    return cells
+
+
+def _kind(row: Any) -> str:
+    return "text" if row.line.is_text else "line"
+
+
+def measure(document: Any, kinds: Sequence[str]) -> Geometry | None:
+    """The geometry from a laid-out probe whose rows have `kinds`."""
+    from weasyprint.formatting_structure import boxes
+
+    page = document.pages[0]._page_box
+    if len(document.pages) != 1:
+        return None
+    rows, head, ending = [], None, None
+    for box in page.descendants():
+        element = getattr(box, "element", None)
+        if isinstance(box, boxes.TableRowBox) and element is not None:
+            if element.get("data-row") is not None:
+                rows.append(box)
+            elif not rows:
+                head = box  # the last row before the lines: the table's header
+        elif (ending is None and isinstance(box, boxes.BlockBox) and element is not None
+              and element.get("class") == "ending"):
+            ending = box
+    if len(rows) != len(kinds) or head is None or ending is None:
+        return None
+    heights = {}
+    for index, (row, kind) in enumerate(zip(rows, kinds, strict=True)):
+        heights[(kind, kinds[index - 1] if index else "head")] = row.height
+    last = rows[-1]
+    return Geometry(first_top=rows[0].position_y,
+                    continued_top=page.content_box_y() + rows[0].position_y - head.position_y,
+                    page_bottom=page.content_box_y() + page.height, heights=heights,
+                    ending_gap=ending.position_y - (last.position_y + last.height),
+                    ending_height=ending.margin_height())
+
+
+def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_variant: Any,
+           attachments: Sequence[Any]) -> tuple[bytes, int] | None:
+    """The invoice's content pages laid out in pieces and joined, with their count; None
+    where it must be rendered in one pass."""
+    rows = view.rows()
+    kinds = [_kind(row) for row in rows]
+    if len(rows) < 40:  # two pages hold more rows than this
+        return None
+    if not single_lines(view, [[(("text"), row.line.text or "")] if kind == "text"
+                               else _cells(view, row) for row, kind in zip(rows, kinds)],
+                        [kind == "text" for kind in kinds]):
+        return None
+    line = next((row for row in rows if not row.line.is_text), None)
+    text = next((row for row in rows if row.line.is_text), None)
+    sample = [rows[0]] + [r for r in (line, line, text, text, line) if r is not None]
+    sample_kinds = [_kind(row) for row in sample]
+
+    def html(part: str, part_rows: list[Any], first_row: int) -> str:
+        return renderer._template.render(view=view, stylesheet_href=None, layer="content",
+                                         sheet=sheet, part=part, rows=part_rows,
+                                         first_row=first_row)
+
+    from renderer.render import collector_paused
+
+    with collector_paused():
+        geometry = measure(renderer._layout(html("probe", sample, 0), template=True),
+                           sample_kinds)
+    if geometry is None:
+        return None
+    parallel = helpers.ready()
+    the_plan = plan(geometry, kinds, PIECES)
+    if the_plan is None:
+        return None
+    dated = view.invoice.issue_date
+    jobs = []
+    for index, piece in enumerate(the_plan.pieces):
+        above = piece.start - 1 if piece.start else 0
+        after = None if piece.stop is None else piece.stop + 1
+        part = "head" if index == 0 else "tail" if piece.stop is None else "middle"
+        css = piece_css(piece, the_plan.total_pages)
+        if piece.start:
+            css += f'tr[data-row="{piece.start}"] {{ break-before: page }}\n'
+        jobs.append((html(part, rows[above:after], above), css, piece, the_plan.total_pages,
+                     pdf_variant, attachments if index == 0 else (), dated))
+    futures = [helpers.submit(*job) for job in jobs[1:]] if parallel else []
+    laid = [lay_out_piece(renderer, *jobs[0])]
+    if futures:
+        laid += [future.result() for future in futures]
+    else:
+        for job in jobs[1:]:
+            laid.append(lay_out_piece(renderer, *job))
+            if laid[-1].pdf is None:
+                return None
+    if any(piece.pdf is None for piece in laid):
+        return None
+    return join([piece.pdf for piece in laid]), sum(piece.pages for piece in laid)
