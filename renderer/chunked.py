@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from typing import Any
 
 import pikepdf
@@ -258,8 +258,11 @@ def _helper_piece(*args: Any) -> LaidOut:
 
 def helper_count(wanted: int | None) -> int:
     """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one per core but
-    this process's own; never more than the cores."""
+    this process's own; never more than the cores, none in a daemonic process (a worker of a
+    process pool)."""
     cores = len(os.sched_getaffinity(0))
+    if current_process().daemon:  # a pool's worker: it may not start processes of its own
+        return 0
     if wanted is None:
         setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
         wanted = int(setting) if setting else cores - 1
@@ -295,6 +298,19 @@ class LayoutHelpers:
         for future in self._warm:
             future.result(timeout)
         return self.ready()
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the helpers have used so far (user and system; Linux), for
+        benchmarks that count all the work of a render."""
+        pool = self._pool
+        total = 0.0
+        for pid in list(getattr(pool, "_processes", None) or {}):
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def submit(self, *args: Any) -> Future[LaidOut]:
         assert self._pool is not None

@@ -1,0 +1,148 @@
+"""A long invoice laid out in pieces side by side (renderer/chunked.py) is the single pass's
+document: the same pages, broken before the same rows, every piece of text in the same font at
+the same place (to 0.01 mm), the same "Side x af y" on every page."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pypdf
+import pytest
+from test_render import SAMPLES, read_back
+from test_render_layers import placed
+
+from faktura.settings import Settings
+from infra.invoice_file import load_invoice
+from renderer import chunked
+from renderer.document import build_view
+from renderer.render import Renderer
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    """Pieces laid out in turn in this process: the same pieces, so the same bytes, as with
+    helpers (checked below)."""
+    return Renderer(layout_helpers=0)
+
+
+def long_invoice(lines: int, *, sample: str = "03-long-annual.json", number: str | None =
+                 "20260099", **changes):
+    invoice = load_invoice(SAMPLES / sample)
+    if number is not None:
+        invoice = invoice.with_number(number)
+    base = invoice.lines
+    rows = [base[i % len(base)] for i in range(lines)]
+    return invoice.model_copy(update={"lines": rows, **changes})
+
+
+def in_pieces(renderer: Renderer, view) -> bool:
+    """Whether the renderer lays this invoice out in pieces (rather than in one pass)."""
+    return chunked.render(renderer, chunked.LayoutHelpers(0), view, renderer.sheet(view),
+                          None, ()) is not None
+
+
+def assert_single_pass(renderer: Renderer, view) -> int:
+    single = read_back(view, renderer.pdf_from_html(renderer.html(view)))
+    pieces = read_back(view, renderer.pdf(view))
+    assert pieces.pages == single.pages
+    for page in range(single.pages):
+        assert placed(pieces.runs[page]) == placed(single.runs[page]), page
+        assert f"Side {page + 1} af {single.pages}" in pieces.texts[page]
+    return single.pages
+
+
+@pytest.mark.parametrize("lines", [200, 120, 75])
+def test_a_long_invoice_in_pieces_is_the_single_pass(
+    renderer: Renderer, settings: Settings, lines: int,
+) -> None:
+    view = build_view(long_invoice(lines), settings)
+    assert in_pieces(renderer, view)
+    assert assert_single_pass(renderer, view) >= 3
+
+
+def test_a_long_draft_and_a_long_credit_note_are_the_single_pass(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    draft = build_view(long_invoice(150, number=None), settings, draft=True)
+    assert in_pieces(renderer, draft)
+    assert_single_pass(renderer, draft)
+    credit = long_invoice(140, sample="05-credit-note.json")
+    credit_view = build_view(credit, settings)
+    assert credit_view.invoice.is_credit_note and in_pieces(renderer, credit_view)
+    assert_single_pass(renderer, credit_view)
+
+
+def test_wrapped_texts_and_short_invoices_are_the_single_pass_too(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    invoice = long_invoice(120)
+    wordy = "Gennemgang af bilag, afstemning af mellemregninger og rådgivning om moms " * 2
+    rows = [line.model_copy(update={"text": wordy}) if i % 7 == 3 else line
+            for i, line in enumerate(invoice.lines)]
+    wrapped = build_view(invoice.model_copy(update={"lines": rows}), settings)
+    assert assert_single_pass(renderer, wrapped) >= 3
+    assert assert_single_pass(renderer, build_view(long_invoice(45), settings)) == 2
+
+
+def test_a_last_page_filled_to_the_end_is_the_single_pass(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    """Of the invoices of 90 to 130 lines laid out in pieces, the one whose ending fills its
+    last page the closest to the bottom."""
+    tightest = None
+    for lines in range(90, 131):
+        view = build_view(long_invoice(lines), settings)
+        geometry, kinds = probe(renderer, view)
+        the_plan = chunked.plan(geometry, kinds, chunked.PIECES)
+        if the_plan is None:
+            continue
+        room = room_below_the_ending(geometry, kinds)
+        if tightest is None or room < tightest[0]:
+            tightest = (room, view)
+    assert tightest is not None and tightest[0] < 25  # px: less than one row
+    assert in_pieces(renderer, tightest[1])
+    assert_single_pass(renderer, tightest[1])
+
+
+def probe(renderer: Renderer, view):
+    rows = view.rows()
+    line = next(row for row in rows if not row.line.is_text)
+    text = next(row for row in rows if row.line.is_text)
+    sample = [rows[0], line, line, text, text, line]
+    html = renderer._template.render(view=view, stylesheet_href=None, layer="content",
+                                     sheet=renderer.sheet(view), part="probe", rows=sample,
+                                     first_row=0)
+    kinds = ["text" if row.line.is_text else "line" for row in rows]
+    return (chunked.measure(renderer._layout(html, template=True),
+                            ["text" if row.line.is_text else "line" for row in sample]), kinds)
+
+
+def room_below_the_ending(geometry: chunked.Geometry, kinds: list[str]) -> float:
+    y, start = geometry.first_top, 0
+    for index, kind in enumerate(kinds):
+        height = geometry.heights[(kind, kinds[index - 1] if index else "head")]
+        if y + height > geometry.page_bottom and index != start:
+            y, start = geometry.continued_top, index
+        y += height
+    return geometry.page_bottom - (y + geometry.ending_gap + geometry.ending_height)
+
+
+def test_helpers_give_the_same_bytes_and_the_embedded_file(settings: Settings) -> None:
+    from renderer.embedded import EmbeddedFile
+
+    invoice = long_invoice(130).model_copy(update={"note": "Tak for samarbejdet"})
+    xml = EmbeddedFile("invoice.xml", b"<Invoice/>", "e-invoice")
+    alone = Renderer(layout_helpers=0)
+    helped = Renderer(layout_helpers=1)
+    try:
+        assert helped.layout_helpers.wait(120)
+        here = alone.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1]
+        there = helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1]
+    finally:
+        helped.layout_helpers.close()
+    assert here == there
+    reader = pypdf.PdfReader(io.BytesIO(here))
+    assert list(reader.attachments) == ["invoice.xml"]
+    assert len(reader.pages) >= 3
+    assert Decimal(0) < build_view(invoice, settings).totals.total_with_vat
