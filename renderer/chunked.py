@@ -26,19 +26,17 @@ invoice gives the same bytes with or without helpers.
 
 from __future__ import annotations
 
-import io
+import atexit
+import gc
 import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing import current_process, get_context
 from typing import Any
 
-import pikepdf
-
-from renderer.overlay import share_font_files
 
 #: An invoice predicted to fill fewer pages is rendered in one pass.
 MIN_PAGES = 3
@@ -178,12 +176,14 @@ def plan(geometry: Geometry, kinds: Sequence[str], parts: int) -> Plan | None:
 
 
 def piece_css(piece: Piece, total_pages: int) -> str:
-    """The piece's page numbers: counted from its first page, the total as predicted."""
+    """The piece's page numbers, counted from its first page, with the total as predicted;
+    a piece after the first starts a page at its first row (after the row above it)."""
     first_counted = piece.first_page - (1 if piece.start else 0)
     counter = f"@page :first {{ counter-set: page {first_counted} }}" if piece.start else ""
     return (f"{counter}\n.page-number::after {{ content: attr(data-page) \" \" counter(page) "
             f"\" \" attr(data-of) \" {total_pages}\" }}\n"
-            "tr.page-start { break-before: page; }\n")
+            + (f'tr[data-row="{piece.start}"] {{ break-before: page }}\n' if piece.start
+               else ""))
 
 
 # --- laying out a piece (here or in a helper) ---------------------------------------------
@@ -246,6 +246,15 @@ def _start_helper() -> None:
 
     _helper_renderer = Renderer(layout_helpers=0)
     _helper_renderer.warm_up()
+    atexit.register(_stop_helper)
+
+
+def _stop_helper() -> None:
+    """Let the renderer go while its modules are there (WeasyPrint's font configuration
+    cleans up after itself with them)."""
+    global _helper_renderer
+    _helper_renderer = None
+    gc.collect()
 
 
 def _ready() -> bool:
@@ -323,25 +332,6 @@ class LayoutHelpers:
                 self._pool = None
 
 
-def join(parts: Sequence[bytes]) -> bytes:
-    """The pages of `parts` in order, in the first part's document (its metadata, PDF/A
-    output intent and embedded files); font files of the same bytes stored once."""
-    with pikepdf.open(io.BytesIO(parts[0])) as pdf:
-        own, added = len(pdf.pages), []
-        for part in parts[1:]:
-            with pikepdf.open(io.BytesIO(part)) as other:
-                for page in other.pages:
-                    pdf.pages.append(page)
-                    added.append(pdf.pages[-1].obj)
-        share_font_files(pdf, added, own)
-        out = io.BytesIO()
-        pdf.save(out, compress_streams=True,
-                 stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve,
-                 fix_metadata_version=False, deterministic_id=True)
-        return out.getvalue()
-
-
 # --- the probe and the whole ----------------------------------------------------------------
 
 def _cells(view: Any, row: Any) -> list[tuple[str, str]]:
@@ -396,21 +386,34 @@ def measure(document: Any, kinds: Sequence[str]) -> Geometry | None:
                     ending_height=ending.margin_height())
 
 
+#: Row heights by the table's columns: (item numbers, discount, exempt marker) → (kind, kind
+#: above) → px. They depend on the stylesheet and the fonts only, so a process measures them
+#: once (the same values in every process: the same pieces, the same bytes).
+_heights: dict[tuple[bool, bool, bool], dict[tuple[str, str], float]] = {}
+_heights_lock = threading.Lock()
+
+
 def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_variant: Any,
-           attachments: Sequence[Any]) -> tuple[bytes, int] | None:
-    """The invoice's content pages laid out in pieces and joined, with their count; None
-    where it must be rendered in one pass."""
+           attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
+    """The invoice's content laid out in pieces: each piece's PDF, in order, and the pages
+    they hold together; None where the invoice must be rendered in one pass."""
     rows = view.rows()
-    kinds = [_kind(row) for row in rows]
     if len(rows) < 40:  # two pages hold more rows than this
         return None
-    if not single_lines(view, [[(("text"), row.line.text or "")] if kind == "text"
+    kinds = [_kind(row) for row in rows]
+    if not single_lines(view, [[("text", row.line.text or "")] if kind == "text"
                                else _cells(view, row) for row, kind in zip(rows, kinds)],
                         [kind == "text" for kind in kinds]):
         return None
-    line = next((row for row in rows if not row.line.is_text), None)
-    text = next((row for row in rows if row.line.is_text), None)
-    sample = [rows[0]] + [r for r in (line, line, text, text, line) if r is not None]
+    columns = (view.show_item_numbers, view.show_discount, view.has_exempt_lines)
+    with _heights_lock:
+        known = dict(_heights.get(columns, {}))
+    wanted = {(kind, kinds[index - 1]) for index, kind in enumerate(kinds) if index}
+    sample = [rows[0]]
+    if not wanted <= known.keys():  # the first page's top, and rows of every pair of kinds
+        line = next((row for row in rows if not row.line.is_text), None)
+        text = next((row for row in rows if row.line.is_text), None)
+        sample += [row for row in (line, line, text, text, line) if row is not None]
     sample_kinds = [_kind(row) for row in sample]
 
     def html(part: str, part_rows: list[Any], first_row: int) -> str:
@@ -425,30 +428,34 @@ def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_var
                            sample_kinds)
     if geometry is None:
         return None
-    parallel = helpers.ready()
+    with _heights_lock:
+        _heights.setdefault(columns, {}).update(geometry.heights)
+    known.update(geometry.heights)
+    geometry = replace(geometry, heights=known)
     the_plan = plan(geometry, kinds, PIECES)
     if the_plan is None:
         return None
     dated = view.invoice.issue_date
+    parallel = helpers.ready()
+    futures: list[Future[LaidOut]] = []
     jobs = []
-    for index, piece in enumerate(the_plan.pieces):
+    for index, piece in reversed(list(enumerate(the_plan.pieces))):  # the helpers' first
         above = piece.start - 1 if piece.start else 0
         after = None if piece.stop is None else piece.stop + 1
         part = "head" if index == 0 else "tail" if piece.stop is None else "middle"
         css = piece_css(piece, the_plan.total_pages)
-        if piece.start:
-            css += f'tr[data-row="{piece.start}"] {{ break-before: page }}\n'
-        jobs.append((html(part, rows[above:after], above), css, piece, the_plan.total_pages,
-                     pdf_variant, attachments if index == 0 else (), dated))
-    futures = [helpers.submit(*job) for job in jobs[1:]] if parallel else []
-    laid = [lay_out_piece(renderer, *jobs[0])]
-    if futures:
-        laid += [future.result() for future in futures]
-    else:
-        for job in jobs[1:]:
-            laid.append(lay_out_piece(renderer, *job))
-            if laid[-1].pdf is None:
-                return None
+        job = (html(part, rows[above:after], above), css, piece, the_plan.total_pages,
+               pdf_variant, attachments if index == 0 else (), dated)
+        if index and parallel:
+            futures.insert(0, helpers.submit(*job))
+        else:
+            jobs.insert(0, job)
+    laid = []
+    for job in jobs:
+        laid.append(lay_out_piece(renderer, *job))
+        if laid[-1].pdf is None:
+            return None
+    laid += [future.result() for future in futures]
     if any(piece.pdf is None for piece in laid):
         return None
-    return join([piece.pdf for piece in laid]), sum(piece.pages for piece in laid)
+    return [piece.pdf for piece in laid], sum(piece.pages for piece in laid)

@@ -67,13 +67,26 @@ def share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object],
                 descriptor[key] = same
 
 
-def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> bytes:
+def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]],
+              more: Sequence[bytes] = ()) -> bytes:
     """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top).
+
+    `more` are PDFs whose pages follow the content's (the pieces of a long invoice laid out
+    side by side, `renderer.chunked`); the content's PDF stays the document (its metadata,
+    output intent and embedded files), and their font files of the same bytes as its own are
+    stored once.
 
     The same content and sheet give the same bytes: the forms are named by their sheet page
     and the file's /ID is made from its content. A batch resumed after a crash renders an
     invoice again and must find the bytes it may already have archived."""
     with pikepdf.open(io.BytesIO(content)) as pdf, pikepdf.open(io.BytesIO(sheet)) as source:
+        own, added = len(pdf.pages), []
+        for part in more:
+            with pikepdf.open(io.BytesIO(part)) as other:
+                for page in other.pages:
+                    pdf.pages.append(page)
+                    added.append(pdf.pages[-1].obj)
+        share_font_files(pdf, added, own)
         forms: dict[int, pikepdf.Object] = {}
         for page, sheet_pages in zip(pdf.pages, under, strict=True):
             for index in sheet_pages:  # each prepended: the last one is drawn first

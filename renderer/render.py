@@ -291,8 +291,9 @@ class Renderer:
         pieces = chunked.render(self, self.layout_helpers, view, sheet, pdf_variant,
                                 attachments)
         if pieces is not None:
-            content, pages = pieces
-            return lay_under(content, sheet.pdf, sheet.pages_under(pages, slip is not None))
+            (content, *more), pages = pieces
+            return lay_under(content, sheet.pdf, sheet.pages_under(pages, slip is not None),
+                             more)
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():
