@@ -88,6 +88,8 @@ def _advances(font_file: str) -> tuple[dict[int, int], float]:
     font = TTFont(str(FONTS_DIR / font_file), lazy=True)
     metrics = font["hmtx"].metrics
     widths = {code: metrics[name][0] for code, name in font.getBestCmap().items()}
+    widest = max(widths[ord(letter)] for letter in "0123456789")
+    widths.update({ord(letter): widest for letter in "0123456789"})  # a stand-in's "0"s
     return widths, float(font["head"].unitsPerEm)
 
 
@@ -192,16 +194,16 @@ def page_rows(document: Any) -> list[list[int]]:
     """The rows (their `data-row`) on each page of a laid-out piece."""
     from weasyprint.formatting_structure import boxes
 
-    pages = []
-    for page in document.pages:
-        rows = []
-        for box in page._page_box.descendants():
-            if isinstance(box, boxes.TableRowBox) and box.element is not None:
-                row = box.element.get("data-row")
+    def rows(box: Any) -> Any:
+        for child in getattr(box, "children", ()):
+            if isinstance(child, boxes.TableRowBox):
+                row = child.element.get("data-row") if child.element is not None else None
                 if row is not None:
-                    rows.append(int(row))
-        pages.append(rows)
-    return pages
+                    yield int(row)
+            elif isinstance(child, boxes.ParentBox):
+                yield from rows(child)
+
+    return [list(rows(page._page_box)) for page in document.pages]
 
 
 @dataclass(frozen=True)
@@ -334,20 +336,29 @@ class LayoutHelpers:
 
 # --- the probe and the whole ----------------------------------------------------------------
 
-def _cells(view: Any, row: Any) -> list[tuple[str, str]]:
-    """What the row's cells print, by column (as the template formats it)."""
-    from renderer import formatting
+def _number(value: Any, fewest: int, most: int) -> str:
+    """A stand-in at least as wide as the number as printed, with its own decimals between
+    `fewest` and `most`, thousands separators and its sign (babel is slow to format)."""
+    if value is None:
+        return ""
+    whole = len(str(int(abs(value))))
+    decimals = min(most, max(fewest, -min(0, value.normalize().as_tuple().exponent)))
+    return ("-" if value < 0 else "") + "0" * whole + "." * ((whole - 1) // 3) + (
+        "," + "0" * decimals if decimals else "")
 
-    line, language = row.line, view.language
-    cells = [("text", line.text or ""),
-             ("qty", formatting.quantity(line.quantity, language)),
-             ("unit", line.unit or ""),
-             ("price", formatting.price(line.unit_price, language)),
-             ("amount", formatting.amount(row.net_amount, language))]
+
+def _cells(view: Any, row: Any) -> list[tuple[str, str]]:
+    """What the row's cells print, by column (numbers by a stand-in as wide or wider)."""
+    line = row.line
+    quantity = line.quantity
+    whole = quantity is not None and quantity == quantity.to_integral_value()
+    cells = [("text", line.text or ""), ("qty", _number(quantity, 0 if whole else 2, 2)),
+             ("unit", line.unit or ""), ("price", _number(line.unit_price, 2, 4)),
+             ("amount", _number(row.net_amount, 2, 2))]
     if view.show_item_numbers:
         cells.append(("item", line.item_number or ""))
     if view.show_discount and row.discount_percent:
-        cells.append(("discount", formatting.percent(row.discount_percent, language)))
+        cells.append(("discount", _number(row.discount_percent, 0, 2)))
     return cells
 
 
