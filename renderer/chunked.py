@@ -38,8 +38,9 @@ from multiprocessing import current_process, get_context
 from typing import Any
 
 
-#: An invoice predicted to fill fewer pages is rendered in one pass.
+#: An invoice of fewer pages is not cut; one of fewer rows is rendered in one pass as ever.
 MIN_PAGES = 3
+MIN_ROWS = 40  # two pages hold more
 #: Pieces of an invoice, whatever the helpers: the same pieces give the same bytes.
 PIECES = 2
 #: A cell whose text is estimated wider than this share of its column might wrap: one pass.
@@ -140,8 +141,8 @@ def single_lines(view: Any, cells: Sequence[Sequence[str]], text_rows: Sequence[
 
 # --- predicting the single pass's pages ---------------------------------------------------
 
-def plan(geometry: Geometry, kinds: Sequence[str], parts: int) -> Plan | None:
-    """The pieces, or None where the invoice is too short to cut."""
+def plan(geometry: Geometry, kinds: Sequence[str]) -> Plan | None:
+    """The pieces as predicted, or None where the prediction does not cut the invoice."""
     page_starts = [0]
     top, bottom = geometry.first_top, geometry.page_bottom
     y = top
@@ -154,27 +155,20 @@ def plan(geometry: Geometry, kinds: Sequence[str], parts: int) -> Plan | None:
             page_starts.append(index)
             y = geometry.continued_top
         y += height
-    # the ending stays with the last two rows: if it does not fit, they start a new page
-    last_page_extra = 0
     if y + geometry.ending_gap + geometry.ending_height > bottom:
-        last_page_extra = 1
-    total = len(page_starts) + last_page_extra
-    if total < MIN_PAGES or last_page_extra:
+        # the ending does not fit: it takes the last two rows to a page of their own
+        if len(kinds) - 2 <= page_starts[-1]:
+            return None
+        page_starts.append(len(kinds) - 2)
+    at = cut(page_starts, len(kinds))
+    if at is None:
         return None
-    # the last piece begins at a page start where no avoided break near the end is involved
-    usable = [start for start in page_starts[1:] if start < len(kinds) - 2]
     pages = len(page_starts)
-    cuts = sorted({round(pages * share / parts) for share in range(1, parts)} - {0})
-    cuts = [cut for cut in cuts if cut < pages and page_starts[cut] in usable]
-    if not cuts:
-        return None
-    bounds = [0, *cuts, pages]
-    pieces = []
-    for first, after in zip(bounds, bounds[1:], strict=False):
-        stop = page_starts[after] if after < pages else None
-        pieces.append(Piece(start=page_starts[first], stop=stop, first_page=first + 1,
-                            page_starts=tuple(page_starts[first:after])))
-    return Plan(pieces=tuple(pieces), total_pages=total)
+    return Plan(pieces=(Piece(start=0, stop=page_starts[at], first_page=1,
+                              page_starts=tuple(page_starts[:at])),
+                        Piece(start=page_starts[at], stop=None, first_page=at + 1,
+                              page_starts=tuple(page_starts[at:]))),
+                total_pages=pages)
 
 
 def piece_css(piece: Piece, total_pages: int) -> str:
@@ -268,15 +262,15 @@ def _helper_piece(*args: Any) -> LaidOut:
 
 
 def helper_count(wanted: int | None) -> int:
-    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one per core but
-    this process's own; never more than the cores, none in a daemonic process (a worker of a
-    process pool)."""
+    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one for each piece
+    but the first where the cores allow; never more than the cores, none in a daemonic
+    process (a worker of a process pool)."""
     cores = len(os.sched_getaffinity(0))
     if current_process().daemon:  # a pool's worker: it may not start processes of its own
         return 0
     if wanted is None:
         setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
-        wanted = int(setting) if setting else cores - 1
+        wanted = int(setting) if setting else min(PIECES - 1, cores - 1)
     return max(0, min(wanted, cores))
 
 
@@ -300,6 +294,12 @@ class LayoutHelpers:
                                                  initializer=_start_helper)
                 self._warm = [self._pool.submit(_ready) for _ in range(self.count)]
         return all(future.done() and not future.exception() for future in self._warm)
+
+    def core_free(self) -> bool:
+        """Whether a core is likely free for a helper: the load average (the last minute's)
+        under the cores. On a busy machine the pieces side by side would only cost more CPU
+        (the probe, a second document) for no earlier result."""
+        return os.getloadavg()[0] < len(os.sched_getaffinity(0))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Start the helpers and wait until they are ready (a long-lived process may)."""
@@ -367,34 +367,68 @@ def _kind(row: Any) -> str:
 
 
 def measure(document: Any, kinds: Sequence[str]) -> Geometry | None:
-    """The geometry from a laid-out probe whose rows have `kinds`."""
+    """The geometry from a laid-out probe whose rows have `kinds` (a long ending may take its
+    last rows to a second page with it)."""
     from weasyprint.formatting_structure import boxes
 
-    page = document.pages[0]._page_box
-    if len(document.pages) != 1:
-        return None
-    rows, head, ending = [], None, None
-    for box in page.descendants():
-        element = getattr(box, "element", None)
-        if isinstance(box, boxes.TableRowBox) and element is not None:
-            if element.get("data-row") is not None:
-                rows.append(box)
-            elif not rows:
-                head = box  # the last row before the lines: the table's header
-        elif (ending is None and isinstance(box, boxes.BlockBox) and element is not None
-              and element.get("class") == "ending"):
-            ending = box
-    if len(rows) != len(kinds) or head is None or ending is None:
+    first = document.pages[0]._page_box
+    rows, head, ending, ending_page = [], None, None, None
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if isinstance(box, boxes.TableRowBox) and element is not None:
+                if element.get("data-row") is not None:
+                    rows.append((number, box))
+                elif not rows:
+                    head = box  # the last row before the lines: the table's header
+            elif (ending is None and isinstance(box, boxes.BlockBox) and element is not None
+                  and element.get("class") == "ending"):
+                ending, ending_page = box, number
+    if (len(rows) != len(kinds) or head is None or ending is None or rows[0][0] != 0
+            or rows[-1][0] != ending_page):
         return None
     heights = {}
-    for index, (row, kind) in enumerate(zip(rows, kinds, strict=True)):
+    for index, ((_, row), kind) in enumerate(zip(rows, kinds, strict=True)):
         heights[(kind, kinds[index - 1] if index else "head")] = row.height
-    last = rows[-1]
-    return Geometry(first_top=rows[0].position_y,
-                    continued_top=page.content_box_y() + rows[0].position_y - head.position_y,
-                    page_bottom=page.content_box_y() + page.height, heights=heights,
+    top, last = rows[0][1], rows[-1][1]
+    return Geometry(first_top=top.position_y,
+                    continued_top=first.content_box_y() + top.position_y - head.position_y,
+                    page_bottom=first.content_box_y() + first.height, heights=heights,
                     ending_gap=ending.position_y - (last.position_y + last.height),
                     ending_height=ending.margin_height())
+
+
+def split(renderer: Any, view: Any, sheet: Any, pdf_variant: Any,
+          attachments: Sequence[Any]) -> tuple[list[bytes], int]:
+    """The invoice laid out in one pass and written as its pieces would be (the same bytes),
+    or whole where it is not cut (see `cut`)."""
+    from renderer.render import collector_paused
+
+    html = renderer._template.render(view=view, stylesheet_href=None, layer="content",
+                                     sheet=sheet, part="split")
+    with collector_paused():
+        document = renderer._layout(html, template=True)
+        starts = [rows[0] if rows else None for rows in page_rows(document)]
+        at = cut(starts, len(view.rows()))
+        dated = view.invoice.issue_date
+        if at is None:
+            return [renderer._write(document, pdf_variant, attachments, dated)], len(starts)
+        head = renderer._write(document.copy(document.pages[:at]), pdf_variant, attachments,
+                               dated)
+        tail = renderer._write(document.copy(document.pages[at:]), pdf_variant, (), dated)
+    return [head, tail], len(document.pages)
+
+
+def cut(page_starts: Sequence[int | None], rows: int) -> int | None:
+    """The page where the second piece begins, from the first row of every page; None where
+    the invoice is not cut (under MIN_PAGES, or the page would begin with one of the last two
+    rows, which stay with the ending)."""
+    pages = len(page_starts)
+    at = round(pages / PIECES)
+    if pages < MIN_PAGES or None in page_starts or not 0 < at < pages:
+        return None
+    start = page_starts[at]
+    return at if start is not None and start < rows - 2 else None
 
 
 #: Row heights by the table's columns: (item numbers, discount, exempt marker) → (kind, kind
@@ -406,16 +440,32 @@ _heights_lock = threading.Lock()
 
 def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_variant: Any,
            attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
-    """The invoice's content laid out in pieces: each piece's PDF, in order, and the pages
-    they hold together; None where the invoice must be rendered in one pass."""
+    """The content of a long invoice whose cells each hold one line: the PDF of each piece,
+    in order, and their pages together (one PDF where it is not cut); None for any other
+    invoice, rendered in one pass as ever. With a helper ready the pieces are laid out side by
+    side; without, or where a prediction fails, the invoice is laid out in one pass and
+    written in the same pieces: the same bytes either way."""
     rows = view.rows()
-    if len(rows) < 40:  # two pages hold more rows than this
+    if len(rows) < MIN_ROWS:
         return None
     kinds = [_kind(row) for row in rows]
     if not single_lines(view, [[("text", row.line.text or "")] if kind == "text"
                                else _cells(view, row) for row, kind in zip(rows, kinds)],
                         [kind == "text" for kind in kinds]):
         return None
+    if helpers.ready() and helpers.core_free():
+        laid = _side_by_side(renderer, helpers, view, sheet, pdf_variant, attachments, kinds)
+        if laid is not None:
+            return laid
+    return split(renderer, view, sheet, pdf_variant, attachments)
+
+
+def _side_by_side(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any,
+                  pdf_variant: Any, attachments: Sequence[Any], kinds: list[str]
+                  ) -> tuple[list[bytes], int] | None:
+    """The pieces as predicted, the second laid out by a helper; None where the prediction
+    does not cut the invoice or a piece breaks elsewhere."""
+    rows = view.rows()
     columns = (view.show_item_numbers, view.show_discount, view.has_exempt_lines)
     with _heights_lock:
         known = dict(_heights.get(columns, {}))
@@ -425,7 +475,6 @@ def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_var
         line = next((row for row in rows if not row.line.is_text), None)
         text = next((row for row in rows if row.line.is_text), None)
         sample += [row for row in (line, line, text, text, line) if row is not None]
-    sample_kinds = [_kind(row) for row in sample]
 
     def html(part: str, part_rows: list[Any], first_row: int) -> str:
         return renderer._template.render(view=view, stylesheet_href=None, layer="content",
@@ -436,37 +485,23 @@ def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_var
 
     with collector_paused():
         geometry = measure(renderer._layout(html("probe", sample, 0), template=True),
-                           sample_kinds)
+                           [_kind(row) for row in sample])
     if geometry is None:
         return None
     with _heights_lock:
         _heights.setdefault(columns, {}).update(geometry.heights)
     known.update(geometry.heights)
-    geometry = replace(geometry, heights=known)
-    the_plan = plan(geometry, kinds, PIECES)
+    the_plan = plan(replace(geometry, heights=known), kinds)
     if the_plan is None:
         return None
+    head, tail = the_plan.pieces
     dated = view.invoice.issue_date
-    parallel = helpers.ready()
-    futures: list[Future[LaidOut]] = []
-    jobs = []
-    for index, piece in reversed(list(enumerate(the_plan.pieces))):  # the helpers' first
-        above = piece.start - 1 if piece.start else 0
-        after = None if piece.stop is None else piece.stop + 1
-        part = "head" if index == 0 else "tail" if piece.stop is None else "middle"
-        css = piece_css(piece, the_plan.total_pages)
-        job = (html(part, rows[above:after], above), css, piece, the_plan.total_pages,
-               pdf_variant, attachments if index == 0 else (), dated)
-        if index and parallel:
-            futures.insert(0, helpers.submit(*job))
-        else:
-            jobs.insert(0, job)
-    laid = []
-    for job in jobs:
-        laid.append(lay_out_piece(renderer, *job))
-        if laid[-1].pdf is None:
-            return None
-    laid += [future.result() for future in futures]
-    if any(piece.pdf is None for piece in laid):
+    total = the_plan.total_pages
+    future = helpers.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
+                            piece_css(tail, total), tail, total, pdf_variant, (), dated)
+    first = lay_out_piece(renderer, html("head", rows[:head.stop + 1], 0),
+                          piece_css(head, total), head, total, pdf_variant, attachments, dated)
+    second = future.result()
+    if first.pdf is None or second.pdf is None:
         return None
-    return [piece.pdf for piece in laid], sum(piece.pages for piece in laid)
+    return [first.pdf, second.pdf], first.pages + second.pages
