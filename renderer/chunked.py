@@ -1,27 +1,24 @@
-"""A long invoice laid out in pieces side by side, joined into the single pass's pages.
+"""A long invoice written as two PDFs, laid out side by side where a core is free.
 
 Laying out the lines table is most of a long invoice's render, and one process uses one core.
-An invoice of three or more pages is therefore cut, before anything is laid out, into pieces
-of whole pages, and the pieces are laid out at once: the first here, the others by helper
-processes (`LayoutHelpers`; at most one per core, started on first use, none where the
-caller says so). The pages are then joined in order and the seller's sheet is laid under them
-as for any invoice (`renderer.overlay`).
+A long invoice whose cells each hold one line is therefore written as two PDFs of whole pages
+(the first half of its pages, the rest), joined while the seller's sheet is laid under them
+(`renderer.overlay`). Where a layout helper (`LayoutHelpers`: a process of its own, started
+on first use, one at most, none where the caller says so) is ready and a core is free, the
+second PDF is laid out by the helper while this process lays out the first (`_side_by_side`);
+everywhere else, and whenever a prediction fails, the invoice is laid out in one pass and its
+pages written as the same two PDFs (`split`). Both give the same bytes.
 
-Where the single pass breaks its pages is predicted from the rows' heights, measured on a
-*probe*: the first page's top (up to the table's header), a few of the invoice's own rows and
-its ending (totals, payment, slip). Every row of a table whose cells each hold one line is as
-high as its kind (a line or a text line) and its neighbour's border make it, so the breaks
-follow by adding heights. Each piece then proves the prediction: it is laid out with one row
-more than its pages hold, and that row must start the page after them; a piece after the
-first begins with the row before its first page on a page of its own (dropped), so that its
-first page is a continued table exactly as in the single pass (the repeated header, the
-border of the row above). Page numbers ("Side x af y") are the single pass's: each piece
-counts from its own first page and prints the predicted total. When a cell could wrap, or any
-piece breaks elsewhere than predicted, or the last piece ends on another page than predicted,
-the invoice is rendered in one pass instead: the result is always the single pass's layout.
-
-The pieces are the same whether laid out by helpers or in turn in this process, so the same
-invoice gives the same bytes with or without helpers.
+Side by side, where the single pass breaks its pages is predicted from the rows' heights,
+measured on a *probe*: the first page's top (up to the table's header), the first row and the
+ending (totals, note, payment, the slip's reserve). Every row of a table whose cells each hold
+one line is as high as its kind (a line or a text line) and the border above it make it, so
+the breaks follow by adding heights. Each piece proves the prediction: the first is laid out
+with one row more than its pages hold, which must begin the page after them; the second
+begins with the row above its first page, on a page of its own (dropped), so that its first
+page is a continued table exactly as in the single pass (the repeated header, the border of
+the row above), and must end on the predicted last page. Page numbers ("Side x af y") are the
+single pass's: each piece counts from its own first page and prints the predicted total.
 """
 
 from __future__ import annotations
@@ -262,21 +259,21 @@ def _helper_piece(*args: Any) -> LaidOut:
 
 
 def helper_count(wanted: int | None) -> int:
-    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one for each piece
-    but the first where the cores allow; never more than the cores, none in a daemonic
-    process (a worker of a process pool)."""
-    cores = len(os.sched_getaffinity(0))
+    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one; at most one
+    (the second piece's) and only where a second core is; none in a daemonic process (a
+    worker of a process pool)."""
     if current_process().daemon:  # a pool's worker: it may not start processes of its own
         return 0
     if wanted is None:
         setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
-        wanted = int(setting) if setting else min(PIECES - 1, cores - 1)
-    return max(0, min(wanted, cores))
+        wanted = int(setting) if setting else 1
+    return max(0, min(wanted, PIECES - 1, len(os.sched_getaffinity(0)) - 1))
 
 
 class LayoutHelpers:
-    """Helper processes that lay out pieces, started on first use (spawned: the caller may
-    run threads). Until they have started and warmed up, pieces are laid out here."""
+    """The helper process that lays out second pieces, started on first use (spawned: the
+    caller may run threads). Until it has started and warmed up, invoices are laid out in one
+    pass here."""
 
     def __init__(self, count: int) -> None:
         self.count = count
@@ -310,12 +307,14 @@ class LayoutHelpers:
             future.result(timeout)
         return self.ready()
 
+    def pids(self) -> list[int]:
+        return list(getattr(self._pool, "_processes", None) or {})
+
     def cpu_seconds(self) -> float:
         """The CPU time the helpers have used so far (user and system; Linux), for
         benchmarks that count all the work of a render."""
-        pool = self._pool
         total = 0.0
-        for pid in list(getattr(pool, "_processes", None) or {}):
+        for pid in self.pids():
             try:
                 fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
             except OSError:
@@ -497,11 +496,19 @@ def _side_by_side(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any,
     head, tail = the_plan.pieces
     dated = view.invoice.issue_date
     total = the_plan.total_pages
-    future = helpers.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
-                            piece_css(tail, total), tail, total, pdf_variant, (), dated)
+    try:
+        future = helpers.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
+                                piece_css(tail, total), tail, total, pdf_variant, (), dated)
+    except Exception:  # noqa: BLE001 - a helper that died: it is started again next time
+        helpers.close()
+        return None
     first = lay_out_piece(renderer, html("head", rows[:head.stop + 1], 0),
                           piece_css(head, total), head, total, pdf_variant, attachments, dated)
-    second = future.result()
+    try:
+        second = future.result()
+    except Exception:  # noqa: BLE001 - a helper that died: it is started again next time
+        helpers.close()
+        return None
     if first.pdf is None or second.pdf is None:
         return None
     return [first.pdf, second.pdf], first.pages + second.pages
