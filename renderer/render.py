@@ -17,6 +17,9 @@ What makes a render cheaper without changing the page:
 * each font's subset is made once per process for a fixed repertoire of letters
   (`renderer.fontsubset`), so its bytes, and their compressed form, are made once, not on
   every render;
+* a long invoice is written as two PDFs of half its pages each, the second laid out by a
+  helper process while this one lays out the first, where a core is free
+  (`renderer.chunked`);
 * Python's cyclic garbage collector is paused while a document is laid out (a render builds
   hundreds of thousands of short-lived objects and no cycles that outlive it), and
   `warm_up()` moves what a long-lived process keeps (fonts, stylesheets, templates) out of
@@ -233,9 +236,10 @@ class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
     def __init__(self, *, layout_helpers: int | None = None) -> None:
-        """`layout_helpers`: processes that lay out pieces of a long invoice beside this one
-        (`renderer.chunked`); None for one per core but this one (or FAKTURA_LAYOUT_HELPERS),
-        0 for none (the pieces are then laid out here, in turn: the same bytes)."""
+        """`layout_helpers`: the helper process that lays out the second half of a long
+        invoice beside this one where a core is free (`renderer.chunked`): None for one where
+        there are two cores (or FAKTURA_LAYOUT_HELPERS), 0 for none (a long invoice is then
+        laid out in one pass and written in the same two pieces: the same bytes)."""
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,
