@@ -4,7 +4,7 @@ Laying out the lines table is most of a long invoice's render, and one process u
 A long invoice whose cells each hold one line is therefore written as two PDFs of whole pages
 (the first half of its pages, the rest), joined while the seller's sheet is laid under them
 (`renderer.overlay`). Where a layout helper (`LayoutHelpers`: a process of its own, started
-on first use, one at most, none where the caller says so) is ready and a core is free, the
+with the second long invoice, one at most, none where the caller says so) is ready and a core is free, the
 second PDF is laid out by the helper while this process lays out the first (`_side_by_side`);
 everywhere else, and whenever a prediction fails, the invoice is laid out in one pass and its
 pages written as the same two PDFs (`split`). Both give the same bytes.
@@ -280,12 +280,17 @@ class LayoutHelpers:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._warm: list[Future[bool]] = []
+        self._asked = 0
 
     def ready(self) -> bool:
-        """Whether the helpers can take work now (starting them if not yet started)."""
+        """Whether the helper can take work now. It is started with a process's second long
+        invoice: a command that renders one invoice and exits never waits for it."""
         if self.count == 0:
             return False
         with self._lock:
+            self._asked += 1
+            if self._pool is None and self._asked < 2:
+                return False
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"),
                                                  initializer=_start_helper)
@@ -302,6 +307,8 @@ class LayoutHelpers:
         """Start the helpers and wait until they are ready (a long-lived process may)."""
         if self.count == 0:
             return False
+        with self._lock:
+            self._asked += 1  # started now, not with the second long invoice
         self.ready()
         for future in self._warm:
             future.result(timeout)

@@ -167,3 +167,14 @@ def test_pieces_laid_out_side_by_side_are_the_same_bytes(
     assert side_by_side == [True, True, False]
     reader = pypdf.PdfReader(io.BytesIO(here[1]))
     assert list(reader.attachments) == ["invoice.xml"] and len(reader.pages) >= 3
+
+
+def test_one_long_invoice_starts_no_helper(settings: Settings) -> None:
+    """A command that renders one invoice and exits does not wait for a helper to start."""
+    renderer = Renderer(layout_helpers=1)
+    try:
+        pdf = renderer.render(long_invoice(120), settings)[1]
+        assert renderer.layout_helpers.pids() == []
+    finally:
+        renderer.layout_helpers.close()
+    assert pdf == Renderer(layout_helpers=0).render(long_invoice(120), settings)[1]
