@@ -35,13 +35,14 @@ from multiprocessing import current_process, get_context
 from typing import Any
 
 
-#: An invoice of fewer pages is not cut; one of fewer rows is rendered in one pass as ever.
+#: An invoice of fewer pages is not cut; one of fewer rows is rendered as ever.
 MIN_PAGES = 3
 MIN_ROWS = 40  # two pages hold more
 #: Pieces of an invoice, whatever the helpers: the same pieces give the same bytes.
 PIECES = 2
-#: A cell whose text is estimated wider than this share of its column might wrap: one pass.
-SAFE_WIDTH = 0.85
+#: A cell whose text is estimated (without kerning) wider than this share of its column might
+#: wrap: its rows' heights are not predicted.
+SAFE_WIDTH = 0.95
 MM = 96 / 25.4  # CSS px per mm
 PT = 96 / 72  # CSS px per pt
 
@@ -104,10 +105,10 @@ def text_width(text: str, size_pt: float, bold: bool = False) -> float | None:
     return total / units * size_pt * PT
 
 
-#: The lines table's column widths (templates/invoice.css), mm, cell padding included or not.
+#: The lines table's column widths (templates/invoice.css): the cells' content, mm.
 _COLUMNS = {"item": 13, "qty": 13, "unit": 16, "price": 21, "discount": 12, "amount": 26}
 _TABLE_WIDTH = 174.0  # A4 less the side margins
-_PADDING = 3.0  # 1.5 mm each side
+_PADDING = 3.0  # 1.5 mm each side of a cell
 
 
 def single_lines(view: Any, cells: Sequence[Sequence[str]], text_rows: Sequence[bool]) -> bool:
@@ -118,7 +119,7 @@ def single_lines(view: Any, cells: Sequence[Sequence[str]], text_rows: Sequence[
         fixed.append("item")
     if view.show_discount:
         fixed.append("discount")
-    text_column = _TABLE_WIDTH - sum(_COLUMNS[name] for name in fixed)
+    text_column = _TABLE_WIDTH - sum(_COLUMNS[name] + _PADDING for name in fixed) - _PADDING
     marker = 2.6 + 0.6 if view.has_exempt_lines else 0.0
     for row, is_text in zip(cells, text_rows, strict=True):
         if is_text:
@@ -127,7 +128,7 @@ def single_lines(view: Any, cells: Sequence[Sequence[str]], text_rows: Sequence[
                 return False
             continue
         for name, value in row:
-            room = (text_column if name == "text" else _COLUMNS[name]) - _PADDING
+            room = text_column if name == "text" else _COLUMNS[name]
             if name == "amount":
                 room -= marker
             width = text_width(value, 9)
@@ -446,20 +447,19 @@ _heights_lock = threading.Lock()
 
 def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_variant: Any,
            attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
-    """The content of a long invoice whose cells each hold one line: the PDF of each piece,
-    in order, and their pages together (one PDF where it is not cut); None for any other
-    invoice, rendered in one pass as ever. With a helper ready the pieces are laid out side by
-    side; without, or where a prediction fails, the invoice is laid out in one pass and
-    written in the same pieces: the same bytes either way."""
+    """The content of a long invoice (MIN_ROWS rows or more): the PDF of each piece, in
+    order, and their pages together (one PDF where it is not cut); None for a shorter one,
+    rendered as ever. Where a helper is ready, a core free and every cell holds one line, the
+    pieces are laid out side by side; elsewhere, or where a prediction fails, the invoice is
+    laid out in one pass and written in the same pieces: the same bytes either way."""
     rows = view.rows()
     if len(rows) < MIN_ROWS:
         return None
     kinds = [_kind(row) for row in rows]
-    if not single_lines(view, [[("text", row.line.text or "")] if kind == "text"
-                               else _cells(view, row) for row, kind in zip(rows, kinds)],
-                        [kind == "text" for kind in kinds]):
-        return None
-    if helpers.ready() and helpers.core_free():
+    if (helpers.ready() and helpers.core_free()
+            and single_lines(view, [[("text", row.line.text or "")] if kind == "text"
+                                    else _cells(view, row) for row, kind in zip(rows, kinds)],
+                             [kind == "text" for kind in kinds])):
         laid = _side_by_side(renderer, helpers, view, sheet, pdf_variant, attachments, kinds)
         if laid is not None:
             return laid

@@ -144,24 +144,13 @@ def test_time_limit_replaces_the_worker_and_the_next_render_works(settings: Sett
         assert pdf.startswith(b"%PDF") and pool.stats().worker_pids[0] != worker
 
 
-def wrapping_invoice() -> Invoice:
-    """1,000 lines whose texts wrap: laid out in one pass. (A long invoice whose cells hold one
-    line each is laid out in two pieces, one after the other, by renderer/chunked.py: its
-    memory is that of the larger piece.)"""
-    data = sample()
-    line = copy.deepcopy(data["lines"][0])
-    line["text"] = "Rådgivning om moms, afstemning af mellemregninger og gennemgang af bilag " * 2
-    data["lines"] = [copy.deepcopy(line) for _ in range(1000)]
-    return parse_invoice(data)
-
-
 def ceiling_below_a_long_render(settings: Settings) -> int:
     """A memory ceiling above a warm worker and below what a 1,000-line render needs, measured
     here: what a worker needs at rest depends on what its imports load."""
     with RenderPool(PoolLimits(workers=1)) as pool:
         pool.renderer().render(one_page(), settings, draft=True)
         warm = pool.stats().max_rss
-        pool.renderer().render(wrapping_invoice(), settings, draft=True)
+        pool.renderer().render(long_invoice(), settings, draft=True)
         peak = pool.stats().max_rss
     assert peak - warm > 20 * MiB, (warm, peak)
     return (warm + peak) // 2 // MiB * MiB
@@ -174,7 +163,7 @@ def test_memory_ceiling_kills_the_worker_not_the_caller(settings: Settings) -> N
         pool.wait_ready()
         worker = pool.stats().worker_pids[0]
         with pytest.raises(RenderMemoryLimit) as caught:
-            pool.renderer().render(wrapping_invoice(), settings, draft=True)
+            pool.renderer().render(long_invoice(), settings, draft=True)
         assert f"memory limit of {ceiling // MiB} MiB" in str(caught.value)
         stats = pool.stats()
         assert stats.over_memory == 1 and not alive(worker)
