@@ -1,13 +1,14 @@
 """A long invoice written as two PDFs, laid out side by side where a core is free.
 
 Laying out the lines table is most of a long invoice's render, and one process uses one core.
-A long invoice whose cells each hold one line is therefore written as two PDFs of whole pages
-(the first half of its pages, the rest), joined while the seller's sheet is laid under them
+A long invoice (MIN_ROWS rows or more) is therefore written as two PDFs of whole pages (the
+first half of its pages, the rest), joined while the seller's sheet is laid under them
 (`renderer.overlay`). Where a layout helper (`LayoutHelpers`: a process of its own, started
-with the second long invoice, one at most, none where the caller says so) is ready and a core is free, the
-second PDF is laid out by the helper while this process lays out the first (`_side_by_side`);
-everywhere else, and whenever a prediction fails, the invoice is laid out in one pass and its
-pages written as the same two PDFs (`split`). Both give the same bytes.
+with the second long invoice, one at most, none where the caller says so) is ready, a core is
+free and every cell holds one line, the second PDF is laid out by the helper while this
+process lays out the first (`_side_by_side`); everywhere else, and whenever a prediction
+fails, the invoice is laid out in one pass and its pages written as the same two PDFs
+(`split`). Both give the same bytes.
 
 Side by side, where the single pass breaks its pages is predicted from the rows' heights,
 measured on a *probe*: the first page's top (up to the table's header), the first row and the

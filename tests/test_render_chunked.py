@@ -1,12 +1,15 @@
-"""A long invoice laid out in pieces side by side (renderer/chunked.py) is the single pass's
-document: the same pages, broken before the same rows, every piece of text in the same font at
-the same place (to 0.01 mm), the same "Side x af y" on every page."""
+"""A long invoice written in two pieces (renderer/chunked.py), laid out side by side by a
+helper or in one pass, is the single pass's document: the same pages, broken before the same
+rows, every piece of text in the same font at the same place (to 0.01 mm), the same "Side x
+af y" on every page; and both ways give the same bytes."""
 
 from __future__ import annotations
 
 import io
 import os
 import signal
+from collections.abc import Iterator
+
 import pypdf
 import pytest
 from test_render import SAMPLES, read_back
@@ -18,11 +21,33 @@ from renderer import chunked
 from renderer.document import build_view
 from renderer.render import Renderer
 
+SIDE_BY_SIDE: list[bool] = []  # whether each render of `helped` was laid out side by side
+
+
+@pytest.fixture(scope="module")
+def helped() -> Iterator[Renderer]:
+    """A renderer whose helper has started, and a core taken as free whatever the load."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chunked.LayoutHelpers, "core_free", lambda self: True)
+        original = chunked._side_by_side
+
+        def spied(*args):
+            laid = original(*args)
+            SIDE_BY_SIDE.append(laid is not None)
+            return laid
+
+        patch.setattr(chunked, "_side_by_side", spied)
+        renderer = Renderer(layout_helpers=1)
+        assert renderer.layout_helpers.wait(120)
+        try:
+            yield renderer
+        finally:
+            renderer.layout_helpers.close()
+
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    """Pieces laid out in turn in this process: the same pieces, so the same bytes, as with
-    helpers (checked below)."""
+    """No helper: a long invoice is laid out in one pass and written in the two pieces."""
     return Renderer(layout_helpers=0)
 
 
@@ -37,15 +62,22 @@ def long_invoice(lines: int, *, sample: str = "03-long-annual.json", number: str
 
 
 def in_pieces(renderer: Renderer, view) -> bool:
-    """Whether the renderer writes this invoice in two pieces (rather than in one pass)."""
+    """Whether the renderer writes this invoice in two pieces (rather than in one)."""
     laid = chunked.render(renderer, chunked.LayoutHelpers(0), view, renderer.sheet(view),
                           None, ())
     return laid is not None and len(laid[0]) == 2
 
 
-def assert_single_pass(renderer: Renderer, view) -> int:
+def assert_single_pass(renderer: Renderer, helped: Renderer, view,
+                       side_by_side: bool = True) -> int:
+    """The pages of both ways are the single pass's; both are the same bytes; the helped
+    renderer laid them out side by side (or not)."""
     single = read_back(view, renderer.pdf_from_html(renderer.html(view)))
-    pieces = read_back(view, renderer.pdf(view))
+    alone = renderer.pdf(view)
+    SIDE_BY_SIDE.clear()
+    assert helped.pdf(view) == alone
+    assert (True in SIDE_BY_SIDE) == side_by_side
+    pieces = read_back(view, alone)
     assert pieces.pages == single.pages
     for page in range(single.pages):
         assert placed(pieces.runs[page]) == placed(single.runs[page]), page
@@ -55,39 +87,44 @@ def assert_single_pass(renderer: Renderer, view) -> int:
 
 @pytest.mark.parametrize("lines", [200, 120, 75])
 def test_a_long_invoice_in_pieces_is_the_single_pass(
-    renderer: Renderer, settings: Settings, lines: int,
+    renderer: Renderer, helped: Renderer, settings: Settings, lines: int,
 ) -> None:
     view = build_view(long_invoice(lines), settings)
     assert in_pieces(renderer, view)
-    assert assert_single_pass(renderer, view) >= 3
+    assert assert_single_pass(renderer, helped, view) >= 3
 
 
 def test_a_long_draft_and_a_long_credit_note_are_the_single_pass(
-    renderer: Renderer, settings: Settings,
+    renderer: Renderer, helped: Renderer, settings: Settings,
 ) -> None:
     draft = build_view(long_invoice(150, number=None), settings, draft=True)
     assert in_pieces(renderer, draft)
-    assert_single_pass(renderer, draft)
+    assert_single_pass(renderer, helped, draft)
     credit = long_invoice(140, sample="05-credit-note.json")
     credit_view = build_view(credit, settings)
     assert credit_view.invoice.is_credit_note and in_pieces(renderer, credit_view)
-    assert_single_pass(renderer, credit_view)
+    assert_single_pass(renderer, helped, credit_view)
 
 
 def test_wrapped_texts_and_short_invoices_are_the_single_pass_too(
-    renderer: Renderer, settings: Settings,
+    renderer: Renderer, helped: Renderer, settings: Settings,
 ) -> None:
+    """Rows whose texts wrap are not predicted: laid out in one pass, written in two pieces;
+    a two-page invoice is written whole."""
     invoice = long_invoice(120)
     wordy = "Gennemgang af bilag, afstemning af mellemregninger og rådgivning om moms " * 2
     rows = [line.model_copy(update={"text": wordy}) if i % 7 == 3 else line
             for i, line in enumerate(invoice.lines)]
     wrapped = build_view(invoice.model_copy(update={"lines": rows}), settings)
-    assert assert_single_pass(renderer, wrapped) >= 3
-    assert assert_single_pass(renderer, build_view(long_invoice(45), settings)) == 2
+    assert in_pieces(renderer, wrapped)
+    assert assert_single_pass(renderer, helped, wrapped, side_by_side=False) >= 3
+    short = build_view(long_invoice(45), settings)
+    assert not in_pieces(renderer, short)
+    assert assert_single_pass(renderer, helped, short, side_by_side=False) == 2
 
 
 def test_a_last_page_filled_to_the_end_is_the_single_pass(
-    renderer: Renderer, settings: Settings,
+    renderer: Renderer, helped: Renderer, settings: Settings,
 ) -> None:
     """Of the invoices of 90 to 130 lines laid out in pieces, the one whose ending fills its
     last page the closest to the bottom."""
@@ -103,7 +140,7 @@ def test_a_last_page_filled_to_the_end_is_the_single_pass(
             tightest = (room, view)
     assert tightest is not None and tightest[0] < 25  # px: less than one row
     assert in_pieces(renderer, tightest[1])
-    assert_single_pass(renderer, tightest[1])
+    assert_single_pass(renderer, helped, tightest[1])
 
 
 def probe(renderer: Renderer, view):
@@ -129,44 +166,23 @@ def room_below_the_ending(geometry: chunked.Geometry, kinds: list[str]) -> float
     return geometry.page_bottom - (y + geometry.ending_gap + geometry.ending_height)
 
 
-def test_pieces_laid_out_side_by_side_are_the_same_bytes(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+def test_the_e_invoice_is_embedded_once_and_a_helper_that_dies_changes_nothing(
+    renderer: Renderer, helped: Renderer, settings: Settings,
 ) -> None:
-    """A helper lays out the second piece from the predicted breaks; without one, the invoice
-    is laid out in one pass and written in the same pieces. Both give the same bytes, the
-    e-invoice embedded once."""
     from renderer.embedded import EmbeddedFile
 
-    monkeypatch.setattr(chunked.LayoutHelpers, "core_free", lambda self: True)
-    side_by_side = []
-    original = chunked._side_by_side
-
-    def spied(*args):
-        laid = original(*args)
-        side_by_side.append(laid is not None)
-        return laid
-
-    monkeypatch.setattr(chunked, "_side_by_side", spied)
     xml = EmbeddedFile("invoice.xml", b"<Invoice/>", "e-invoice")
-    alone = Renderer(layout_helpers=0)
-    helped = Renderer(layout_helpers=1)
-    try:
-        assert helped.layout_helpers.wait(120)
-        for invoice in (long_invoice(200), long_invoice(130, note="Tak for samarbejdet")):
-            here = alone.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])
-            there = helped.render(invoice, settings, pdf_variant="pdf/a-3b",
-                                  attachments=[xml])
-            assert here[1] == there[1]
-        # a helper that dies: the invoice is laid out in one pass, the same bytes
-        for pid in helped.layout_helpers.pids():
-            os.kill(pid, signal.SIGKILL)
-        again = helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])
-        assert again[1] == here[1]
-    finally:
-        helped.layout_helpers.close()
-    assert side_by_side == [True, True, False]
-    reader = pypdf.PdfReader(io.BytesIO(here[1]))
+    invoice = long_invoice(130, note="Tak for samarbejdet")
+    alone = renderer.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1]
+    SIDE_BY_SIDE.clear()
+    assert helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1] == alone
+    reader = pypdf.PdfReader(io.BytesIO(alone))
     assert list(reader.attachments) == ["invoice.xml"] and len(reader.pages) >= 3
+    for pid in helped.layout_helpers.pids():
+        os.kill(pid, signal.SIGKILL)
+    assert helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1] == alone
+    assert SIDE_BY_SIDE == [True, False]  # laid out in one pass, the helper started again
+    assert helped.layout_helpers.wait(120)
 
 
 def test_one_long_invoice_starts_no_helper(settings: Settings) -> None:
