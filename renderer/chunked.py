@@ -268,7 +268,7 @@ def helper_count(wanted: int | None) -> int:
         return 0
     if wanted is None:
         setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
-        wanted = int(setting) if setting else 1
+        wanted = int(setting) if setting.isdigit() else 1
     return max(0, min(wanted, PIECES - 1, len(os.sched_getaffinity(0)) - 1))
 
 
