@@ -28,6 +28,7 @@ import atexit
 import gc
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -296,6 +297,9 @@ class LayoutHelpers:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"),
                                                  initializer=_start_helper)
+                # stopped with its renderer (left to the interpreter's exit, it would find
+                # its pipe closed)
+                weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
                 self._warm = [self._pool.submit(_ready) for _ in range(self.count)]
         return all(future.done() and not future.exception() for future in self._warm)
 
