@@ -175,7 +175,8 @@ class WorkerState:
         if self._renderer is None:
             from renderer.render import Renderer
 
-            self._renderer = Renderer()
+            # the queue's workers are the parallelism: no layout helper of their own
+            self._renderer = Renderer(layout_helpers=0)
         return self._renderer
 
     def warm_up(self) -> None:

@@ -159,7 +159,9 @@ def _worker_main(conn: Connection, address_space: int | None) -> None:
     try:
         from renderer.render import Renderer
 
-        renderer = Renderer()
+        # the pool's workers are the parallelism: a worker lays out a long invoice's pieces
+        # in turn (its time and memory limits then hold for all of its work)
+        renderer = Renderer(layout_helpers=0)
         renderer.warm_up()
     except BaseException as error:  # noqa: BLE001 - reported to the parent, then we exit
         conn.send(("failed", f"{type(error).__name__}: {error}"))
