@@ -175,8 +175,7 @@ class WorkerState:
         if self._renderer is None:
             from renderer.render import Renderer
 
-            # the queue's workers are the parallelism: no layout helper of their own
-            self._renderer = Renderer(layout_helpers=0)
+            self._renderer = Renderer()
         return self._renderer
 
     def warm_up(self) -> None:

@@ -3,12 +3,12 @@
 Laying out the lines table is most of a long invoice's render, and one process uses one core.
 A long invoice (MIN_ROWS rows or more) is therefore written as two PDFs of whole pages (the
 first half of its pages, the rest), joined while the seller's sheet is laid under them
-(`renderer.overlay`). Where a layout helper (`LayoutHelpers`: a process of its own, started
-with the second long invoice, one at most, none where the caller says so) is ready, a core is
-free and every cell holds one line, the second PDF is laid out by the helper while this
-process lays out the first (`_side_by_side`); everywhere else, and whenever a prediction
-fails, the invoice is laid out in one pass and its pages written as the same two PDFs
-(`split`). Both give the same bytes.
+(`renderer.overlay`). Where another process can lay out the second piece (a `PieceLayouter`:
+in the render pool, an idle sibling worker, `issuing.renderpool`) and every cell holds one
+line, the second PDF is laid out there while this process lays out the first
+(`_side_by_side`); everywhere else, and whenever a prediction or that process fails, the
+invoice is laid out in one pass and its pages written as the same two PDFs (`split`). Both
+give the same bytes.
 
 Side by side, where the single pass breaks its pages is predicted from the rows' heights,
 measured on a *probe*: the first page's top (up to the table's header), the first row and the
@@ -24,23 +24,17 @@ single pass's: each piece counts from its own first page and prints the predicte
 
 from __future__ import annotations
 
-import atexit
-import gc
-import os
 import threading
-import weakref
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
-from multiprocessing import current_process, get_context
-from typing import Any
+from typing import Any, Protocol
 
 
 #: An invoice of fewer pages is not cut; one of fewer rows is rendered as ever.
 MIN_PAGES = 3
 MIN_ROWS = 40  # two pages hold more
-#: Pieces of an invoice, whatever the helpers: the same pieces give the same bytes.
+#: Pieces of an invoice, whoever lays them out: the same pieces give the same bytes.
 PIECES = 2
 #: A cell whose text is estimated (without kerning) wider than this share of its column might
 #: wrap: its rows' heights are not predicted.
@@ -182,7 +176,7 @@ def piece_css(piece: Piece, total_pages: int) -> str:
                else ""))
 
 
-# --- laying out a piece (here or in a helper) ---------------------------------------------
+# --- laying out a piece (here or in a sibling process) ---------------------------------------------
 
 def page_rows(document: Any) -> list[list[int]]:
     """The rows (their `data-row`) on each page of a laid-out piece."""
@@ -233,117 +227,17 @@ def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages:
         return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated), kept)
 
 
-_helper_renderer: Any = None
+class PieceLayouter(Protocol):
+    """Who lays out a second piece beside this process: in a render pool's worker, an idle
+    sibling worker lent for the piece (`issuing.renderpool`)."""
 
+    def ready(self) -> bool: ...
 
-def _start_helper() -> None:
-    global _helper_renderer
-    from renderer.render import Renderer
+    def core_free(self) -> bool: ...
 
-    _helper_renderer = Renderer(layout_helpers=0)
-    _helper_renderer.warm_up()
-    atexit.register(_stop_helper)
-
-
-def _stop_helper() -> None:
-    """Let the renderer go while its modules are there (WeasyPrint's font configuration
-    cleans up after itself with them)."""
-    global _helper_renderer
-    _helper_renderer = None
-    gc.collect()
-
-
-def _ready() -> bool:
-    return True
-
-
-def _helper_piece(*args: Any) -> LaidOut:
-    return lay_out_piece(_helper_renderer, *args)
-
-
-def helper_count(wanted: int | None) -> int:
-    """Helpers for a renderer: `wanted`, else FAKTURA_LAYOUT_HELPERS, else one; at most one
-    (the second piece's) and only where a second core is; none in a daemonic process (a
-    worker of a process pool)."""
-    if current_process().daemon:  # a pool's worker: it may not start processes of its own
-        return 0
-    if wanted is None:
-        setting = os.environ.get("FAKTURA_LAYOUT_HELPERS", "").strip()
-        wanted = int(setting) if setting.isdigit() else 1
-    return max(0, min(wanted, PIECES - 1, len(os.sched_getaffinity(0)) - 1))
-
-
-class LayoutHelpers:
-    """The helper process that lays out second pieces, started on first use (spawned: the
-    caller may run threads). Until it has started and warmed up, invoices are laid out in one
-    pass here."""
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        self._warm: list[Future[bool]] = []
-        self._asked = 0
-
-    def ready(self) -> bool:
-        """Whether the helper can take work now. It is started with a process's second long
-        invoice: a command that renders one invoice and exits never waits for it."""
-        if self.count == 0:
-            return False
-        with self._lock:
-            self._asked += 1
-            if self._pool is None and self._asked < 2:
-                return False
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("spawn"),
-                                                 initializer=_start_helper)
-                # stopped with its renderer (left to the interpreter's exit, it would find
-                # its pipe closed)
-                weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
-                self._warm = [self._pool.submit(_ready) for _ in range(self.count)]
-        return all(future.done() and not future.exception() for future in self._warm)
-
-    def core_free(self) -> bool:
-        """Whether a core is likely free for a helper: the load average (the last minute's)
-        under the cores. On a busy machine the pieces side by side would only cost more CPU
-        (the probe, a second document) for no earlier result."""
-        return os.getloadavg()[0] < len(os.sched_getaffinity(0))
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Start the helpers and wait until they are ready (a long-lived process may)."""
-        if self.count == 0:
-            return False
-        with self._lock:
-            self._asked += 1  # started now, not with the second long invoice
-        self.ready()
-        for future in self._warm:
-            future.result(timeout)
-        return self.ready()
-
-    def pids(self) -> list[int]:
-        return list(getattr(self._pool, "_processes", None) or {})
-
-    def cpu_seconds(self) -> float:
-        """The CPU time the helpers have used so far (user and system; Linux), for
-        benchmarks that count all the work of a render."""
-        total = 0.0
-        for pid in self.pids():
-            try:
-                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
-
-    def submit(self, *args: Any) -> Future[LaidOut]:
-        assert self._pool is not None
-        return self._pool.submit(_helper_piece, *args)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+    def submit(self, *args: Any) -> Any:
+        """Start laying out a piece (`lay_out_piece`'s arguments after the renderer); the
+        answer's `.result()` is its `LaidOut`."""
 
 
 # --- the probe and the whole ----------------------------------------------------------------
@@ -450,31 +344,31 @@ _heights: dict[tuple[bool, bool, bool], dict[tuple[str, str], float]] = {}
 _heights_lock = threading.Lock()
 
 
-def render(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any, pdf_variant: Any,
-           attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
+def render(renderer: Any, layouter: PieceLayouter | None, view: Any, sheet: Any,
+           pdf_variant: Any, attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
     """The content of a long invoice (MIN_ROWS rows or more): the PDF of each piece, in
     order, and their pages together (one PDF where it is not cut); None for a shorter one,
-    rendered as ever. Where a helper is ready, a core free and every cell holds one line, the
+    rendered as ever. Where a layouter is ready, a core free and every cell holds one line, the
     pieces are laid out side by side; elsewhere, or where a prediction fails, the invoice is
     laid out in one pass and written in the same pieces: the same bytes either way."""
     rows = view.rows()
     if len(rows) < MIN_ROWS:
         return None
     kinds = [_kind(row) for row in rows]
-    if (helpers.ready() and helpers.core_free()
+    if (layouter is not None and layouter.ready() and layouter.core_free()
             and single_lines(view, [[("text", row.line.text or "")] if kind == "text"
                                     else _cells(view, row) for row, kind in zip(rows, kinds)],
                              [kind == "text" for kind in kinds])):
-        laid = _side_by_side(renderer, helpers, view, sheet, pdf_variant, attachments, kinds)
+        laid = _side_by_side(renderer, layouter, view, sheet, pdf_variant, attachments, kinds)
         if laid is not None:
             return laid
     return split(renderer, view, sheet, pdf_variant, attachments)
 
 
-def _side_by_side(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any,
+def _side_by_side(renderer: Any, layouter: PieceLayouter, view: Any, sheet: Any,
                   pdf_variant: Any, attachments: Sequence[Any], kinds: list[str]
                   ) -> tuple[list[bytes], int] | None:
-    """The pieces as predicted, the second laid out by a helper; None where the prediction
+    """The pieces as predicted, the second laid out by the layouter; None where the prediction
     does not cut the invoice or a piece breaks elsewhere."""
     rows = view.rows()
     columns = (view.show_item_numbers, view.show_discount, view.has_exempt_lines)
@@ -509,17 +403,15 @@ def _side_by_side(renderer: Any, helpers: LayoutHelpers, view: Any, sheet: Any,
     dated = view.invoice.issue_date
     total = the_plan.total_pages
     try:
-        future = helpers.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
+        future = layouter.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
                                 piece_css(tail, total), tail, total, pdf_variant, (), dated)
-    except Exception:  # noqa: BLE001 - a helper that died: it is started again next time
-        helpers.close()
+    except Exception:  # noqa: BLE001 - no one to lay it out: the one pass
         return None
     first = lay_out_piece(renderer, html("head", rows[:head.stop + 1], 0),
                           piece_css(head, total), head, total, pdf_variant, attachments, dated)
     try:
         second = future.result()
-    except Exception:  # noqa: BLE001 - a helper that died: it is started again next time
-        helpers.close()
+    except Exception:  # noqa: BLE001 - its layouter failed: the one pass
         return None
     if first.pdf is None or second.pdf is None:
         return None

@@ -19,9 +19,9 @@ What makes a render cheaper without changing the page:
   every render;
 * a property no rule sets on an element is computed by a short path (`renderer.styles`):
   the parent's value or the initial one, as WeasyPrint's general path gives it;
-* a long invoice is written as two PDFs of half its pages each, the second laid out by a
-  helper process while this one lays out the first, where a core is free
-  (`renderer.chunked`);
+* a long invoice is written as two PDFs of half its pages each, the second laid out by
+  another process while this one lays out the first where one is lent (`layout_helper`: in
+  the render pool, an idle sibling worker; `renderer.chunked`);
 * Python's cyclic garbage collector is paused while a document is laid out (a render builds
   hundreds of thousands of short-lived objects and no cycles that outlive it; the layout is
   let go before it runs again, so it never walks it), and
@@ -239,11 +239,12 @@ def ore(value: Decimal) -> str:
 class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
-    def __init__(self, *, layout_helpers: int | None = None) -> None:
-        """`layout_helpers`: the helper process that lays out the second half of a long
-        invoice beside this one where a core is free (`renderer.chunked`): None for one where
-        there are two cores (or FAKTURA_LAYOUT_HELPERS), 0 for none (a long invoice is then
-        laid out in one pass and written in the same two pieces: the same bytes)."""
+    #: Who lays out a long invoice's second piece beside this process, while it is set (the
+    #: render pool's worker sets it for a render where a sibling is idle); None: the invoice
+    #: is laid out in one pass and written in the same two pieces, the same bytes.
+    layout_helper: chunked.PieceLayouter | None = None
+
+    def __init__(self) -> None:
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=True,
@@ -265,7 +266,6 @@ class Renderer:
         self._images: dict[str, Any] = {}
         self._sheets = SheetCache()
         self._base_url = TEMPLATES_DIR.as_uri() + "/"
-        self.layout_helpers = chunked.LayoutHelpers(chunked.helper_count(layout_helpers))
 
     def warm_up(self) -> None:
         """Render a small page once and freeze what the process keeps from then on.
@@ -296,7 +296,7 @@ class Renderer:
             return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant,
                                       attachments=attachments, dated=view.invoice.issue_date)
         sheet = self.sheet(view, pdf_variant=pdf_variant)
-        pieces = chunked.render(self, self.layout_helpers, view, sheet, pdf_variant,
+        pieces = chunked.render(self, self.layout_helper, view, sheet, pdf_variant,
                                 attachments)
         if pieces is not None:
             (content, *more), pages = pieces

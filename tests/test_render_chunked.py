@@ -1,14 +1,13 @@
-"""A long invoice written in two pieces (renderer/chunked.py), laid out side by side by a
-helper or in one pass, is the single pass's document: the same pages, broken before the same
+"""A long invoice written in two pieces (renderer/chunked.py), laid out side by side (the
+second piece by another renderer, as a sibling worker of the render pool does) or in one pass, is the single pass's document: the same pages, broken before the same
 rows, every piece of text in the same font at the same place (to 0.01 mm), the same "Side x
 af y" on every page; and both ways give the same bytes."""
 
 from __future__ import annotations
 
 import io
-import os
-import signal
 from collections.abc import Iterator
+from typing import Any
 
 import pypdf
 import pytest
@@ -24,11 +23,36 @@ from renderer.render import Renderer
 SIDE_BY_SIDE: list[bool] = []  # whether each render of `helped` was laid out side by side
 
 
+class Beside:
+    """Lays out the second piece in a renderer of its own (`chunked.PieceLayouter`); the
+    render pool's sibling worker does so in its process."""
+
+    def __init__(self) -> None:
+        self.renderer = Renderer()
+        self.fail = False
+
+    def ready(self) -> bool:
+        return True
+
+    def core_free(self) -> bool:
+        return True
+
+    def submit(self, *args: Any) -> Any:
+        beside = self
+
+        class Later:
+            def result(self) -> chunked.LaidOut:
+                if beside.fail:
+                    raise EOFError("the other process is gone")
+                return chunked.lay_out_piece(beside.renderer, *args)
+
+        return Later()
+
+
 @pytest.fixture(scope="module")
 def helped() -> Iterator[Renderer]:
-    """A renderer whose helper has started, and a core taken as free whatever the load."""
+    """A renderer whose second pieces another renderer lays out."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(chunked.LayoutHelpers, "core_free", lambda self: True)
         original = chunked._side_by_side
 
         def spied(*args):
@@ -37,18 +61,15 @@ def helped() -> Iterator[Renderer]:
             return laid
 
         patch.setattr(chunked, "_side_by_side", spied)
-        renderer = Renderer(layout_helpers=1)
-        assert renderer.layout_helpers.wait(120)
-        try:
-            yield renderer
-        finally:
-            renderer.layout_helpers.close()
+        renderer = Renderer()
+        renderer.layout_helper = Beside()
+        yield renderer
 
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    """No helper: a long invoice is laid out in one pass and written in the two pieces."""
-    return Renderer(layout_helpers=0)
+    """Alone: a long invoice is laid out in one pass and written in the two pieces."""
+    return Renderer()
 
 
 def long_invoice(lines: int, *, sample: str = "03-long-annual.json", number: str | None =
@@ -63,7 +84,7 @@ def long_invoice(lines: int, *, sample: str = "03-long-annual.json", number: str
 
 def in_pieces(renderer: Renderer, view) -> bool:
     """Whether the renderer writes this invoice in two pieces (rather than in one)."""
-    laid = chunked.render(renderer, chunked.LayoutHelpers(0), view, renderer.sheet(view),
+    laid = chunked.render(renderer, None, view, renderer.sheet(view),
                           None, ())
     return laid is not None and len(laid[0]) == 2
 
@@ -166,7 +187,7 @@ def room_below_the_ending(geometry: chunked.Geometry, kinds: list[str]) -> float
     return geometry.page_bottom - (y + geometry.ending_gap + geometry.ending_height)
 
 
-def test_the_e_invoice_is_embedded_once_and_a_helper_that_dies_changes_nothing(
+def test_the_e_invoice_is_embedded_once_and_a_failed_piece_changes_nothing(
     renderer: Renderer, helped: Renderer, settings: Settings,
 ) -> None:
     from renderer.embedded import EmbeddedFile
@@ -178,19 +199,10 @@ def test_the_e_invoice_is_embedded_once_and_a_helper_that_dies_changes_nothing(
     assert helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1] == alone
     reader = pypdf.PdfReader(io.BytesIO(alone))
     assert list(reader.attachments) == ["invoice.xml"] and len(reader.pages) >= 3
-    for pid in helped.layout_helpers.pids():
-        os.kill(pid, signal.SIGKILL)
-    assert helped.render(invoice, settings, pdf_variant="pdf/a-3b", attachments=[xml])[1] == alone
-    assert SIDE_BY_SIDE == [True, False]  # laid out in one pass, the helper started again
-    assert helped.layout_helpers.wait(120)
-
-
-def test_one_long_invoice_starts_no_helper(settings: Settings) -> None:
-    """A command that renders one invoice and exits does not wait for a helper to start."""
-    renderer = Renderer(layout_helpers=1)
+    helped.layout_helper.fail = True
     try:
-        pdf = renderer.render(long_invoice(120), settings)[1]
-        assert renderer.layout_helpers.pids() == []
+        assert helped.render(invoice, settings, pdf_variant="pdf/a-3b",
+                             attachments=[xml])[1] == alone
     finally:
-        renderer.layout_helpers.close()
-    assert pdf == Renderer(layout_helpers=0).render(long_invoice(120), settings)[1]
+        helped.layout_helper.fail = False
+    assert SIDE_BY_SIDE == [True, False]  # the second laid out in one pass
