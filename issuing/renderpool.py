@@ -593,10 +593,12 @@ class RenderPool:
             finally:
                 slot.idle = False
 
-    def _idle_sibling(self, slot: _Slot) -> _Slot | None:
-        """A worker other than `slot`'s that waits for work now (hold self._cond)."""
-        return next((s for s in self._slots if s is not slot and s.idle and s.job is None
-                     and s.pid), None)
+    def _idle_sibling(self, slot: _Slot, *, waiting: bool = True) -> _Slot | None:
+        """A worker other than `slot`'s that has no job: one that waits for work now, or
+        (`waiting` False) one whose slot may still be seeing its last render off (hold
+        self._cond)."""
+        return next((s for s in self._slots if s is not slot and s.job is None and s.pid
+                     and (s.idle or not waiting)), None)
 
     def _lend(self, slot: _Slot, args: tuple[Any, ...], time_limit: float
               ) -> RenderJob | None:
@@ -801,7 +803,8 @@ class _Slot:
         work = job.work
         if isinstance(work, _Work) and work.kind == "pdf":
             with pool._cond:
-                work = replace(work, sibling_idle=pool._idle_sibling(self) is not None)
+                idle = pool._idle_sibling(self, waiting=False) is not None
+                work = replace(work, sibling_idle=idle)
         try:
             self.conn.send(work)
         except (OSError, ValueError):
