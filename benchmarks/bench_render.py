@@ -14,8 +14,8 @@ through a started, warm render pool of two workers, one request at a time, where
 worker lays out the second piece beside the first (renderer/chunked.py), and (B) the
 yardstick again. It prints the medians, the ratio A/B (below 1 is faster) by the clock and by
 CPU time (steadier on a machine other work keeps busy; the pool's: its workers' from /proc, in
-ticks of 10 ms, and this process's), and the machine's load average before and after each case. `--png DIR` writes both PDFs'
-pages as PNGs (pdftoppm) to compare the layouts by eye.
+ticks of 10 ms, and this process's), and the machine's load average before and after each
+case. `--png DIR` writes both PDFs' pages as PNGs (pdftoppm) to compare the layouts by eye.
 """
 
 from __future__ import annotations

@@ -176,7 +176,7 @@ def piece_css(piece: Piece, total_pages: int) -> str:
                else ""))
 
 
-# --- laying out a piece (here or in a sibling process) ---------------------------------------------
+# --- laying out a piece (here or in a sibling process) ----------------------------------
 
 def page_rows(document: Any) -> list[list[int]]:
     """The rows (their `data-row`) on each page of a laid-out piece."""

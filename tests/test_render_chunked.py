@@ -1,7 +1,8 @@
 """A long invoice written in two pieces (renderer/chunked.py), laid out side by side (the
-second piece by another renderer, as a sibling worker of the render pool does) or in one pass, is the single pass's document: the same pages, broken before the same
-rows, every piece of text in the same font at the same place (to 0.01 mm), the same "Side x
-af y" on every page; and both ways give the same bytes."""
+second piece by another renderer, as a sibling worker of the render pool does) or in one
+pass, is the single pass's document: the same pages, broken before the same rows, every piece
+of text in the same font at the same place (to 0.01 mm), the same "Side x af y" on every
+page; and both ways give the same bytes."""
 
 from __future__ import annotations
 
