@@ -3,15 +3,19 @@
     python benchmarks/bench_render.py [--rounds 40] [--long-rounds 8] [--png DIR]
 
 For each invoice of `benchmarks/cases.py` (sample 01 on one page, a 200-line invoice) it times,
-in one process and interleaved A/B/A/B, (A) the project's warm `Renderer.render` and (B) plain
+interleaved A/B/A/B, (A) the project's warm `Renderer.render` in this process and (B) plain
 WeasyPrint (`HTML(filename=…).write_pdf()`) on the HTML that the renderer produced before the
 speed work, frozen in `benchmarks/yardstick/` with its stylesheet, the repository's fonts and
 the embedded logo. The project's first render of a case (untimed, as the warm-up) also renders
 the seller's sheet (letterhead, footer texts, the FI slip's frame), which every later render
-reuses, as a long-lived worker does. It prints the medians, the ratio A/B (below 1 is faster)
-by the clock and by the process's CPU time (steadier on a machine other work keeps busy), and
-the machine's load average before and after each case. `--png DIR` writes both PDFs'
-pages as PNGs (pdftoppm) to compare the layouts by eye.
+reuses, as a long-lived worker does. Alone in a process, a long invoice is laid out in one pass;
+so the 200-line invoice is timed once more as the product renders it (`200-lines, pool`): (A)
+through a started, warm render pool of two workers, one request at a time, where the idle
+worker lays out the second piece beside the first (renderer/chunked.py), and (B) the
+yardstick again. It prints the medians, the ratio A/B (below 1 is faster) by the clock and by
+CPU time (steadier on a machine other work keeps busy; the pool's: its workers' from /proc, in
+ticks of 10 ms, and this process's), and the machine's load average before and after each
+case. `--png DIR` writes both PDFs' pages as PNGs (pdftoppm) to compare the layouts by eye.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import weasyprint  # noqa: E402
 from cases import CASES  # noqa: E402
 from weasyprint.css import ComputedStyle  # noqa: E402
 
+from issuing.renderpool import PoolLimits, RenderPool, _cpu_seconds  # noqa: E402
 from renderer import styles  # noqa: E402
 from renderer.render import Renderer  # noqa: E402
 
@@ -69,34 +74,62 @@ def main() -> None:
     print(f"WeasyPrint {weasyprint.__version__}, {len(os.sched_getaffinity(0))} cores, {load()}")
     renderer = Renderer()
     renderer.warm_up()  # as the batch workers do
+    pool = RenderPool(PoolLimits(workers=2))
+    pool.wait_ready()
     rounds = {"one-page": args.rounds, "200-lines": args.long_rounds}
-    for case in CASES:
-        invoice, settings = case.invoice(), case.settings()
+    long_case = next(case for case in CASES if case.name == "200-lines")
+    in_process = [(case.name, case, lambda invoice, settings: renderer.render(
+        invoice, settings, pdf_variant=args.pdf_variant)[1]) for case in CASES]
+    pooled = ("200-lines, pool", long_case, lambda invoice, settings: pool.renderer().render(
+        invoice, settings, pdf_variant=args.pdf_variant)[1])
 
-        def ours(invoice=invoice, settings=settings) -> bytes:
-            return renderer.render(invoice, settings, pdf_variant=args.pdf_variant)[1]
+    def workers_cpu() -> float:
+        return sum(_cpu_seconds(pid) for pid in pool.stats().worker_pids)
 
-        ours_pdf, plain_pdf = ours(), plain(case.name)  # warm both paths
-        if args.png:
-            args.png.mkdir(parents=True, exist_ok=True)
-            for label, pdf in (("project", ours_pdf), ("yardstick", plain_pdf)):
-                path = args.png / f"{case.name}-{label}.pdf"
-                path.write_bytes(pdf)
-                subprocess.run(["pdftoppm", "-r", "60", "-png", str(path),
-                                str(args.png / f"{case.name}-{label}")], check=True)
-        before = load()
-        a, b, cpu_a, cpu_b = [], [], [], []
-        for _ in range(rounds[case.name]):
-            for render, clock, cpu in ((ours, a, cpu_a), (lambda: plain(case.name), b, cpu_b)):
-                start, start_cpu = time.perf_counter(), time.process_time()
-                render()
-                clock.append(time.perf_counter() - start)
-                cpu.append(time.process_time() - start_cpu)
-        ma, mb = statistics.median(a) * 1000, statistics.median(b) * 1000
-        ca, cb = statistics.median(cpu_a) * 1000, statistics.median(cpu_b) * 1000
-        print(f"{case.name:<10} n={len(a):<3} project {ma:7.1f} ms ({pages(ours_pdf)} p)   "
-              f"yardstick {mb:7.1f} ms ({pages(plain_pdf)} p)   ratio {ma / mb:.2f}   "
-              f"CPU {ca:.1f} / {cb:.1f} ms, ratio {ca / cb:.2f}   [{before} → {load()}]")
+    try:
+        pdfs = [measure(label, case, project, workers_cpu if project is pooled[2] else None,
+                        rounds[case.name], args) for label, case, project in [*in_process, pooled]]
+        same = "the same bytes as" if pdfs[-1] == pdfs[-2] else "NOT the same bytes as"
+        print(f"pool: {pool.stats().pieces_lent} second pieces laid out by the idle worker; "
+              f"{same} in one process")
+    finally:
+        pool.close()
+
+
+def measure(label: str, case, project, workers_cpu, rounds: int, args) -> bytes:
+    """A/B interleaved: the project's render of `case`, then the yardstick's."""
+    invoice, settings = case.invoice(), case.settings()
+
+    def ours() -> bytes:
+        return project(invoice, settings)
+
+    ours_pdf, plain_pdf = ours(), plain(case.name)  # warm both paths
+    for _ in range(3 if workers_cpu else 0):  # each worker has rendered it once or more
+        assert ours() == ours_pdf
+    if args.png:
+        args.png.mkdir(parents=True, exist_ok=True)
+        for side, pdf in (("project", ours_pdf), ("yardstick", plain_pdf)):
+            name = f"{label.replace(', ', '-')}-{side}"
+            (args.png / f"{name}.pdf").write_bytes(pdf)
+            subprocess.run(["pdftoppm", "-r", "60", "-png", str(args.png / f"{name}.pdf"),
+                            str(args.png / name)], check=True)
+    before = load()
+    a, b, cpu_a, cpu_b = [], [], [], []
+    for _ in range(rounds):
+        for render, clock, cpu in ((ours, a, cpu_a), (lambda: plain(case.name), b, cpu_b)):
+            pooled = workers_cpu is not None and cpu is cpu_a
+            start_workers = workers_cpu() if pooled else 0.0
+            start, start_cpu = time.perf_counter(), time.process_time()
+            render()
+            clock.append(time.perf_counter() - start)
+            elsewhere = workers_cpu() - start_workers if pooled else 0.0
+            cpu.append(time.process_time() - start_cpu + elsewhere)
+    ma, mb = statistics.median(a) * 1000, statistics.median(b) * 1000
+    ca, cb = statistics.median(cpu_a) * 1000, statistics.median(cpu_b) * 1000
+    print(f"{label:<15} n={len(a):<3} project {ma:7.1f} ms ({pages(ours_pdf)} p)   "
+          f"yardstick {mb:7.1f} ms ({pages(plain_pdf)} p)   ratio {ma / mb:.2f}   "
+          f"CPU {ca:.1f} / {cb:.1f} ms, ratio {ca / cb:.2f}   [{before} → {load()}]")
+    return ours_pdf
 
 
 if __name__ == "__main__":

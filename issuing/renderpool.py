@@ -21,7 +21,14 @@ default), each holding a `Renderer` built and warmed up once, and each render is
 * **cancellation**: a caller that gives up cancels its render: a waiting one leaves the
   queue, a running one has its worker killed and replaced (`cancelled` counts them);
 * **recycling**: a worker is replaced after `recycle_after` renders, or when a render leaves
-  it above `recycle_memory` (a process rarely gives memory back to the system).
+  it above `recycle_memory` (a process rarely gives memory back to the system);
+* **lent workers**: a long invoice's second piece (`renderer.chunked`) is laid out by a
+  sibling worker that is idle, while its own worker lays out the first. A worker is told with
+  its work whether a sibling is idle; if so it asks for one up its pipe, its slot hands the
+  piece to a sibling still idle at that moment (else it answers "none" at once) and sends the
+  piece back down the pipe. A piece that cannot be had (no idle sibling, a sibling that fails,
+  dies or passes its limits) leaves the invoice to be laid out in one pass: the same bytes.
+  A worker that waits for a piece is still bounded by its render's limits.
 
 One pool serves the whole process: `pool.submit(...)` returns a `RenderJob` whose future can
 be awaited from asyncio (`await pool.wait(job)`) or waited on by a thread, and
@@ -46,7 +53,8 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from concurrent.futures import wait as wait_for_futures
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -149,6 +157,47 @@ class _Work:
     pdf_variant: PdfVariant
     attachments: tuple[EmbeddedFile, ...]
     want_view: bool
+    sibling_idle: bool = False  # set as it is sent: a sibling may lay out a piece
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A long invoice's second piece, for a sibling worker (`chunked.lay_out_piece`'s
+    arguments after the renderer)."""
+
+    args: tuple[Any, ...]
+
+
+class _SiblingPiece:
+    """In a worker: the piece it asked its slot for; `result()` waits for it on the pipe."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def result(self) -> Any:
+        from renderer.chunked import LaidOut
+
+        kind, laid = self.conn.recv()
+        assert kind == "piece"
+        return laid if laid is not None else LaidOut(None, 0)  # none: the one pass
+
+
+class _SiblingLayouter:
+    """In a worker, for one render: lays out a long invoice's second piece in a sibling worker
+    the pool said was idle when it handed the render over (`chunked.PieceLayouter`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def ready(self) -> bool:
+        return True
+
+    def core_free(self) -> bool:
+        return True  # the sibling's core: it was idle
+
+    def submit(self, *args: Any) -> _SiblingPiece:
+        self.conn.send(("piece", args))
+        return _SiblingPiece(self.conn)
 
 
 def _worker_main(conn: Connection, address_space: int | None) -> None:
@@ -172,17 +221,27 @@ def _worker_main(conn: Connection, address_space: int | None) -> None:
             return
         if work is None:
             return
-        answer = _do(renderer, work)
+        if isinstance(work, tuple):  # a piece that came after its render gave up on it
+            continue
+        if getattr(work, "sibling_idle", False):
+            renderer.layout_helper = _SiblingLayouter(conn)
+        try:
+            answer = _do(renderer, work)
+        finally:
+            renderer.layout_helper = None
         conn.send(answer)
         if answer[0] == "memory":  # after a MemoryError nothing in this process is trusted
             return
 
 
-def _do(renderer: Any, work: _Work) -> tuple[Any, ...]:
+def _do(renderer: Any, work: _Work | _Piece) -> tuple[Any, ...]:
     """Run one piece of work; every failure comes back as plain, picklable data."""
+    from renderer.chunked import lay_out_piece
     from renderer.document import build_view
 
     try:
+        if isinstance(work, _Piece):
+            return ("ok", lay_out_piece(renderer, *work.args))
         if work.kind == "html":
             return ("ok", renderer.html(build_view(work.invoice, work.settings,
                                                    draft=work.draft)))
@@ -281,6 +340,7 @@ class PoolStats:
     crashed: int = 0
     started_workers: int = 0
     recycled: int = 0
+    pieces_lent: int = 0  # long invoices' second pieces laid out by a sibling worker
     waiting: int = 0
     running: int = 0
     max_rss: int = 0  # the highest resident memory of one worker the pool has seen
@@ -347,7 +407,7 @@ _ids = itertools.count(1)
 class RenderJob:
     """One render, queued or running; `future` resolves to its result."""
 
-    work: _Work
+    work: _Work | _Piece
     priority: Priority
     time_limit: float
     future: Future[Any] = field(default_factory=Future)
@@ -356,8 +416,9 @@ class RenderJob:
 
     @property
     def lines(self) -> int:
-        invoice = self.work.invoice
-        return len(invoice.lines)
+        if isinstance(self.work, _Piece):
+            return 0
+        return len(self.work.invoice.lines)
 
     def cancel(self) -> None:
         """Give up on the render: drop it from the queue, or stop the worker running it."""
@@ -513,17 +574,42 @@ class RenderPool:
         return max(1, math.ceil((queued + running) / self.workers))
 
     def _next_job(self, slot: _Slot) -> RenderJob | None:
-        """The next job for `slot` (interactive before bulk), marked as the slot's own."""
+        """The next job for `slot` (a piece lent to it, then interactive before bulk), marked
+        as the slot's own."""
         with self._cond:
-            while True:
-                if self._closing:
-                    return None
-                for queue in self._queues:
-                    if queue:
-                        job = slot.job = queue.popleft()
-                        self._cond.notify_all()  # a place in the queue is free
-                        return job
-                self._cond.wait()
+            try:
+                while True:
+                    if self._closing:
+                        return None
+                    if slot.job is not None:  # a piece handed to it by `_lend`
+                        return slot.job
+                    for queue in self._queues:
+                        if queue:
+                            job = slot.job = queue.popleft()
+                            self._cond.notify_all()  # a place in the queue is free
+                            return job
+                    slot.idle = True
+                    self._cond.wait()
+            finally:
+                slot.idle = False
+
+    def _idle_sibling(self, slot: _Slot, *, waiting: bool = True) -> _Slot | None:
+        """A worker other than `slot`'s that has no job: one that waits for work now, or
+        (`waiting` False) one whose slot may still be seeing its last render off (hold
+        self._cond)."""
+        return next((s for s in self._slots if s is not slot and s.job is None and s.pid
+                     and (s.idle or not waiting)), None)
+
+    def _lend(self, slot: _Slot, args: tuple[Any, ...], time_limit: float
+              ) -> RenderJob | None:
+        """Hand a piece of `slot`'s render to an idle sibling; None if none is idle now."""
+        with self._cond:
+            sibling = None if self._closing else self._idle_sibling(slot)
+            if sibling is None:
+                return None
+            job = sibling.job = RenderJob(_Piece(args), INTERACTIVE, time_limit)
+            self._cond.notify_all()
+            return job
 
     def _forget(self, job: RenderJob) -> None:
         if not job.future.cancelled():
@@ -593,6 +679,7 @@ class _Slot:
         self.pid = 0
         self.renders = 0
         self.job: RenderJob | None = None
+        self.idle = False  # waiting for work in `pool._next_job`
         self.started = 0.0  # when the current job was sent to the worker (monotonic)
         self.thread = threading.Thread(target=self._run, name=f"render-worker-{index}",
                                        daemon=True)
@@ -660,8 +747,13 @@ class _Slot:
             pool._count("cancelled")
             return
         started = self.started = time.monotonic()
+        lent = isinstance(job.work, _Piece)
         try:
             answer = self._exchange(job, started)
+            if answer is _LOST and lent:  # its render goes on in one pass
+                self._stop(graceful=False)
+                _fail(job, RenderWorkerFailed("the render worker died"))
+                answer = None
             if answer is _LOST:  # died before answering (killed from outside?): once more
                 log.warning("render worker %d was lost; retrying on a new one", self.pid)
                 self._stop(graceful=False)
@@ -685,7 +777,10 @@ class _Slot:
             self._stop(graceful=False)
             _fail(job, RenderMemoryLimit(job.lines, _mib(limits.memory_limit)))
             return
-        pool._count("rendered", seconds, job.lines)
+        if lent:
+            pool._count("pieces_lent")
+        else:
+            pool._count("rendered", seconds, job.lines)
         try:
             job.future.set_result(_unpack(answer))
         except BaseException as error:  # noqa: BLE001 - handed to the caller
@@ -705,17 +800,34 @@ class _Slot:
         pool, limits = self.pool, self.pool.limits
         if self.conn is None:
             return _LOST
+        work = job.work
+        if isinstance(work, _Work) and work.kind == "pdf":
+            with pool._cond:
+                idle = pool._idle_sibling(self, waiting=False) is not None
+                work = replace(work, sibling_idle=idle)
         try:
-            self.conn.send(job.work)
+            self.conn.send(work)
         except (OSError, ValueError):
             return _LOST
         deadline = started + WALL_CLOCK_FACTOR * job.time_limit
         cpu_before = _cpu_seconds(self.pid)
+        piece: RenderJob | None = None  # lent to a sibling, its answer not yet sent down
         while True:
             try:
-                if self.conn.poll(CHECK_INTERVAL):
-                    return self.conn.recv()  # type: ignore[no-any-return]
-            except (EOFError, OSError):
+                if piece is not None:
+                    wait_for_futures([piece.future], CHECK_INTERVAL)
+                    if piece.future.done():
+                        failed = piece.future.cancelled() or piece.future.exception()
+                        self.conn.send(("piece", None if failed else piece.future.result()))
+                        piece = None
+                if self.conn.poll(0 if piece is not None else CHECK_INTERVAL):
+                    answer = self.conn.recv()
+                    if answer[0] != "piece":
+                        return answer  # type: ignore[no-any-return]
+                    piece = pool._lend(self, answer[1], job.time_limit)
+                    if piece is None:  # no sibling idle now: the worker lays it out alone
+                        self.conn.send(("piece", None))
+            except (EOFError, OSError, ValueError):
                 return _LOST
             rss = _rss(self.pid)
             pool._observe(rss)

@@ -53,10 +53,13 @@ def _font_files(resources: pikepdf.Object) -> Iterator[tuple[pikepdf.Object, str
                     yield descriptor, key
 
 
-def _share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object]) -> None:
-    """Point the forms' font descriptors at the content's font files with the same bytes."""
+def share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object],
+                     pages: int | None = None) -> None:
+    """Point the forms' font descriptors at the font files with the same bytes of the
+    content's pages (its first `pages`, or all)."""
     embedded = {descriptor[key].read_raw_bytes(): descriptor[key]
-                for page in pdf.pages for descriptor, key in _font_files(page.obj.Resources)}
+                for page in list(pdf.pages)[:pages]
+                for descriptor, key in _font_files(page.obj.Resources)}
     for form in forms:
         for descriptor, key in _font_files(form.get("/Resources")):
             same = embedded.get(descriptor[key].read_raw_bytes())
@@ -64,13 +67,26 @@ def _share_font_files(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Object]) -> None
                 descriptor[key] = same
 
 
-def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> bytes:
+def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]],
+              more: Sequence[bytes] = ()) -> bytes:
     """`content` with, under its page i, the pages `under[i]` of `sheet` (the first on top).
+
+    `more` are PDFs whose pages follow the content's (the pieces of a long invoice laid out
+    side by side, `renderer.chunked`); the content's PDF stays the document (its metadata,
+    output intent and embedded files), and their font files of the same bytes as its own are
+    stored once.
 
     The same content and sheet give the same bytes: the forms are named by their sheet page
     and the file's /ID is made from its content. A batch resumed after a crash renders an
     invoice again and must find the bytes it may already have archived."""
     with pikepdf.open(io.BytesIO(content)) as pdf, pikepdf.open(io.BytesIO(sheet)) as source:
+        own, added = len(pdf.pages), []
+        for part in more:
+            with pikepdf.open(io.BytesIO(part)) as other:
+                for page in other.pages:
+                    pdf.pages.append(page)
+                    added.append(pdf.pages[-1].obj)
+        share_font_files(pdf, added, own)
         forms: dict[int, pikepdf.Object] = {}
         for page, sheet_pages in zip(pdf.pages, under, strict=True):
             for index in sheet_pages:  # each prepended: the last one is drawn first
@@ -79,7 +95,7 @@ def lay_under(content: bytes, sheet: bytes, under: Sequence[Sequence[int]]) -> b
                 name = page.add_resource(forms[index], pikepdf.Name.XObject,
                                          pikepdf.Name(f"/Sheet{index}"))
                 page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode()), prepend=True)
-        _share_font_files(pdf, forms.values())
+        share_font_files(pdf, forms.values())
         out = io.BytesIO()
         pdf.save(out, compress_streams=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none,

@@ -19,6 +19,9 @@ What makes a render cheaper without changing the page:
   every render;
 * a property no rule sets on an element is computed by a short path (`renderer.styles`):
   the parent's value or the initial one, as WeasyPrint's general path gives it;
+* a long invoice is written as two PDFs of half its pages each, the second laid out by
+  another process while this one lays out the first where one is lent (`layout_helper`: in
+  the render pool, an idle sibling worker; `renderer.chunked`);
 * Python's cyclic garbage collector is paused while a document is laid out (a render builds
   hundreds of thousands of short-lived objects and no cycles that outlive it; the layout is
   let go before it runs again, so it never walks it), and
@@ -58,7 +61,7 @@ from faktura.computed import ComputedInvoice
 from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
-from renderer import formatting
+from renderer import chunked, formatting
 from renderer.document import InvoiceView, build_view
 from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
@@ -236,6 +239,11 @@ def ore(value: Decimal) -> str:
 class Renderer:
     """Renders invoices in the ClientTime layout; one instance serves many invoices."""
 
+    #: Who lays out a long invoice's second piece beside this process, while it is set (the
+    #: render pool's worker sets it for a render where a sibling is idle); None: the invoice
+    #: is laid out in one pass and written in the same two pieces, the same bytes.
+    layout_helper: chunked.PieceLayouter | None = None
+
     def __init__(self) -> None:
         env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
@@ -288,6 +296,12 @@ class Renderer:
             return self.pdf_from_html(self.html(view), pdf_variant=pdf_variant,
                                       attachments=attachments, dated=view.invoice.issue_date)
         sheet = self.sheet(view, pdf_variant=pdf_variant)
+        pieces = chunked.render(self, self.layout_helper, view, sheet, pdf_variant,
+                                attachments)
+        if pieces is not None:
+            (content, *more), pages = pieces
+            return lay_under(content, sheet.pdf, sheet.pages_under(pages, slip is not None),
+                             more)
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():
@@ -310,7 +324,7 @@ class Renderer:
             self._sheets.put(key, sheet)
         return sheet
 
-    def _layout(self, html: str, *, template: bool = False) -> Any:
+    def _layout(self, html: str, *, template: bool = False, css: CSS | None = None) -> Any:
         if template:
             document = _InvoiceHTML.from_template(html, base_url=self._base_url,
                                                   url_fetcher=self._fetcher)
@@ -318,7 +332,8 @@ class Renderer:
             document = _InvoiceHTML(string=html, base_url=self._base_url,
                                     url_fetcher=self._fetcher)
         document.user_agent_stylesheet = self._user_agent_css
-        return document.render(stylesheets=[self._css], font_config=self._fonts,
+        stylesheets = [self._css] if css is None else [self._css, css]
+        return document.render(stylesheets=stylesheets, font_config=self._fonts,
                                cache=self._images)
 
     def _write(self, document: Any, pdf_variant: PdfVariant,
