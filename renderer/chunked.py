@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Protocol
 
+from renderer.collector import collector_paused
 
 #: An invoice of fewer pages is not cut; one of fewer rows is rendered as ever.
 MIN_PAGES = 3
@@ -205,7 +206,6 @@ def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages:
     """Lay out one piece, check its breaks against the prediction, write its own pages."""
     from weasyprint import CSS
 
-    from renderer.render import collector_paused
 
     with collector_paused():
         document = renderer._layout(html, template=True, css=CSS(string=css))
@@ -308,7 +308,6 @@ def split(renderer: Any, view: Any, sheet: Any, pdf_variant: Any,
           attachments: Sequence[Any]) -> tuple[list[bytes], int]:
     """The invoice laid out in one pass and written as its pieces would be (the same bytes),
     or whole where it is not cut (see `cut`)."""
-    from renderer.render import collector_paused
 
     html = renderer._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet, part="split")
@@ -386,7 +385,6 @@ def _side_by_side(renderer: Any, layouter: PieceLayouter, view: Any, sheet: Any,
                                          sheet=sheet, part=part, rows=part_rows,
                                          first_row=first_row)
 
-    from renderer.render import collector_paused
 
     with collector_paused():
         geometry = measure(renderer._layout(html("probe", sample, 0), template=True),

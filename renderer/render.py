@@ -36,8 +36,7 @@ import io
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cached_property
@@ -62,6 +61,7 @@ from faktura.model import Invoice
 from faktura.money import round_ore
 from faktura.settings import Settings
 from renderer import chunked, formatting
+from renderer.collector import collector_paused
 from renderer.document import InvoiceView, build_view
 from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
@@ -76,30 +76,6 @@ from renderer.styles import quick_missing  # noqa: F401 - computed styles take t
 PDF_VARIANT: Literal["pdf/a-3b"] = "pdf/a-3b"
 STYLESHEET = TEMPLATES_DIR / "invoice.css"
 USER_AGENT_STYLESHEET = TEMPLATES_DIR / "user-agent.css"
-
-_paused_lock = threading.Lock()
-_paused = 0
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the block (nested and across threads)."""
-    global _paused
-    with _paused_lock:
-        if _paused == 0 and gc.isenabled():
-            gc.disable()
-            _paused = 1
-        elif _paused:
-            _paused += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            if _paused:
-                _paused -= 1
-                if _paused == 0:
-                    gc.enable()
-
 
 _WARM_UP_PAGE = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>
 <h1>Faktura 1</h1><table class="lines"><thead><tr><th>Tekst</th><th class="num">Beløb</th></tr>
