@@ -189,12 +189,6 @@ class _SiblingLayouter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def ready(self) -> bool:
-        return True
-
-    def core_free(self) -> bool:
-        return True  # the sibling's core: it was idle
-
     def submit(self, *args: Any) -> _SiblingPiece:
         self.conn.send(("piece", args))
         return _SiblingPiece(self.conn)

@@ -228,12 +228,9 @@ def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages:
 
 
 class PieceLayouter(Protocol):
-    """Who lays out a second piece beside this process: in a render pool's worker, an idle
-    sibling worker lent for the piece (`issuing.renderpool`)."""
-
-    def ready(self) -> bool: ...
-
-    def core_free(self) -> bool: ...
+    """Who lays out a second piece beside this process, given only where one is free: in a
+    render pool's worker, a sibling worker that was idle when the render was handed over
+    (`issuing.renderpool`)."""
 
     def submit(self, *args: Any) -> Any:
         """Start laying out a piece (`lay_out_piece`'s arguments after the renderer); the
@@ -347,14 +344,14 @@ def render(renderer: Any, layouter: PieceLayouter | None, view: Any, sheet: Any,
            pdf_variant: Any, attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
     """The content of a long invoice (MIN_ROWS rows or more): the PDF of each piece, in
     order, and their pages together (one PDF where it is not cut); None for a shorter one,
-    rendered as ever. Where a layouter is ready, a core free and every cell holds one line, the
-    pieces are laid out side by side; elsewhere, or where a prediction fails, the invoice is
+    rendered as ever. Where a layouter is given and every cell holds one line, the pieces are
+    laid out side by side; elsewhere, or where a prediction fails, the invoice is
     laid out in one pass and written in the same pieces: the same bytes either way."""
     rows = view.rows()
     if len(rows) < MIN_ROWS:
         return None
     kinds = [_kind(row) for row in rows]
-    if (layouter is not None and layouter.ready() and layouter.core_free()
+    if (layouter is not None
             and single_lines(view, [[("text", row.line.text or "")] if kind == "text"
                                     else _cells(view, row) for row, kind in zip(rows, kinds)],
                              [kind == "text" for kind in kinds])):

@@ -32,12 +32,6 @@ class Beside:
         self.renderer = Renderer()
         self.fail = False
 
-    def ready(self) -> bool:
-        return True
-
-    def core_free(self) -> bool:
-        return True
-
     def submit(self, *args: Any) -> Any:
         beside = self
 
