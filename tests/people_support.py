@@ -44,15 +44,6 @@ def settings_outside(folder: Path) -> Path:
     return config / "faktura.toml"
 
 
-def copy_of_issued(issued: tuple[Path, Path], into: Path) -> tuple[Path, Path]:
-    """A copy of the issued samples' folder in `into`: (folder, settings). A test that issues,
-    credits or sends works on its own copy, so what the other tests see stays the six."""
-    original, settings = issued
-    folder = into / "copy"
-    shutil.copytree(original, folder, ignore=shutil.ignore_patterns("serve.log", "*.claims"))
-    return folder, folder / settings.relative_to(original)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,3 +83,18 @@ def serving(folder: Path, settings: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@contextmanager
+def serving_a_copy(issued: tuple[Path, Path], into: Path,
+                   label: str) -> Iterator[tuple[str, str, Path]]:
+    """`faktura serve` over a copy of the issued samples' folder, made in `into`: (its base
+    URL, a new API key labelled `label`, the copy's settings). A test that issues, credits or
+    sends works on its own copy, so what the other tests see stays the six samples."""
+    original, settings = issued
+    folder = into / "copy"
+    shutil.copytree(original, folder, ignore=shutil.ignore_patterns("serve.log", "*.claims"))
+    settings = folder / settings.relative_to(original)
+    key = faktura(folder, settings, "apikey", "create", "--label", label).stdout.strip()
+    with serving(folder, settings) as base:
+        yield base, key, settings

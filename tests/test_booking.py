@@ -25,7 +25,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from booking_support import ENV, REPO, SAMPLES, TOKEN, Uniconta, running_uniconta, start, stop
+from booking_support import (ENV, REPO, SAMPLES, TOKEN, Uniconta, rest_settings,
+                             running_uniconta, start, stop)
 from tools_support import need_validators
 from typer.testing import CliRunner, Result
 
@@ -87,17 +88,8 @@ class Faktura:
 @pytest.fixture
 def faktura(uniconta: Uniconta, tmp_path: Path) -> Faktura:
     httpx.post(f"{uniconta.url}/_emulator/reset-state", timeout=30).raise_for_status()
-    text = (SAMPLES / "settings.toml").read_text(encoding="utf-8")
-    text = text.replace('state_dir = "../var"', f'state_dir = "{tmp_path / "state"}"')
-    text = text.replace('archive_dir = "../var/archive"',
-                        f'archive_dir = "{tmp_path / "archive"}"')
-    text = text.replace('logo = "logo.png"', f'logo = "{SAMPLES / "logo.png"}"')
-    text = text.replace('# gateway_url = "http://127.0.0.1:8765"',
-                        f'gateway_url = "{uniconta.url}"\ntransport = "rest"\n'
-                        f'post_as_drafts = true\nwebhook_token = "{TOKEN}"\n'
-                        "follow_in_server = true")
     settings = tmp_path / "settings.toml"
-    settings.write_text(text, encoding="utf-8")
+    settings.write_text(rest_settings(tmp_path, uniconta), encoding="utf-8")
     return Faktura(settings, tmp_path)
 
 

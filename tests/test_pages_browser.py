@@ -12,7 +12,7 @@ from typing import Any
 
 import pypdf
 import pytest
-from people_support import SAMPLES, copy_of_issued, faktura, serving
+from people_support import SAMPLES, serving_a_copy
 from browser_support import browser, chromium_here  # noqa: F401 (fixtures)
 
 
@@ -20,10 +20,9 @@ from browser_support import browser, chromium_here  # noqa: F401 (fixtures)
 def server(issued_outside: tuple[Path, Path],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, a valid API key) of `faktura serve` over a copy of the issued samples."""
-    folder, settings = copy_of_issued(issued_outside, tmp_path_factory.mktemp("pages"))
-    key = faktura(folder, settings, "apikey", "create", "--label", "browser").stdout.strip()
-    with serving(folder, settings) as base:
-        yield base, key
+    with serving_a_copy(issued_outside, tmp_path_factory.mktemp("pages"),
+                        "browser") as answer:
+        yield answer[:2]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pytest
 from infra.settings_files import load_settings
 from issuing.bootstrap import open_archive
 from browser_support import browser, chromium_here, no_sideways_scroll  # noqa: F401 (fixtures)
-from people_support import SAMPLES, copy_of_issued, faktura, serving
+from people_support import SAMPLES, serving_a_copy
 from test_pages_browser import sign_in
 
 CASES = [("da-DK", 1366), ("en-GB", 390)]
@@ -35,15 +35,14 @@ def server(issued_outside: tuple[Path, Path],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """(base URL, API key, settings) of `faktura serve` over a copy of the issued samples (crediting
     here must not change what the other page tests see)."""
-    folder, settings = copy_of_issued(issued_outside, tmp_path_factory.mktemp("desk"))
-    key = faktura(folder, settings, "apikey", "create", "--label", "desk").stdout.strip()
-    with serving(folder, settings) as base:
-        yield base, key, settings
+    with serving_a_copy(issued_outside, tmp_path_factory.mktemp("desk"),
+                        "desk") as answer:
+        yield answer
 
 
 def november(settings: Path) -> list[tuple[str, str]]:
     """(number, currency) of the copy's invoices issued in November 2026, in number order, as
-    its archive holds them (other page tests may have issued more into the shared samples)."""
+    its archive holds them."""
     loaded = load_settings(settings)
     archive = open_archive(loaded)
     try:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from people_support import SAMPLES, copy_of_issued, faktura, serving
+from people_support import SAMPLES, serving_a_copy
 from browser_support import browser, chromium_here, no_sideways_scroll  # noqa: F401 (fixtures)
 
 from api.pages.texts import texts
@@ -173,10 +173,9 @@ class Walk:
 def server(issued_outside: tuple[Path, Path],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, a valid API key) of `faktura serve` over a copy of the issued samples."""
-    folder, settings = copy_of_issued(issued_outside, tmp_path_factory.mktemp("walk"))
-    key = faktura(folder, settings, "apikey", "create", "--label", "walk").stdout.strip()
-    with serving(folder, settings) as base:
-        yield base, key
+    with serving_a_copy(issued_outside, tmp_path_factory.mktemp("walk"),
+                        "walk") as answer:
+        yield answer[:2]
 
 
 def bad_invoice() -> dict[str, Any]:
