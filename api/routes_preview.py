@@ -30,7 +30,7 @@ from faktura.errors import Problem
 from faktura.model import Invoice
 from faktura.settings import Settings
 from issuing.renderpool import JobKind, RenderJob, RenderPool
-from renderer.render import STYLESHEET
+from renderer.paths import STYLESHEET
 
 router = APIRouter(tags=["preview"])
 

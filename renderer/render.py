@@ -66,7 +66,8 @@ from renderer.document import InvoiceView, build_view
 from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
 from renderer.overlay import lay_under, own_resources
-from renderer.resources import TEMPLATES_DIR, ProjectOnlyFetcher
+from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
+from renderer.resources import ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
 from renderer.styles import quick_missing  # noqa: F401 - computed styles take the short path
 
@@ -74,8 +75,6 @@ from renderer.styles import quick_missing  # noqa: F401 - computed styles take t
 #: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
 #: the same: there is no plain-PDF mode.
 PDF_VARIANT: Literal["pdf/a-3b"] = "pdf/a-3b"
-STYLESHEET = TEMPLATES_DIR / "invoice.css"
-USER_AGENT_STYLESHEET = TEMPLATES_DIR / "user-agent.css"
 
 _WARM_UP_PAGE = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>
 <h1>Faktura 1</h1><table class="lines"><thead><tr><th>Tekst</th><th class="num">Beløb</th></tr>

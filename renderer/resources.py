@@ -1,4 +1,4 @@
-"""Where the renderer's own files live, and the only URLs a rendered document may load.
+"""The only URLs a rendered document may load.
 
 Templates and fonts sit in the project's top-level `templates/` and `fonts/` folders (in a
 wheel they are installed inside the `renderer` package). The document may load files from
@@ -25,17 +25,8 @@ from PIL import Image, UnidentifiedImageError
 from weasyprint.urls import URLFetcher, URLFetchingError
 
 from faktura.errors import FakturaError
+from renderer.paths import FONTS_DIR, TEMPLATES_DIR
 
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def _resource_dir(name: str) -> Path:
-    installed = _PACKAGE / name  # wheel: force-included into the package
-    return installed if installed.is_dir() else _PACKAGE.parent / name
-
-
-TEMPLATES_DIR = _resource_dir("templates")
-FONTS_DIR = _resource_dir("fonts")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg"}
 LOGO_MAX_BYTES = 2 * 1024 * 1024

@@ -35,6 +35,17 @@ def test_quick_commands_import_nothing_heavy(args: list[str]) -> None:
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
 
 
+def test_the_api_server_loads_without_weasyprint() -> None:
+    """The server hands renders to its workers: its own process starts without WeasyPrint
+    (about a third of a second and tens of MiB), also with its kept previews."""
+    done = run_python("-X", "importtime", "-c", "import api.app")
+    assert done.returncode == 0, done.stderr
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "api.preview_cache" in imported
+    assert "weasyprint" not in imported and "renderer.render" not in imported
+
+
 # A Python whose WeasyPrint cannot load Pango, as on a machine without the system library.
 NO_PANGO = """
 import sys
