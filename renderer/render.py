@@ -69,6 +69,7 @@ from renderer.overlay import lay_under, own_resources
 from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
 from renderer.resources import ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
+from renderer import drawpaths  # noqa: F401 - drawing takes the short paths
 from renderer import styles  # noqa: F401 - computed styles take the short path
 
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the

@@ -1,0 +1,378 @@
+"""Drawing: shorter paths through WeasyPrint's writing of laid-out pages, the same bytes.
+
+Writing a laid-out invoice (`Document.write_pdf`) spends most of its time drawing text boxes
+and the collapsed borders of the lines table, one small PDF operator at a time. Each
+replacement below makes the same calls on the same PDF stream, in the same order, and skips
+only work whose result it already holds:
+
+* `quick_reactivate` (`Layout.reactivate`, at drawing time): WeasyPrint rebuilds every text
+  box's Pango layout from scratch before drawing it, creating a Pango context and a font
+  description for each. The context is set up from the font map, the text direction and the
+  language only, and is never changed afterwards, so one context per (font map, direction,
+  language) serves every layout; the font description depends on the style's font
+  properties only, and Pango copies it into the layout, so one per set of font properties
+  serves every layout too. The layout itself is new, its text and spacing set as
+  WeasyPrint sets them: Pango shapes the same text with the same font, the same glyphs.
+* `quick_set_color` (`Stream.set_color`): an sRGB colour's operator (`r g b rg`, or `RG`
+  for strokes) is written from the bytes made the first time the colour was seen, rather than
+  converting and formatting its channels again; the alpha state and the "same colour as
+  before" check are WeasyPrint's own.
+* `quick_draw_collapsed_borders` (`draw_collapsed_borders`): the segments are found and
+  sorted as WeasyPrint finds them; a solid segment, in an untagged PDF, is written as the
+  operators `draw_line` writes inside its two saved states (`q q`, the colour by
+  `Stream.set_color`, `w m l S`, `Q Q`), and the stream's state after it is the one the two
+  restores leave (matrices as before, current colours, alphas and font forgotten), without
+  the context managers and style branches around them.
+* `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
+  is left at once; WeasyPrint finds the same after looking up its colours and styles.
+* `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
+  only its children are visited, in the same order; WeasyPrint looks up its colour and style
+  first.
+* `quick_stream_data` (`pydyf.Stream.data`): a stream whose operators are all bytes already
+  (as WeasyPrint writes them) is joined in one call; `_to_bytes` returns bytes unchanged,
+  and a stream holding anything else takes pydyf's own way.
+
+>>> from weasyprint.text.line_break import Layout
+>>> Layout.reactivate is quick_reactivate
+True
+"""
+
+from __future__ import annotations
+
+import operator
+import zlib
+from collections import OrderedDict
+from typing import Any
+
+import pydyf
+from weasyprint import draw as weasy_draw
+from weasyprint.draw import border as weasy_border
+from weasyprint.draw.color import styled_color
+from weasyprint.formatting_structure.boxes import Box
+from weasyprint.pdf.stream import Stream
+from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+from weasyprint.text.fonts import font_features, get_font_description
+from weasyprint.text.line_break import Layout
+
+from renderer import fastpaths
+
+#: WeasyPrint's own functions, for what the quick paths leave to them.
+general_set_color = Stream.set_color
+general_draw_border = weasy_draw.draw_border
+general_draw_outline = weasy_draw.draw_outline
+draw_line = weasy_draw.draw_line
+
+#: How many Pango contexts, font descriptions and colour operators are kept (the newest).
+_KEPT = 64
+
+
+class _Kept(OrderedDict):
+    """The newest `_KEPT` values made by a function of their key."""
+
+    def get_or_make(self, key: Any, make: Any) -> Any:
+        value = self.get(key)
+        if value is None:
+            value = self[key] = make()
+            if len(self) > _KEPT:
+                self.popitem(last=False)
+        return value
+
+
+_contexts = _Kept()
+_descriptions = _Kept()
+_colors = _Kept()
+
+
+def _new_context(font_map: Any, direction: str, language: Any) -> Any:
+    """A Pango context as `Layout.setup` makes it."""
+    context = ffi.gc(pango.pango_font_map_create_context(font_map), gobject.g_object_unref)
+    pango.pango_context_set_round_glyph_positions(context, False)
+    pango.pango_context_set_base_dir(context, PANGO_DIRECTION[direction])
+    if language is not None:
+        pango.pango_context_set_language(context, language)
+    return context
+
+
+#: Pango's languages by their code (Pango keeps each for the life of the process).
+_languages: dict[str, Any] = {}
+
+
+def _language(style: Any) -> tuple[Any, bool]:
+    """The Pango language of `style` as `Layout.setup` finds it, and whether it is set on the
+    context (it is not when the style has none: Pango's default is used)."""
+    override = style["font_language_override"]
+    if override != "normal":
+        lang = LST_TO_ISO.get(override.lower(), override)
+    else:
+        lang = style["lang"]
+    if not lang:
+        return pango.pango_language_get_default(), False
+    language = _languages.get(lang)
+    if language is None:
+        lang_p, _ = unicode_to_char_p(lang)
+        language = _languages[lang] = pango.pango_language_from_string(lang_p)
+    return language, True
+
+
+def _description_key(style: Any) -> tuple[Any, ...]:
+    """What `get_font_description` reads from a style."""
+    variations = style["font_variation_settings"]
+    return (tuple(style["font_family"]), style["font_style"], style["font_stretch"],
+            style["font_weight"], style["font_size"], style["font_variant_caps"],
+            variations if variations == "normal" else tuple(variations))
+
+
+def quick_reactivate(self: Layout, style: Any) -> None:
+    """`Layout.reactivate`: `Layout.setup` with a kept Pango context and font description,
+    then the text set with its justification spacing, as WeasyPrint sets it."""
+    self.style = style
+    self.first_line_direction = 0
+    font_map = style.font_config.font_map
+    direction = style["direction"]
+    language, set_on_context = _language(style)
+    self.language = language
+    context = _contexts.get_or_make(
+        (font_map, direction, language if set_on_context else None),
+        lambda: _new_context(font_map, direction, language if set_on_context else None))
+
+    assert not isinstance(style["font_family"], str), "font_family should be a list"
+    try:
+        key = _description_key(style)
+        hash(key)
+    except TypeError:  # a value with no stable key: made afresh, as WeasyPrint makes it
+        font_description = get_font_description(style)
+    else:
+        font_description = _descriptions.get_or_make(key, lambda: get_font_description(style))
+    self.layout = ffi.gc(pango.pango_layout_new(context), gobject.g_object_unref)
+    pango.pango_layout_set_auto_dir(self.layout, False)
+    pango.pango_layout_set_font_description(self.layout, font_description)
+
+    if style["text_decoration_line"] != "none":
+        metrics = ffi.gc(
+            pango.pango_context_get_metrics(context, font_description, self.language),
+            pango.pango_font_metrics_unref)
+        self.ascent = FROM_UNITS * pango.pango_font_metrics_get_ascent(metrics)
+        self.underline_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_position(metrics))
+        self.strikethrough_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_position(metrics))
+        self.underline_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_thickness(metrics))
+        self.strikethrough_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_thickness(metrics))
+    else:
+        self.ascent = None
+        self.underline_position = None
+        self.strikethrough_position = None
+
+    features = font_features(
+        style["font_kerning"], style["font_variant_ligatures"],
+        style["font_variant_position"], style["font_variant_caps"],
+        style["font_variant_numeric"], style["font_variant_alternates"],
+        style["font_variant_east_asian"], style["font_feature_settings"])
+    if features:
+        features = ",".join(f"{key} {value}" for key, value in features.items()).encode()
+        attr = style.font_config.font_features.setdefault(
+            features, pango.pango_attr_font_features_new(features))
+        attr_list = pango.pango_attr_list_new()
+        pango.pango_attr_list_insert(attr_list, attr)
+        pango.pango_layout_set_attributes(self.layout, attr_list)
+
+    self.set_text(self.text, justify=True)
+
+
+def _rgb_operator(color: Any, stroke: bool) -> bytes:
+    """The bytes `Stream.set_color_rgb` writes for an sRGB colour."""
+    to_bytes = pydyf._to_bytes
+    red, green, blue = color.to("srgb").coordinates
+    return b" ".join((to_bytes(red), to_bytes(green), to_bytes(blue),
+                      b"RG" if stroke else b"rg"))
+
+
+def quick_set_color(self: Stream, color: Any, stroke: bool = False) -> None:
+    """`Stream.set_color`, an sRGB colour's operator written from kept bytes."""
+    if color.space != "srgb":
+        return general_set_color(self, color, stroke)
+    self.set_alpha(color.alpha, stroke)
+    current = (color.space, *color.coordinates)
+    if stroke:
+        if current == self._current_color_stroke:
+            return None
+        self._current_color_stroke = current
+    else:
+        if current == self._current_color:
+            return None
+        self._current_color = current
+    self.stream.append(_colors.get_or_make(
+        (current, stroke), lambda: _rgb_operator(color, stroke)))
+    return None
+
+
+def quick_draw_collapsed_borders(stream: Stream, table: Any) -> None:
+    """`draw_collapsed_borders`: the same segments in the same order; a solid one, in an
+    untagged PDF, drawn by `draw_line`'s stream calls without its context managers."""
+    row_heights = [
+        row.height for row_group in table.children for row in row_group.children]
+    column_widths = table.column_widths
+    if not (row_heights and column_widths):
+        return
+    row_positions = [
+        row.position_y for row_group in table.children for row in row_group.children]
+    column_positions = list(table.column_positions)
+    grid_height = len(row_heights)
+    grid_width = len(column_widths)
+    assert grid_width == len(column_positions)
+    vertical_borders, horizontal_borders = table.collapsed_border_grid
+    column_positions.append(column_positions[-1] + column_widths[-1])
+    row_positions.append(row_positions[-1] + row_heights[-1])
+    header_rows = len(table.children[0].children) if table.children[0].is_header else 0
+    footer_rows = len(table.children[-1].children) if table.children[-1].is_footer else 0
+    skipped_rows = table.skipped_rows
+    body_rows_offset = skipped_rows - header_rows if skipped_rows else 0
+    footer_rows_offset = len(vertical_borders) - grid_height
+    skip_top = table.skip_cell_border_top
+    skip_bottom = table.skip_cell_border_bottom
+
+    def row_number(y: int, horizontal: bool) -> int:
+        if header_rows and y < header_rows + int(horizontal):
+            return y
+        if footer_rows and y >= grid_height - footer_rows:
+            return y + footer_rows_offset
+        return y + body_rows_offset
+
+    def horizontal_width(y: int, x: int) -> float:
+        """The width of the horizontal border at (y, x), 0 outside the grid."""
+        if 0 <= y <= grid_height and 0 <= x < grid_width:
+            return horizontal_borders[row_number(y, True)][x][1][1]
+        return 0
+
+    def vertical_width(y: int, x: int) -> float:
+        """The width of the vertical border at (y, x), 0 outside the grid."""
+        if 0 <= y < grid_height and 0 <= x <= grid_width:
+            return vertical_borders[row_number(y, False)][x][1][1]
+        return 0
+
+    segments = []
+    append = segments.append
+
+    def add_vertical(x: int, y: int) -> None:
+        score, (style, width, color) = vertical_borders[row_number(y, False)][x]
+        if width == 0 or color.alpha == 0:
+            return
+        pos_x = column_positions[x]
+        pos_y1 = row_positions[y]
+        if y != 0 or not skip_top:
+            pos_y1 -= max(0, horizontal_width(y, x - 1), horizontal_width(y, x)) / 2
+        pos_y2 = row_positions[y + 1]
+        if y != grid_height - 1 or not skip_bottom:
+            pos_y2 += max(
+                0, horizontal_width(y + 1, x - 1), horizontal_width(y + 1, x)) / 2
+        append((score, style, width, color, "left", (pos_x, pos_y1, 0, pos_y2 - pos_y1)))
+
+    def add_horizontal(x: int, y: int) -> None:
+        if (y == 0 and skip_top) or (y == grid_height and skip_bottom):
+            return
+        score, (style, width, color) = horizontal_borders[row_number(y, True)][x]
+        if width == 0 or color.alpha == 0:
+            return
+        pos_y = row_positions[y]
+        shift_before = max(0, vertical_width(y - 1, x), vertical_width(y, x)) / 2
+        shift_after = max(0, vertical_width(y - 1, x + 1), vertical_width(y, x + 1)) / 2
+        pos_x1 = column_positions[x] - shift_before
+        pos_x2 = column_positions[x + 1] + shift_after
+        append((score, style, width, color, "top", (pos_x1, pos_y, pos_x2 - pos_x1, 0)))
+
+    for x in range(grid_width):
+        add_horizontal(x, 0)
+    for y in range(grid_height):
+        add_vertical(0, y)
+        for x in range(grid_width):
+            add_vertical(x + 1, y)
+            add_horizontal(x, y + 1)
+
+    segments.sort(key=operator.itemgetter(0))
+
+    if stream._tags is not None or type(stream) is not Stream:
+        for _, style, width, color, side, (bx, by, bw, bh) in segments:
+            color = styled_color(style, color, side)
+            with stream.artifact(), stream.stacked():
+                draw_line(stream, bx, by, bx + bw, by + bh, width, style, color)
+        return
+    operators = stream.stream
+    to_bytes = pydyf._to_bytes
+    for _, style, width, color, side, (bx, by, bw, bh) in segments:
+        if style != "solid":
+            color = styled_color(style, color, side)
+            with stream.artifact(), stream.stacked():
+                draw_line(stream, bx, by, bx + bw, by + bh, width, style, color)
+            continue
+        # draw_line's calls inside two saved states: the states' matrices come back as
+        # they were, the current colours, alphas and font are forgotten.
+        operators += _TWICE_SAVED
+        stream.set_color(color, stroke=True)
+        operators += (
+            to_bytes(width) + b" w",
+            b" ".join((to_bytes(bx), to_bytes(by), b"m")),
+            b" ".join((to_bytes(bx + bw), to_bytes(by + bh), b"l")),
+            b"S", b"Q", b"Q")
+        stream._current_color = stream._current_color_stroke = None
+        stream._current_alpha = stream._current_alpha_stroke = None
+        stream._current_font = None
+
+
+#: Two `q` operators: the states `draw_line` and its caller save.
+_TWICE_SAVED = (b"q", b"q")
+
+
+def quick_draw_border(stream: Stream, box: Any) -> None:
+    """`draw_border`, leaving at once a box with no border, no border image and no columns
+    (WeasyPrint draws nothing for it either); any other box takes WeasyPrint's own path."""
+    if (getattr(box, "border_top_width", None) == 0
+            and box.border_right_width == 0 and box.border_bottom_width == 0
+            and box.border_left_width == 0):
+        style = box.style
+        if (style["border_image_source"][0] == "none" and style["column_width"] == "auto"
+                and style["column_count"] == "auto"):
+            return
+    general_draw_border(stream, box)
+
+
+def quick_draw_outline(stream: Stream, box: Any) -> None:
+    """`draw_outline`: a box without an outline draws none, and its children are looked at
+    in the same order; a box with one takes WeasyPrint's own path."""
+    if box.style["outline_width"]:
+        general_draw_outline(stream, box)
+        return
+    for child in box.children:
+        if isinstance(child, Box):
+            quick_draw_outline(stream, child)
+
+
+def _stream_data(self: pydyf.Stream) -> bytes:
+    """`pydyf.Stream.data`, its operators joined in one call when all are bytes."""
+    items = self.stream
+    if set(map(type, items)) <= _BYTES:
+        stream = b"\n".join(items)
+    else:
+        stream = b"\n".join(pydyf._to_bytes(item) for item in items)
+    extra = pydyf.Dictionary(self.extra.copy())
+    if self.compress:
+        extra["Filter"] = "/FlateDecode"
+        compressobj = zlib.compressobj(level=9)
+        stream = compressobj.compress(stream)
+        stream += compressobj.flush()
+    extra["Length"] = len(stream)
+    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+
+quick_stream_data = property(_stream_data)
+_BYTES = {bytes}
+
+fastpaths.replace(Layout, "reactivate", quick_reactivate)
+fastpaths.replace(Stream, "set_color", quick_set_color)
+fastpaths.replace(weasy_draw, "draw_collapsed_borders", quick_draw_collapsed_borders)
+fastpaths.replace(pydyf.Stream, "data", quick_stream_data)
+fastpaths.replace(weasy_draw, "draw_border", quick_draw_border)
+fastpaths.replace(weasy_draw, "draw_outline", quick_draw_outline)
+fastpaths.replace(weasy_border, "draw_outline", quick_draw_outline)
