@@ -23,14 +23,20 @@ only work whose result it already holds:
   `Stream.set_color`, `w m l S`, `Q Q`), and the stream's state after it is the one the two
   restores leave (matrices as before, current colours, alphas and font forgotten), without
   the context managers and style branches around them.
+* `quick_draw_first_line` (`draw_first_line`): each run's glyphs (number, width, offsets)
+  are read from Pango's glyph array in one go (its memory layout checked at import, else
+  WeasyPrint's own path is kept) rather than field by field, the run's font added once; the
+  same glyph strings, widths and kerning are computed by the same expressions. A line cut
+  with an ellipsis, or with a run in a colour font (emojis), takes WeasyPrint's own path.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
   only its children are visited, in the same order; WeasyPrint looks up its colour and style
   first.
-* `quick_stream_data` (`pydyf.Stream.data`): a stream whose operators are all bytes already
-  (as WeasyPrint writes them) is joined in one call; `_to_bytes` returns bytes unchanged,
-  and a stream holding anything else takes pydyf's own way.
+* `quick_stacked`, `quick_marked`, `quick_artifact` (`Stream.stacked`, `.marked`,
+  `.artifact`): the same state saved and restored by a plain context manager rather than a
+  generator; marking content, which writes nothing in an untagged PDF, is not entered there
+  (a tagged PDF takes WeasyPrint's own path).
 
 >>> from weasyprint.text.line_break import Layout
 >>> Layout.reactivate is quick_reactivate
@@ -40,15 +46,18 @@ True
 from __future__ import annotations
 
 import operator
-import zlib
+import struct
 from collections import OrderedDict
+from contextlib import nullcontext
 from typing import Any
 
 import pydyf
 from weasyprint import draw as weasy_draw
 from weasyprint.draw import border as weasy_border
+from weasyprint.draw import text as weasy_text
 from weasyprint.draw.color import styled_color
 from weasyprint.formatting_structure.boxes import Box
+from weasyprint.logger import LOGGER
 from weasyprint.pdf.stream import Stream
 from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
 from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
@@ -59,9 +68,24 @@ from renderer import fastpaths
 
 #: WeasyPrint's own functions, for what the quick paths leave to them.
 general_set_color = Stream.set_color
+general_marked = Stream.marked
+general_artifact = Stream.artifact
 general_draw_border = weasy_draw.draw_border
 general_draw_outline = weasy_draw.draw_outline
+general_draw_first_line = weasy_text.draw_first_line
 draw_line = weasy_draw.draw_line
+
+_PANGO_VERSION = pango.pango_version()
+_GLYPH_EMPTY = pango.PANGO_GLYPH_EMPTY
+_GLYPH_UNKNOWN_FLAG = pango.PANGO_GLYPH_UNKNOWN_FLAG
+#: A `PangoGlyphInfo` as it lies in memory: the glyph, its width and offsets (the visual
+#: attributes are not read); checked against the compiled layout below.
+_GLYPH_INFO = struct.Struct("=Iiii4x")
+_GLYPH_INFO_MATCHES = (
+    ffi.sizeof("PangoGlyphInfo") == _GLYPH_INFO.size
+    and ffi.offsetof("PangoGlyphInfo", "geometry") == 4
+    and [(name, field.offset) for name, field in ffi.typeof("PangoGlyphGeometry").fields]
+    == [("width", 0), ("x_offset", 4), ("y_offset", 8)])
 
 #: How many Pango contexts, font descriptions and colour operators are kept (the newest).
 _KEPT = 64
@@ -325,6 +349,135 @@ def quick_draw_collapsed_borders(stream: Stream, table: Any) -> None:
 _TWICE_SAVED = (b"q", b"q")
 
 
+def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
+                          block_ellipsis: Any, matrix: Any) -> list[Any]:
+    """`draw_first_line`, each run's glyphs (number, width, offsets) read from Pango's array
+    in one go rather than field by field, the font's tables and Pango's constants looked up
+    once per run; a line cut with an ellipsis, or with a run in a colour font, takes
+    WeasyPrint's own path."""
+    if text_overflow == "ellipsis" or block_ellipsis != "none":
+        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+    if not textbox.text.strip():
+        return []
+    font_size_style = textbox.style["font_size"]
+    if font_size_style < 1e-6:  # default float precision used by pydyf
+        return []
+    layout = textbox.pango_layout
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    first_line, _ = layout.get_first_line()
+
+    runs = []
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        runs.append(run.data)
+        run = run.next
+    fonts = []
+    for glyph_item in runs:
+        font_and_size = stream.add_font(glyph_item.item.analysis.font)
+        font = font_and_size[0]
+        if font.svg or font.png or font.colr:
+            # WeasyPrint's own path, from the start: it adds the same fonts again.
+            return general_draw_first_line(
+                stream, textbox, text_overflow, block_ellipsis, matrix)
+        fonts.append(font_and_size)
+
+    stream.set_text_matrix(*matrix.values)
+    previous_pango_font = None
+    string = ""
+    utf8_text = None
+    old_pango = _PANGO_VERSION < 14802
+    for glyph_item, font_and_size in zip(runs, fonts):
+        glyph_string = glyph_item.glyphs
+        glyphs_info = glyph_string.glyphs
+        num_glyphs = glyph_string.num_glyphs
+        clusters = glyph_string.log_clusters
+        item = glyph_item.item
+        pango_font = item.analysis.font
+        if pango_font != previous_pango_font:
+            previous_pango_font = pango_font
+            font, font_size = font_and_size
+            if old_pango or font.png:
+                font_size = font_size_style
+            if string:
+                stream.show_text(string)
+            string = ""
+            stream.set_font_size(font.hash, 1 if font.bitmap else font_size)
+        widths = font.widths
+        to_unicode = font.to_unicode
+        glyph_format = "02x" if font.bitmap else "04x"
+        rtl = item.analysis.level % 2
+        string += "<"
+        glyphs = ffi.buffer(glyphs_info, num_glyphs * _GLYPH_INFO.size)
+        for i, (glyph_id, width, x_offset, y_offset) in enumerate(
+                _GLYPH_INFO.iter_unpack(glyphs)):
+
+            if glyph_id == _GLYPH_EMPTY:
+                string += f">{-width / font_size}<"
+                continue
+
+            if glyph_id & _GLYPH_UNKNOWN_FLAG:
+                codepoint = glyph_id - _GLYPH_UNKNOWN_FLAG
+                LOGGER.warning(
+                    '.notdef glyph rendered for Unicode string unsupported by fonts: '
+                    '"%s" (U+%04X)', chr(codepoint), codepoint)
+                glyph_id = font.get_unused_glyph_id(codepoint)
+                widths[glyph_id] = round(width * 1000 * FROM_UNITS / font_size)
+                if 0 not in widths:
+                    widths[0] = widths[glyph_id]
+
+            if glyph_id not in to_unicode:
+                offset = item.offset
+                t1 = clusters[i]
+                if rtl:
+                    t2 = item.length if i == 0 else clusters[i-1]
+                else:
+                    t2 = item.length if i == num_glyphs-1 else clusters[i+1]
+                utf8_text = utf8_text or layout.text.encode()
+                to_unicode[glyph_id] = utf8_text[offset+t1:offset+t2].decode()
+
+            offset = x_offset / font_size
+            rise = y_offset / 1000
+            if rise:
+                if string[-1] == "<":
+                    string = string[:-1]
+                else:
+                    string += ">"
+                if string:
+                    stream.show_text(string)
+                stream.set_text_rise(-rise)
+                string = ""
+                if offset:
+                    string = f"{-offset}"
+                string += f"<{glyph_id:02x}>" if font.bitmap else f"<{glyph_id:04x}>"
+                stream.show_text(string)
+                stream.set_text_rise(0)
+                string = "<"
+            else:
+                if offset:
+                    string += f">{-offset}<"
+                string += format(glyph_id, glyph_format)
+
+            if glyph_id in widths:
+                logical_width = widths[glyph_id]
+            else:
+                pango.pango_font_get_glyph_extents(
+                    pango_font, glyph_id, stream.ink_rect, stream.logical_rect)
+                logical_width = widths[glyph_id] = round(
+                    stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+
+            kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+            if kerning:
+                string += f">{int(kerning)}<"
+
+        if string[-1] == "<":
+            string = string[:-1]
+        else:
+            string += ">"
+
+    stream.show_text(string)
+    return []
+
+
 def quick_draw_border(stream: Stream, box: Any) -> None:
     """`draw_border`, leaving at once a box with no border, no border image and no columns
     (WeasyPrint draws nothing for it either); any other box takes WeasyPrint's own path."""
@@ -349,30 +502,55 @@ def quick_draw_outline(stream: Stream, box: Any) -> None:
             quick_draw_outline(stream, child)
 
 
-def _stream_data(self: pydyf.Stream) -> bytes:
-    """`pydyf.Stream.data`, its operators joined in one call when all are bytes."""
-    items = self.stream
-    if set(map(type, items)) <= _BYTES:
-        stream = b"\n".join(items)
-    else:
-        stream = b"\n".join(pydyf._to_bytes(item) for item in items)
-    extra = pydyf.Dictionary(self.extra.copy())
-    if self.compress:
-        extra["Filter"] = "/FlateDecode"
-        compressobj = zlib.compressobj(level=9)
-        stream = compressobj.compress(stream)
-        stream += compressobj.flush()
-    extra["Length"] = len(stream)
-    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+class _Stacked:
+    """`Stream.stacked` as a plain context manager: the state saved on entering, restored on
+    leaving, an exception or not."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream) -> None:
+        self._stream = stream
+
+    def __enter__(self) -> None:
+        self._stream.push_state()
+
+    def __exit__(self, *_: Any) -> None:
+        self._stream.pop_state()
 
 
-quick_stream_data = property(_stream_data)
-_BYTES = {bytes}
+def quick_stacked(self: Stream) -> _Stacked:
+    """`Stream.stacked`, without a generator."""
+    return _Stacked(self)
+
+
+#: What marking content does in an untagged PDF: nothing.
+_UNMARKED = nullcontext()
+
+
+def quick_marked(self: Stream, box: Any, tag: str) -> Any:
+    """`Stream.marked`: nothing to do in an untagged PDF; a tagged one takes WeasyPrint's
+    own path."""
+    if self._tags is None:
+        return _UNMARKED
+    return general_marked(self, box, tag)
+
+
+def quick_artifact(self: Stream) -> Any:
+    """`Stream.artifact`: nothing to do in an untagged PDF; a tagged one takes WeasyPrint's
+    own path."""
+    if self._tags is None:
+        return _UNMARKED
+    return general_artifact(self)
+
 
 fastpaths.replace(Layout, "reactivate", quick_reactivate)
 fastpaths.replace(Stream, "set_color", quick_set_color)
 fastpaths.replace(weasy_draw, "draw_collapsed_borders", quick_draw_collapsed_borders)
-fastpaths.replace(pydyf.Stream, "data", quick_stream_data)
 fastpaths.replace(weasy_draw, "draw_border", quick_draw_border)
+fastpaths.replace(Stream, "stacked", quick_stacked)
+fastpaths.replace(Stream, "marked", quick_marked)
+fastpaths.replace(Stream, "artifact", quick_artifact)
+if _GLYPH_INFO_MATCHES:
+    fastpaths.replace(weasy_text, "draw_first_line", quick_draw_first_line)
 fastpaths.replace(weasy_draw, "draw_outline", quick_draw_outline)
 fastpaths.replace(weasy_border, "draw_outline", quick_draw_outline)
