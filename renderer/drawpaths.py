@@ -2,8 +2,8 @@
 
 Writing a laid-out invoice (`Document.write_pdf`) spends most of its time drawing text boxes
 and the collapsed borders of the lines table, one small PDF operator at a time. Each
-replacement below makes the same calls on the same PDF stream, in the same order, and skips
-only work whose result it already holds:
+replacement below writes the same operators to the same PDF stream, in the same order, and
+skips only work whose result it already holds:
 
 * `quick_reactivate` (`Layout.reactivate`, at drawing time): WeasyPrint rebuilds every text
   box's Pango layout from scratch before drawing it, creating a Pango context and a font
@@ -23,11 +23,23 @@ only work whose result it already holds:
   `Stream.set_color`, `w m l S`, `Q Q`), and the stream's state after it is the one the two
   restores leave (matrices as before, current colours, alphas and font forgotten), without
   the context managers and style branches around them.
-* `quick_draw_first_line` (`draw_first_line`): each run's glyphs (number, width, offsets)
-  are read from Pango's glyph array in one go (its memory layout checked at import, else
-  WeasyPrint's own path is kept) rather than field by field, the run's font added once; the
-  same glyph strings, widths and kerning are computed by the same expressions. A line cut
-  with an ellipsis, or with a run in a colour font (emojis), takes WeasyPrint's own path.
+* `quick_draw_text` (`draw_text`): WeasyPrint rebuilds and reshapes each text box's Pango
+  layout when drawing it, though an invoice shows the same texts many times (quantities,
+  units, prices, VAT rates). The drawing-time layout is made only of the font configuration,
+  the style values `Layout.setup` and `Layout.set_text` read (direction, language, font
+  description, font features, word and letter spacing, overflow-wrap, tab size), the box's
+  justification spacing and its text; for each such key the line is shaped once per document
+  (by WeasyPrint's own `reactivate` and `get_first_line`), and every box with the same key
+  takes its runs: the same fonts, glyphs, widths and offsets Pango would give again. The
+  fonts cannot change while a document is drawn, and the kept layout holds the runs' fonts;
+  the lines of the latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go
+  when the next is drawn. The box's colour, text object and glyph strings are then written as
+  `draw_text` and `draw_first_line` write them, by the same expressions. A box with a text
+  decoration, an ellipsis, only blanks, or a colour font (emojis) takes WeasyPrint's own path.
+* `quick_draw_first_line` (`draw_first_line`, for text WeasyPrint's own `draw_text` and SVG
+  text draw): each run's glyphs (number, width, offsets) are read from Pango's glyph array in
+  one go (its memory layout checked at import, else WeasyPrint's own path is kept) rather
+  than field by field, and written as above.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
@@ -49,7 +61,7 @@ import operator
 import struct
 from collections import OrderedDict
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydyf
 from weasyprint import draw as weasy_draw
@@ -58,6 +70,7 @@ from weasyprint.draw import text as weasy_text
 from weasyprint.draw.color import styled_color
 from weasyprint.formatting_structure.boxes import Box
 from weasyprint.logger import LOGGER
+from weasyprint.matrix import Matrix
 from weasyprint.pdf.stream import Stream
 from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
 from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
@@ -73,6 +86,7 @@ general_artifact = Stream.artifact
 general_draw_border = weasy_draw.draw_border
 general_draw_outline = weasy_draw.draw_outline
 general_draw_first_line = weasy_text.draw_first_line
+general_draw_text = weasy_text.draw_text
 draw_line = weasy_draw.draw_line
 
 _PANGO_VERSION = pango.pango_version()
@@ -349,50 +363,61 @@ def quick_draw_collapsed_borders(stream: Stream, table: Any) -> None:
 _TWICE_SAVED = (b"q", b"q")
 
 
-def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
-                          block_ellipsis: Any, matrix: Any) -> list[Any]:
-    """`draw_first_line`, each run's glyphs (number, width, offsets) read from Pango's array
-    in one go rather than field by field, the font's tables and Pango's constants looked up
-    once per run; a line cut with an ellipsis, or with a run in a colour font, takes
-    WeasyPrint's own path."""
-    if text_overflow == "ellipsis" or block_ellipsis != "none":
-        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-    if not textbox.text.strip():
-        return []
-    font_size_style = textbox.style["font_size"]
-    if font_size_style < 1e-6:  # default float precision used by pydyf
-        return []
-    layout = textbox.pango_layout
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
-    first_line, _ = layout.get_first_line()
+class _Run(NamedTuple):
+    """One run of a shaped line, as `draw_first_line` reads it from Pango."""
 
+    pango_font: Any
+    rtl: int  # the run's bidi level is odd
+    offset: int  # in the layout's UTF-8 text
+    length: int
+    glyphs: list[tuple[int, int, int, int]]  # glyph, width, x offset, y offset
+    clusters: list[int]
+
+
+def _runs(first_line: Any) -> list[_Run]:
+    """The runs of a Pango line: each run's glyphs read from Pango's array in one go."""
     runs = []
     run = first_line.runs[0]
     while run != ffi.NULL:
-        runs.append(run.data)
+        glyph_item = run.data
         run = run.next
+        glyph_string = glyph_item.glyphs
+        num_glyphs = glyph_string.num_glyphs
+        item = glyph_item.item
+        runs.append(_Run(
+            item.analysis.font, item.analysis.level % 2, item.offset, item.length,
+            list(_GLYPH_INFO.iter_unpack(
+                ffi.buffer(glyph_string.glyphs, num_glyphs * _GLYPH_INFO.size))),
+            ffi.unpack(glyph_string.log_clusters, num_glyphs)))
+    return runs
+
+
+def _fonts(stream: Stream, runs: list[_Run]) -> list[tuple[Any, float]] | None:
+    """Each run's font in the document (added where new, as `draw_first_line` adds it) and
+    size; None where a run's font is a colour font (emojis: WeasyPrint's own path)."""
     fonts = []
-    for glyph_item in runs:
-        font_and_size = stream.add_font(glyph_item.item.analysis.font)
+    for run in runs:
+        font_and_size = stream.add_font(run.pango_font)
         font = font_and_size[0]
         if font.svg or font.png or font.colr:
-            # WeasyPrint's own path, from the start: it adds the same fonts again.
-            return general_draw_first_line(
-                stream, textbox, text_overflow, block_ellipsis, matrix)
+            return None
         fonts.append(font_and_size)
+    return fonts
 
+
+def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]],
+                text: str, font_size_style: float, matrix: Any) -> None:
+    """Write a shaped line's glyphs as `draw_first_line` writes them, by the same
+    expressions, for runs in fonts that are not colour fonts."""
     stream.set_text_matrix(*matrix.values)
     previous_pango_font = None
     string = ""
     utf8_text = None
     old_pango = _PANGO_VERSION < 14802
-    for glyph_item, font_and_size in zip(runs, fonts):
-        glyph_string = glyph_item.glyphs
-        glyphs_info = glyph_string.glyphs
-        num_glyphs = glyph_string.num_glyphs
-        clusters = glyph_string.log_clusters
-        item = glyph_item.item
-        pango_font = item.analysis.font
+    for run, font_and_size in zip(runs, fonts):
+        clusters = run.clusters
+        num_glyphs = len(clusters)
+        pango_font = run.pango_font
         if pango_font != previous_pango_font:
             previous_pango_font = pango_font
             font, font_size = font_and_size
@@ -405,12 +430,8 @@ def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
         widths = font.widths
         to_unicode = font.to_unicode
         glyph_format = "02x" if font.bitmap else "04x"
-        rtl = item.analysis.level % 2
         string += "<"
-        glyphs = ffi.buffer(glyphs_info, num_glyphs * _GLYPH_INFO.size)
-        for i, (glyph_id, width, x_offset, y_offset) in enumerate(
-                _GLYPH_INFO.iter_unpack(glyphs)):
-
+        for i, (glyph_id, width, x_offset, y_offset) in enumerate(run.glyphs):
             if glyph_id == _GLYPH_EMPTY:
                 string += f">{-width / font_size}<"
                 continue
@@ -426,13 +447,13 @@ def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
                     widths[0] = widths[glyph_id]
 
             if glyph_id not in to_unicode:
-                offset = item.offset
+                offset = run.offset
                 t1 = clusters[i]
-                if rtl:
-                    t2 = item.length if i == 0 else clusters[i-1]
+                if run.rtl:
+                    t2 = run.length if i == 0 else clusters[i-1]
                 else:
-                    t2 = item.length if i == num_glyphs-1 else clusters[i+1]
-                utf8_text = utf8_text or layout.text.encode()
+                    t2 = run.length if i == num_glyphs-1 else clusters[i+1]
+                utf8_text = utf8_text or text.encode()
                 to_unicode[glyph_id] = utf8_text[offset+t1:offset+t2].decode()
 
             offset = x_offset / font_size
@@ -475,7 +496,116 @@ def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
             string += ">"
 
     stream.show_text(string)
+
+
+def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
+                          block_ellipsis: Any, matrix: Any) -> list[Any]:
+    """`draw_first_line`, each run's glyphs (number, width, offsets) read from Pango's array
+    in one go rather than field by field, the font's tables and Pango's constants looked up
+    once per run; a line cut with an ellipsis, or with a run in a colour font, takes
+    WeasyPrint's own path."""
+    if text_overflow == "ellipsis" or block_ellipsis != "none":
+        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+    if not textbox.text.strip():
+        return []
+    font_size_style = textbox.style["font_size"]
+    if font_size_style < 1e-6:  # default float precision used by pydyf
+        return []
+    layout = textbox.pango_layout
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    first_line, _ = layout.get_first_line()
+    runs = _runs(first_line)
+    fonts = _fonts(stream, runs)
+    if fonts is None:  # WeasyPrint's own path, from the start: it adds the same fonts again
+        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+    _write_runs(stream, runs, fonts, layout.text, font_size_style, matrix)
     return []
+
+
+class _Shaped(NamedTuple):
+    """A text box's line as Pango shapes it at drawing time."""
+
+    layout: Any  # the Pango layout, holding the runs' fonts
+    text: str  # the layout's text, as `Layout.set_text` leaves it
+    direction: int  # the line's resolved direction
+    runs: list[_Run]
+
+
+#: The most lines kept for one document.
+_SHAPED_PER_DOCUMENT = 4096
+#: (the document's fonts, its shaped lines): the lines of the document being written.
+_shaped_lines: tuple[Any, dict[Any, _Shaped]] = (None, {})
+
+
+def _shaping_key(textbox: Any) -> tuple[Any, ...]:
+    """What the drawing-time Pango layout of a text box is made of (`Layout.setup` and
+    `Layout.set_text`): the same key, the same shaped line."""
+    style = textbox.style
+    layout = textbox.pango_layout
+    return (
+        style.font_config, style["direction"], style["font_language_override"], style["lang"],
+        _description_key(style),
+        style["font_kerning"], style["font_variant_ligatures"],
+        style["font_variant_position"], style["font_variant_caps"],
+        style["font_variant_numeric"], style["font_variant_alternates"],
+        style["font_variant_east_asian"], style["font_feature_settings"],
+        style["word_spacing"], style["letter_spacing"], style["overflow_wrap"],
+        style["tab_size"], layout.justification_spacing, layout.text)
+
+
+def _shaped(stream: Stream, textbox: Any) -> _Shaped:
+    """The text box's line shaped, once per document for each key: later boxes with the
+    same key take the same runs. The font configuration cannot change while a document is
+    drawn, and the kept layout keeps the runs' fonts alive."""
+    global _shaped_lines
+    owner, lines = _shaped_lines
+    if owner is not stream._fonts:
+        lines = {}
+        _shaped_lines = (stream._fonts, lines)
+    try:
+        key = _shaping_key(textbox)
+        shaped = lines.get(key)
+    except TypeError:  # a value with no stable key: shaped afresh
+        key = None
+        shaped = None
+    if shaped is None:
+        layout = textbox.pango_layout
+        layout.reactivate(textbox.style)
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        first_line, _ = layout.get_first_line()
+        shaped = _Shaped(layout.layout, layout.text, layout.first_line_direction,
+                         _runs(first_line))
+        layout.deactivate()
+        if key is not None and len(lines) < _SHAPED_PER_DOCUMENT:
+            lines[key] = shaped
+    else:
+        textbox.pango_layout.text = shaped.text
+        textbox.pango_layout.first_line_direction = shaped.direction
+    return shaped
+
+
+def quick_draw_text(stream: Stream, textbox: Any, offset_x: float, text_overflow: str,
+                    block_ellipsis: Any) -> None:
+    """`draw_text` for a text box with no decoration, not cut by an ellipsis, with text to
+    show: its line shaped once per document for each key (`_shaped`), its glyphs written as
+    `draw_first_line` writes them. Any other box, or one in a colour font, takes WeasyPrint's
+    own path."""
+    style = textbox.style
+    if (text_overflow == "ellipsis" or block_ellipsis != "none"
+            or style["text_decoration_line"] != "none" or not textbox.text.strip()
+            or style["font_size"] < 1e-6 or style["visibility"] != "visible"):
+        return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+    shaped = _shaped(stream, textbox)
+    fonts = _fonts(stream, shaped.runs)
+    if fonts is None:
+        return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+    x, y = textbox.position_x, textbox.position_y + textbox.baseline
+    stream.set_color(style["color"])
+    stream.begin_text()
+    _write_runs(stream, shaped.runs, fonts, shaped.text, style["font_size"],
+                Matrix(d=-1, e=x, f=y))
+    stream.end_text()
+    return None
 
 
 def quick_draw_border(stream: Stream, box: Any) -> None:
@@ -552,5 +682,7 @@ fastpaths.replace(Stream, "marked", quick_marked)
 fastpaths.replace(Stream, "artifact", quick_artifact)
 if _GLYPH_INFO_MATCHES:
     fastpaths.replace(weasy_text, "draw_first_line", quick_draw_first_line)
+    fastpaths.replace(weasy_text, "draw_text", quick_draw_text)
+    fastpaths.replace(weasy_draw, "draw_text", quick_draw_text)
 fastpaths.replace(weasy_draw, "draw_outline", quick_draw_outline)
 fastpaths.replace(weasy_border, "draw_outline", quick_draw_outline)
