@@ -5,14 +5,6 @@ and the collapsed borders of the lines table, one small PDF operator at a time. 
 replacement below writes the same operators to the same PDF stream, in the same order, and
 skips only work whose result it already holds:
 
-* `quick_reactivate` (`Layout.reactivate`, at drawing time): WeasyPrint rebuilds every text
-  box's Pango layout from scratch before drawing it, creating a Pango context and a font
-  description for each. The context is set up from the font map, the text direction and the
-  language only, and is never changed afterwards, so one context per (font map, direction,
-  language) serves every layout; the font description depends on the style's font
-  properties only, and Pango copies it into the layout, so one per set of font properties
-  serves every layout too. The layout itself is new, its text and spacing set as
-  WeasyPrint sets them: Pango shapes the same text with the same font, the same glyphs.
 * `quick_set_color` (`Stream.set_color`): an sRGB colour's operator (`r g b rg`, or `RG`
   for strokes) is written from the bytes made the first time the colour was seen, rather than
   converting and formatting its channels again; the alpha state and the "same colour as
@@ -36,10 +28,6 @@ skips only work whose result it already holds:
   when the next is drawn. The box's colour, text object and glyph strings are then written as
   `draw_text` and `draw_first_line` write them, by the same expressions. A box with a text
   decoration, an ellipsis, only blanks, or a colour font (emojis) takes WeasyPrint's own path.
-* `quick_draw_first_line` (`draw_first_line`, for text WeasyPrint's own `draw_text` and SVG
-  text draw): each run's glyphs (number, width, offsets) are read from Pango's glyph array in
-  one go (its memory layout checked at import, else WeasyPrint's own path is kept) rather
-  than field by field, and written as above.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
@@ -50,8 +38,8 @@ skips only work whose result it already holds:
   generator; marking content, which writes nothing in an untagged PDF, is not entered there
   (a tagged PDF takes WeasyPrint's own path).
 
->>> from weasyprint.text.line_break import Layout
->>> Layout.reactivate is quick_reactivate
+>>> from weasyprint.draw import draw_text
+>>> draw_text is quick_draw_text
 True
 """
 
@@ -72,10 +60,7 @@ from weasyprint.formatting_structure.boxes import Box
 from weasyprint.logger import LOGGER
 from weasyprint.matrix import Matrix
 from weasyprint.pdf.stream import Stream
-from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
-from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
-from weasyprint.text.fonts import font_features, get_font_description
-from weasyprint.text.line_break import Layout
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
 from renderer import fastpaths
 
@@ -85,7 +70,6 @@ general_marked = Stream.marked
 general_artifact = Stream.artifact
 general_draw_border = weasy_draw.draw_border
 general_draw_outline = weasy_draw.draw_outline
-general_draw_first_line = weasy_text.draw_first_line
 general_draw_text = weasy_text.draw_text
 draw_line = weasy_draw.draw_line
 
@@ -101,7 +85,7 @@ _GLYPH_INFO_MATCHES = (
     and [(name, field.offset) for name, field in ffi.typeof("PangoGlyphGeometry").fields]
     == [("width", 0), ("x_offset", 4), ("y_offset", 8)])
 
-#: How many Pango contexts, font descriptions and colour operators are kept (the newest).
+#: How many colour operators are kept (the newest).
 _KEPT = 64
 
 
@@ -117,40 +101,7 @@ class _Kept(OrderedDict):
         return value
 
 
-_contexts = _Kept()
-_descriptions = _Kept()
 _colors = _Kept()
-
-
-def _new_context(font_map: Any, direction: str, language: Any) -> Any:
-    """A Pango context as `Layout.setup` makes it."""
-    context = ffi.gc(pango.pango_font_map_create_context(font_map), gobject.g_object_unref)
-    pango.pango_context_set_round_glyph_positions(context, False)
-    pango.pango_context_set_base_dir(context, PANGO_DIRECTION[direction])
-    if language is not None:
-        pango.pango_context_set_language(context, language)
-    return context
-
-
-#: Pango's languages by their code (Pango keeps each for the life of the process).
-_languages: dict[str, Any] = {}
-
-
-def _language(style: Any) -> tuple[Any, bool]:
-    """The Pango language of `style` as `Layout.setup` finds it, and whether it is set on the
-    context (it is not when the style has none: Pango's default is used)."""
-    override = style["font_language_override"]
-    if override != "normal":
-        lang = LST_TO_ISO.get(override.lower(), override)
-    else:
-        lang = style["lang"]
-    if not lang:
-        return pango.pango_language_get_default(), False
-    language = _languages.get(lang)
-    if language is None:
-        lang_p, _ = unicode_to_char_p(lang)
-        language = _languages[lang] = pango.pango_language_from_string(lang_p)
-    return language, True
 
 
 def _description_key(style: Any) -> tuple[Any, ...]:
@@ -159,65 +110,6 @@ def _description_key(style: Any) -> tuple[Any, ...]:
     return (tuple(style["font_family"]), style["font_style"], style["font_stretch"],
             style["font_weight"], style["font_size"], style["font_variant_caps"],
             variations if variations == "normal" else tuple(variations))
-
-
-def quick_reactivate(self: Layout, style: Any) -> None:
-    """`Layout.reactivate`: `Layout.setup` with a kept Pango context and font description,
-    then the text set with its justification spacing, as WeasyPrint sets it."""
-    self.style = style
-    self.first_line_direction = 0
-    font_map = style.font_config.font_map
-    direction = style["direction"]
-    language, set_on_context = _language(style)
-    self.language = language
-    context = _contexts.get_or_make(
-        (font_map, direction, language if set_on_context else None),
-        lambda: _new_context(font_map, direction, language if set_on_context else None))
-
-    assert not isinstance(style["font_family"], str), "font_family should be a list"
-    try:
-        key = _description_key(style)
-        hash(key)
-    except TypeError:  # a value with no stable key: made afresh, as WeasyPrint makes it
-        font_description = get_font_description(style)
-    else:
-        font_description = _descriptions.get_or_make(key, lambda: get_font_description(style))
-    self.layout = ffi.gc(pango.pango_layout_new(context), gobject.g_object_unref)
-    pango.pango_layout_set_auto_dir(self.layout, False)
-    pango.pango_layout_set_font_description(self.layout, font_description)
-
-    if style["text_decoration_line"] != "none":
-        metrics = ffi.gc(
-            pango.pango_context_get_metrics(context, font_description, self.language),
-            pango.pango_font_metrics_unref)
-        self.ascent = FROM_UNITS * pango.pango_font_metrics_get_ascent(metrics)
-        self.underline_position = FROM_UNITS * (
-            pango.pango_font_metrics_get_underline_position(metrics))
-        self.strikethrough_position = FROM_UNITS * (
-            pango.pango_font_metrics_get_strikethrough_position(metrics))
-        self.underline_thickness = FROM_UNITS * (
-            pango.pango_font_metrics_get_underline_thickness(metrics))
-        self.strikethrough_thickness = FROM_UNITS * (
-            pango.pango_font_metrics_get_strikethrough_thickness(metrics))
-    else:
-        self.ascent = None
-        self.underline_position = None
-        self.strikethrough_position = None
-
-    features = font_features(
-        style["font_kerning"], style["font_variant_ligatures"],
-        style["font_variant_position"], style["font_variant_caps"],
-        style["font_variant_numeric"], style["font_variant_alternates"],
-        style["font_variant_east_asian"], style["font_feature_settings"])
-    if features:
-        features = ",".join(f"{key} {value}" for key, value in features.items()).encode()
-        attr = style.font_config.font_features.setdefault(
-            features, pango.pango_attr_font_features_new(features))
-        attr_list = pango.pango_attr_list_new()
-        pango.pango_attr_list_insert(attr_list, attr)
-        pango.pango_layout_set_attributes(self.layout, attr_list)
-
-    self.set_text(self.text, justify=True)
 
 
 def _rgb_operator(color: Any, stroke: bool) -> bytes:
@@ -498,30 +390,6 @@ def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]]
     stream.show_text(string)
 
 
-def quick_draw_first_line(stream: Stream, textbox: Any, text_overflow: str,
-                          block_ellipsis: Any, matrix: Any) -> list[Any]:
-    """`draw_first_line`, each run's glyphs (number, width, offsets) read from Pango's array
-    in one go rather than field by field, the font's tables and Pango's constants looked up
-    once per run; a line cut with an ellipsis, or with a run in a colour font, takes
-    WeasyPrint's own path."""
-    if text_overflow == "ellipsis" or block_ellipsis != "none":
-        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-    if not textbox.text.strip():
-        return []
-    font_size_style = textbox.style["font_size"]
-    if font_size_style < 1e-6:  # default float precision used by pydyf
-        return []
-    layout = textbox.pango_layout
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
-    first_line, _ = layout.get_first_line()
-    runs = _runs(first_line)
-    fonts = _fonts(stream, runs)
-    if fonts is None:  # WeasyPrint's own path, from the start: it adds the same fonts again
-        return general_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-    _write_runs(stream, runs, fonts, layout.text, font_size_style, matrix)
-    return []
-
-
 class _Shaped(NamedTuple):
     """A text box's line as Pango shapes it at drawing time."""
 
@@ -673,7 +541,6 @@ def quick_artifact(self: Stream) -> Any:
     return general_artifact(self)
 
 
-fastpaths.replace(Layout, "reactivate", quick_reactivate)
 fastpaths.replace(Stream, "set_color", quick_set_color)
 fastpaths.replace(weasy_draw, "draw_collapsed_borders", quick_draw_collapsed_borders)
 fastpaths.replace(weasy_draw, "draw_border", quick_draw_border)
@@ -681,7 +548,6 @@ fastpaths.replace(Stream, "stacked", quick_stacked)
 fastpaths.replace(Stream, "marked", quick_marked)
 fastpaths.replace(Stream, "artifact", quick_artifact)
 if _GLYPH_INFO_MATCHES:
-    fastpaths.replace(weasy_text, "draw_first_line", quick_draw_first_line)
     fastpaths.replace(weasy_text, "draw_text", quick_draw_text)
     fastpaths.replace(weasy_draw, "draw_text", quick_draw_text)
 fastpaths.replace(weasy_draw, "draw_outline", quick_draw_outline)

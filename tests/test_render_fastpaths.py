@@ -92,3 +92,52 @@ def test_a_euro_invoice_of_many_lines_is_the_same_pdf_by_either_path(
                                settings)
     assert quick == general
 
+
+
+def test_texts_in_other_scripts_and_symbols_are_the_same_pdf_by_either_path(
+        renderer: Renderer, settings: Settings) -> None:
+    texts = ["Rådgivning\tefter aftale", "Консультационные услуги", "Café crème – naïve façade",
+             "Support ✓ € ™ → ½ ‰", "Συμβουλευτικές υπηρεσίες", "Tiếng Việt",
+             "Ra\u030adgivning og mo\u0308de", "Linje\nto\r\nog tre", "Łódź · Straße · Øresund"]
+    invoice = long_invoice(len(texts) * 2, sample="04-mixed-vat.json")
+    lines = [line.model_copy(update={"text": texts[index % len(texts)]})
+             for index, line in enumerate(invoice.lines)]
+    quick, general = both_ways(renderer, invoice.model_copy(update={"lines": lines}), settings)
+    assert quick == general
+
+
+#: The same words set in every way the text's shape depends on, in one document.
+SAME_WORDS_SET_APART = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"/><style>
+p { margin: 0 0 2mm; font-size: 10pt; }
+.j { text-align: justify; width: 60mm; }
+.e { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; width: 25mm; }
+.w { overflow-wrap: anywhere; width: 20mm; }
+</style></head><body>
+<p>Rådgivning 1.250,00 fi ffl</p><p><b>Rådgivning 1.250,00 fi ffl</b></p>
+<p><i>Rådgivning 1.250,00 fi ffl</i></p><p style="font-size: 12pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="letter-spacing: 1pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="word-spacing: 4pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-variant-numeric: tabular-nums">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-feature-settings: 'liga' 0">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-kerning: none">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-variant-caps: small-caps">Rådgivning 1.250,00 fi ffl</p>
+<p lang="en">Rådgivning 1.250,00 fi ffl</p><p dir="rtl">Rådgivning 1.250,00 fi ffl</p>
+<p style="white-space: pre; tab-size: 2">Rådgivning\t1.250,00 fi ffl</p>
+<p style="white-space: pre; tab-size: 8">Rådgivning\t1.250,00 fi ffl</p>
+<p class="j">Rådgivning 1.250,00 fi ffl Rådgivning 1.250,00 fi ffl Rådgivning 1.250,00 fi ffl</p>
+<p class="e">Rådgivning 1.250,00 fi ffl Rådgivning</p>
+<p class="w">Rådgivningsydelser1.250,00fiffl</p>
+<p><u>Rådgivning</u> <s>1.250,00</s> <span style="color: #c00">fi ffl</span></p>
+<p style="color: rgba(0, 0, 0, 0.5)">Rådgivning 1.250,00 fi ffl</p>
+<p style="color: hsl(120, 50%, 40%)">Rådgivning 1.250,00 fi ffl</p>
+<table style="border-collapse: collapse"><tr><td style="border: 1pt dashed red">Rådgivning</td>
+<td style="border: 2pt double blue">1.250,00</td><td style="border: 1pt solid">fi ffl</td></tr>
+</table>
+</body></html>"""
+
+
+def test_the_same_words_set_apart_are_the_same_pdf_by_either_path(renderer: Renderer) -> None:
+    quick = renderer.pdf_from_html(SAME_WORDS_SET_APART)
+    with fastpaths.as_it_comes():
+        general = renderer.pdf_from_html(SAME_WORDS_SET_APART)
+    assert quick == general
