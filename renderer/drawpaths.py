@@ -5,6 +5,10 @@ and the collapsed borders of the lines table, one small PDF operator at a time. 
 replacement below writes the same operators to the same PDF stream, in the same order, and
 skips only work whose result it already holds:
 
+* `quick_to_bytes` (`pydyf._to_bytes`, which writes every number of every operator): a
+  float's number is written from the bytes made the first time that float was seen (a few
+  hundred distinct coordinates and widths make the thousands of numbers of an invoice);
+  equal floats write the same number, -0.0 and 0.0 both `0`.
 * `quick_set_color` (`Stream.set_color`): an sRGB colour's operator (`r g b rg`, or `RG`
   for strokes) is written from the bytes made the first time the colour was seen, rather than
   converting and formatting its channels again; the alpha state and the "same colour as
@@ -65,6 +69,7 @@ from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from renderer import fastpaths
 
 #: WeasyPrint's own functions, for what the quick paths leave to them.
+general_to_bytes = pydyf._to_bytes
 general_set_color = Stream.set_color
 general_marked = Stream.marked
 general_artifact = Stream.artifact
@@ -541,6 +546,28 @@ def quick_artifact(self: Stream) -> Any:
     return general_artifact(self)
 
 
+#: PDF numbers as pydyf writes them, for the floats seen so far (at most `_FLOATS_KEPT`).
+_float_bytes: dict[float, bytes] = {}
+_FLOATS_KEPT = 4096
+
+
+def quick_to_bytes(item: Any) -> bytes:
+    """`pydyf._to_bytes`: bytes as they are; a float's number from the bytes made the first
+    time it was seen (equal floats write the same number: -0.0 and 0.0 both write `0`)."""
+    kind = type(item)
+    if kind is bytes:
+        return item
+    if kind is float:
+        number = _float_bytes.get(item)
+        if number is None:
+            number = general_to_bytes(item)
+            if len(_float_bytes) < _FLOATS_KEPT:
+                _float_bytes[item] = number
+        return number
+    return general_to_bytes(item)
+
+
+fastpaths.replace(pydyf, "_to_bytes", quick_to_bytes)
 fastpaths.replace(Stream, "set_color", quick_set_color)
 fastpaths.replace(weasy_draw, "draw_collapsed_borders", quick_draw_collapsed_borders)
 fastpaths.replace(weasy_draw, "draw_border", quick_draw_border)
