@@ -9,6 +9,9 @@ skips only work whose result it already holds:
   float's number is written from the bytes made the first time that float was seen (a few
   hundred distinct coordinates and widths make the thousands of numbers of an invoice);
   equal floats write the same number, -0.0 and 0.0 both `0`.
+* `quick_stream_data` (`pydyf.Stream.data`): a stream whose operators are all bytes, as
+  WeasyPrint writes them, is joined in one call (`_to_bytes` returns bytes as they are), then
+  compressed as pydyf compresses it; a stream holding anything else takes pydyf's own way.
 * `quick_set_color` (`Stream.set_color`): an sRGB colour's operator (`r g b rg`, or `RG`
   for strokes) is written from the bytes made the first time the colour was seen, rather than
   converting and formatting its channels again; the alpha state and the "same colour as
@@ -51,6 +54,7 @@ from __future__ import annotations
 
 import operator
 import struct
+import zlib
 from collections import OrderedDict
 from contextlib import nullcontext
 from typing import Any, NamedTuple
@@ -567,7 +571,29 @@ def quick_to_bytes(item: Any) -> bytes:
     return general_to_bytes(item)
 
 
+def _stream_data(self: pydyf.Stream) -> bytes:
+    """`pydyf.Stream.data`: the operators joined in one call where all are bytes (as
+    WeasyPrint writes them; `_to_bytes` returns bytes as they are), else pydyf's way."""
+    items = self.stream
+    if set(map(type, items)) <= _BYTES:
+        stream = b"\n".join(items)
+    else:
+        stream = b"\n".join(pydyf._to_bytes(item) for item in items)
+    extra = pydyf.Dictionary(self.extra.copy())
+    if self.compress:
+        extra["Filter"] = "/FlateDecode"
+        compressobj = zlib.compressobj(level=9)
+        stream = compressobj.compress(stream)
+        stream += compressobj.flush()
+    extra["Length"] = len(stream)
+    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+
+_BYTES = {bytes}
+quick_stream_data = property(_stream_data)
+
 fastpaths.replace(pydyf, "_to_bytes", quick_to_bytes)
+fastpaths.replace(pydyf.Stream, "data", quick_stream_data)
 fastpaths.replace(Stream, "set_color", quick_set_color)
 fastpaths.replace(weasy_draw, "draw_collapsed_borders", quick_draw_collapsed_borders)
 fastpaths.replace(weasy_draw, "draw_border", quick_draw_border)
