@@ -33,8 +33,13 @@ skips only work whose result it already holds:
   fonts cannot change while a document is drawn, and the kept layout holds the runs' fonts;
   the lines of the latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go
   when the next is drawn. The box's colour, text object and glyph strings are then written as
-  `draw_text` and `draw_first_line` write them, by the same expressions. A box with a text
-  decoration, an ellipsis, only blanks, or a colour font (emojis) takes WeasyPrint's own path.
+  `draw_text` and `draw_first_line` write them, by the same expressions; the calls after the
+  text matrix (font and size, glyph strings, rises) depend only on the runs and the
+  document's fonts, so they are worked out for the first box of a key and made again, in
+  order, for the next ones (the font-and-size call still skipped by the stream where the
+  font is already set), unless a glyph is missing from its font (WeasyPrint warns of it at
+  each box). A box with a text decoration, an ellipsis, only blanks, or a colour font
+  (emojis) takes WeasyPrint's own path.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
@@ -306,11 +311,15 @@ def _fonts(stream: Stream, runs: list[_Run]) -> list[tuple[Any, float]] | None:
     return fonts
 
 
-def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]],
-                text: str, font_size_style: float, matrix: Any) -> None:
-    """Write a shaped line's glyphs as `draw_first_line` writes them, by the same
-    expressions, for runs in fonts that are not colour fonts."""
-    stream.set_text_matrix(*matrix.values)
+def _line_operators(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]],
+                    text: str, font_size_style: float) -> tuple[list[tuple[Any, ...]], bool]:
+    """The calls `draw_first_line` makes on the stream after setting the text matrix, for
+    runs in fonts that are not colour fonts: (method, arguments) in order, by the same
+    expressions, the document's fonts told of their glyphs' widths and texts as it tells
+    them; and whether the calls are the same for the next box alike (not where a glyph is
+    missing from the font: WeasyPrint warns of it at each box)."""
+    operators: list[tuple[Any, ...]] = []
+    again = True
     previous_pango_font = None
     string = ""
     utf8_text = None
@@ -325,9 +334,9 @@ def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]]
             if old_pango or font.png:
                 font_size = font_size_style
             if string:
-                stream.show_text(string)
+                operators.append((Stream.show_text, string))
             string = ""
-            stream.set_font_size(font.hash, 1 if font.bitmap else font_size)
+            operators.append((Stream.set_font_size, font.hash, 1 if font.bitmap else font_size))
         widths = font.widths
         to_unicode = font.to_unicode
         glyph_format = "02x" if font.bitmap else "04x"
@@ -338,6 +347,7 @@ def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]]
                 continue
 
             if glyph_id & _GLYPH_UNKNOWN_FLAG:
+                again = False
                 codepoint = glyph_id - _GLYPH_UNKNOWN_FLAG
                 LOGGER.warning(
                     '.notdef glyph rendered for Unicode string unsupported by fonts: '
@@ -365,14 +375,14 @@ def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]]
                 else:
                     string += ">"
                 if string:
-                    stream.show_text(string)
-                stream.set_text_rise(-rise)
+                    operators.append((Stream.show_text, string))
+                operators.append((Stream.set_text_rise, -rise))
                 string = ""
                 if offset:
                     string = f"{-offset}"
                 string += f"<{glyph_id:02x}>" if font.bitmap else f"<{glyph_id:04x}>"
-                stream.show_text(string)
-                stream.set_text_rise(0)
+                operators.append((Stream.show_text, string))
+                operators.append((Stream.set_text_rise, 0))
                 string = "<"
             else:
                 if offset:
@@ -396,16 +406,22 @@ def _write_runs(stream: Stream, runs: list[_Run], fonts: list[tuple[Any, float]]
         else:
             string += ">"
 
-    stream.show_text(string)
+    operators.append((Stream.show_text, string))
+    return operators, again
 
 
-class _Shaped(NamedTuple):
-    """A text box's line as Pango shapes it at drawing time."""
+class _Shaped:
+    """A text box's line as Pango shapes it at drawing time, and the calls that write it in
+    the document (once known)."""
 
-    layout: Any  # the Pango layout, holding the runs' fonts
-    text: str  # the layout's text, as `Layout.set_text` leaves it
-    direction: int  # the line's resolved direction
-    runs: list[_Run]
+    __slots__ = ("layout", "text", "direction", "runs", "operators")
+
+    def __init__(self, layout: Any, text: str, direction: int, runs: list[_Run]) -> None:
+        self.layout = layout  # the Pango layout, holding the runs' fonts
+        self.text = text  # the layout's text, as `Layout.set_text` leaves it
+        self.direction = direction  # the line's resolved direction
+        self.runs = runs
+        self.operators: list[tuple[Any, ...]] | None = None
 
 
 #: The most lines kept for one document.
@@ -468,7 +484,7 @@ def quick_draw_text(stream: Stream, textbox: Any, offset_x: float, text_overflow
     `draw_first_line` writes them. Any other box, or one in a colour font, takes WeasyPrint's
     own path."""
     style = textbox.style
-    if (text_overflow == "ellipsis" or block_ellipsis != "none"
+    if (type(stream) is not Stream or text_overflow == "ellipsis" or block_ellipsis != "none"
             or style["text_decoration_line"] != "none" or not textbox.text.strip()
             or style["font_size"] < 1e-6 or style["visibility"] != "visible"):
         return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
@@ -479,8 +495,15 @@ def quick_draw_text(stream: Stream, textbox: Any, offset_x: float, text_overflow
     x, y = textbox.position_x, textbox.position_y + textbox.baseline
     stream.set_color(style["color"])
     stream.begin_text()
-    _write_runs(stream, shaped.runs, fonts, shaped.text, style["font_size"],
-                Matrix(d=-1, e=x, f=y))
+    stream.set_text_matrix(*Matrix(d=-1, e=x, f=y).values)
+    operators = shaped.operators
+    if operators is None:
+        operators, again = _line_operators(
+            stream, shaped.runs, fonts, shaped.text, style["font_size"])
+        if again:
+            shaped.operators = operators
+    for method, *arguments in operators:
+        method(stream, *arguments)
     stream.end_text()
     return None
 

@@ -5,6 +5,8 @@ give the very same PDF bytes as WeasyPrint's own paths."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from test_render import SAMPLES
 from test_render_chunked import long_invoice
@@ -130,14 +132,22 @@ p { margin: 0 0 2mm; font-size: 10pt; }
 <p><u>Rådgivning</u> <s>1.250,00</s> <span style="color: #c00">fi ffl</span></p>
 <p style="color: rgba(0, 0, 0, 0.5)">Rådgivning 1.250,00 fi ffl</p>
 <p style="color: hsl(120, 50%, 40%)">Rådgivning 1.250,00 fi ffl</p>
+<p>会計 ✓ 🙂 ﷽</p><p>会計 ✓ 🙂 ﷽</p>
 <table style="border-collapse: collapse"><tr><td style="border: 1pt dashed red">Rådgivning</td>
 <td style="border: 2pt double blue">1.250,00</td><td style="border: 1pt solid">fi ffl</td></tr>
 </table>
 </body></html>"""
 
 
-def test_the_same_words_set_apart_are_the_same_pdf_by_either_path(renderer: Renderer) -> None:
+def test_the_same_words_set_apart_are_the_same_pdf_by_either_path(
+        renderer: Renderer, caplog: pytest.LogCaptureFixture) -> None:
+    """The same bytes, and the same warnings of characters the fonts cannot print."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
     quick = renderer.pdf_from_html(SAME_WORDS_SET_APART)
+    quick_warnings = [record.getMessage() for record in caplog.records]
+    caplog.clear()
     with fastpaths.as_it_comes():
         general = renderer.pdf_from_html(SAME_WORDS_SET_APART)
     assert quick == general
+    assert quick_warnings == [record.getMessage() for record in caplog.records]
+    assert quick_warnings
