@@ -33,7 +33,9 @@ skips only work whose result it already holds:
   fonts cannot change while a document is drawn, and the kept layout holds the runs' fonts;
   the lines of the latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go
   when the next is drawn. The box's colour, text object and glyph strings are then written as
-  `draw_text` and `draw_first_line` write them, by the same expressions; the calls after the
+  `draw_text` and `draw_first_line` write them, by the same expressions (the runs' fonts
+  added to the document's for the first box of a key, as `draw_first_line` adds them, and
+  found there for the next ones); the calls after the
   text matrix (font and size, glyph strings, rises) depend only on the runs and the
   document's fonts, so they are worked out for the first box of a key and made again, in
   order, for the next ones (the font-and-size call still skipped by the stream where the
@@ -414,13 +416,14 @@ class _Shaped:
     """A text box's line as Pango shapes it at drawing time, and the calls that write it in
     the document (once known)."""
 
-    __slots__ = ("layout", "text", "direction", "runs", "operators")
+    __slots__ = ("layout", "text", "direction", "runs", "fonts", "operators")
 
     def __init__(self, layout: Any, text: str, direction: int, runs: list[_Run]) -> None:
         self.layout = layout  # the Pango layout, holding the runs' fonts
         self.text = text  # the layout's text, as `Layout.set_text` leaves it
         self.direction = direction  # the line's resolved direction
         self.runs = runs
+        self.fonts: list[tuple[Any, float]] | None = None  # the runs' in the document
         self.operators: list[tuple[Any, ...]] | None = None
 
 
@@ -489,9 +492,12 @@ def quick_draw_text(stream: Stream, textbox: Any, offset_x: float, text_overflow
             or style["font_size"] < 1e-6 or style["visibility"] != "visible"):
         return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
     shaped = _shaped(stream, textbox)
-    fonts = _fonts(stream, shaped.runs)
+    fonts = shaped.fonts
     if fonts is None:
-        return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+        fonts = _fonts(stream, shaped.runs)
+        if fonts is None:
+            return general_draw_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+        shaped.fonts = fonts  # added to the document's fonts: the same from now on
     x, y = textbox.position_x, textbox.position_y + textbox.baseline
     stream.set_color(style["color"])
     stream.begin_text()
