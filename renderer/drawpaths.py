@@ -27,21 +27,19 @@ skips only work whose result it already holds:
   units, prices, VAT rates). The drawing-time layout is made only of the font configuration,
   the style values `Layout.setup` and `Layout.set_text` read (direction, language, font
   description, font features, word and letter spacing, overflow-wrap, tab size), the box's
-  justification spacing and its text; for each such key the line is shaped once per document
-  (by WeasyPrint's own `reactivate` and `get_first_line`), and every box with the same key
-  takes its runs: the same fonts, glyphs, widths and offsets Pango would give again. The
-  fonts cannot change while a document is drawn, and the kept layout holds the runs' fonts;
-  the lines of the latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go
-  when the next is drawn. The box's colour, text object and glyph strings are then written as
-  `draw_text` and `draw_first_line` write them, by the same expressions (the runs' fonts
+  justification spacing and its text. For each such key the line is shaped once per document,
+  by WeasyPrint's own `reactivate` and `get_first_line`, and every box with the same key
+  takes its runs: the fonts, glyphs, widths and offsets Pango would give again (the fonts
+  cannot change while a document is drawn; the kept layout holds them). The runs' fonts are
   added to the document's for the first box of a key, as `draw_first_line` adds them, and
-  found there for the next ones); the calls after the
-  text matrix (font and size, glyph strings, rises) depend only on the runs and the
-  document's fonts, so they are worked out for the first box of a key and made again, in
-  order, for the next ones (the font-and-size call still skipped by the stream where the
-  font is already set), unless a glyph is missing from its font (WeasyPrint warns of it at
-  each box). A box with a text decoration, an ellipsis, only blanks, or a colour font
-  (emojis) takes WeasyPrint's own path.
+  found there for the next ones. The calls after the text matrix (font and size, glyph
+  strings, rises) depend only on the runs and the document's fonts: they are worked out for
+  the first box of a key, by `draw_first_line`'s expressions, and made again in order for the
+  next ones (the stream still skips a font-and-size call where that font is set), unless a
+  glyph is missing from its font (WeasyPrint warns of it at each box). The lines of the
+  latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go when the next
+  is drawn. A box with a text decoration, an ellipsis or only blanks, or in a colour font
+  (emojis), takes WeasyPrint's own path.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
