@@ -40,6 +40,8 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   their score in the conflict) are read once for the box rather than once for each cell of
   the grid they touch, and `get_color` is imported once. A side whose range of cells is
   empty is not read, as in WeasyPrint; each cell still keeps the earlier border on a tie.
+  A cell spanning one column and one row (left to right) takes the width of each of its
+  four borders directly, where WeasyPrint takes the largest of a list of one.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -547,6 +549,13 @@ def quick_collapse_table_borders(table: Any, grid_width: int, grid_height: int) 
             for cell in row.children:
                 x, y = cell.grid_x, grid_y
                 colspan, rowspan = cell.colspan, cell.rowspan
+                if colspan == rowspan == 1 and table.style['direction'] == 'ltr':
+                    # The widest of one border: that border's width.
+                    cell.border_top_width = horizontal_borders[y][x][1][1] / 2
+                    cell.border_bottom_width = horizontal_borders[y + 1][x][1][1] / 2
+                    cell.border_left_width = vertical_borders[y][x][1][1] / 2
+                    cell.border_right_width = vertical_borders[y][x + 1][1][1] / 2
+                    continue
                 if table.style['direction'] == 'ltr':
                     top = max_horizontal_width(x, y, x + colspan)
                     bottom = max_horizontal_width(x, y + rowspan, x + colspan)
