@@ -35,6 +35,11 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   does not have its own declarations cascaded again, as nothing reads them: WeasyPrint
   takes the earlier element's style, and clears the cascaded declarations once all styles
   are computed. The declarations of its pseudo-elements are cascaded as before.
+* The properties of cssselect2's `ElementWrapper` (an element's id, classes, children…,
+  read when selectors are matched) are computed on their first read and kept, as by
+  `functools.cached_property`, but without taking its lock, one for all elements, on each
+  first read (Python 3.12 dropped that lock too): the same function gives the same value,
+  and a document's elements are matched by one thread.
 * `collapse_table_borders` (the border grid of a table with collapsed borders) is
   WeasyPrint's code, but for one change: a box's four borders (style, width, colour and
   their score in the conflict) are read once for the box rather than once for each cell of
@@ -55,10 +60,12 @@ True
 
 from __future__ import annotations
 
+from functools import cached_property
 from itertools import cycle
 from math import inf
 from typing import Any
 
+from cssselect2.tree import ElementWrapper
 from tinycss2.color5 import parse_color
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import Dimension
@@ -680,6 +687,34 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
     self._cascaded_styles.clear()
 
 
+class FirstReadProperty:
+    """`functools.cached_property` without its lock: the value is computed on the first
+    read and kept in the instance, where later reads find it without this descriptor.
+
+    >>> class Element:
+    ...     def __init__(self):
+    ...         self.reads = 0
+    ...     def classes(self):
+    ...         self.reads += 1
+    ...         return {"num"}
+    ...     classes = FirstReadProperty(classes)
+    >>> element = Element()
+    >>> element.classes, element.classes, element.reads
+    ({'num'}, {'num'}, 1)
+    """
+
+    def __init__(self, func: Any, name: str | None = None) -> None:
+        self.func = func
+        self.name = name or func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline, page,
                 table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -697,3 +732,6 @@ for _module in (line_break, inline, units, computed_values):
 for _module in (table_layout, build):
     fastpaths.replace(_module, "collapse_table_borders", quick_collapse_table_borders)
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
+for _name, _property in list(vars(ElementWrapper).items()):
+    if isinstance(_property, cached_property):
+        fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
