@@ -212,8 +212,7 @@ def quick_resolve_percentages(box: Any, containing_block: Any) -> None:
         else:
             assert height.unit.lower() == "px"
             box.height = height.value
-        quick_resolve_one_percentage(box, "min_height", 0)
-        quick_resolve_one_percentage(box, "max_height", inf)
+        min_refer, max_refer = 0, inf
     else:
         value = style["height"]
         if value == "auto":
@@ -223,22 +222,23 @@ def quick_resolve_percentages(box: Any, containing_block: Any) -> None:
         else:
             value = value.value
         box.height = value
-        value = style["min_height"]
+        min_refer = max_refer = cb_height
+    value = style["min_height"]
+    if value == "auto":
+        value = 0
+    elif value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, min_refer)
         if value == "auto":
             value = 0
-        elif value.__class__ is not Dimension or value.unit != "px":
-            value = percentage(value, style, cb_height)
-            if value == "auto":
-                value = 0
-        else:
-            value = value.value
-        box.min_height = value
-        value = style["max_height"]
-        if value.__class__ is not Dimension or value.unit != "px":
-            value = percentage(value, style, cb_height)
-        else:
-            value = value.value
-        box.max_height = value
+    else:
+        value = value.value
+    box.min_height = value
+    value = style["max_height"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, max_refer)
+    else:
+        value = value.value
+    box.max_height = value
 
     # Used value == computed value, but for a width set by collapsed borders.
     if style["border_collapse"] == "collapse":
