@@ -67,15 +67,14 @@ from typing import Any
 
 from cssselect2.tree import ElementWrapper
 from tinycss2.color5 import parse_color
+from weasyprint import css
+from weasyprint.css import computed_values, units
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import Dimension
 from weasyprint.draw.color import get_color
-from weasyprint.formatting_structure import boxes
-from weasyprint import css
-from weasyprint.css import computed_values, units
-from weasyprint.formatting_structure import build
-from weasyprint.layout import (
-    absolute, background, block, flex, grid, inline, page, percent)
+from weasyprint.formatting_structure import boxes, build
+from weasyprint.layout import absolute, background, block, flex, grid, inline, percent
+from weasyprint.layout import page as page_layout
 from weasyprint.layout import column as column_layout
 from weasyprint.layout import float as floats
 from weasyprint.layout import table as table_layout
@@ -85,7 +84,6 @@ from renderer import fastpaths
 
 #: WeasyPrint's own functions, for the values the short paths leave to them.
 general_resolve_percentages = percent.resolve_percentages
-general_resolve_one_percentage = percent.resolve_one_percentage
 general_is_in_normal_flow = boxes.Box.is_in_normal_flow
 general_avoid_collisions = floats.avoid_collisions
 general_resolve_radii_percentages = percent.resolve_radii_percentages
@@ -715,8 +713,8 @@ class FirstReadProperty:
         return value
 
 
-for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline, page,
-                table_layout):
+for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
+                page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
         fastpaths.replace(_module, "resolve_percentages", quick_resolve_percentages)
 for _module in (percent, inline, table_layout):
