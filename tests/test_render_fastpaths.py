@@ -1,14 +1,16 @@
 """The renderer's faster paths through WeasyPrint (`renderer.fastpaths`) change nothing a
 reader could see: every bundled sample, a long invoice and one with long texts give the very
 same PDF bytes as WeasyPrint's own paths, and so do long credit notes and invoices in euros,
-texts that cannot break (long names, item numbers, discounts) and the seller's sheet itself
-(letterhead, footer and payment slip, laid out once by each renderer and kept)."""
+an English invoice to a foreign customer, texts that cannot break (long names, item numbers,
+discounts) and the seller's sheet itself (letterhead, footer and payment slip, laid out once
+by each renderer and kept)."""
 
 from __future__ import annotations
 
 import pytest
 from test_render import SAMPLES
 from test_render_chunked import long_invoice
+from test_render_foreign import invoice as foreign_invoice
 from test_render_long_text import long_invoice as unbreakable_invoice
 
 from faktura.settings import Settings
@@ -76,4 +78,12 @@ def test_the_sellers_sheet_is_the_same_pdf_by_either_path(settings: Settings,
     _, quick = Renderer().render(invoice, settings)
     with fastpaths.as_it_comes():
         _, general = Renderer().render(invoice, settings)
+    assert quick == general
+
+
+def test_an_english_invoice_in_euros_is_the_same_pdf_by_either_path(renderer: Renderer,
+                                                                     settings: Settings) -> None:
+    invoice = foreign_invoice(vat_number="SE556677889901", country="SE", language="en",
+                              vat=False, currency="EUR")
+    quick, general = both_ways(renderer, invoice, settings)
     assert quick == general
