@@ -17,6 +17,7 @@ Tabs and line breaks are allowed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -76,14 +77,13 @@ NOT_PRINTED = frozenset({
 })
 
 
-def is_printable(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in PRINTABLE_RANGES)
+#: One character outside the printable ranges.
+_UNPRINTABLE = re.compile("[^" + _char_class(frozenset())[1:])
 
 
 def unprintable(text: str) -> list[str]:
     """The characters of `text` the invoice cannot print, each once, in order."""
-    return list(dict.fromkeys(char for char in text if not is_printable(char)))
+    return list(dict.fromkeys(_UNPRINTABLE.findall(text)))
 
 
 def describe(char: str) -> str:

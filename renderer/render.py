@@ -19,6 +19,8 @@ What makes a render cheaper without changing the page:
   every render;
 * a property no rule sets on an element is computed by a short path (`renderer.styles`):
   the parent's value or the initial one, as WeasyPrint's general path gives it;
+* the functions layout calls for every box (used lengths, floats, backgrounds) take short
+  paths for the values our documents give (`renderer.layoutpaths`), with the same result;
 * a long invoice is written as two PDFs of half its pages each, the second laid out by
   another process while this one lays out the first where one is lent (`layout_helper`: in
   the render pool, an idle sibling worker; `renderer.chunked`);
@@ -70,6 +72,7 @@ from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
 from renderer.resources import ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
 from renderer import drawpaths  # noqa: F401 - drawing takes the short paths
+from renderer import layoutpaths  # noqa: F401 - layout takes the short paths
 from renderer import styles  # noqa: F401 - computed styles take the short path
 
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the

@@ -11,8 +11,8 @@ MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identi
            "faktura.fik.mod10", "renderer.formatting", "faktura.vatid", "faktura.units",
            "einvoice.formats.oioubl", "faktura.payment_info", "faktura.printable",
            "faktura.problem_texts", "faktura.payment"]
-MODULES += ["issuing.renderpool", "api.server", "renderer.fastpaths", "renderer.styles",
-            "renderer.drawpaths"]  # Retry-After's estimate, proxy exemption
+MODULES += ["issuing.renderpool", "api.server", "renderer.fastpaths", "renderer.styles"]  # Retry-After's estimate, proxy exemption
+MODULES += ["renderer.layoutpaths", "renderer.drawpaths"]
 
 
 @pytest.mark.parametrize("name", MODULES)

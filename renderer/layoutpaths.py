@@ -1,0 +1,735 @@
+"""Layout: short paths through the functions WeasyPrint calls for every box.
+
+Laying out an invoice of 200 lines calls a handful of WeasyPrint's functions tens of
+thousands of times, each doing little: most of their cost is Python's calls and lookups. Each
+replacement below does the same work on the values our documents give, and hands every other
+value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
+
+* `resolve_percentages` (used margins, paddings, sizes and borders of a box) reads each
+  computed value once and resolves a length in pixels, `auto` or a percentage where it
+  stands, by the same arithmetic; a math function or any other value goes to WeasyPrint's
+  `percentage`. It sets the same attributes in the same order, `min-width` and
+  `min-height` `auto` as 0, leaves a border width set by collapsed borders, and leaves
+  `box-sizing` other than `content-box` to WeasyPrint's `adjust_box_sizing` (for
+  `content-box`, that function changes nothing).
+* `resolve_one_percentage`: the same short path for one property.
+* `Box.is_in_normal_flow` answers at once for a box neither floated nor positioned
+  (`float: none`, `position: static`), reading the same two properties WeasyPrint reads
+  first; any other box takes WeasyPrint's path.
+* `avoid_collisions` (where a line or box goes beside floats): when the formatting context
+  has no float, no shape collides and the loop WeasyPrint runs once ends with the containing
+  block's bounds; the short path computes those bounds and the position as it does, keeping
+  its check of the box's kind, and measures the box's outer size only where the position
+  needs it (right to left), not for a collision test that has nothing to test. A context
+  with floats takes WeasyPrint's path.
+* `layout_box_backgrounds` (background layers and border-image sources, for each box) is
+  WeasyPrint's own code, with the radii of the corners resolved by the short path below and
+  without importing `get_color` again for every box.
+* `resolve_radii_percentages`: a corner whose radius is zero is `(0, 0)` as in WeasyPrint;
+  any other corner goes to WeasyPrint's function.
+* `strut` (a style's line height and baseline) answers from WeasyPrint's own cache, by its
+  own key, without importing two functions again on every call; a style not yet in the
+  cache takes WeasyPrint's path, which fills it.
+* `StyleFor.__init__` (the cascade): an element whose computed style WeasyPrint shares
+  with an earlier element (the same parent style, style attribute and matching rules)
+  does not have its own declarations cascaded again, as nothing reads them: WeasyPrint
+  takes the earlier element's style, and clears the cascaded declarations once all styles
+  are computed. The declarations of its pseudo-elements are cascaded as before.
+* The properties of cssselect2's `ElementWrapper` (an element's id, classes, children…,
+  read when selectors are matched) are computed on their first read and kept, as by
+  `functools.cached_property`, but without taking its lock, one for all elements, on each
+  first read (Python 3.12 dropped that lock too): the same function gives the same value,
+  and a document's elements are matched by one thread.
+* `collapse_table_borders` (the border grid of a table with collapsed borders) is
+  WeasyPrint's code, but for one change: a box's four borders (style, width, colour and
+  their score in the conflict) are read once for the box rather than once for each cell of
+  the grid they touch, and `get_color` is imported once. A side whose range of cells is
+  empty is not read, as in WeasyPrint; each cell still keeps the earlier border on a tie.
+  A cell spanning one column and one row (left to right) takes the width of each of its
+  four borders directly, where WeasyPrint takes the largest of a list of one.
+
+>>> from weasyprint.layout import block, percent, table
+>>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
+...     is quick_resolve_percentages
+True
+>>> from renderer import fastpaths
+>>> with fastpaths.as_it_comes():
+...     block.resolve_percentages is percent.resolve_percentages is general_resolve_percentages
+True
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from itertools import cycle
+from math import inf
+from typing import Any
+
+from cssselect2.tree import ElementWrapper
+from tinycss2.color5 import parse_color
+from weasyprint import css
+from weasyprint.css import computed_values, units
+from weasyprint.css.functions import check_math
+from weasyprint.css.properties import Dimension
+from weasyprint.draw.color import get_color
+from weasyprint.formatting_structure import boxes, build
+from weasyprint.layout import absolute, background, block, flex, grid, inline, percent
+from weasyprint.layout import page as page_layout
+from weasyprint.layout import column as column_layout
+from weasyprint.layout import float as floats
+from weasyprint.layout import table as table_layout
+from weasyprint.text import line_break
+
+from renderer import fastpaths
+
+#: WeasyPrint's own functions, for the values the short paths leave to them.
+general_resolve_percentages = percent.resolve_percentages
+general_is_in_normal_flow = boxes.Box.is_in_normal_flow
+general_avoid_collisions = floats.avoid_collisions
+general_resolve_radii_percentages = percent.resolve_radii_percentages
+general_strut = line_break.strut
+percentage = percent.percentage
+_font_style_cache_key = line_break._font_style_cache_key
+adjust_box_sizing = percent.adjust_box_sizing
+
+_Box = boxes.Box
+_PageBox = boxes.PageBox
+_LineBox = boxes.LineBox
+_BlockReplacedBox = boxes.BlockReplacedBox
+
+
+def quick_resolve_one_percentage(box: Any, property_name: str, refer_to: Any) -> None:
+    """`resolve_one_percentage`: the used value of one length property.
+
+    >>> box = type("Box", (), {})()
+    >>> box.style = {"min_width": "auto", "width": Dimension(50, "%")}
+    >>> quick_resolve_one_percentage(box, "min_width", 300)
+    >>> quick_resolve_one_percentage(box, "width", 300)
+    >>> box.min_width, box.width
+    (0, 150.0)
+    """
+    value = box.style[property_name]
+    if value.__class__ is Dimension and value.unit == "px":
+        setattr(box, property_name, value.value)
+        return
+    used = percentage(value, box.style, refer_to)
+    if used == "auto" and property_name in ("min_width", "min_height"):
+        used = 0
+    setattr(box, property_name, used)
+
+
+def quick_resolve_percentages(box: Any, containing_block: Any) -> None:
+    """`resolve_percentages`: the used margins, paddings, sizes and borders of `box`."""
+    if isinstance(containing_block, _Box):
+        cb_width = containing_block.width
+        cb_height = containing_block.height
+    else:
+        cb_width, cb_height = containing_block
+    maybe_height = cb_height if isinstance(box, _PageBox) else cb_width
+    style = box.style
+
+    # Each value: a length in pixels, 'auto', a percentage, or else WeasyPrint's path.
+    value = style["margin_left"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.margin_left = value
+    value = style["margin_right"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.margin_right = value
+    value = style["margin_top"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, maybe_height)
+    else:
+        value = value.value
+    box.margin_top = value
+    value = style["margin_bottom"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, maybe_height)
+    else:
+        value = value.value
+    box.margin_bottom = value
+    value = style["padding_left"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.padding_left = value
+    value = style["padding_right"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.padding_right = value
+    value = style["padding_top"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, maybe_height)
+    else:
+        value = value.value
+    box.padding_top = value
+    value = style["padding_bottom"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, maybe_height)
+    else:
+        value = value.value
+    box.padding_bottom = value
+    value = style["width"]
+    if value == "auto":
+        pass
+    elif value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.width = value
+    value = style["min_width"]
+    if value == "auto":
+        value = 0
+    elif value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+        if value == "auto":
+            value = 0
+    else:
+        value = value.value
+    box.min_width = value
+    value = style["max_width"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, cb_width)
+    else:
+        value = value.value
+    box.max_width = value
+
+    if cb_height == "auto":
+        # The containing block's height depends on its content.
+        height = style["height"]
+        if height == "auto" or check_math(height) or height.unit == "%":
+            box.height = "auto"
+        else:
+            assert height.unit.lower() == "px"
+            box.height = height.value
+        min_refer, max_refer = 0, inf
+    else:
+        value = style["height"]
+        if value == "auto":
+            pass
+        elif value.__class__ is not Dimension or value.unit != "px":
+            value = percentage(value, style, cb_height)
+        else:
+            value = value.value
+        box.height = value
+        min_refer = max_refer = cb_height
+    value = style["min_height"]
+    if value == "auto":
+        value = 0
+    elif value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, min_refer)
+        if value == "auto":
+            value = 0
+    else:
+        value = value.value
+    box.min_height = value
+    value = style["max_height"]
+    if value.__class__ is not Dimension or value.unit != "px":
+        value = percentage(value, style, max_refer)
+    else:
+        value = value.value
+    box.max_height = value
+
+    # Used value == computed value, but for a width set by collapsed borders.
+    if style["border_collapse"] == "collapse":
+        if not hasattr(box, "border_top_width"):
+            box.border_top_width = style["border_top_width"]
+        if not hasattr(box, "border_right_width"):
+            box.border_right_width = style["border_right_width"]
+        if not hasattr(box, "border_bottom_width"):
+            box.border_bottom_width = style["border_bottom_width"]
+        if not hasattr(box, "border_left_width"):
+            box.border_left_width = style["border_left_width"]
+    else:
+        box.border_top_width = style["border_top_width"]
+        box.border_right_width = style["border_right_width"]
+        box.border_bottom_width = style["border_bottom_width"]
+        box.border_left_width = style["border_left_width"]
+
+    # Content sizes shrunk by box-sizing: nothing to do for content-box.
+    if style["box_sizing"] != "content-box":
+        adjust_box_sizing(box, "width")
+        adjust_box_sizing(box, "height")
+
+
+def quick_is_in_normal_flow(box: Any) -> bool:
+    """`Box.is_in_normal_flow`: true at once for a box neither floated nor positioned."""
+    style = box.style
+    if style["float"] == "none" and style["position"] == "static":
+        return True
+    return general_is_in_normal_flow(box)
+
+
+def quick_avoid_collisions(context: Any, box: Any, containing_block: Any,
+                           outer: bool = True) -> tuple[Any, Any, Any]:
+    """`avoid_collisions`: a box's position and available width beside the floats of its
+    formatting context, at once when there is no float."""
+    if context.excluded_shapes:
+        return general_avoid_collisions(context, box, containing_block, outer)
+    position_y = box.position_y if outer else box.border_box_y()
+
+    if box.border_height() == 0 and box.is_floated():
+        return 0, position_y, containing_block.width
+
+    max_left_bound = containing_block.content_box_x()
+    max_right_bound = max_left_bound + containing_block.width
+    if not outer:
+        max_left_bound += box.margin_left
+        max_right_bound -= box.margin_right
+
+    assert (
+        box.is_floated() or
+        isinstance(box, _LineBox) or
+        box.is_table_wrapper or
+        isinstance(box, _BlockReplacedBox) or
+        box.establishes_formatting_context())
+
+    position_x = max_left_bound
+    if box.style["float"] == "none":
+        if containing_block.style["direction"] == "rtl":
+            if isinstance(box, _LineBox):
+                position_x = max_right_bound
+            elif box.is_table_wrapper:
+                position_x = max_right_bound - (
+                    box.margin_width() if outer else box.border_width())
+            else:
+                assert (
+                    isinstance(box, _BlockReplacedBox) or
+                    box.establishes_formatting_context())
+                position_x = max_right_bound - (
+                    box.margin_width() if outer else box.border_width())
+
+    available_width = max_right_bound - max_left_bound
+
+    if not outer:
+        position_x -= box.margin_left
+        position_y -= box.margin_top
+
+    return position_x, position_y, available_width
+
+
+_CORNERS = tuple(
+    f"border_{corner}_radius" for corner in ("top_left", "top_right", "bottom_right",
+                                             "bottom_left"))
+
+
+def quick_resolve_radii_percentages(box: Any) -> None:
+    """`resolve_radii_percentages`: `(0, 0)` for the square corners, WeasyPrint's path for
+    the rounded ones."""
+    style = box.style
+    for name in _CORNERS:
+        if (0, "px") not in style[name]:
+            general_resolve_radii_percentages(box)
+            return
+    box.border_top_left_radius = box.border_top_right_radius = (0, 0)
+    box.border_bottom_right_radius = box.border_bottom_left_radius = (0, 0)
+
+
+def quick_layout_box_backgrounds(page: Any, box: Any, get_image_from_uri: Any,
+                                 layout_children: bool = True, style: Any = None) -> None:
+    """`layout_box_backgrounds`: WeasyPrint's code, fetching and positioning the
+    background images of `box` (and of its descendants)."""
+    quick_resolve_radii_percentages(box)
+
+    if layout_children:
+        for child in box.all_children():
+            quick_layout_box_backgrounds(page, child, get_image_from_uri)
+
+    if style is None:
+        style = box.style
+
+    if style["border_image_source"][0] != "none":
+        type_, value = style["border_image_source"]
+        if type_ == "url":
+            box.border_image = get_image_from_uri(url=value)
+        else:
+            box.border_image = value
+
+    if style["mask_border_source"][0] != "none":
+        type_, value = style["mask_border_source"]
+        if type_ == "url":
+            box.mask_border_image = get_image_from_uri(url=value)
+        else:
+            box.mask_border_image = value
+
+    if style["visibility"] == "hidden":
+        images = []
+        color = parse_color("transparent")
+    else:
+        orientation = style["image_orientation"]
+        images = [
+            get_image_from_uri(url=value, orientation=orientation)
+            if type_ == "url" else value
+            for type_, value in style["background_image"]]
+        color = get_color(style, "background_color")
+
+    if color.alpha == 0 and not any(images) and not style["box_shadow"]:
+        if box != page:  # Pages need a background for bleed box
+            box.background = None
+            return
+
+    layers = [
+        background.layout_background_layer(box, page, style["image_resolution"], *layer)
+        for layer in zip(images, *map(cycle, [
+            style["background_size"],
+            style["background_clip"],
+            style["background_repeat"],
+            style["background_origin"],
+            style["background_position"],
+            style["background_attachment"]]))]
+    box.background = background.Background(color, layers, style)
+
+
+def quick_strut(style: Any) -> tuple[Any, Any]:
+    """`strut`: a style's used line height and baseline, from WeasyPrint's cache."""
+    if style["font_size"] == 0:
+        return 0, 0
+    known = style.font_config.strut_layouts.get(
+        _font_style_cache_key(style, include_size=True))
+    if known is not None:
+        return known
+    return general_strut(style)
+
+
+_TRANSPARENT = table_layout.TRANSPARENT
+
+
+def quick_collapse_table_borders(table: Any, grid_width: int, grid_height: int) -> Any:
+    """`collapse_table_borders`: WeasyPrint's code, reading each box's borders once."""
+    if not (grid_width and grid_height):
+        # Don’t bother with empty tables.
+        return [], []
+
+    styles = reversed([
+        'hidden', 'double', 'solid', 'dashed', 'dotted', 'ridge', 'outset',
+        'groove', 'inset', 'none'])
+    style_scores = {style: score for score, style in enumerate(styles)}
+    style_map = {'inset': 'ridge', 'outset': 'groove'}
+    weak_null_border = ((0, 0, style_scores['none']), ('none', 0, _TRANSPARENT))
+
+    # Borders are always stored left to right, top to bottom.
+    vertical_borders = [
+        [weak_null_border] * (grid_width + 1) for _ in range(grid_height)]
+    horizontal_borders = [
+        [weak_null_border] * grid_width for _ in range(grid_height + 1)]
+
+    def side_border(box_style: Any, side: str) -> Any:
+        """One side's border and its score in the conflict, as WeasyPrint stores them."""
+        style = box_style[f'border_{side}_style']
+        width = box_style[f'border_{side}_width']
+        color = get_color(box_style, f'border_{side}_color')
+
+        # See https://www.w3.org/TR/CSS21/tables.html#border-conflict-resolution.
+        score = ((1 if style == 'hidden' else 0), width, style_scores[style])
+
+        style = style_map.get(style, style)
+        return score, (style, width, color)
+
+    def set_borders(box: Any, x: int, y: int, w: int, h: int) -> None:
+        style = box.style
+
+        # x and y are logical (possibly rtl), but borders are graphical (always ltr).
+        # Strict < so that the earlier box wins in case of a tie.
+        if table.style['direction'] == 'ltr':
+            if h > 0:
+                left, right = side_border(style, 'left'), side_border(style, 'right')
+                for yy in range(y, y + h):
+                    grid_row = vertical_borders[yy]
+                    if grid_row[x][0] < left[0]:
+                        grid_row[x] = left
+                    if grid_row[x + w][0] < right[0]:
+                        grid_row[x + w] = right
+            if w > 0:
+                top, bottom = side_border(style, 'top'), side_border(style, 'bottom')
+                top_row, bottom_row = horizontal_borders[y], horizontal_borders[y + h]
+                for xx in range(x, x + w):
+                    if top_row[xx][0] < top[0]:
+                        top_row[xx] = top
+                    if bottom_row[xx][0] < bottom[0]:
+                        bottom_row[xx] = bottom
+        else:
+            if h > 0:
+                left, right = side_border(style, 'left'), side_border(style, 'right')
+                for yy in range(y, y + h):
+                    grid_row = vertical_borders[yy]
+                    if grid_row[-1 - w - x][0] < left[0]:
+                        grid_row[-1 - w - x] = left
+                    if grid_row[-1 - x][0] < right[0]:
+                        grid_row[-1 - x] = right
+            if w > 0:
+                top, bottom = side_border(style, 'top'), side_border(style, 'bottom')
+                top_row, bottom_row = horizontal_borders[y], horizontal_borders[y + h]
+                for xx in range(-1 - x, -1 - x - w, -1):
+                    if top_row[xx][0] < top[0]:
+                        top_row[xx] = top
+                    if bottom_row[xx][0] < bottom[0]:
+                        bottom_row[xx] = bottom
+
+    # Set cell borders. The order is important here:
+    # "A style set on a cell wins over one on a row, which wins over a
+    #  row group, column, column group and, lastly, table"
+    # See https://www.w3.org/TR/CSS21/tables.html#border-conflict-resolution.
+    strong_null_border = ((1, 0, style_scores['hidden']), ('hidden', 0, _TRANSPARENT))
+    grid_y = 0
+    for row_group in table.children:
+        for row in row_group.children:
+            for cell in row.children:
+                # Force null border inside of a cell with rowspan or colspan.
+                grid_x, colspan, rowspan = cell.grid_x, cell.colspan, cell.rowspan
+                if table.style['direction'] == 'ltr':
+                    vertical_x_range = range(grid_x + 1, grid_x + colspan)
+                    horizontal_x_range = range(grid_x, grid_x + colspan)
+                else:
+                    vertical_x_range = range(-2 - grid_x, -1 - grid_x - colspan, -1)
+                    horizontal_x_range = range(-1 - grid_x, -1 - grid_x - colspan, -1)
+                for xx in vertical_x_range:
+                    for yy in range(grid_y, grid_y + rowspan):
+                        vertical_borders[yy][xx] = strong_null_border
+                for xx in horizontal_x_range:
+                    for yy in range(grid_y + 1, grid_y + rowspan):
+                        horizontal_borders[yy][xx] = strong_null_border
+                # Set cell border.
+                set_borders(cell, grid_x, grid_y, colspan, rowspan)
+            grid_y += 1
+
+    # Set row borders.
+    grid_y = 0
+    for row_group in table.children:
+        for row in row_group.children:
+            set_borders(row, 0, grid_y, grid_width, 1)
+            grid_y += 1
+
+    # Set row group borders.
+    grid_y = 0
+    for row_group in table.children:
+        rowspan = len(row_group.children)
+        set_borders(row_group, 0, grid_y, grid_width, rowspan)
+        grid_y += rowspan
+
+    # Set column borders.
+    for column_group in table.column_groups:
+        for column in column_group.children:
+            set_borders(column, column.grid_x, 0, 1, grid_height)
+
+    # Set column group group borders.
+    for column_group in table.column_groups:
+        set_borders(
+            column_group, column_group.grid_x, 0, column_group.span, grid_height)
+
+    # Set table borders.
+    set_borders(table, 0, 0, grid_width, grid_height)
+
+    # Now that all conflicts are resolved, set transparent borders of the
+    # correct widths on each box. The actual border grid will be painted
+    # separately.
+    def set_border_used_width(box: Any, side: str, twice_width: Any) -> None:
+        prop = f'border_{side}_width'
+        setattr(box, prop, twice_width / 2)
+
+    def remove_borders(box: Any) -> None:
+        set_border_used_width(box, 'top', 0)
+        set_border_used_width(box, 'right', 0)
+        set_border_used_width(box, 'bottom', 0)
+        set_border_used_width(box, 'left', 0)
+
+    def max_vertical_width(x: Any, y1: Any, y2: Any) -> Any:
+        return max(grid_row[x][1][1] for grid_row in vertical_borders[y1:y2])
+
+    def max_horizontal_width(x1: Any, y: Any, x2: Any) -> Any:
+        return max(width for _, (_, width, _) in horizontal_borders[y][x1:x2])
+
+    grid_y = 0
+    for row_group in table.children:
+        remove_borders(row_group)
+        for row in row_group.children:
+            remove_borders(row)
+            for cell in row.children:
+                x, y = cell.grid_x, grid_y
+                colspan, rowspan = cell.colspan, cell.rowspan
+                if colspan == rowspan == 1 and table.style['direction'] == 'ltr':
+                    # The widest of one border: that border's width.
+                    cell.border_top_width = horizontal_borders[y][x][1][1] / 2
+                    cell.border_bottom_width = horizontal_borders[y + 1][x][1][1] / 2
+                    cell.border_left_width = vertical_borders[y][x][1][1] / 2
+                    cell.border_right_width = vertical_borders[y][x + 1][1][1] / 2
+                    continue
+                if table.style['direction'] == 'ltr':
+                    top = max_horizontal_width(x, y, x + colspan)
+                    bottom = max_horizontal_width(x, y + rowspan, x + colspan)
+                    left = max_vertical_width(x, y, y + rowspan)
+                    right = max_vertical_width(x + colspan, y, y + rowspan)
+                else:
+                    top = max_horizontal_width(-colspan - x, y, -x or None)
+                    bottom = max_horizontal_width(-colspan - x, y + rowspan, -x or None)
+                    left = max_vertical_width(-1 - colspan - x, y, y + rowspan)
+                    right = max_vertical_width(-1 - x, y, y + rowspan)
+                set_border_used_width(cell, 'top', top)
+                set_border_used_width(cell, 'bottom', bottom)
+                set_border_used_width(cell, 'left', left)
+                set_border_used_width(cell, 'right', right)
+            grid_y += 1
+
+    for column_group in table.column_groups:
+        remove_borders(column_group)
+        for column in column_group.children:
+            remove_borders(column)
+
+    set_border_used_width(table, 'top', max_horizontal_width(0, 0, grid_width))
+    set_border_used_width(
+        table, 'bottom', max_horizontal_width(0, grid_height, grid_width))
+    # "UAs must compute an initial left and right border width for the table
+    #  by examining the first and last cells in the first row of the table."
+    # https://www.w3.org/TR/CSS21/tables.html#collapsing-borders
+    # ... so h=1, not grid_height:
+    set_border_used_width(table, 'left', max_vertical_width(0, 0, 1))
+    set_border_used_width(table, 'right', max_vertical_width(grid_width, 0, 1))
+
+    return vertical_borders, horizontal_borders
+
+
+def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints: Any,
+                         font_config: Any, target_collector: Any) -> None:
+    """`StyleFor.__init__`: WeasyPrint's cascade, but an element whose computed style is
+    shared with an earlier one (same parent style, same style attribute, same matching
+    rules) does not cascade its own declarations again: only those of its pseudo-elements,
+    which are computed from them."""
+    self._cascaded_styles = cascaded_styles = {}
+    self._computed_styles = computed_styles = {}
+
+    # Set when the first page is created, used for viewport-based units.
+    self.initial_page_sizes = {'box': None, 'area': None}
+
+    self._sheets = sheets
+    self.font_config = font_config
+
+    css.PROGRESS_LOGGER.info('Step 3 - Applying CSS')
+    layer_order = inf
+    elements_declarations = {}
+    for specificity, element, declarations, base_url in css.find_style_attributes(
+            html.etree_element, presentational_hints, html.base_url):
+        style = cascaded_styles.setdefault((element, None), {})
+        elements_declarations[element] = tuple(declarations)
+        for name, values, importance in css.preprocess_declarations(
+                base_url, declarations):
+            precedence = css.declaration_precedence('author', importance)
+            weight = (precedence, layer_order, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
+
+    # Computed styles for "real" elements *in tree order*, so that parents have computed
+    # styles before their children, for inheritance.
+    computed_cache = {}
+    declaration_precedence = css.declaration_precedence
+    for element in html.wrapper_element.iter_subtree():
+        etree_element = element.etree_element
+        parent = element.parent.etree_element if element.parent else None
+        parent_id = id(computed_styles[parent, None]) if element.parent else None
+        element_declarations = elements_declarations.get(etree_element)
+        selectors_keys = []
+        matched = []
+        for sheet, origin, sheet_specificity in sheets:
+            for selector in sheet.matcher.match(element):
+                specificity, order, pseudo_type, (declarations, layer) = selector
+                layer_order = inf if layer is None else sheet.layers.index(layer)
+                selectors_keys.append(
+                    (sheet, specificity, id(declarations), layer_order))
+                matched.append((origin, sheet_specificity or specificity, pseudo_type,
+                                declarations, layer_order))
+        key = (parent_id, element_declarations, tuple(selectors_keys))
+        shared = key in computed_cache
+
+        # Add declarations for matching elements (for a shared style, only for its
+        # pseudo-elements), in the order WeasyPrint adds them.
+        for origin, specificity, pseudo_type, declarations, layer_order in matched:
+            if shared and pseudo_type is None:
+                continue
+            style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
+            for name, values, importance in declarations:
+                precedence = declaration_precedence(origin, importance)
+                weight = (precedence, layer_order, specificity)
+                old_weight = style.get(name, (None, None))[1]
+                if old_weight is None or old_weight <= weight:
+                    style[name] = values, weight
+
+        # Store computed styles.
+        if shared:
+            # Equivalent computed style already exists, share it.
+            computed_styles[etree_element, None] = computed_cache[key]
+        else:
+            # No equivalent computed style found, create it.
+            self.set_computed_styles(
+                etree_element, root=html.etree_element, parent=parent,
+                base_url=html.base_url, target_collector=target_collector)
+            computed_cache[key] = computed_styles[etree_element, None]
+
+    # Then computed styles for pseudo elements, in any order: those with cascaded styles.
+    for element, pseudo_type in cascaded_styles:
+        if pseudo_type:
+            self.set_computed_styles(
+                element, pseudo_type=pseudo_type,
+                # The pseudo-element inherits from the element.
+                root=html.etree_element, parent=element,
+                base_url=html.base_url, target_collector=target_collector)
+
+    # Clear the cascaded styles, we don't need them anymore. Keep the
+    # dictionary, it is used later for page margins.
+    self._cascaded_styles.clear()
+
+
+class FirstReadProperty:
+    """`functools.cached_property` without its lock: the value is computed on the first
+    read and kept in the instance, where later reads find it without this descriptor.
+
+    >>> class Element:
+    ...     def __init__(self):
+    ...         self.reads = 0
+    ...     def classes(self):
+    ...         self.reads += 1
+    ...         return {"num"}
+    ...     classes = FirstReadProperty(classes)
+    >>> element = Element()
+    >>> element.classes, element.classes, element.reads
+    ({'num'}, {'num'}, 1)
+    """
+
+    def __init__(self, func: Any, name: str | None = None) -> None:
+        self.func = func
+        self.name = name or func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
+for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
+                page_layout, table_layout):
+    if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
+        fastpaths.replace(_module, "resolve_percentages", quick_resolve_percentages)
+for _module in (percent, inline, table_layout):
+    fastpaths.replace(_module, "resolve_one_percentage", quick_resolve_one_percentage)
+fastpaths.replace(boxes.Box, "is_in_normal_flow", quick_is_in_normal_flow)
+for _module in (floats, block, inline):
+    fastpaths.replace(_module, "avoid_collisions", quick_avoid_collisions)
+for _module in (percent, background):
+    fastpaths.replace(_module, "resolve_radii_percentages", quick_resolve_radii_percentages)
+fastpaths.replace(background, "layout_box_backgrounds", quick_layout_box_backgrounds)
+for _module in (line_break, inline, units, computed_values):
+    fastpaths.replace(_module, "strut", quick_strut)
+for _module in (table_layout, build):
+    fastpaths.replace(_module, "collapse_table_borders", quick_collapse_table_borders)
+fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
+for _name, _property in list(vars(ElementWrapper).items()):
+    if isinstance(_property, cached_property):
+        fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
