@@ -21,6 +21,9 @@ What makes a render cheaper without changing the page:
   the parent's value or the initial one, as WeasyPrint's general path gives it;
 * the functions layout calls for every box (used lengths, floats, backgrounds) take short
   paths for the values our documents give (`renderer.layoutpaths`), with the same result;
+* drawing takes short paths (`renderer.drawpaths`): each text line is shaped, and its glyphs
+  worked out, once per document for every box alike, colours and numbers are written from
+  kept bytes and the lines table's collapsed borders without detours, the same operators;
 * a long invoice is written as two PDFs of half its pages each, the second laid out by
   another process while this one lays out the first where one is lent (`layout_helper`: in
   the render pool, an idle sibling worker; `renderer.chunked`);
@@ -71,6 +74,7 @@ from renderer.overlay import lay_under, own_resources
 from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
 from renderer.resources import ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
+from renderer import drawpaths  # noqa: F401 - drawing takes the short paths
 from renderer import layoutpaths  # noqa: F401 - layout takes the short paths
 from renderer import styles  # noqa: F401 - computed styles take the short path
 

@@ -1,11 +1,15 @@
 """The renderer's faster paths through WeasyPrint (`renderer.fastpaths`) change nothing a
 reader could see: every bundled sample, a long invoice and one with long texts give the very
-same PDF bytes as WeasyPrint's own paths, and so do long credit notes and invoices in euros,
-an English invoice to a foreign customer, texts that cannot break (long names, item numbers,
-discounts) and the seller's sheet itself (letterhead, footer and payment slip, laid out once
+same PDF bytes as WeasyPrint's own paths, and so do long credit notes (with long
+descriptions) and invoices in euros, an English invoice to a foreign customer, texts that
+cannot break (long names, item numbers, discounts), texts in other scripts, a draft with its
+watermark, a PDF/A-3b carrying its e-invoice, the same words set in every way their shape
+depends on, and the seller's sheet itself (letterhead, footer and payment slip, laid out once
 by each renderer and kept)."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from test_render import SAMPLES
@@ -13,10 +17,12 @@ from test_render_chunked import long_invoice
 from test_render_foreign import invoice as foreign_invoice
 from test_render_long_text import long_invoice as unbreakable_invoice
 
+from einvoice import build
+from faktura.computed import compute
 from faktura.settings import Settings
 from infra.invoice_file import load_invoice
 from renderer import fastpaths
-from renderer.render import Renderer
+from renderer.render import EmbeddedFile, Renderer
 
 NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
 
@@ -55,7 +61,6 @@ def test_wrapped_texts_are_the_same_pdf_by_either_path(renderer: Renderer,
     assert quick == general
 
 
-
 @pytest.mark.parametrize("sample", ["05-credit-note.json", "06-eur-invoice.json"])
 def test_a_long_credit_note_or_euro_invoice_is_the_same_pdf_by_either_path(
         renderer: Renderer, settings: Settings, sample: str) -> None:
@@ -87,3 +92,92 @@ def test_an_english_invoice_in_euros_is_the_same_pdf_by_either_path(renderer: Re
                               vat=False, currency="EUR")
     quick, general = both_ways(renderer, invoice, settings)
     assert quick == general
+
+
+def test_a_draft_with_its_watermark_is_the_same_pdf_by_either_path(renderer: Renderer,
+                                                                  settings: Settings) -> None:
+    invoice = load_invoice(SAMPLES / "04-mixed-vat.json")
+    _, quick = renderer.render(invoice, settings, draft=True)
+    with fastpaths.as_it_comes():
+        _, general = renderer.render(invoice, settings, draft=True)
+    assert quick == general
+
+
+def test_a_pdf_a_3b_carrying_its_e_invoice_is_the_same_pdf_by_either_path(
+        renderer: Renderer, settings: Settings) -> None:
+    invoice = load_invoice(SAMPLES / "02-consulting-month.timelog.json").with_number("5123")
+    einvoice = build(compute(invoice, settings), settings, "peppol")
+    attachments = [EmbeddedFile(einvoice.filename, einvoice.xml, einvoice.format_name)]
+    _, quick = renderer.render(invoice, settings, pdf_variant="pdf/a-3b",
+                               attachments=attachments)
+    with fastpaths.as_it_comes():
+        _, general = renderer.render(invoice, settings, pdf_variant="pdf/a-3b",
+                                     attachments=attachments)
+    assert quick == general
+
+
+def test_long_descriptions_in_a_long_credit_note_are_the_same_pdf_by_either_path(
+        renderer: Renderer, settings: Settings) -> None:
+    invoice = long_invoice(60, sample="05-credit-note.json")
+    words = "Konsulentbistand vedrørende årsafslutning, moms og lønindberetning – "
+    lines = [line.model_copy(update={"text": words * (1 + index % 7)})
+             for index, line in enumerate(invoice.lines)]
+    quick, general = both_ways(renderer, invoice.model_copy(update={"lines": lines}), settings)
+    assert quick == general
+
+
+def test_texts_in_other_scripts_and_symbols_are_the_same_pdf_by_either_path(
+        renderer: Renderer, settings: Settings) -> None:
+    texts = ["Rådgivning\tefter aftale", "Консультационные услуги", "Café crème – naïve façade",
+             "Support ✓ € ™ → ½ ‰", "Συμβουλευτικές υπηρεσίες", "Tiếng Việt",
+             "Ra\u030adgivning og mo\u0308de", "Linje\nto\r\nog tre", "Łódź · Straße · Øresund"]
+    invoice = long_invoice(len(texts) * 2, sample="04-mixed-vat.json")
+    lines = [line.model_copy(update={"text": texts[index % len(texts)]})
+             for index, line in enumerate(invoice.lines)]
+    quick, general = both_ways(renderer, invoice.model_copy(update={"lines": lines}), settings)
+    assert quick == general
+
+
+#: The same words set in every way the text's shape depends on, in one document.
+SAME_WORDS_SET_APART = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"/><style>
+p { margin: 0 0 2mm; font-size: 10pt; }
+.j { text-align: justify; width: 60mm; }
+.e { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; width: 25mm; }
+.w { overflow-wrap: anywhere; width: 20mm; }
+</style></head><body>
+<p>Rådgivning 1.250,00 fi ffl</p><p><b>Rådgivning 1.250,00 fi ffl</b></p>
+<p><i>Rådgivning 1.250,00 fi ffl</i></p><p style="font-size: 12pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="letter-spacing: 1pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="word-spacing: 4pt">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-variant-numeric: tabular-nums">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-feature-settings: 'liga' 0">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-kerning: none">Rådgivning 1.250,00 fi ffl</p>
+<p style="font-variant-caps: small-caps">Rådgivning 1.250,00 fi ffl</p>
+<p lang="en">Rådgivning 1.250,00 fi ffl</p><p dir="rtl">Rådgivning 1.250,00 fi ffl</p>
+<p style="white-space: pre; tab-size: 2">Rådgivning\t1.250,00 fi ffl</p>
+<p style="white-space: pre; tab-size: 8">Rådgivning\t1.250,00 fi ffl</p>
+<p class="j">Rådgivning 1.250,00 fi ffl Rådgivning 1.250,00 fi ffl Rådgivning 1.250,00 fi ffl</p>
+<p class="e">Rådgivning 1.250,00 fi ffl Rådgivning</p>
+<p class="w">Rådgivningsydelser1.250,00fiffl</p>
+<p><u>Rådgivning</u> <s>1.250,00</s> <span style="color: #c00">fi ffl</span></p>
+<p style="color: rgba(0, 0, 0, 0.5)">Rådgivning 1.250,00 fi ffl</p>
+<p style="color: hsl(120, 50%, 40%)">Rådgivning 1.250,00 fi ffl</p>
+<p>会計 ✓ 🙂 ﷽</p><p>会計 ✓ 🙂 ﷽</p>
+<table style="border-collapse: collapse"><tr><td style="border: 1pt dashed red">Rådgivning</td>
+<td style="border: 2pt double blue">1.250,00</td><td style="border: 1pt solid">fi ffl</td></tr>
+</table>
+</body></html>"""
+
+
+def test_the_same_words_set_apart_are_the_same_pdf_by_either_path(
+        renderer: Renderer, caplog: pytest.LogCaptureFixture) -> None:
+    """The same bytes, and the same warnings of characters the fonts cannot print."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    quick = renderer.pdf_from_html(SAME_WORDS_SET_APART)
+    quick_warnings = [record.getMessage() for record in caplog.records]
+    caplog.clear()
+    with fastpaths.as_it_comes():
+        general = renderer.pdf_from_html(SAME_WORDS_SET_APART)
+    assert quick == general
+    assert quick_warnings == [record.getMessage() for record in caplog.records]
+    assert quick_warnings
