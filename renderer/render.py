@@ -143,8 +143,10 @@ def _is_font_file(stream: pydyf.Stream) -> bool:
 
 
 def _compress_at_default_level(document: Any, pdf: Any) -> None:
-    """WeasyPrint finisher: every plain stream of the PDF compresses at the default level,
-    each font program once per process."""
+    """WeasyPrint finisher: every plain `pydyf.Stream` of the PDF (fonts, images, forms)
+    compresses at the default level, each font program once per process. The pages' content
+    streams (WeasyPrint's own subclass) keep pydyf's level 9: changing that would change the
+    bytes of every invoice, which a batch resumed after an upgrade must find as archived."""
     for pdf_object in pdf.objects:
         if type(pdf_object) is pydyf.Stream:
             pdf_object.__class__ = (_FontFileStream if _is_font_file(pdf_object)
@@ -192,7 +194,7 @@ def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:
 
 
 def _finish(document: Any, pdf: Any) -> None:
-    """The WeasyPrint finisher of every PDF: each embedded file listed once, streams
+    """The WeasyPrint finisher of every PDF: each embedded file listed once, plain streams
     compressed at the default level."""
     _one_af_entry_per_file(document, pdf)
     _compress_at_default_level(document, pdf)
