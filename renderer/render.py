@@ -145,8 +145,8 @@ def _is_font_file(stream: pydyf.Stream) -> bool:
 def _compress_at_default_level(document: Any, pdf: Any) -> None:
     """WeasyPrint finisher: every plain `pydyf.Stream` of the PDF (fonts, images, forms)
     compresses at the default level, each font program once per process. The pages' content
-    streams (WeasyPrint's own subclass) keep pydyf's level 9: changing that would change the
-    bytes of every invoice, which a batch resumed after an upgrade must find as archived."""
+    streams (WeasyPrint's own subclass) keep pydyf's level 9, as every invoice so far was
+    written: changing it would change the bytes of every invoice for ~1 ms a page."""
     for pdf_object in pdf.objects:
         if type(pdf_object) is pydyf.Stream:
             pdf_object.__class__ = (_FontFileStream if _is_font_file(pdf_object)
