@@ -40,6 +40,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,16 @@ entries = Table(
 )
 
 _COLUMNS = [c for c in entries.c if c.name not in ("id", "customer_name_folded")]
+
+# The statements an archive write runs, built once (each call only binds its values).
+_INSERT = entries.insert()
+_GET = select(entries).where(entries.c.tenant == bindparam("tenant"),
+                             entries.c.invoice_number == bindparam("invoice_number"))
+_BY_SOURCE_ID = (select(entries)
+                 .where(entries.c.tenant == bindparam("tenant"),
+                        entries.c.source_id == bindparam("source_id"))
+                 .order_by(entries.c.id).limit(1))
+
 
 def _create_all(conn: Connection) -> None:
     """A new index file's tables: the entries and their name search."""
@@ -183,7 +194,7 @@ class SqlIndex:
         """Add `entry`; False if the tenant already has that invoice number."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(entries.insert().values(**_to_row(entry)))
+                conn.execute(_INSERT, _to_row(entry))
         except IntegrityError:
             if self.get(entry.tenant, entry.invoice_number) is None:
                 raise
@@ -192,20 +203,11 @@ class SqlIndex:
 
     def get(self, tenant: str, invoice_number: str) -> ArchiveEntry | None:
         """The entry for (tenant, invoice_number), or None."""
-        query = select(entries).where(
-            entries.c.tenant == tenant, entries.c.invoice_number == invoice_number
-        )
-        return self._one(query)
+        return self._one(_GET, {"tenant": tenant, "invoice_number": invoice_number})
 
     def find_by_source_id(self, tenant: str, source_id: str) -> ArchiveEntry | None:
         """The first archived entry with this source id, or None."""
-        query = (
-            select(entries)
-            .where(entries.c.tenant == tenant, entries.c.source_id == source_id)
-            .order_by(entries.c.id)
-            .limit(1)
-        )
-        return self._one(query)
+        return self._one(_BY_SOURCE_ID, {"tenant": tenant, "source_id": source_id})
 
     def list(
         self,
@@ -294,9 +296,9 @@ class SqlIndex:
                 yield _from_row(row)
             last_id = rows[-1].id
 
-    def _one(self, query: Select[Any]) -> ArchiveEntry | None:
+    def _one(self, query: Select[Any], values: dict[str, str]) -> ArchiveEntry | None:
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(query, values).first()
         return None if row is None else _from_row(row)
 
 
