@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 
 from archive.anchor import Anchor
@@ -101,6 +102,11 @@ class IndexChain:
         self.anchor = anchor
         self._next: dict[str, int] = {}
         self._head: dict[str, tuple[str, str | None]] = {}  # tenant: (sha256, key id)
+        # A tenant's links are appended one at a time in this process: threads that raced
+        # for the same slot would only lose it and read the new head again (a refused write
+        # and a read each). Other processes still meet at the slot's write-once condition.
+        self._appending: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def length(self, tenant: str) -> int:
         """How many links the tenant's chain has (found by probing, no listing needed)."""
@@ -134,6 +140,12 @@ class IndexChain:
         return True
 
     def _append(self, tenant: str, fields: dict[str, object], keying: bool = False) -> None:
+        with self._guard:
+            appending = self._appending.setdefault(tenant, threading.Lock())
+        with appending:
+            self._append_link(tenant, fields, keying)
+
+    def _append_link(self, tenant: str, fields: dict[str, object], keying: bool) -> None:
         seq = self.length(tenant) + 1
         while True:
             previous, previous_key = self._head.get(tenant) or self._head_state(tenant, seq - 1)

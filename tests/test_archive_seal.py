@@ -11,11 +11,15 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from archive import LocalArchive
+from archive import Archive, LocalArchive
+from archive.blobs import LocalBlobStore
+from archive.index import SqliteIndex
 from archive.anchor import Anchor
 from archive.seal import chain_key, entry_sha256
 from archive.seal_key import SealKey, SealKeyError, create_key_file, load_key_file
@@ -295,3 +299,35 @@ def test_an_archive_copied_into_a_keyed_one_is_sealed_with_the_key(
     links = [json.loads(link_path(tmp_path / "new", seq).read_bytes()) for seq in (1, 2, 3)]
     assert [link["invoice_number"] for link in links] == ["1", "2", "3"]
     assert all("mac" in link for link in links)
+
+
+class _SlowLinks(LocalBlobStore):
+    """A store whose link writes take a while (as over the network), counting refused ones."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.refused_links = 0
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        if "/index-chain/" not in key:
+            return super().put_if_absent(key, data)
+        time.sleep(0.01)
+        stored = super().put_if_absent(key, data)
+        self.refused_links += not stored
+        return stored
+
+
+def test_threads_archiving_at_once_append_the_seal_in_turn(tmp_path: Path) -> None:
+    """A batch archives from several threads: each invoice's link goes into the next free
+    slot at the first write, none is refused (a refused write costs a write and a read of
+    the new head), and the chain holds one link per invoice."""
+    blobs = _SlowLinks(tmp_path / "archive")
+    archive = Archive(blobs, SqliteIndex(tmp_path / "index.sqlite"))
+    numbers = [str(10001 + n) for n in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda number: archive.put(make_item(number)), numbers))
+    chain = archive.chain.read(TENANT)
+    assert blobs.refused_links == 0
+    assert sorted(link.invoice_number for link in chain.links) == numbers
+    assert chain.broken is None and archive.verify(TENANT).ok
+    archive.close()
