@@ -6,7 +6,10 @@ For each invoice of `benchmarks/cases.py` (sample 01 on one page, a 200-line inv
 interleaved A/B/A/B, (A) the project's warm `Renderer.render` in this process and (B) plain
 WeasyPrint (`HTML(filename=…).write_pdf()`) on the HTML that the renderer produced before the
 speed work, frozen in `benchmarks/yardstick/` with its stylesheet, the repository's fonts and
-the embedded logo. The project's first render of a case (untimed, as the warm-up) also renders
+the embedded logo. The yardstick runs in a process of its own that loads none of the
+project's code: the renderer replaces some of WeasyPrint's functions for its whole process
+(`renderer.fastpaths`, and its font subsetting, `renderer.fontsubset`, which would make
+plain WeasyPrint twice as slow beside it). The project's first render of a case (untimed, as the warm-up) also renders
 the seller's sheet (letterhead, footer texts, the FI slip's frame), which every later render
 reuses, as a long-lived worker does. Alone in a process, a long invoice is laid out in one pass;
 so the 200-line invoice is timed once more as the product renders it (`200-lines, pool`): (A)
@@ -25,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +41,6 @@ import weasyprint  # noqa: E402
 from cases import CASES  # noqa: E402
 
 from issuing.renderpool import PoolLimits, RenderPool, _cpu_seconds  # noqa: E402
-from renderer import fastpaths  # noqa: E402
 from renderer.render import Renderer  # noqa: E402
 
 YARDSTICK = HERE / "yardstick"
@@ -48,10 +51,42 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def plain(case_name: str) -> bytes:
-    """The yardstick: WeasyPrint as it comes, without the renderer's faster paths."""
-    with fastpaths.as_it_comes():
-        return weasyprint.HTML(filename=str(YARDSTICK / f"{case_name}.html")).write_pdf()
+#: The yardstick's process: WeasyPrint as it comes, with none of the project's code loaded
+#: (the renderer replaces some of WeasyPrint's functions process-wide, its font subsetting
+#: among them, which would slow or speed plain WeasyPrint in the same process).
+YARDSTICK_PROCESS = """
+import sys, time, weasyprint
+for line in sys.stdin:
+    html, out = line.rstrip("\\n").split("\\t")
+    start, start_cpu = time.perf_counter(), time.process_time()
+    pdf = weasyprint.HTML(filename=html).write_pdf()
+    clock, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    with open(out, "wb") as file:
+        file.write(pdf)
+    print(clock, cpu, flush=True)
+"""
+
+
+class Yardstick:
+    """Plain WeasyPrint (`HTML(filename=…).write_pdf()`) on the frozen HTML, in a process of
+    its own; each render answers its clock and CPU time as measured there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.process = subprocess.Popen([sys.executable, "-c", YARDSTICK_PROCESS],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, cwd=folder)
+
+    def render(self, case_name: str) -> tuple[float, float, bytes]:
+        out = self.folder / f"{case_name}.pdf"
+        self.process.stdin.write(f"{YARDSTICK / case_name}.html\t{out}\n")
+        self.process.stdin.flush()
+        clock, cpu = map(float, self.process.stdout.readline().split())
+        return clock, cpu, out.read_bytes()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def pages(pdf: bytes) -> int:
@@ -82,24 +117,30 @@ def main() -> None:
     def workers_cpu() -> float:
         return sum(_cpu_seconds(pid) for pid in pool.stats().worker_pids)
 
+    folder = tempfile.TemporaryDirectory()
+    yardstick = Yardstick(Path(folder.name))
     try:
         pdfs = [measure(label, case, project, workers_cpu if project is pooled[2] else None,
-                        rounds[case.name], args) for label, case, project in [*in_process, pooled]]
+                        yardstick, rounds[case.name], args)
+                for label, case, project in [*in_process, pooled]]
         same = "the same bytes as" if pdfs[-1] == pdfs[-2] else "NOT the same bytes as"
         print(f"pool: {pool.stats().pieces_lent} second pieces laid out by the idle worker; "
               f"{same} in one process")
     finally:
+        yardstick.close()
+        folder.cleanup()
         pool.close()
 
 
-def measure(label: str, case, project, workers_cpu, rounds: int, args) -> bytes:
+def measure(label: str, case, project, workers_cpu, yardstick: Yardstick, rounds: int,
+            args) -> bytes:
     """A/B interleaved: the project's render of `case`, then the yardstick's."""
     invoice, settings = case.invoice(), case.settings()
 
     def ours() -> bytes:
         return project(invoice, settings)
 
-    ours_pdf, plain_pdf = ours(), plain(case.name)  # warm both paths
+    ours_pdf, plain_pdf = ours(), yardstick.render(case.name)[2]  # warm both paths
     for _ in range(3 if workers_cpu else 0):  # each worker has rendered it once or more
         assert ours() == ours_pdf
     if args.png:
@@ -112,14 +153,15 @@ def measure(label: str, case, project, workers_cpu, rounds: int, args) -> bytes:
     before = load()
     a, b, cpu_a, cpu_b = [], [], [], []
     for _ in range(rounds):
-        for render, clock, cpu in ((ours, a, cpu_a), (lambda: plain(case.name), b, cpu_b)):
-            pooled = workers_cpu is not None and cpu is cpu_a
-            start_workers = workers_cpu() if pooled else 0.0
-            start, start_cpu = time.perf_counter(), time.process_time()
-            render()
-            clock.append(time.perf_counter() - start)
-            elsewhere = workers_cpu() - start_workers if pooled else 0.0
-            cpu.append(time.process_time() - start_cpu + elsewhere)
+        start_workers = workers_cpu() if workers_cpu else 0.0
+        start, start_cpu = time.perf_counter(), time.process_time()
+        ours()
+        a.append(time.perf_counter() - start)
+        elsewhere = workers_cpu() - start_workers if workers_cpu else 0.0
+        cpu_a.append(time.process_time() - start_cpu + elsewhere)
+        clock, cpu, _ = yardstick.render(case.name)
+        b.append(clock)
+        cpu_b.append(cpu)
     ma, mb = statistics.median(a) * 1000, statistics.median(b) * 1000
     ca, cb = statistics.median(cpu_a) * 1000, statistics.median(cpu_b) * 1000
     print(f"{label:<15} n={len(a):<3} project {ma:7.1f} ms ({pages(ours_pdf)} p)   "
