@@ -47,6 +47,11 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   empty is not read, as in WeasyPrint; each cell still keeps the earlier border on a tie.
   A cell spanning one column and one row (left to right) takes the width of each of its
   four borders directly, where WeasyPrint takes the largest of a list of one.
+* `get_font_description` (the Pango font description of each text's layout, made anew for
+  every line WeasyPrint breaks or measures) is made once per process for each set of values
+  it is made from (family, style, stretch, weight, size, capitals, variations): a layout
+  copies the description it is given and nothing changes it, so a kept one gives the same
+  layout. The descriptions the PDF's anchors and drawing make are WeasyPrint's own.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -88,6 +93,7 @@ general_is_in_normal_flow = boxes.Box.is_in_normal_flow
 general_avoid_collisions = floats.avoid_collisions
 general_resolve_radii_percentages = percent.resolve_radii_percentages
 general_strut = line_break.strut
+general_get_font_description = line_break.get_font_description
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -713,6 +719,29 @@ class FirstReadProperty:
         return value
 
 
+#: Pango font descriptions made by WeasyPrint, by what it reads from a style to make them.
+_descriptions: dict[tuple[Any, ...], Any] = {}
+#: How many `_descriptions` holds at most (a document uses a handful).
+_DESCRIPTIONS_KEPT = 256
+
+
+def quick_get_font_description(style: Any) -> Any:
+    """`get_font_description` for a text's layout: the description WeasyPrint made for the
+    same font family, style, stretch, weight, size, capitals and variations, made once per
+    process (a layout copies the description it is given and never changes it)."""
+    variations = style["font_variation_settings"]
+    key = (tuple(style["font_family"]), style["font_style"], style["font_stretch"],
+           style["font_weight"], style["font_size"], style["font_variant_caps"],
+           variations if variations == "normal" else tuple(variations))
+    description = _descriptions.get(key)
+    if description is None:
+        description = general_get_font_description(style)
+        if len(_descriptions) >= _DESCRIPTIONS_KEPT:
+            _descriptions.clear()
+        _descriptions[key] = description
+    return description
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -730,6 +759,7 @@ for _module in (line_break, inline, units, computed_values):
 for _module in (table_layout, build):
     fastpaths.replace(_module, "collapse_table_borders", quick_collapse_table_borders)
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
+fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
