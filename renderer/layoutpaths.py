@@ -51,7 +51,12 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   every line WeasyPrint breaks or measures) is made once per process for each set of values
   it is made from (family, style, stretch, weight, size, capitals, variations): a layout
   copies the description it is given and nothing changes it, so a kept one gives the same
-  layout. The descriptions the PDF's anchors and drawing make are WeasyPrint's own.
+  layout. The descriptions the PDF's anchors make are WeasyPrint's own.
+* `Layout.setup` (a Pango layout for a text, made for every line WeasyPrint breaks or
+  measures and again to draw it) is WeasyPrint's code, but for its Pango context: each made
+  its own, set to the style's direction and language and never changed after; the short
+  path makes one per thread for each font map, direction and language and makes each
+  layout from it, as Pango contexts are meant to be shared. The layouts are the same.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -65,6 +70,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from itertools import cycle
 from math import inf
@@ -84,6 +90,9 @@ from weasyprint.layout import column as column_layout
 from weasyprint.layout import float as floats
 from weasyprint.layout import table as table_layout
 from weasyprint.text import line_break
+from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+from weasyprint.text.fonts import font_features
 
 from renderer import fastpaths
 
@@ -94,6 +103,7 @@ general_avoid_collisions = floats.avoid_collisions
 general_resolve_radii_percentages = percent.resolve_radii_percentages
 general_strut = line_break.strut
 general_get_font_description = line_break.get_font_description
+general_layout_setup = line_break.Layout.setup
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -742,6 +752,102 @@ def quick_get_font_description(style: Any) -> Any:
     return description
 
 
+class _PangoContexts(threading.local):
+    """Each thread's Pango contexts, by font map, base direction and language."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+_pango_contexts = _PangoContexts()
+#: How many Pango contexts a thread keeps at most (each holds its font map).
+_CONTEXTS_KEPT = 16
+
+
+def _pango_context(font_map: Any, direction: str, lang: str | None) -> tuple[Any, Any]:
+    """A Pango context set up as `Layout.setup` sets up its own, and its language: made
+    once per thread for each font map, direction and language, and never changed after."""
+    kept = _pango_contexts.kept
+    key = (font_map, direction, lang)
+    made = kept.get(key)
+    if made is None:
+        pango_context = ffi.gc(
+            pango.pango_font_map_create_context(font_map), gobject.g_object_unref)
+        pango.pango_context_set_round_glyph_positions(pango_context, False)
+        pango.pango_context_set_base_dir(pango_context, PANGO_DIRECTION[direction])
+        if lang:
+            lang_p, lang = unicode_to_char_p(lang)
+            language = pango.pango_language_from_string(lang_p)
+            pango.pango_context_set_language(pango_context, language)
+        else:
+            language = pango.pango_language_get_default()
+        if len(kept) >= _CONTEXTS_KEPT:
+            kept.clear()
+        made = kept[key] = (pango_context, language)
+    return made
+
+
+def quick_layout_setup(self: Any, style: Any) -> None:
+    """`Layout.setup`: WeasyPrint's code, the Pango context taken from `_pango_context`."""
+    self.style = style
+    self.first_line_direction = 0
+
+    font_map = style.font_config.font_map
+    if style['font_language_override'] != 'normal':
+        lang = LST_TO_ISO.get(
+            style['font_language_override'].lower(), style['font_language_override'])
+    elif style['lang']:
+        lang = style['lang']
+    else:
+        lang = None
+    pango_context, self.language = _pango_context(font_map, style['direction'], lang)
+
+    assert not isinstance(style['font_family'], str), (
+        'font_family should be a list')
+    font_description = line_break.get_font_description(style)
+    self.layout = ffi.gc(
+        pango.pango_layout_new(pango_context),
+        gobject.g_object_unref)
+    pango.pango_layout_set_auto_dir(self.layout, False)
+    pango.pango_layout_set_font_description(self.layout, font_description)
+
+    text_decoration = style['text_decoration_line']
+    if text_decoration != 'none':
+        metrics = ffi.gc(
+            pango.pango_context_get_metrics(
+                pango_context, font_description, self.language),
+            pango.pango_font_metrics_unref)
+        self.ascent = FROM_UNITS * (
+            pango.pango_font_metrics_get_ascent(metrics))
+        self.underline_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_position(metrics))
+        self.strikethrough_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_position(metrics))
+        self.underline_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_thickness(metrics))
+        self.strikethrough_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_thickness(metrics))
+    else:
+        self.ascent = None
+        self.underline_position = None
+        self.strikethrough_position = None
+
+    features = font_features(
+        style['font_kerning'], style['font_variant_ligatures'],
+        style['font_variant_position'], style['font_variant_caps'],
+        style['font_variant_numeric'], style['font_variant_alternates'],
+        style['font_variant_east_asian'], style['font_feature_settings'])
+    if features:
+        features = ','.join(
+            f'{key} {value}' for key, value in features.items()).encode()
+        # In the meantime, keep a cache to avoid leaking too many of them.
+        attr = style.font_config.font_features.setdefault(
+            features, pango.pango_attr_font_features_new(features))
+        attr_list = pango.pango_attr_list_new()
+        pango.pango_attr_list_insert(attr_list, attr)
+        pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -760,6 +866,7 @@ for _module in (table_layout, build):
     fastpaths.replace(_module, "collapse_table_borders", quick_collapse_table_borders)
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
 fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
+fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
