@@ -57,6 +57,10 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   its own, set to the style's direction and language and never changed after; the short
   path makes one per thread for each font map, direction and language and makes each
   layout from it, as Pango contexts are meant to be shared. The layouts are the same.
+* `find_stylesheets` (the document's own `<style>` and `<link>` stylesheets) answers none
+  at once for a document that has neither element, as the invoice's template writes it:
+  WeasyPrint walks every element with a selector to find them and keeps only those whose
+  tag is exactly `style` or `link`, which ElementTree's search finds as well.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -104,6 +108,7 @@ general_resolve_radii_percentages = percent.resolve_radii_percentages
 general_strut = line_break.strut
 general_get_font_description = line_break.get_font_description
 general_layout_setup = line_break.Layout.setup
+general_find_stylesheets = css.find_stylesheets
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -848,6 +853,15 @@ def quick_layout_setup(self: Any, style: Any) -> None:
         pango.pango_layout_set_attributes(self.layout, attr_list)
 
 
+def quick_find_stylesheets(wrapper_element: Any, *args: Any, **kwargs: Any) -> Any:
+    """`find_stylesheets`: none in a document with no `style` or `link` element (found by
+    ElementTree's own search), else WeasyPrint's."""
+    root = wrapper_element.etree_element
+    if next(root.iter("style"), None) is None and next(root.iter("link"), None) is None:
+        return iter(())
+    return general_find_stylesheets(wrapper_element, *args, **kwargs)
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -867,6 +881,7 @@ for _module in (table_layout, build):
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
 fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
 fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
+fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
