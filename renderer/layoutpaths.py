@@ -61,6 +61,11 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   at once for a document that has neither element, as the invoice's template writes it:
   WeasyPrint walks every element with a selector to find them and keeps only those whose
   tag is exactly `style` or `link`, which ElementTree's search finds as well.
+* `parse_color`, as the computed colours call it (`color`, borders, backgrounds, shadows):
+  a colour computed from the very same value (a token of the stylesheet, parsed once per
+  process) and colour scheme is the one computed before; the value is kept with it, so its
+  identity cannot pass to another. Colours are never changed once made (WeasyPrint makes a
+  new one to change its alpha), so sharing one gives the same drawing.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -109,6 +114,7 @@ general_strut = line_break.strut
 general_get_font_description = line_break.get_font_description
 general_layout_setup = line_break.Layout.setup
 general_find_stylesheets = css.find_stylesheets
+general_parse_color = computed_values.parse_color
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -862,6 +868,30 @@ def quick_find_stylesheets(wrapper_element: Any, *args: Any, **kwargs: Any) -> A
     return general_find_stylesheets(wrapper_element, *args, **kwargs)
 
 
+#: Colours computed from a stylesheet's values: (the value's id, the colour scheme) → (the
+#: value, kept so that its id stays its own, the colour).
+_colors: dict[tuple[int, Any], tuple[Any, Any]] = {}
+#: How many `_colors` holds at most.
+_COLORS_KEPT = 1024
+
+
+def quick_parse_color(value: Any, color_scheme: Any = None) -> Any:
+    """`parse_color` for a computed colour: the colour computed before from the very same
+    value (a token of a stylesheet, parsed once per process) and colour scheme."""
+    try:
+        key = (id(value), color_scheme)
+        known = _colors.get(key)
+    except TypeError:  # a scheme with no stable key
+        return general_parse_color(value, color_scheme)
+    if known is not None and known[0] is value:
+        return known[1]
+    color = general_parse_color(value, color_scheme)
+    if len(_colors) >= _COLORS_KEPT:
+        _colors.clear()
+    _colors[key] = (value, color)
+    return color
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -882,6 +912,7 @@ fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
 fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
 fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
 fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
+fastpaths.replace(computed_values, "parse_color", quick_parse_color)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
