@@ -66,6 +66,10 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   process) and colour scheme is the one computed before; the value is kept with it, so its
   identity cannot pass to another. Colours are never changed once made (WeasyPrint makes a
   new one to change its alpha), so sharing one gives the same drawing.
+* `get_html_metadata` (the PDF's title, authors, keywords… from `title`, `meta` and `link`
+  elements) is WeasyPrint's code, but finds those elements by ElementTree's walk of the
+  tree, in the same order, instead of a selector matched against a wrapper made for every
+  element; WeasyPrint keeps only elements whose tag is exactly one of the three.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -88,6 +92,8 @@ from typing import Any
 from cssselect2.tree import ElementWrapper
 from tinycss2.color5 import parse_color
 from weasyprint import css
+from weasyprint import document as weasy_document
+from weasyprint import html as weasy_html
 from weasyprint.css import computed_values, units
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import Dimension
@@ -115,6 +121,7 @@ general_get_font_description = line_break.get_font_description
 general_layout_setup = line_break.Layout.setup
 general_find_stylesheets = css.find_stylesheets
 general_parse_color = computed_values.parse_color
+general_get_html_metadata = weasy_document.get_html_metadata
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -892,6 +899,77 @@ def quick_parse_color(value: Any, color_scheme: Any = None) -> Any:
     return color
 
 
+#: The elements `get_html_metadata` reads.
+_METADATA_TAGS = frozenset({"title", "meta", "link"})
+
+
+def quick_get_html_metadata(html: Any) -> dict[str, Any]:
+    """`get_html_metadata`: WeasyPrint's code, but for the elements it reads (`title`, `meta`
+    and `link`), found in tree order by ElementTree's walk rather than a selector's."""
+    title = None
+    description = None
+    generator = None
+    keywords = []
+    authors = []
+    created = None
+    modified = None
+    attachments = []
+    custom = {}
+    lang = html.etree_element.attrib.get('lang', None)
+    for element in html.wrapper_element.etree_element.iter():
+        if element.tag not in _METADATA_TAGS:
+            continue
+        if element.tag == 'title' and title is None:
+            title = weasy_html.get_child_text(element)
+        elif element.tag == 'meta':
+            name = weasy_html.ascii_lower(element.get('name', ''))
+            content = element.get('content', '')
+            if name == 'keywords':
+                for keyword in content.split(','):
+                    keyword = keyword.strip(weasy_html.WHITESPACE)
+                    if keyword not in keywords:
+                        keywords.append(keyword)
+            elif name == 'author':
+                authors.append(content)
+            elif name == 'description':
+                if description is None:
+                    description = content
+            elif name == 'generator':
+                if generator is None:
+                    generator = content
+            elif name == 'dcterms.created':
+                if created is None:
+                    created = weasy_html.parse_w3c_date(name, content)
+            elif name == 'dcterms.modified':
+                if modified is None:
+                    modified = weasy_html.parse_w3c_date(name, content)
+            elif name and name not in custom:
+                custom[name] = content
+        elif element.tag == 'link' and weasy_html.element_has_link_type(
+                element, 'attachment'):
+            url = weasy_html.parse_url(element.get('href'), html.base_url)
+            attachment_title = element.get('title', None)
+            if url is None:
+                weasy_html.LOGGER.error('Missing href in <link rel="attachment">')
+            else:
+                attachment = weasy_html.Attachment(
+                    url=url, description=attachment_title,
+                    url_fetcher=html.url_fetcher)
+                attachments.append(attachment)
+    return {
+        'title': title,
+        'description': description,
+        'generator': generator,
+        'keywords': keywords,
+        'authors': authors,
+        'created': created,
+        'modified': modified,
+        'attachments': attachments,
+        'lang': lang,
+        'custom': custom,
+    }
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -913,6 +991,7 @@ fastpaths.replace(line_break, "get_font_description", quick_get_font_description
 fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
 fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
 fastpaths.replace(computed_values, "parse_color", quick_parse_color)
+fastpaths.replace(weasy_document, "get_html_metadata", quick_get_html_metadata)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
