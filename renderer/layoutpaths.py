@@ -47,6 +47,29 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   empty is not read, as in WeasyPrint; each cell still keeps the earlier border on a tie.
   A cell spanning one column and one row (left to right) takes the width of each of its
   four borders directly, where WeasyPrint takes the largest of a list of one.
+* `get_font_description` (the Pango font description of each text's layout, made anew for
+  every line WeasyPrint breaks or measures) is made once per process for each set of values
+  it is made from (family, style, stretch, weight, size, capitals, variations): a layout
+  copies the description it is given and nothing changes it, so a kept one gives the same
+  layout. The descriptions the PDF's anchors make are WeasyPrint's own.
+* `Layout.setup` (a Pango layout for a text, made for every line WeasyPrint breaks or
+  measures and again to draw it) is WeasyPrint's code, but for its Pango context: each made
+  its own, set to the style's direction and language and never changed after; the short
+  path makes one per thread for each font map, direction and language and makes each
+  layout from it, as Pango contexts are meant to be shared. The layouts are the same.
+* `find_stylesheets` (the document's own `<style>` and `<link>` stylesheets) answers none
+  at once for a document that has neither element, as the invoice's template writes it:
+  WeasyPrint walks every element with a selector to find them and keeps only those whose
+  tag is exactly `style` or `link`, which ElementTree's search finds as well.
+* `parse_color`, as the computed colours call it (`color`, borders, backgrounds, shadows):
+  a colour computed from the very same value (a token of the stylesheet, parsed once per
+  process) and colour scheme is the one computed before; the value is kept with it, so its
+  identity cannot pass to another. Colours are never changed once made (WeasyPrint makes a
+  new one to change its alpha), so sharing one gives the same drawing.
+* `get_html_metadata` (the PDF's title, authors, keywords… from `title`, `meta` and `link`
+  elements) is WeasyPrint's code, but finds those elements by ElementTree's walk of the
+  tree, in the same order, instead of a selector matched against a wrapper made for every
+  element; WeasyPrint keeps only elements whose tag is exactly one of the three.
 
 >>> from weasyprint.layout import block, percent, table
 >>> percent.resolve_percentages is block.resolve_percentages is table.resolve_percentages \\
@@ -60,6 +83,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from itertools import cycle
 from math import inf
@@ -68,6 +92,8 @@ from typing import Any
 from cssselect2.tree import ElementWrapper
 from tinycss2.color5 import parse_color
 from weasyprint import css
+from weasyprint import document as weasy_document
+from weasyprint import html as weasy_html
 from weasyprint.css import computed_values, units
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import Dimension
@@ -79,6 +105,9 @@ from weasyprint.layout import column as column_layout
 from weasyprint.layout import float as floats
 from weasyprint.layout import table as table_layout
 from weasyprint.text import line_break
+from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+from weasyprint.text.fonts import font_features
 
 from renderer import fastpaths
 
@@ -88,6 +117,11 @@ general_is_in_normal_flow = boxes.Box.is_in_normal_flow
 general_avoid_collisions = floats.avoid_collisions
 general_resolve_radii_percentages = percent.resolve_radii_percentages
 general_strut = line_break.strut
+general_get_font_description = line_break.get_font_description
+general_layout_setup = line_break.Layout.setup
+general_find_stylesheets = css.find_stylesheets
+general_parse_color = computed_values.parse_color
+general_get_html_metadata = weasy_document.get_html_metadata
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -713,6 +747,229 @@ class FirstReadProperty:
         return value
 
 
+#: Pango font descriptions made by WeasyPrint, by what it reads from a style to make them.
+_descriptions: dict[tuple[Any, ...], Any] = {}
+#: How many `_descriptions` holds at most (a document uses a handful).
+_DESCRIPTIONS_KEPT = 256
+
+
+def quick_get_font_description(style: Any) -> Any:
+    """`get_font_description` for a text's layout: the description WeasyPrint made for the
+    same font family, style, stretch, weight, size, capitals and variations, made once per
+    process (a layout copies the description it is given and never changes it)."""
+    variations = style["font_variation_settings"]
+    key = (tuple(style["font_family"]), style["font_style"], style["font_stretch"],
+           style["font_weight"], style["font_size"], style["font_variant_caps"],
+           variations if variations == "normal" else tuple(variations))
+    description = _descriptions.get(key)
+    if description is None:
+        description = general_get_font_description(style)
+        if len(_descriptions) >= _DESCRIPTIONS_KEPT:
+            _descriptions.clear()
+        _descriptions[key] = description
+    return description
+
+
+class _PangoContexts(threading.local):
+    """Each thread's Pango contexts, by font map, base direction and language."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+_pango_contexts = _PangoContexts()
+#: How many Pango contexts a thread keeps at most (each holds its font map).
+_CONTEXTS_KEPT = 16
+
+
+def _pango_context(font_map: Any, direction: str, lang: str | None) -> tuple[Any, Any]:
+    """A Pango context set up as `Layout.setup` sets up its own, and its language: made
+    once per thread for each font map, direction and language, and never changed after."""
+    kept = _pango_contexts.kept
+    key = (font_map, direction, lang)
+    made = kept.get(key)
+    if made is None:
+        pango_context = ffi.gc(
+            pango.pango_font_map_create_context(font_map), gobject.g_object_unref)
+        pango.pango_context_set_round_glyph_positions(pango_context, False)
+        pango.pango_context_set_base_dir(pango_context, PANGO_DIRECTION[direction])
+        if lang:
+            lang_p, lang = unicode_to_char_p(lang)
+            language = pango.pango_language_from_string(lang_p)
+            pango.pango_context_set_language(pango_context, language)
+        else:
+            language = pango.pango_language_get_default()
+        if len(kept) >= _CONTEXTS_KEPT:
+            kept.clear()
+        made = kept[key] = (pango_context, language)
+    return made
+
+
+def quick_layout_setup(self: Any, style: Any) -> None:
+    """`Layout.setup`: WeasyPrint's code, the Pango context taken from `_pango_context`."""
+    self.style = style
+    self.first_line_direction = 0
+
+    font_map = style.font_config.font_map
+    if style['font_language_override'] != 'normal':
+        lang = LST_TO_ISO.get(
+            style['font_language_override'].lower(), style['font_language_override'])
+    elif style['lang']:
+        lang = style['lang']
+    else:
+        lang = None
+    pango_context, self.language = _pango_context(font_map, style['direction'], lang)
+
+    assert not isinstance(style['font_family'], str), (
+        'font_family should be a list')
+    font_description = line_break.get_font_description(style)
+    self.layout = ffi.gc(
+        pango.pango_layout_new(pango_context),
+        gobject.g_object_unref)
+    pango.pango_layout_set_auto_dir(self.layout, False)
+    pango.pango_layout_set_font_description(self.layout, font_description)
+
+    text_decoration = style['text_decoration_line']
+    if text_decoration != 'none':
+        metrics = ffi.gc(
+            pango.pango_context_get_metrics(
+                pango_context, font_description, self.language),
+            pango.pango_font_metrics_unref)
+        self.ascent = FROM_UNITS * (
+            pango.pango_font_metrics_get_ascent(metrics))
+        self.underline_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_position(metrics))
+        self.strikethrough_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_position(metrics))
+        self.underline_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_thickness(metrics))
+        self.strikethrough_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_thickness(metrics))
+    else:
+        self.ascent = None
+        self.underline_position = None
+        self.strikethrough_position = None
+
+    features = font_features(
+        style['font_kerning'], style['font_variant_ligatures'],
+        style['font_variant_position'], style['font_variant_caps'],
+        style['font_variant_numeric'], style['font_variant_alternates'],
+        style['font_variant_east_asian'], style['font_feature_settings'])
+    if features:
+        features = ','.join(
+            f'{key} {value}' for key, value in features.items()).encode()
+        # In the meantime, keep a cache to avoid leaking too many of them.
+        attr = style.font_config.font_features.setdefault(
+            features, pango.pango_attr_font_features_new(features))
+        attr_list = pango.pango_attr_list_new()
+        pango.pango_attr_list_insert(attr_list, attr)
+        pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def quick_find_stylesheets(wrapper_element: Any, *args: Any, **kwargs: Any) -> Any:
+    """`find_stylesheets`: none in a document with no `style` or `link` element (found by
+    ElementTree's own search), else WeasyPrint's."""
+    root = wrapper_element.etree_element
+    if next(root.iter("style"), None) is None and next(root.iter("link"), None) is None:
+        return iter(())
+    return general_find_stylesheets(wrapper_element, *args, **kwargs)
+
+
+#: Colours computed from a stylesheet's values: (the value's id, the colour scheme) → (the
+#: value, kept so that its id stays its own, the colour).
+_colors: dict[tuple[int, Any], tuple[Any, Any]] = {}
+#: How many `_colors` holds at most.
+_COLORS_KEPT = 1024
+
+
+def quick_parse_color(value: Any, color_scheme: Any = None) -> Any:
+    """`parse_color` for a computed colour: the colour computed before from the very same
+    value (a token of a stylesheet, parsed once per process) and colour scheme."""
+    try:
+        key = (id(value), color_scheme)
+        known = _colors.get(key)
+    except TypeError:  # a scheme with no stable key
+        return general_parse_color(value, color_scheme)
+    if known is not None and known[0] is value:
+        return known[1]
+    color = general_parse_color(value, color_scheme)
+    if len(_colors) >= _COLORS_KEPT:
+        _colors.clear()
+    _colors[key] = (value, color)
+    return color
+
+
+#: The elements `get_html_metadata` reads.
+_METADATA_TAGS = frozenset({"title", "meta", "link"})
+
+
+def quick_get_html_metadata(html: Any) -> dict[str, Any]:
+    """`get_html_metadata`: WeasyPrint's code, but for the elements it reads (`title`, `meta`
+    and `link`), found in tree order by ElementTree's walk rather than a selector's."""
+    title = None
+    description = None
+    generator = None
+    keywords = []
+    authors = []
+    created = None
+    modified = None
+    attachments = []
+    custom = {}
+    lang = html.etree_element.attrib.get('lang', None)
+    for element in html.wrapper_element.etree_element.iter():
+        if element.tag not in _METADATA_TAGS:
+            continue
+        if element.tag == 'title' and title is None:
+            title = weasy_html.get_child_text(element)
+        elif element.tag == 'meta':
+            name = weasy_html.ascii_lower(element.get('name', ''))
+            content = element.get('content', '')
+            if name == 'keywords':
+                for keyword in content.split(','):
+                    keyword = keyword.strip(weasy_html.WHITESPACE)
+                    if keyword not in keywords:
+                        keywords.append(keyword)
+            elif name == 'author':
+                authors.append(content)
+            elif name == 'description':
+                if description is None:
+                    description = content
+            elif name == 'generator':
+                if generator is None:
+                    generator = content
+            elif name == 'dcterms.created':
+                if created is None:
+                    created = weasy_html.parse_w3c_date(name, content)
+            elif name == 'dcterms.modified':
+                if modified is None:
+                    modified = weasy_html.parse_w3c_date(name, content)
+            elif name and name not in custom:
+                custom[name] = content
+        elif element.tag == 'link' and weasy_html.element_has_link_type(
+                element, 'attachment'):
+            url = weasy_html.parse_url(element.get('href'), html.base_url)
+            attachment_title = element.get('title', None)
+            if url is None:
+                weasy_html.LOGGER.error('Missing href in <link rel="attachment">')
+            else:
+                attachment = weasy_html.Attachment(
+                    url=url, description=attachment_title,
+                    url_fetcher=html.url_fetcher)
+                attachments.append(attachment)
+    return {
+        'title': title,
+        'description': description,
+        'generator': generator,
+        'keywords': keywords,
+        'authors': authors,
+        'created': created,
+        'modified': modified,
+        'attachments': attachments,
+        'lang': lang,
+        'custom': custom,
+    }
+
+
 for _module in (percent, absolute, block, column_layout, floats, flex, grid, inline,
                 page_layout, table_layout):
     if getattr(_module, "resolve_percentages", None) is general_resolve_percentages:
@@ -730,6 +987,11 @@ for _module in (line_break, inline, units, computed_values):
 for _module in (table_layout, build):
     fastpaths.replace(_module, "collapse_table_borders", quick_collapse_table_borders)
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
+fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
+fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
+fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
+fastpaths.replace(computed_values, "parse_color", quick_parse_color)
+fastpaths.replace(weasy_document, "get_html_metadata", quick_get_html_metadata)
 for _name, _property in list(vars(ElementWrapper).items()):
     if isinstance(_property, cached_property):
         fastpaths.replace(ElementWrapper, _name, FirstReadProperty(_property.func, _name))
