@@ -24,6 +24,8 @@ What makes a render cheaper without changing the page:
 * drawing takes short paths (`renderer.drawpaths`): each text line is shaped, and its glyphs
   worked out, once per document for every box alike, colours and numbers are written from
   kept bytes and the lines table's collapsed borders without detours, the same operators;
+* pydyf makes each object's bytes once (`renderer.writepaths`), not again to hash the file
+  for its /ID;
 * a long invoice is written as two PDFs of half its pages each, the second laid out by
   another process while this one lays out the first where one is lent (`layout_helper`: in
   the render pool, an idle sibling worker; `renderer.chunked`);
@@ -77,6 +79,7 @@ from renderer.sheet import Sheet, SheetCache, fits, measure
 from renderer import drawpaths  # noqa: F401 - drawing takes the short paths
 from renderer import layoutpaths  # noqa: F401 - layout takes the short paths
 from renderer import styles  # noqa: F401 - computed styles take the short path
+from renderer import writepaths  # noqa: F401 - writing takes the short path
 
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the
 #: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
