@@ -5,7 +5,8 @@ and the logo are copied once per document, and a font file the content already e
 the same bytes (the shared subsets of `renderer.fontsubset`) is not copied at all. The
 content PDF stays the document: its PDF/A metadata, output intent and embedded files are kept
 as they are. Streams already compressed are written as they are, not decoded and compressed
-again.
+again. A sheet is opened once per process, its pages made forms and their font files read
+once (`_OpenSheet`); each document copies the forms it needs from it.
 """
 
 from __future__ import annotations
