@@ -24,6 +24,8 @@ What makes a render cheaper without changing the page:
 * drawing takes short paths (`renderer.drawpaths`): each text line is shaped, and its glyphs
   worked out, once per document for every box alike, colours and numbers are written from
   kept bytes and the lines table's collapsed borders without detours, the same operators;
+* pydyf makes each object's bytes once (`renderer.writepaths`), not again to hash the file
+  for its /ID;
 * a long invoice is written as two PDFs of half its pages each, the second laid out by
   another process while this one lays out the first where one is lent (`layout_helper`: in
   the render pool, an idle sibling worker; `renderer.chunked`);
@@ -77,6 +79,7 @@ from renderer.sheet import Sheet, SheetCache, fits, measure
 from renderer import drawpaths  # noqa: F401 - drawing takes the short paths
 from renderer import layoutpaths  # noqa: F401 - layout takes the short paths
 from renderer import styles  # noqa: F401 - computed styles take the short path
+from renderer import writepaths  # noqa: F401 - writing takes the short path
 
 #: Every PDF the product writes is PDF/A-3b (archival: fonts embedded, XMP metadata with the
 #: conformance claim, an sRGB output intent), previews and drafts included. `None` asks for
@@ -90,24 +93,30 @@ _WARM_UP_PAGE = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></
 </body></html>"""
 
 
-class _PackedFonts:
-    """Font files compressed once: the shared subsets (`renderer.fontsubset`) are the same
-    bytes in every PDF of a process; the newest `size` are kept."""
+class _Packed:
+    """Streams compressed once at zlib's default level, the newest `size` kept (those of at
+    most `largest` bytes; an embedded file is compressed each time): the shared font subsets
+    (`renderer.fontsubset`) are the same bytes in every PDF of a process, and so are the
+    sRGB output profile and, for an invoice rendered again (an edited draft's preview), its
+    fonts' ToUnicode maps."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, largest: int | None = None) -> None:
         self._size = size
+        self._largest = largest
         self._lock = threading.Lock()
         self._packed: OrderedDict[bytes, bytes] = OrderedDict()
 
-    def __call__(self, font_file: bytes) -> bytes:
+    def __call__(self, data: bytes) -> bytes:
+        if self._largest is not None and len(data) > self._largest:
+            return zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
         with self._lock:
-            packed = self._packed.get(font_file)
+            packed = self._packed.get(data)
             if packed is not None:
-                self._packed.move_to_end(font_file)
+                self._packed.move_to_end(data)
                 return packed
-        packed = zlib.compress(font_file, zlib.Z_DEFAULT_COMPRESSION)
+        packed = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
         with self._lock:
-            self._packed[font_file] = packed
+            self._packed[data] = packed
             while len(self._packed) > self._size:
                 self._packed.popitem(last=False)
         return packed
@@ -117,9 +126,7 @@ class _DefaultLevelStream(pydyf.Stream):
     """A PDF stream compressed at zlib's default level (pydyf uses level 9), once: pydyf
     asks for every object's bytes twice, to write it and to hash the file for its /ID."""
 
-    @staticmethod
-    def pack(data: bytes) -> bytes:
-        return zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION)
+    pack = staticmethod(_Packed(64, largest=16 * 1024))
 
     @cached_property
     def data(self) -> bytes:
@@ -135,7 +142,7 @@ class _DefaultLevelStream(pydyf.Stream):
 class _FontFileStream(_DefaultLevelStream):
     """An embedded font program, compressed once per process."""
 
-    pack = staticmethod(_PackedFonts())
+    pack = staticmethod(_Packed())
 
 
 def _is_font_file(stream: pydyf.Stream) -> bool:

@@ -22,6 +22,7 @@ from faktura.computed import compute
 from faktura.settings import Settings
 from infra.invoice_file import load_invoice
 from renderer import fastpaths
+from renderer.document import build_view
 from renderer.render import EmbeddedFile, Renderer
 
 NAMES = sorted(path.name for path in SAMPLES.glob("*.json"))
@@ -181,3 +182,15 @@ def test_the_same_words_set_apart_are_the_same_pdf_by_either_path(
     assert quick == general
     assert quick_warnings == [record.getMessage() for record in caplog.records]
     assert quick_warnings
+
+
+@pytest.mark.parametrize("name", ["01-one-line.json", "03-long-annual.json"])
+def test_a_written_pdf_and_its_identifier_are_the_same_by_either_path(
+        renderer: Renderer, settings: Settings, name: str) -> None:
+    """The PDF as WeasyPrint writes it, before the sheet goes under it: pydyf's /ID hashes
+    every object's bytes."""
+    html = renderer.html(build_view(load_invoice(SAMPLES / name), settings))
+    quick = renderer.pdf_from_html(html)
+    with fastpaths.as_it_comes():
+        general = renderer.pdf_from_html(html)
+    assert b"/ID [" in quick and quick == general

@@ -9,6 +9,7 @@ import io
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pypdf
@@ -175,6 +176,20 @@ def test_an_invoice_rendered_again_elsewhere_is_the_same_bytes(
         capture_output=True, text=True, check=True, timeout=120).stdout.split()[-1]
     assert hashlib.sha256(here).hexdigest() == elsewhere
 
+
+
+def test_invoices_rendered_side_by_side_in_threads_are_the_same_bytes(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    """A server's threads share one renderer and each seller's sheet: renders at the same
+    time give the bytes of renders one after another."""
+    invoices = [load_invoice(SAMPLES / f"{name}.json").with_number(f"2026004{i}")
+                for i, name in enumerate(("01-one-line", "04-mixed-vat") * 3)]
+    alone = [renderer.render(invoice, settings)[1] for invoice in invoices]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda invoice: renderer.render(invoice, settings)[1],
+                                 invoices))
+    assert together == alone
 
 def tree(element) -> list:
     """Tags, attributes and text, whitespace runs as one space (what the layout reads)."""
