@@ -30,17 +30,15 @@ skips only work whose result it already holds:
   justification spacing and its text. For each such key the line is shaped once per document,
   by WeasyPrint's own `reactivate` and `get_first_line`, and every box with the same key
   takes its runs: the fonts, glyphs, widths and offsets Pango would give again (the fonts
-  cannot change while a document is drawn; the kept layout holds them). The next document
-  takes the runs of a key the one before it shaped (an invoice's labels and headings, a
-  preview of a draft again; the key holds the font configuration). The runs' fonts are
+  cannot change while a document is drawn; the kept layout holds them). The runs' fonts are
   added to the document's for the first box of a key, as `draw_first_line` adds them, and
   found there for the next ones. The calls after the text matrix (font and size, glyph
   strings, rises) depend only on the runs and the document's fonts: they are worked out for
   the first box of a key, by `draw_first_line`'s expressions, and made again in order for the
   next ones (the stream still skips a font-and-size call where that font is set), unless a
   glyph is missing from its font (WeasyPrint warns of it at each box). The lines of the
-  latest two documents drawn are kept (at most `_SHAPED_PER_DOCUMENT` each) and let go as
-  the next ones are drawn. A box with a text decoration, an ellipsis or only blanks, or in a colour font
+  latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go when the next
+  is drawn. A box with a text decoration, an ellipsis or only blanks, or in a colour font
   (emojis), takes WeasyPrint's own path.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
@@ -429,8 +427,8 @@ class _Shaped:
 
 #: The most lines kept for one document.
 _SHAPED_PER_DOCUMENT = 4096
-#: (the document's fonts, its shaped lines, the lines of the document written before it).
-_shaped_lines: tuple[Any, dict[Any, _Shaped], dict[Any, _Shaped]] = (None, {}, {})
+#: (the document's fonts, its shaped lines): the lines of the document being written.
+_shaped_lines: tuple[Any, dict[Any, _Shaped]] = (None, {})
 
 
 def _shaping_key(textbox: Any) -> tuple[Any, ...]:
@@ -452,14 +450,12 @@ def _shaping_key(textbox: Any) -> tuple[Any, ...]:
 def _shaped(stream: Stream, textbox: Any) -> _Shaped:
     """The text box's line shaped, once per document for each key: later boxes with the
     same key take the same runs. The font configuration cannot change while a document is
-    drawn, and the kept layout keeps the runs' fonts alive. A key the document written
-    before it shaped takes that document's runs (the key holds the font configuration); its
-    fonts in this document, and the calls that write it, are worked out again."""
+    drawn, and the kept layout keeps the runs' fonts alive."""
     global _shaped_lines
-    owner, lines, earlier = _shaped_lines
+    owner, lines = _shaped_lines
     if owner is not stream._fonts:
-        lines, earlier = {}, lines
-        _shaped_lines = (stream._fonts, lines, earlier)
+        lines = {}
+        _shaped_lines = (stream._fonts, lines)
     try:
         key = _shaping_key(textbox)
         shaped = lines.get(key)
@@ -467,19 +463,13 @@ def _shaped(stream: Stream, textbox: Any) -> _Shaped:
         key = None
         shaped = None
     if shaped is None:
-        before = earlier.get(key) if key is not None else None
-        if before is not None:
-            shaped = _Shaped(before.layout, before.text, before.direction, before.runs)
-            textbox.pango_layout.text = shaped.text
-            textbox.pango_layout.first_line_direction = shaped.direction
-        else:
-            layout = textbox.pango_layout
-            layout.reactivate(textbox.style)
-            pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
-            first_line, _ = layout.get_first_line()
-            shaped = _Shaped(layout.layout, layout.text, layout.first_line_direction,
-                             _runs(first_line))
-            layout.deactivate()
+        layout = textbox.pango_layout
+        layout.reactivate(textbox.style)
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        first_line, _ = layout.get_first_line()
+        shaped = _Shaped(layout.layout, layout.text, layout.first_line_direction,
+                         _runs(first_line))
+        layout.deactivate()
         if key is not None and len(lines) < _SHAPED_PER_DOCUMENT:
             lines[key] = shaped
     else:
