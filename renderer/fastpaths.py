@@ -1,10 +1,10 @@
 """Faster paths through WeasyPrint's internals, giving the same output as its own.
 
 The renderer replaces a few of WeasyPrint's functions with versions that skip work our
-documents never need (`renderer.styles`: computed styles). Each replacement is made here, with
-`replace`, so that every one can be undone at once: `as_it_comes()` runs WeasyPrint as it is
-released, for the yardstick benchmark and for the tests that compare both paths' PDFs byte for
-byte. WeasyPrint is pinned to one minor release (`pyproject.toml`): a new release is taken
+documents never need (`renderer.styles`: computed styles; `renderer.layoutpaths`: layout;
+`renderer.drawpaths`, `renderer.writepaths`: drawing and writing). Each replacement is made
+here, with `replace`, so that every one can be undone at once: `as_it_comes()` runs WeasyPrint
+as it is released, for the tests that compare both paths' PDFs byte for byte. WeasyPrint is pinned to one minor release (`pyproject.toml`): a new release is taken
 once those tests pass on it.
 
 >>> import types
