@@ -162,7 +162,8 @@ def quick_resolve_percentages(box: Any, containing_block: Any) -> None:
     maybe_height = cb_height if isinstance(box, _PageBox) else cb_width
     style = box.style
 
-    # Each value: a length in pixels, 'auto', a percentage, or else WeasyPrint's path.
+    # Each value: a length in pixels, 'auto', a percentage, or else WeasyPrint's path;
+    # written out property by property, without a call each: this runs for every box.
     value = style["margin_left"]
     if value.__class__ is not Dimension or value.unit != "px":
         value = percentage(value, style, cb_width)
