@@ -83,6 +83,13 @@ _SET_PLAIN = frozenset(
 _SPECIFIED = {"position": None, "float": "position", "display": "float"}
 
 
+def _logical_twin(style: Any, key: str, by_direction: dict[str, str]) -> str:
+    """The logical property that sets physical `key` in the element's direction."""
+    direction = style["direction"]
+    twin = by_direction.get(direction)
+    return twin if twin is not None else PHYSICAL_FUNCTIONS[key](block="ttb", inline=direction)
+
+
 def _set_by_rule(style: Any, key: str, cascaded: Any) -> Any:
     """The computed value of a property a rule sets, or `_NO_VALUE` for the general path."""
     value, weight = cascaded[key]
@@ -90,10 +97,7 @@ def _set_by_rule(style: Any, key: str, cascaded: Any) -> Any:
         return _NO_VALUE
     logical = _LOGICAL.get(key)
     if logical is not None:
-        direction = style["direction"]
-        twin = logical.get(direction)
-        if twin is None:
-            twin = PHYSICAL_FUNCTIONS[key](block="ttb", inline=direction)
+        twin = _logical_twin(style, key, logical)
         if twin in cascaded and cascaded[twin][1] >= weight:
             return _NO_VALUE
     if value.__class__ not in _NEVER_MATH and check_math(value):
@@ -145,13 +149,8 @@ def quick_missing(style: Any, key: str) -> Any:
         return value
     elif key in _PLAIN:
         logical = _LOGICAL.get(key)
-        if logical is not None:
-            direction = style["direction"]
-            twin = logical.get(direction)
-            if twin is None:
-                twin = PHYSICAL_FUNCTIONS[key](block="ttb", inline=direction)
-            if twin in cascaded:
-                return general_missing(style, key)
+        if logical is not None and _logical_twin(style, key, logical) in cascaded:
+            return general_missing(style, key)
         parent = style.parent_style
         if parent is not None and key in _INHERITED_PLAIN:
             value = parent[key]
