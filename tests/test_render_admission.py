@@ -70,7 +70,7 @@ def _retry_after_when_full(pool: RenderPool, settings: Settings, invoice: Invoic
 
 def test_retry_after_prices_what_is_queued_by_measured_render_times(tmp_path: Path) -> None:
     settings = tenant_settings(tmp_path, "alpha")
-    long, short = invoice_of(300), invoice_of(1)  # two long ones: seconds, not a rounding
+    long, short = invoice_of(900), invoice_of(1)  # two long ones: seconds, not a rounding
     with RenderPool(PoolLimits(workers=1, queue_per_worker=2)) as pool:
         pool.wait_ready()
         spent: dict[str, list[float]] = {"long": [], "short": []}
