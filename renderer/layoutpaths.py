@@ -57,6 +57,23 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   its own, set to the style's direction and language and never changed after; the short
   path makes one per thread for each font map, direction and language and makes each
   layout from it, as Pango contexts are meant to be shared. The layouts are the same.
+* `split_first_line` (as much of a text as fits on one line, for every text box laid out
+  and for the min- and max-content widths of the cells of a table laid out automatically)
+  gives a result made only of the text, the style's values, the width and three flags; it
+  is taken again, within one document's layout (kept on its context, never from one
+  document to the next), for the same text, style, width and flags, and for a text that fit
+  on one line at its natural width, at any width not narrower: WeasyPrint's path lays out
+  that one line again, with the same extents and baseline (tested). Each caller gets a copy
+  of the `Layout`, with the width it gave. A style is known by its identity, kept with the
+  result: no value a line reads (fonts, white space, spacing, wrapping, hyphenation, language)
+  is changed in a computed style once the layout begins. An SVG text (a style made for each)
+  takes WeasyPrint's path.
+* `first_line_metrics` (the measures of that line, before the Pango layout is let go) is
+  WeasyPrint's code, but keeps the Pango layout on the `Layout` with the text and style it
+  was made for (`LAID_LINE`), for drawing to take the line's glyphs from it rather than
+  shape the same text again (`renderer.drawpaths`). It lives as long as the `Layout`: a text
+  box's until the page is drawn; a min-content measure's, not kept by `split_first_line`,
+  no longer than WeasyPrint's.
 * `find_stylesheets` (the document's own `<style>` and `<link>` stylesheets) answers none
   at once for a document that has neither element, as the invoice's template writes it:
   WeasyPrint walks every element with a selector to find them and keeps only those whose
@@ -94,12 +111,14 @@ from tinycss2.color5 import parse_color
 from weasyprint import css
 from weasyprint import document as weasy_document
 from weasyprint import html as weasy_html
+from weasyprint import layout as weasy_layout
 from weasyprint.css import computed_values, units
 from weasyprint.css.functions import check_math
 from weasyprint.css.properties import Dimension
 from weasyprint.draw.color import get_color
 from weasyprint.formatting_structure import boxes, build
-from weasyprint.layout import absolute, background, block, flex, grid, inline, percent
+from weasyprint.layout import (absolute, background, block, flex, grid, inline, percent,
+                               preferred)
 from weasyprint.layout import page as page_layout
 from weasyprint.layout import column as column_layout
 from weasyprint.layout import float as floats
@@ -122,6 +141,9 @@ general_layout_setup = line_break.Layout.setup
 general_find_stylesheets = css.find_stylesheets
 general_parse_color = computed_values.parse_color
 general_get_html_metadata = weasy_document.get_html_metadata
+general_split_first_line = line_break.split_first_line
+general_first_line_metrics = line_break.first_line_metrics
+line_size = line_break.line_size
 percentage = percent.percentage
 _font_style_cache_key = line_break._font_style_cache_key
 adjust_box_sizing = percent.adjust_box_sizing
@@ -130,6 +152,8 @@ _Box = boxes.Box
 _PageBox = boxes.PageBox
 _LineBox = boxes.LineBox
 _BlockReplacedBox = boxes.BlockReplacedBox
+_Layout = line_break.Layout
+_LayoutContext = weasy_layout.LayoutContext
 
 
 def quick_resolve_one_percentage(box: Any, property_name: str, refer_to: Any) -> None:
@@ -867,6 +891,107 @@ def quick_layout_setup(self: Any, style: Any) -> None:
         pango.pango_layout_set_attributes(self.layout, attr_list)
 
 
+#: The Pango layout a text's first line was measured with, kept on WeasyPrint's `Layout`
+#: for drawing (`renderer.drawpaths`): the attribute's name.
+LAID_LINE = "laid_line"
+
+
+def quick_first_line_metrics(first_line: Any, text: str, layout: Any, resume_at: Any,
+                             space_collapse: bool, style: Any, hyphenated: bool = False,
+                             hyphenation_character: str | None = None) -> tuple[Any, ...]:
+    """`first_line_metrics`: WeasyPrint's code, but the Pango layout the line was measured
+    with is kept on the `Layout` it deactivates (`LAID_LINE`), with its text and style, for
+    drawing to take its glyphs rather than shape the same text again."""
+    length = first_line.length
+    if hyphenated:
+        length -= len(hyphenation_character.encode())
+    elif resume_at:
+        # An unbounded width: the line was split already (WeasyPrint's comment).
+        pango.pango_layout_set_width(layout.layout, -1)
+        first_line_text = text.encode()[:length].decode()
+        if space_collapse:
+            first_line_text = first_line_text.rstrip(' ')
+        layout.set_text(first_line_text)
+        first_line, _ = layout.get_first_line()
+        length = first_line.length if first_line is not None else 0
+
+    width, height = line_size(first_line, style)
+    baseline = pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+    setattr(layout, LAID_LINE, (layout.layout, layout.text, style))
+    layout.deactivate()
+    return layout, length, resume_at, width, height, baseline
+
+
+class _LaidLines:
+    """The first lines split in one document's layout (`quick_split_first_line`)."""
+
+    __slots__ = ("by_width", "fitting")
+
+    def __init__(self) -> None:
+        #: (text, style's id, width, justification spacing, line start, minimum) →
+        #: (the style, kept so that its id stays its own, WeasyPrint's result).
+        self.by_width: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
+        #: (text, style's id, justification spacing) → (the style, the result) of a text
+        #: that fits in one line at its natural width, whatever the width it was given.
+        self.fitting: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
+
+
+#: How many lines a document's `_LaidLines` holds at most (an invoice of 200 lines: ~300).
+_LAID_LINES_KEPT = 16384
+#: The styles whose values a document's layout does not change (the SVG text's do).
+_CASCADED_STYLES = (css.ComputedStyle, css.AnonymousStyle)
+
+
+def _laid_out(layout: Any, max_width: Any) -> Any:
+    """A copy of a deactivated `Layout`, given the width its caller gave: as WeasyPrint's
+    would be, made anew for the same text, style and (fitting) width."""
+    copy = _Layout.__new__(_Layout)
+    copy.__dict__.update(layout.__dict__)
+    copy.max_width = max_width
+    return copy
+
+
+def quick_split_first_line(text: str, style: Any, context: Any, max_width: Any,
+                           justification_spacing: Any, is_line_start: bool = True,
+                           minimum: bool = False) -> tuple[Any, ...]:
+    """`split_first_line`: WeasyPrint's result for the same text, style and width found
+    earlier in the document, or for a text that fits in one line at a width at least its
+    natural width; else WeasyPrint's path, its result kept for the rest of the document."""
+    if style.__class__ not in _CASCADED_STYLES or context.__class__ is not _LayoutContext:
+        return general_split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    lines = context.__dict__.get("laid_lines")
+    if lines is None:
+        lines = context.laid_lines = _LaidLines()
+    style_id = id(style)
+    key = (text, style_id, max_width, justification_spacing, is_line_start, minimum)
+    known = lines.by_width.get(key)
+    if known is None:
+        known = lines.fitting.get((text, style_id, justification_spacing))
+        if known is not None and max_width is not None and max_width < known[1][3]:
+            known = None
+    if known is not None:
+        layout, *metrics = known[1]
+        return (_laid_out(layout, max_width), *metrics)
+
+    layout, *metrics = general_split_first_line(
+        text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    if len(lines.by_width) >= _LAID_LINES_KEPT:
+        lines.by_width.clear()
+        lines.fitting.clear()
+    _, resume_index, width, _, _ = metrics
+    if resume_index is None and (max_width is None or width <= max_width):
+        known = lines.by_width[key] = (style, (layout, *metrics))
+        lines.fitting[text, style_id, justification_spacing] = known
+        return (_laid_out(layout, max_width), *metrics)
+    # A line not fitting (a min-content width, a line split) is kept without the Pango
+    # layout drawing could take: it is let go with the caller's copy, as WeasyPrint's is.
+    kept = _laid_out(layout, max_width)
+    kept.__dict__.pop(LAID_LINE, None)
+    lines.by_width[key] = (style, (kept, *metrics))
+    return (layout, *metrics)
+
+
 def quick_find_stylesheets(wrapper_element: Any, *args: Any, **kwargs: Any) -> Any:
     """`find_stylesheets`: none in a document with no `style` or `link` element (found by
     ElementTree's own search), else WeasyPrint's."""
@@ -990,6 +1115,9 @@ for _module in (table_layout, build):
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
 fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
 fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
+fastpaths.replace(line_break, "first_line_metrics", quick_first_line_metrics)
+for _module in (line_break, inline, preferred):
+    fastpaths.replace(_module, "split_first_line", quick_split_first_line)
 fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
 fastpaths.replace(computed_values, "parse_color", quick_parse_color)
 fastpaths.replace(weasy_document, "get_html_metadata", quick_get_html_metadata)
