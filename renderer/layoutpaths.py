@@ -71,9 +71,9 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   rather than called: it runs deep in the layout's recursion, where one frame more made
   CPython 3.11 map and unmap more of its 16 KB frame-stack chunks, which cost more than the
   lines found again saved on a one-page invoice.
-* `first_line_metrics` (the measures of that line, before the Pango layout is let go) is
-  WeasyPrint's code, but keeps the Pango layout on the `Layout` with the text and style it
-  was made for (`LAID_LINE`), for drawing to take the line's glyphs from it rather than
+* `first_line_metrics` (the measures of that line, before the Pango layout is let go), as
+  that short path calls it, is WeasyPrint's code, but keeps the Pango layout on the `Layout`
+  with the text and style it was made for (`LAID_LINE`), for drawing to take the line's glyphs from it rather than
   shape the same text again (`renderer.drawpaths`). It lives as long as the `Layout`: a text
   box's until the page is drawn; a min-content measure's, not kept by `split_first_line`,
   no longer than WeasyPrint's.
@@ -147,7 +147,6 @@ general_find_stylesheets = css.find_stylesheets
 general_parse_color = computed_values.parse_color
 general_get_html_metadata = weasy_document.get_html_metadata
 general_split_first_line = line_break.split_first_line
-general_first_line_metrics = line_break.first_line_metrics
 line_size = line_break.line_size
 create_layout = line_break.create_layout
 get_next_break_point = line_break.get_next_break_point
@@ -945,7 +944,7 @@ class _LaidLines:
         self.fitting: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
 
 
-#: How many lines a document's `_LaidLines` holds at most (an invoice of 200 lines: ~300).
+#: How many lines a document's `_LaidLines` holds at most (an invoice of 200 lines: ~220).
 _LAID_LINES_KEPT = 16384
 #: The styles whose values a document's layout does not change (the SVG text's do).
 _CASCADED_STYLES = (css.ComputedStyle, css.AnonymousStyle)
@@ -1380,7 +1379,6 @@ for _module in (table_layout, build):
 fastpaths.replace(css.StyleFor, "__init__", quick_style_for_init)
 fastpaths.replace(line_break, "get_font_description", quick_get_font_description)
 fastpaths.replace(line_break.Layout, "setup", quick_layout_setup)
-fastpaths.replace(line_break, "first_line_metrics", quick_first_line_metrics)
 for _module in (line_break, inline, preferred):
     fastpaths.replace(_module, "split_first_line", quick_split_first_line)
 fastpaths.replace(css, "find_stylesheets", quick_find_stylesheets)
