@@ -162,6 +162,8 @@ class _PreparedSheet:
         return reached
 
     def _serialise(self, obj: Any, template: _Template, top: bool = False) -> None:
+        """Add `obj`'s PDF syntax to `template`; an indirect object inside it (`top`: not
+        `obj` itself) becomes a slot. A stream without a filter is compressed."""
         if isinstance(obj, pikepdf.Object) and obj.is_indirect and not top:
             template.add(self._index_of(obj))
         elif isinstance(obj, pikepdf.Stream):
@@ -299,7 +301,9 @@ def lay_under(pdf: pydyf.PDF, underlay: Underlay) -> None:
                                    for index in reversed(under)])
             pdf.add_object(stream)
             drawn[under] = stream.reference
-        page["Contents"] = pydyf.Array([drawn[under], page["Contents"]])
+        contents = page["Contents"]
+        page["Contents"] = pydyf.Array([drawn[under], *(
+            contents if isinstance(contents, list) else [contents])])
         resources = _resolved(pdf, page["Resources"])
         forms = resources.get("XObject")
         if forms is None:
