@@ -201,10 +201,20 @@ def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:
         associated.extend(unique)
 
 
+def _metadata_uncompressed(_document: Any, pdf: Any) -> None:
+    """Write the XMP metadata stream uncompressed (a WeasyPrint finisher): any tool that
+    scans a file for XMP packets finds the invoice's title and PDF/A claim, as it did when
+    qpdf wrote the file."""
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, pydyf.Stream) and pdf_object.extra.get("Type") == "/Metadata":
+            pdf_object.compress = False
+
+
 def _finish(document: Any, pdf: Any) -> None:
-    """The WeasyPrint finisher of every PDF: each embedded file listed once, plain streams
-    compressed at the default level."""
+    """The WeasyPrint finisher of every PDF: each embedded file listed once, the metadata
+    uncompressed, plain streams compressed at the default level."""
     _one_af_entry_per_file(document, pdf)
+    _metadata_uncompressed(document, pdf)
     _compress_at_default_level(document, pdf)
 
 
