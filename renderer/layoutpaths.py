@@ -48,7 +48,9 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
     the element's and its ancestors' names, classes, id and attributes (every selector of
     ours: names, classes, attributes, descendants) cannot answer differently for two such
     elements. A stylesheet with any selector that reads more (siblings, `:empty`, `:lang`,
-    states) has every element matched by cssselect2, as before.
+    states) has every element matched by cssselect2, as before. The matched rules'
+    declarations are cascaded once for the place too, and an element with no declarations
+    of its own (no style, `lang` or `id` attribute) takes a copy, in the same order.
 * The properties of cssselect2's `ElementWrapper` (an element's id, classes, children…,
   read when selectors are matched) are computed on their first read and kept, as by
   `functools.cached_property`, but without taking its lock, one for all elements, on each
@@ -99,6 +101,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import cached_property
 from itertools import count, cycle
@@ -757,9 +760,12 @@ _places: dict[tuple[int, str, tuple[tuple[str, str], ...]], int] = {}
 _place_numbers = count()
 #: The root's parent place, in an HTML document and another.
 _ROOT_PLACES = {True: -1, False: -2}
-#: The rules matched at each place, for each list of stylesheets: (selector keys, matched
-#: rules) as `_match` gives them.
-_rules: dict[tuple[Any, ...], dict[int, tuple[Any, Any]]] = {}
+#: The rules matched at each place, for each list of stylesheets (the newest used kept):
+#: (selector keys, matched rules) as `_match` gives them, and their declarations cascaded
+#: (`_cascades`).
+_rules: OrderedDict[tuple[Any, ...], dict[int, tuple[Any, Any, Any]]] = OrderedDict()
+#: How many lists of stylesheets `_rules` keeps (a long invoice's pieces add one each).
+_SHEETS_KEPT = 16
 #: How many places `_places` and the rules of one list of stylesheets hold at most.
 _PLACES_KEPT = 8192
 
@@ -776,7 +782,7 @@ def _place(parent_place: int, etree_element: Any) -> int:
     return place
 
 
-def _matched_rules(sheets: Any) -> dict[int, tuple[Any, Any]] | None:
+def _matched_rules(sheets: Any) -> dict[int, tuple[Any, Any, Any]] | None:
     """The rules matched before at each place with these stylesheets, or None where a
     selector reads more than the element and its ancestors."""
     try:
@@ -787,12 +793,37 @@ def _matched_rules(sheets: Any) -> dict[int, tuple[Any, Any]] | None:
     if rules is None:
         if not all(_reads_element_and_ancestors(sheet.matcher) for sheet, _, _ in sheets):
             return None
-        if len(_rules) >= 16:
-            _rules.clear()
+        while len(_rules) >= _SHEETS_KEPT:
+            try:
+                _rules.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
         rules = _rules[key] = {}
-    elif len(rules) >= _PLACES_KEPT:
-        rules.clear()
+    else:
+        try:
+            _rules.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile: still valid here
+            pass
+        if len(rules) >= _PLACES_KEPT:
+            rules.clear()
     return rules
+
+
+def _cascades(matched: tuple[Any, ...]) -> tuple[tuple[Any, dict[str, Any]], ...]:
+    """The declarations of the matched rules cascaded as WeasyPrint cascades them into an
+    element with no declarations of its own: (pseudo-element, {property: (value, weight)})
+    for the element and each of its pseudo-elements, in the order WeasyPrint adds them."""
+    cascades: dict[Any, dict[str, Any]] = {}
+    declaration_precedence = css.declaration_precedence
+    for origin, specificity, pseudo_type, declarations, layer_order in matched:
+        style = cascades.setdefault(pseudo_type, {})
+        for name, values, importance in declarations:
+            precedence = declaration_precedence(origin, importance)
+            weight = (precedence, layer_order, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
+    return tuple(cascades.items())
 
 
 def _match(sheets: Any, element: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -855,6 +886,7 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
         parent = element.parent.etree_element if element.parent else None
         parent_id = id(computed_styles[parent, None]) if element.parent else None
         element_declarations = elements_declarations.get(etree_element)
+        cascades = None
         if kept_rules is None:
             selectors_keys, matched = _match(sheets, element)
         else:
@@ -862,23 +894,31 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
                 places[parent] if parent is not None else root_place, etree_element)
             rules = kept_rules.get(place)
             if rules is None:
-                rules = kept_rules[place] = _match(sheets, element)
-            selectors_keys, matched = rules
+                selectors_keys, matched = _match(sheets, element)
+                rules = kept_rules[place] = (selectors_keys, matched, _cascades(matched))
+            selectors_keys, matched, cascades = rules
         key = (parent_id, element_declarations, selectors_keys)
         shared = key in computed_cache
 
         # Add declarations for matching elements (for a shared style, only for its
-        # pseudo-elements), in the order WeasyPrint adds them.
-        for origin, specificity, pseudo_type, declarations, layer_order in matched:
-            if shared and pseudo_type is None:
-                continue
-            style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
-            for name, values, importance in declarations:
-                precedence = declaration_precedence(origin, importance)
-                weight = (precedence, layer_order, specificity)
-                old_weight = style.get(name, (None, None))[1]
-                if old_weight is None or old_weight <= weight:
-                    style[name] = values, weight
+        # pseudo-elements), in the order WeasyPrint adds them: for an element without
+        # declarations of its own, as cascaded once for its place.
+        if cascades is not None and element_declarations is None:
+            for pseudo_type, cascaded in cascades:
+                if shared and pseudo_type is None:
+                    continue
+                cascaded_styles[etree_element, pseudo_type] = cascaded.copy()
+        else:
+            for origin, specificity, pseudo_type, declarations, layer_order in matched:
+                if shared and pseudo_type is None:
+                    continue
+                style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
+                for name, values, importance in declarations:
+                    precedence = declaration_precedence(origin, importance)
+                    weight = (precedence, layer_order, specificity)
+                    old_weight = style.get(name, (None, None))[1]
+                    if old_weight is None or old_weight <= weight:
+                        style[name] = values, weight
 
         # Store computed styles.
         if shared:
