@@ -2,8 +2,8 @@
 
 Laying out the lines table is most of a long invoice's render, and one process uses one core.
 A long invoice (MIN_ROWS rows or more) is therefore written as two PDFs of whole pages (the
-first half of its pages, the rest), joined while the seller's sheet is laid under them
-(`renderer.overlay`). Where another process can lay out the second piece (a `PieceLayouter`:
+first half of its pages, the rest), each with the seller's sheet laid under its pages as it is
+written, then joined (`renderer.overlay`). Where another process can lay out the second piece (a `PieceLayouter`:
 in the render pool, an idle sibling worker, `issuing.renderpool`) and every cell holds one
 line, the second PDF is laid out there while this process lays out the first
 (`_side_by_side`); everywhere else, and whenever a prediction or that process fails, the
@@ -202,8 +202,10 @@ class LaidOut:
 
 
 def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages: int,
-                  pdf_variant: Any, attachments: Sequence[Any], dated: Any) -> LaidOut:
-    """Lay out one piece, check its breaks against the prediction, write its own pages."""
+                  pdf_variant: Any, attachments: Sequence[Any], dated: Any,
+                  underlay: Any) -> LaidOut:
+    """Lay out one piece, check its breaks against the prediction, write its own pages with
+    the sheet under them (`underlay`: the piece's part of it)."""
     from weasyprint import CSS
 
 
@@ -224,7 +226,8 @@ def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages:
         if not ok:
             return LaidOut(None, 0)
         chosen = document.copy(document.pages[skip:skip + kept])
-        return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated), kept)
+        return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated, underlay),
+                       kept)
 
 
 class PieceLayouter(Protocol):
@@ -313,11 +316,14 @@ def split(renderer: Any, view: Any, sheet: Any, pdf_variant: Any,
         starts = [rows[0] if rows else None for rows in page_rows(document)]
         at = cut(starts, len(view.rows()))
         dated = view.invoice.issue_date
+        underlay = sheet.underlay(len(starts), view.fi_slip is not None)
         if at is None:
-            return [renderer._write(document, pdf_variant, attachments, dated)], len(starts)
+            return [renderer._write(document, pdf_variant, attachments, dated, underlay)
+                    ], len(starts)
         head = renderer._write(document.copy(document.pages[:at]), pdf_variant, attachments,
-                               dated)
-        tail = renderer._write(document.copy(document.pages[at:]), pdf_variant, (), dated)
+                               dated, underlay.part(0, at))
+        tail = renderer._write(document.copy(document.pages[at:]), pdf_variant, (), dated,
+                               underlay.part(at))
     return [head, tail], len(document.pages)
 
 
@@ -397,13 +403,16 @@ def _side_by_side(renderer: Any, layouter: PieceLayouter, view: Any, sheet: Any,
     head, tail = the_plan.pieces
     dated = view.invoice.issue_date
     total = the_plan.total_pages
+    underlay = sheet.underlay(total, view.fi_slip is not None)
     try:
         future = layouter.submit(html("tail", rows[tail.start - 1:], tail.start - 1),
-                                piece_css(tail, total), tail, total, pdf_variant, (), dated)
+                                piece_css(tail, total), tail, total, pdf_variant, (), dated,
+                                underlay.part(tail.first_page - 1))
     except Exception:  # noqa: BLE001 - no one to lay it out: the one pass
         return None
     first = lay_out_piece(renderer, html("head", rows[:head.stop + 1], 0),
-                          piece_css(head, total), head, total, pdf_variant, attachments, dated)
+                          piece_css(head, total), head, total, pdf_variant, attachments, dated,
+                          underlay.part(0, len(head.page_starts)))
     try:
         second = future.result()
     except Exception:  # noqa: BLE001 - its layouter failed: the one pass

@@ -35,6 +35,22 @@ value to WeasyPrint's own function, so the boxes end as WeasyPrint leaves them:
   does not have its own declarations cascaded again, as nothing reads them: WeasyPrint
   takes the earlier element's style, and clears the cascaded declarations once all styles
   are computed. The declarations of its pseudo-elements are cascaded as before.
+  Two parts of it are done once per process rather than for every document:
+  - the style attributes (and the `lang`, `id` and `name` attributes WeasyPrint reads as
+    declarations) are parsed and checked once for each text, and an element's parsed
+    declarations compared, to share a computed style, as WeasyPrint's freshly parsed ones
+    compare (never equal to another element's, unless all are literal tokens); a document
+    with SVG or presentational hints takes WeasyPrint's path. A warning about an invalid
+    declaration in a style attribute is logged on its first parse only.
+  - the rules matching an element are those matched before for an element of the same tag
+    and attributes whose parent has, recursively, the same tag and attributes (its "place"),
+    with the same stylesheets: a selector compiled by cssselect2 to a test that reads only
+    the element's and its ancestors' names, classes, id and attributes (every selector of
+    ours: names, classes, attributes, descendants) cannot answer differently for two such
+    elements. A stylesheet with any selector that reads more (siblings, `:empty`, `:lang`,
+    states) has every element matched by cssselect2, as before. The matched rules'
+    declarations are cascaded once for the place too, and an element with no declarations
+    of its own (no style, `lang` or `id` attribute) takes a copy, in the same order.
 * The properties of cssselect2's `ElementWrapper` (an element's id, classes, children…,
   read when selectors are matched) are computed on their first read and kept, as by
   `functools.cached_property`, but without taking its lock, one for all elements, on each
@@ -105,12 +121,17 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator
 from functools import cached_property
-from itertools import cycle
+from itertools import count, cycle
 from math import inf
 from typing import Any
 
 import pyphen
+import tinycss2
+from cssselect2 import Matcher
 from cssselect2.tree import ElementWrapper
 from tinycss2.color5 import parse_color
 from weasyprint import css
@@ -662,12 +683,206 @@ def quick_collapse_table_borders(table: Any, grid_width: int, grid_height: int) 
     return vertical_borders, horizontal_borders
 
 
+#: Style attributes (and the `lang`, `id` and `name` attributes WeasyPrint reads as
+#: declarations) parsed and checked: (text, base URL, a block of declarations?) → (the
+#: declarations, their expanded and checked values), by `_declared`.
+_declarations: dict[tuple[str, Any, bool], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+#: How many `_declarations` holds at most (an invoice has a handful of style attributes).
+_DECLARATIONS_KEPT = 1024
+_SVG_TAG = '{http://www.w3.org/2000/svg}svg'
+
+
+def _declared(text: str, base_url: Any, block: bool) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A style attribute's declarations (`block`) or one declaration, and their values
+    as WeasyPrint's `preprocess_declarations` gives them, parsed once per process."""
+    key = (text, base_url, block)
+    known = _declarations.get(key)
+    if known is None:
+        declarations = (tuple(tinycss2.parse_blocks_contents(text)) if block
+                        else (tinycss2.parse_one_declaration(text),))
+        known = (declarations, tuple(css.preprocess_declarations(base_url, declarations)))
+        if len(_declarations) >= _DECLARATIONS_KEPT:
+            _declarations.clear()
+        _declarations[key] = known
+    return known
+
+
+def _attribute_declarations(root: Any, presentational_hints: bool,
+                            base_url: Any) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """`find_style_attributes`, each rule with its checked values: (specificity, element,
+    declarations, values), the same rules in the same order. Without presentational hints
+    and SVG elements (whose width and height WeasyPrint reads), each text is parsed once per
+    process (`_declared`); else by WeasyPrint's functions."""
+    if presentational_hints or next(root.iter(_SVG_TAG), None) is not None:
+        for specificity, element, declarations, base in css.find_style_attributes(
+                root, presentational_hints, base_url):
+            yield (specificity, element, declarations,
+                   css.preprocess_declarations(base, declarations))
+        return
+    for element in root.iter():
+        if style := element.get('style'):
+            yield (1, 0, 0), element, *_declared(style, base_url, True)
+        if lang := element.get('lang'):
+            yield (0, 0, 0), element, *_declared(f'-weasy-lang:"{lang}"', base_url, False)
+        if id_ := element.get('id'):
+            yield (0, 0, 0), element, *_declared(f'-weasy-anchor:"{id_}"', base_url, False)
+        if element.tag == 'a':
+            if name := element.get('name'):
+                yield (0, 0, 0), element, *_declared(
+                    f'-weasy-anchor:"{name}"', base_url, False)
+
+
+def _sharing_key(declarations: tuple[Any, ...]) -> Any:
+    """An element's declarations as WeasyPrint's cascade compares them to share a computed
+    style: it parses them anew for each element, and tinycss2's nodes are equal only when
+    they are the same node, but for literal tokens (equal by value). So the declarations
+    kept by `_declared` stand for themselves where all are literal tokens (or there are
+    none), and otherwise a key equal to no other element's.
+
+    >>> _sharing_key(()) == _sharing_key(())
+    True
+    >>> declarations, _ = _declared("height: 1px", None, True)
+    >>> _sharing_key(declarations) == _sharing_key(declarations)
+    False
+    """
+    if all(type(node).__eq__ is not object.__eq__ for node in declarations):
+        return declarations
+    return object()
+
+
+#: What a selector's test may read for its answer to depend on the element's name and
+#: attributes and its ancestors' only (cssselect2 compiles each selector to a function).
+_ELEMENT_AND_ANCESTORS = frozenset({
+    "ancestors", "any", "attrib", "classes", "etree_element", "get", "id", "local_name",
+    "namespace_url", "parent"})
+#: Whether each matcher's selectors read no more than `_ELEMENT_AND_ANCESTORS`.
+_plain_matchers: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _names_read(code: Any) -> set[str]:
+    """The names a function's code (and the code it holds, a generator's) reads."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _names_read(constant)
+    return names
+
+
+def _reads_element_and_ancestors(matcher: Any) -> bool:
+    """Whether every selector of `matcher` depends on no more than the element's name and
+    attributes and those of its ancestors (no sibling, child count, language, state)."""
+    known = _plain_matchers.get(matcher)
+    if known is None:
+        entries = [entry for group in (
+            matcher.id_selectors, matcher.class_selectors,
+            matcher.lower_local_name_selectors, matcher.namespace_selectors)
+            for entries in group.values() for entry in entries]
+        entries += matcher.lang_attr_selectors + matcher.other_selectors
+        known = type(matcher).match is Matcher.match and all(
+            getattr(test, "__code__", None) is not None and not test.__closure__
+            and _names_read(test.__code__) <= _ELEMENT_AND_ANCESTORS
+            for test, *_ in entries)
+        _plain_matchers[matcher] = known
+    return known
+
+
+#: An element's place in the selectors' eyes: (its parent's place, its tag, its attributes)
+#: → a number never given to another place, by `_place`.
+_places: dict[tuple[int, str, tuple[tuple[str, str], ...]], int] = {}
+_place_numbers = count()
+#: The root's parent place, in an HTML document and another.
+_ROOT_PLACES = {True: -1, False: -2}
+#: The rules matched at each place, for each list of stylesheets (the newest used kept):
+#: (selector keys, matched rules) as `_match` gives them, and their declarations cascaded
+#: (`_cascades`).
+_rules: OrderedDict[tuple[Any, ...], dict[int, tuple[Any, Any, Any]]] = OrderedDict()
+#: How many lists of stylesheets `_rules` keeps (a long invoice's pieces add one each).
+_SHEETS_KEPT = 16
+#: How many places `_places` and the rules of one list of stylesheets hold at most.
+_PLACES_KEPT = 8192
+
+
+def _place(parent_place: int, etree_element: Any) -> int:
+    """The number of an element's place: the same for elements of the same tag and
+    attributes (in the same order) whose parents have the same place."""
+    key = (parent_place, etree_element.tag, tuple(etree_element.attrib.items()))
+    place = _places.get(key)
+    if place is None:
+        if len(_places) >= _PLACES_KEPT:
+            _places.clear()
+        place = _places[key] = next(_place_numbers)
+    return place
+
+
+def _matched_rules(sheets: Any) -> dict[int, tuple[Any, Any, Any]] | None:
+    """The rules matched before at each place with these stylesheets, or None where a
+    selector reads more than the element and its ancestors."""
+    try:
+        key = tuple(sheets)
+        rules = _rules.get(key)
+    except TypeError:  # a stylesheet with no stable key
+        return None
+    if rules is None:
+        if not all(_reads_element_and_ancestors(sheet.matcher) for sheet, _, _ in sheets):
+            return None
+        while len(_rules) >= _SHEETS_KEPT:
+            try:
+                _rules.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
+        rules = _rules[key] = {}
+    else:
+        try:
+            _rules.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile: still valid here
+            pass
+        if len(rules) >= _PLACES_KEPT:
+            rules.clear()
+    return rules
+
+
+def _cascades(matched: tuple[Any, ...]) -> tuple[tuple[Any, dict[str, Any]], ...]:
+    """The declarations of the matched rules cascaded as WeasyPrint cascades them into an
+    element with no declarations of its own: (pseudo-element, {property: (value, weight)})
+    for the element and each of its pseudo-elements, in the order WeasyPrint adds them."""
+    cascades: dict[Any, dict[str, Any]] = {}
+    declaration_precedence = css.declaration_precedence
+    for origin, specificity, pseudo_type, declarations, layer_order in matched:
+        style = cascades.setdefault(pseudo_type, {})
+        for name, values, importance in declarations:
+            precedence = declaration_precedence(origin, importance)
+            weight = (precedence, layer_order, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
+    return tuple(cascades.items())
+
+
+def _match(sheets: Any, element: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The rules of `sheets` matching `element`: the keys WeasyPrint's cascade shares
+    computed styles by, and (origin, specificity, pseudo-element, declarations, layer
+    order) for each, in WeasyPrint's order."""
+    selectors_keys = []
+    matched = []
+    for sheet, origin, sheet_specificity in sheets:
+        for selector in sheet.matcher.match(element):
+            specificity, order, pseudo_type, (declarations, layer) = selector
+            layer_order = inf if layer is None else sheet.layers.index(layer)
+            selectors_keys.append((sheet, specificity, id(declarations), layer_order))
+            matched.append((origin, sheet_specificity or specificity, pseudo_type,
+                            declarations, layer_order))
+    return tuple(selectors_keys), tuple(matched)
+
+
 def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints: Any,
                          font_config: Any, target_collector: Any) -> None:
     """`StyleFor.__init__`: WeasyPrint's cascade, but an element whose computed style is
     shared with an earlier one (same parent style, same style attribute, same matching
     rules) does not cascade its own declarations again: only those of its pseudo-elements,
-    which are computed from them."""
+    which are computed from them. Style attributes are parsed once per process
+    (`_attribute_declarations`) and the rules matching an element are those matched
+    before for an element of the same name and attributes under the same ancestors
+    (`_matched_rules`)."""
     self._cascaded_styles = cascaded_styles = {}
     self._computed_styles = computed_styles = {}
 
@@ -680,12 +895,11 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
     css.PROGRESS_LOGGER.info('Step 3 - Applying CSS')
     layer_order = inf
     elements_declarations = {}
-    for specificity, element, declarations, base_url in css.find_style_attributes(
+    for specificity, element, declarations, preprocessed in _attribute_declarations(
             html.etree_element, presentational_hints, html.base_url):
         style = cascaded_styles.setdefault((element, None), {})
-        elements_declarations[element] = tuple(declarations)
-        for name, values, importance in css.preprocess_declarations(
-                base_url, declarations):
+        elements_declarations[element] = _sharing_key(declarations)
+        for name, values, importance in preprocessed:
             precedence = css.declaration_precedence('author', importance)
             weight = (precedence, layer_order, specificity)
             old_weight = style.get(name, (None, None))[1]
@@ -696,36 +910,47 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
     # styles before their children, for inheritance.
     computed_cache = {}
     declaration_precedence = css.declaration_precedence
+    kept_rules = _matched_rules(sheets)
+    places: dict[Any, int] = {}
+    root_place = _ROOT_PLACES[html.wrapper_element.in_html_document]
     for element in html.wrapper_element.iter_subtree():
         etree_element = element.etree_element
         parent = element.parent.etree_element if element.parent else None
         parent_id = id(computed_styles[parent, None]) if element.parent else None
         element_declarations = elements_declarations.get(etree_element)
-        selectors_keys = []
-        matched = []
-        for sheet, origin, sheet_specificity in sheets:
-            for selector in sheet.matcher.match(element):
-                specificity, order, pseudo_type, (declarations, layer) = selector
-                layer_order = inf if layer is None else sheet.layers.index(layer)
-                selectors_keys.append(
-                    (sheet, specificity, id(declarations), layer_order))
-                matched.append((origin, sheet_specificity or specificity, pseudo_type,
-                                declarations, layer_order))
-        key = (parent_id, element_declarations, tuple(selectors_keys))
+        cascades = None
+        if kept_rules is None:
+            selectors_keys, matched = _match(sheets, element)
+        else:
+            place = places[etree_element] = _place(
+                places[parent] if parent is not None else root_place, etree_element)
+            rules = kept_rules.get(place)
+            if rules is None:
+                selectors_keys, matched = _match(sheets, element)
+                rules = kept_rules[place] = (selectors_keys, matched, _cascades(matched))
+            selectors_keys, matched, cascades = rules
+        key = (parent_id, element_declarations, selectors_keys)
         shared = key in computed_cache
 
         # Add declarations for matching elements (for a shared style, only for its
-        # pseudo-elements), in the order WeasyPrint adds them.
-        for origin, specificity, pseudo_type, declarations, layer_order in matched:
-            if shared and pseudo_type is None:
-                continue
-            style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
-            for name, values, importance in declarations:
-                precedence = declaration_precedence(origin, importance)
-                weight = (precedence, layer_order, specificity)
-                old_weight = style.get(name, (None, None))[1]
-                if old_weight is None or old_weight <= weight:
-                    style[name] = values, weight
+        # pseudo-elements), in the order WeasyPrint adds them: for an element without
+        # declarations of its own, as cascaded once for its place.
+        if cascades is not None and element_declarations is None:
+            for pseudo_type, cascaded in cascades:
+                if shared and pseudo_type is None:
+                    continue
+                cascaded_styles[etree_element, pseudo_type] = cascaded.copy()
+        else:
+            for origin, specificity, pseudo_type, declarations, layer_order in matched:
+                if shared and pseudo_type is None:
+                    continue
+                style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
+                for name, values, importance in declarations:
+                    precedence = declaration_precedence(origin, importance)
+                    weight = (precedence, layer_order, specificity)
+                    old_weight = style.get(name, (None, None))[1]
+                    if old_weight is None or old_weight <= weight:
+                        style[name] = values, weight
 
         # Store computed styles.
         if shared:

@@ -8,7 +8,8 @@ to share between threads.
 What makes a render cheaper without changing the page:
 * the seller's sheet (letterhead, footer texts, the FI slip's frame) is laid out once and
   kept (`renderer.sheet`); each invoice lays out only its own content, and the sheet's pages
-  are laid under its pages (`renderer.overlay`);
+  are laid under its pages while WeasyPrint writes them (`renderer.overlay`, from the
+  finisher);
 * the template's output is parsed as XML by expat rather than by WeasyPrint's HTML5 parser;
 * the browser defaults come from `templates/user-agent.css` (the few rules the layout uses)
   instead of WeasyPrint's full HTML5 stylesheet, which is matched against every element;
@@ -72,7 +73,7 @@ from renderer.collector import collector_paused
 from renderer.document import InvoiceView, build_view
 from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
-from renderer.overlay import lay_under, own_resources
+from renderer.overlay import Underlay, join, lay_under, own_resources
 from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
 from renderer.resources import ProjectOnlyFetcher
 from renderer.sheet import Sheet, SheetCache, fits, measure
@@ -200,11 +201,33 @@ def _one_af_entry_per_file(_document: Any, pdf: Any) -> None:
         associated.extend(unique)
 
 
+def _metadata_uncompressed(_document: Any, pdf: Any) -> None:
+    """Write the XMP metadata stream uncompressed (a WeasyPrint finisher): any tool that
+    scans a file for XMP packets finds the invoice's title and PDF/A claim, as it did when
+    qpdf wrote the file."""
+    for pdf_object in pdf.objects:
+        if isinstance(pdf_object, pydyf.Stream) and pdf_object.extra.get("Type") == "/Metadata":
+            pdf_object.compress = False
+
+
 def _finish(document: Any, pdf: Any) -> None:
-    """The WeasyPrint finisher of every PDF: each embedded file listed once, plain streams
-    compressed at the default level."""
+    """The WeasyPrint finisher of every PDF: each embedded file listed once, the metadata
+    uncompressed, plain streams compressed at the default level."""
     _one_af_entry_per_file(document, pdf)
+    _metadata_uncompressed(document, pdf)
     _compress_at_default_level(document, pdf)
+
+
+def _finisher(underlay: Underlay | None) -> Callable[[Any, Any], None]:
+    """`_finish`, then the sheet laid under the pages (`renderer.overlay`), if any."""
+    if underlay is None:
+        return _finish
+
+    def finish(document: Any, pdf: Any) -> None:
+        _finish(document, pdf)
+        lay_under(pdf, underlay)
+
+    return finish
 
 
 def _localised(function: Callable[..., str]) -> Callable[..., str]:
@@ -290,17 +313,16 @@ class Renderer:
         pieces = chunked.render(self, self.layout_helper, view, sheet, pdf_variant,
                                 attachments)
         if pieces is not None:
-            (content, *more), pages = pieces
-            return lay_under(content, sheet.pdf, sheet.pages_under(pages, slip is not None),
-                             more)
+            return join(pieces[0])
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():
             document = self._layout(html, template=True)
-            content = self._write(document, pdf_variant, attachments, view.invoice.issue_date)
-            under = sheet.pages_under(len(document.pages), slip is not None)
+            underlay = sheet.underlay(len(document.pages), slip is not None)
+            content = self._write(document, pdf_variant, attachments, view.invoice.issue_date,
+                                  underlay)
             del document
-        return lay_under(content, sheet.pdf, under)
+        return content
 
     def sheet(self, view: InvoiceView, *, pdf_variant: PdfVariant = None) -> Sheet:
         """The sheet the invoice is printed on: rendered once per seller, language and slip."""
@@ -328,11 +350,13 @@ class Renderer:
                                cache=self._images)
 
     def _write(self, document: Any, pdf_variant: PdfVariant,
-               attachments: Sequence[EmbeddedFile], dated: date | None = None) -> bytes:
-        """The PDF. Embedded files are dated `dated` (the invoice's issue date), not the
-        moment of writing: the same invoice gives the same bytes whenever it is rendered."""
+               attachments: Sequence[EmbeddedFile], dated: date | None = None,
+               underlay: Underlay | None = None) -> bytes:
+        """The PDF, with the sheet laid under its pages as `underlay` says. Embedded files
+        are dated `dated` (the invoice's issue date), not the moment of writing: the same
+        invoice gives the same bytes whenever it is rendered."""
         options: dict[str, Any] = {"pdf_variant": pdf_variant or PDF_VARIANT,
-                                   "finisher": _finish}
+                                   "finisher": _finisher(underlay)}
         if attachments:
             stamp = None if dated is None else datetime.combine(dated, time(), UTC)
             options["attachments"] = [

@@ -5,7 +5,9 @@ payee, the card type and creditor number) depend on the settings and the languag
 are rendered once as a three-page PDF: the letterhead, the footer of an ordinary page, the
 slip with the last page's footer above it. Each invoice then renders only its own content,
 each piece where it goes on the whole page, and the sheet's pages are laid under its pages
-(`renderer.overlay`). Together they are the whole page, as the single-pass layout draws it.
+as WeasyPrint writes them (`Sheet.underlay`, `renderer.overlay`: the sheet's pages become form
+XObjects, prepared once per process). Together they are the whole page, as the single-pass
+layout draws it.
 
 The content needs two measures of the sheet, taken from WeasyPrint's own layout of it: the
 letterhead's height (the content leaves that much blank at the top of its first page) and
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from renderer.document import FiSlip
+from renderer.overlay import Underlay
 
 #: The slip's fields whose values differ per invoice (the sheet draws their empty boxes).
 SLOTS = ("payment_id", "kroner", "ore", "due_date", "message")
@@ -48,6 +51,10 @@ class Sheet:
                 under.append(LETTERHEAD)
             pages.append(under)
         return pages
+
+    def underlay(self, page_count: int, has_slip: bool) -> Underlay:
+        """The sheet and its pages under each page of the content, for writing it."""
+        return Underlay(self.pdf, tuple(map(tuple, self.pages_under(page_count, has_slip))))
 
 
 def fits(slip: FiSlip | None, kroner: str) -> bool:

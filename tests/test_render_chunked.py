@@ -13,7 +13,7 @@ from typing import Any
 import pypdf
 import pytest
 from test_render import SAMPLES, read_back
-from test_render_layers import placed
+from test_render_layers import font_files, placed
 
 from faktura.settings import Settings
 from infra.invoice_file import load_invoice
@@ -201,3 +201,22 @@ def test_the_e_invoice_is_embedded_once_and_a_failed_piece_changes_nothing(
     finally:
         helped.layout_helper.fail = False
     assert SIDE_BY_SIDE == [True, False]  # the second laid out in one pass
+
+
+def test_the_pieces_share_the_sheet_and_the_fonts(
+    renderer: Renderer, settings: Settings,
+) -> None:
+    """Each piece has the sheet laid under its pages as it is written; joined, each sheet
+    page's form and each font file is stored once."""
+    view = build_view(long_invoice(120), settings)
+    assert in_pieces(renderer, view)
+    pdf = renderer.pdf(view)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    forms: dict[str, set[int]] = {}
+    for page in reader.pages:
+        for name, form in page["/Resources"]["/XObject"].items():
+            if name.startswith("/Sheet"):
+                forms.setdefault(name, set()).add(form.idnum)
+    assert sorted(forms) == ["/Sheet0", "/Sheet1", "/Sheet2"]
+    assert all(len(objects) == 1 for objects in forms.values()), forms
+    assert all(len(files) == 1 for files in font_files(pdf).values())

@@ -196,6 +196,55 @@ def test_a_written_pdf_and_its_identifier_are_the_same_by_either_path(
     assert b"/ID [" in quick and quick == general
 
 
+#: Elements alike in tag and attributes whose rules differ by their ancestors (kept for their
+#: place) or by their siblings and content (matched by cssselect2 for each element).
+RULES_BY_PLACE = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"/><style>
+p { margin: 0 0 2mm; }
+.box p { color: #c00; } section p span { font-size: 14pt; } [hidden] { display: none; }
+p[data-kind="total"] { font-weight: bold; }
+</style>{extra}</head><body>
+<p>Rådgivning <span>1.250,00</span></p>
+<div class="box"><p>Rådgivning <span>1.250,00</span></p>
+<section><p>Rådgivning <span>1.250,00</span></p><p hidden="">Skjult</p></section></div>
+<section><p>Rådgivning <span>1.250,00</span></p></section>
+<ul><li>Første</li><li>Anden</li><li>Tredje</li></ul><p></p><p data-kind="total">Total</p>
+<p style="height: 6mm">Rådgivning</p><p style="height: 6mm">Rådgivning</p>
+<p style="height: 6mm; color: #0a0">Rådgivning</p>
+</body></html>"""
+SIBLING_RULES = """<style>li:first-child { color: #00c; } li + li { font-style: italic; }
+p:empty { height: 5mm; background: #eee; } .box > p { text-decoration: underline; }</style>"""
+
+
+@pytest.mark.parametrize("extra", ["", SIBLING_RULES])
+def test_rules_matched_by_an_elements_place_are_the_same_pdf_by_either_path(
+        renderer: Renderer, extra: str) -> None:
+    html = RULES_BY_PLACE.replace("{extra}", extra)
+    quick = renderer.pdf_from_html(html)
+    again = renderer.pdf_from_html(html)
+    with fastpaths.as_it_comes():
+        general = renderer.pdf_from_html(html)
+    assert quick == again == general
+
+
+def test_only_selectors_of_an_element_and_its_ancestors_are_kept_for_its_place() -> None:
+    from weasyprint import CSS
+
+    from renderer.layoutpaths import _reads_element_and_ancestors
+
+    plain = CSS(string=".box p, section p span, [hidden], p[data-kind=total], :root, "
+                       "p:not(.x) { color: red }")
+    matcher = plain.matcher
+    assert len(matcher.other_selectors) + sum(
+        len(entries) for group in (matcher.id_selectors, matcher.class_selectors,
+                                   matcher.lower_local_name_selectors)
+        for entries in group.values()) == 6
+    assert _reads_element_and_ancestors(plain.matcher)
+    for selector in ("li:first-child", "li + li", "li ~ li", "p:empty", "p:lang(da)",
+                     "li:nth-child(2)", "p:last-of-type", "p:has(span)", "div > p"):
+        sheet = CSS(string=f"{selector} {{ color: red }}")
+        assert not _reads_element_and_ancestors(sheet.matcher), selector
+
+
 #: The same texts measured and laid out at many widths in one document: in cells of tables
 #: laid out automatically (their min- and max-content widths), in blocks narrower and wider
 #: than the texts, broken at spaces, soft hyphens and by hyphenation, kept whole.

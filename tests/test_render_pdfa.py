@@ -27,6 +27,7 @@ def assert_pdfa(pdf: bytes) -> pypdf.PdfReader:
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert re.search(r'pdfaid:part(="|>)3', xmp), xmp[:300]  # PDF/A-3
     assert re.search(r'pdfaid:conformance(="|>)B', xmp), xmp[:300]
+    assert xmp.encode("utf-8") in pdf  # uncompressed: tools that scan for XMP packets find it
     intents = root["/OutputIntents"]
     assert intents and intents[0].get_object()["/S"] == "/GTS_PDFA1"
     return reader
