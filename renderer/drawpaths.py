@@ -27,19 +27,23 @@ skips only work whose result it already holds:
   units, prices, VAT rates). The drawing-time layout is made only of the font configuration,
   the style values `Layout.setup` and `Layout.set_text` read (direction, language, font
   description, font features, word and letter spacing, overflow-wrap, tab size), the box's
-  justification spacing and its text. For each such key the line is shaped once per document,
-  by WeasyPrint's own `reactivate` and `get_first_line`, and every box with the same key
-  takes its runs: the fonts, glyphs, widths and offsets Pango would give again (the fonts
-  cannot change while a document is drawn; the kept layout holds them). The runs' fonts are
-  added to the document's for the first box of a key, as `draw_first_line` adds them, and
-  found there for the next ones. The calls after the text matrix (font and size, glyph
-  strings, rises) depend only on the runs and the document's fonts: they are worked out for
-  the first box of a key, by `draw_first_line`'s expressions, and made again in order for the
-  next ones (the stream still skips a font-and-size call where that font is set), unless a
-  glyph is missing from its font (WeasyPrint warns of it at each box). The lines of the
-  latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go when the next
-  is drawn. A box with a text decoration, an ellipsis or only blanks, or in a colour font
-  (emojis), takes WeasyPrint's own path.
+  justification spacing and its text. For each such key the line is shaped once per document
+  and every box with the same key takes its runs. The first box of a key takes the line as
+  Pango shaped it when the box was measured (the layout `renderer.layoutpaths` keeps), where
+  the drawing-time layout would be the same: one line, made for the box's style, still
+  holding its text, with no word, letter or justification spacing, no tab and no paragraph
+  end (see `_laid_line`); else the line is shaped again by WeasyPrint's own `reactivate` and
+  `get_first_line`. The runs are the fonts, glyphs, widths and offsets Pango would give
+  again (the fonts cannot change while a document is drawn; the kept layout holds them). The
+  runs' fonts are added to the document's for the first box of a key, as `draw_first_line`
+  adds them, and found there for the next ones. The calls after the text matrix (font and
+  size, glyph strings, rises) depend only on the runs and the document's fonts: they are
+  worked out for the first box of a key, by `draw_first_line`'s expressions, and made again
+  in order for the next ones (the stream still skips a font-and-size call where that font is
+  set), unless a glyph is missing from its font (WeasyPrint warns of it at each box). The
+  lines of the latest document drawn are kept (at most `_SHAPED_PER_DOCUMENT`) and let go
+  when the next is drawn. A box with a text decoration, an ellipsis or only blanks, or in a
+  colour font (emojis), takes WeasyPrint's own path.
 * `quick_draw_border` (`draw_border`): a box with no border, no border image and no columns
   is left at once; WeasyPrint finds the same after looking up its colours and styles.
 * `quick_draw_outline` (`draw_outline`): a box whose outline has no width draws none, so
@@ -76,6 +80,7 @@ from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
 from renderer import fastpaths
+from renderer.layoutpaths import LAID_LINE
 
 #: WeasyPrint's own functions, for what the quick paths leave to them.
 general_to_bytes = pydyf._to_bytes
@@ -447,10 +452,42 @@ def _shaping_key(textbox: Any) -> tuple[Any, ...]:
         style["tab_size"], layout.justification_spacing, layout.text)
 
 
+#: Characters that end a paragraph or a line in Pango: a text holding one is drawn in a
+#: single paragraph, as it was not measured.
+_LINE_ENDS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _laid_line(textbox: Any) -> _Shaped | None:
+    """The text box's line as Pango shaped it when it was measured, where drawing would
+    shape the same: the layout kept by the layout's short path (`LAID_LINE`) was made for
+    the box's style and still holds its text, in one line, with no spacing added to it
+    (neither justification nor word or letter spacing: their Pango attributes, set at
+    places in the text, stay in a layout from an earlier text), no tab and nothing Pango
+    takes for a paragraph's end (drawing sets a single paragraph). `overflow-wrap`'s
+    attribute (no hyphen where a word is broken) covers the whole text however often it
+    was set, and acts only where a line breaks; the width the layout was measured at does
+    not move a glyph of a single line. None where drawing must shape the line itself."""
+    layout = textbox.pango_layout
+    laid = layout.__dict__.get(LAID_LINE)
+    if laid is None:
+        return None
+    pango_layout, text, style = laid
+    if (style is not textbox.style or text != layout.text or layout.justification_spacing
+            or style["word_spacing"] or style["letter_spacing"] != "normal" or "\t" in text
+            or not _LINE_ENDS.isdisjoint(text)
+            or pango.pango_layout_get_line_readonly(pango_layout, 1) != ffi.NULL):
+        return None
+    first_line = pango.pango_layout_get_line_readonly(pango_layout, 0)
+    layout.first_line_direction = first_line.resolved_dir
+    return _Shaped(pango_layout, text, first_line.resolved_dir, _runs(first_line))
+
+
 def _shaped(stream: Stream, textbox: Any) -> _Shaped:
     """The text box's line shaped, once per document for each key: later boxes with the
-    same key take the same runs. The font configuration cannot change while a document is
-    drawn, and the kept layout keeps the runs' fonts alive."""
+    same key take the same runs. The first box of a key takes the line as it was shaped
+    when measured, where drawing would shape the same (`_laid_line`). The font
+    configuration cannot change while a document is drawn, and the kept layout keeps the
+    runs' fonts alive."""
     global _shaped_lines
     owner, lines = _shaped_lines
     if owner is not stream._fonts:
@@ -462,6 +499,11 @@ def _shaped(stream: Stream, textbox: Any) -> _Shaped:
     except TypeError:  # a value with no stable key: shaped afresh
         key = None
         shaped = None
+    if shaped is not None:
+        textbox.pango_layout.text = shaped.text
+        textbox.pango_layout.first_line_direction = shaped.direction
+        return shaped
+    shaped = _laid_line(textbox)
     if shaped is None:
         layout = textbox.pango_layout
         layout.reactivate(textbox.style)
@@ -470,11 +512,8 @@ def _shaped(stream: Stream, textbox: Any) -> _Shaped:
         shaped = _Shaped(layout.layout, layout.text, layout.first_line_direction,
                          _runs(first_line))
         layout.deactivate()
-        if key is not None and len(lines) < _SHAPED_PER_DOCUMENT:
-            lines[key] = shaped
-    else:
-        textbox.pango_layout.text = shaped.text
-        textbox.pango_layout.first_line_direction = shaped.direction
+    if key is not None and len(lines) < _SHAPED_PER_DOCUMENT:
+        lines[key] = shaped
     return shaped
 
 

@@ -4,8 +4,8 @@ same PDF bytes as WeasyPrint's own paths, and so do long credit notes (with long
 descriptions) and invoices in euros, an English invoice to a foreign customer, texts that
 cannot break (long names, item numbers, discounts), texts in other scripts, a draft with its
 watermark, a PDF/A-3b carrying its e-invoice, the same words set in every way their shape
-depends on, and the seller's sheet itself (letterhead, footer and payment slip, laid out once
-by each renderer and kept)."""
+depends on, the same texts measured and laid out at many widths, and the seller's sheet
+itself (letterhead, footer and payment slip, laid out once by each renderer and kept)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from einvoice import build
 from faktura.computed import compute
 from faktura.settings import Settings
 from infra.invoice_file import load_invoice
-from renderer import fastpaths
+from renderer import drawpaths, fastpaths
 from renderer.document import build_view
 from renderer.render import EmbeddedFile, Renderer
 
@@ -243,3 +243,44 @@ def test_only_selectors_of_an_element_and_its_ancestors_are_kept_for_its_place()
                      "li:nth-child(2)", "p:last-of-type", "p:has(span)", "div > p"):
         sheet = CSS(string=f"{selector} {{ color: red }}")
         assert not _reads_element_and_ancestors(sheet.matcher), selector
+
+
+#: The same texts measured and laid out at many widths in one document: in cells of tables
+#: laid out automatically (their min- and max-content widths), in blocks narrower and wider
+#: than the texts, broken at spaces, soft hyphens and by hyphenation, kept whole.
+THE_SAME_TEXTS_AT_MANY_WIDTHS = """<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"/>
+<style>
+body { font-size: 10pt; } div { margin: 0 0 1mm; }
+.h { hyphens: auto; } .n { white-space: nowrap; } .p { white-space: pre-line; }
+.a { overflow-wrap: anywhere; } .b { overflow-wrap: break-word; }
+</style></head><body>
+""" + "".join(
+    f'<div style="width: {width}mm">{text}</div>'
+    f'<div class="{kind}" style="width: {width}mm">{text}</div>'
+    f'<table><tr><td>{text}</td><td class="{kind}">12.500,00</td></tr></table>'
+    for width in (4, 12, 25, 40, 80, 190)
+    for kind in ("h", "n", "p", "a", "b")
+    for text in ("Momspligtigt beløb", "Moms 25 % af 12.500,00", "12.500,00",
+                 "Rådgivnings&shy;ydelser efter&shy;regning", "CVR-nr. 25781236",
+                 "Konsulentbistandsydelser vedrørende årsafslutningen",
+                 "I alt DKK   ", "Linje\nto og tre")) + "</body></html>"
+
+
+def test_the_same_texts_at_many_widths_are_the_same_pdf_by_either_path(
+        renderer: Renderer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same bytes; and most lines are drawn with the glyphs Pango gave them when they
+    were measured (`renderer.drawpaths._laid_line`), not shaped again."""
+    laid, shaped = [], []
+    laid_line = drawpaths._laid_line
+
+    def counted(textbox):
+        line = laid_line(textbox)
+        (shaped if line is None else laid).append(textbox.text)
+        return line
+
+    monkeypatch.setattr(drawpaths, "_laid_line", counted)
+    quick = renderer.pdf_from_html(THE_SAME_TEXTS_AT_MANY_WIDTHS)
+    with fastpaths.as_it_comes():
+        general = renderer.pdf_from_html(THE_SAME_TEXTS_AT_MANY_WIDTHS)
+    assert quick == general
+    assert len(laid) > 2 * len(shaped)
