@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from renderer.collector import collector_paused
+from renderer.framestack import on_roomy_stack
 
 #: An invoice of fewer pages is not cut; one of fewer rows is rendered as ever.
 MIN_PAGES = 3
@@ -201,6 +202,7 @@ class LaidOut:
     pages: int
 
 
+@on_roomy_stack
 def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages: int,
                   pdf_variant: Any, attachments: Sequence[Any], dated: Any,
                   underlay: Any) -> LaidOut:

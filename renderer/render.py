@@ -73,6 +73,7 @@ from renderer.collector import collector_paused
 from renderer.document import InvoiceView, build_view
 from renderer.embedded import EmbeddedFile, PdfVariant
 from renderer.fontsubset import shared_subsets
+from renderer.framestack import on_roomy_stack
 from renderer.overlay import Underlay, join, lay_under, own_resources
 from renderer.paths import STYLESHEET, TEMPLATES_DIR, USER_AGENT_STYLESHEET
 from renderer.resources import ProjectOnlyFetcher
@@ -295,6 +296,7 @@ class Renderer:
         href = STYLESHEET.as_uri() if standalone else None
         return self._template.render(view=view, stylesheet_href=href)
 
+    @on_roomy_stack
     def pdf_from_html(self, html: str, *, pdf_variant: PdfVariant = None,
                       attachments: Sequence[EmbeddedFile] = (), dated: date | None = None
                       ) -> bytes:
@@ -302,6 +304,7 @@ class Renderer:
         with collector_paused():
             return self._write(self._layout(html), pdf_variant, attachments, dated)
 
+    @on_roomy_stack
     def pdf(self, view: InvoiceView, *, pdf_variant: PdfVariant = None,
             attachments: Sequence[EmbeddedFile] = ()) -> bytes:
         """The invoice's PDF: its content laid out and written, the seller's sheet under it."""

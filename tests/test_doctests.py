@@ -12,7 +12,7 @@ MODULES = ["faktura.money", "faktura.timelog", "faktura.errors", "faktura.identi
            "einvoice.formats.oioubl", "faktura.payment_info", "faktura.printable",
            "faktura.problem_texts", "faktura.payment"]
 MODULES += ["issuing.renderpool", "api.server", "renderer.fastpaths", "renderer.styles"]  # Retry-After's estimate, proxy exemption
-MODULES += ["renderer.layoutpaths", "renderer.drawpaths", "renderer.writepaths"]
+MODULES += ["renderer.layoutpaths", "renderer.drawpaths", "renderer.writepaths", "renderer.framestack"]
 
 
 @pytest.mark.parametrize("name", MODULES)
