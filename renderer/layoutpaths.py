@@ -846,16 +846,22 @@ def _cascades(matched: tuple[Any, ...]) -> tuple[tuple[Any, dict[str, Any]], ...
     element with no declarations of its own: (pseudo-element, {property: (value, weight)})
     for the element and each of its pseudo-elements, in the order WeasyPrint adds them."""
     cascades: dict[Any, dict[str, Any]] = {}
-    declaration_precedence = css.declaration_precedence
     for origin, specificity, pseudo_type, declarations, layer_order in matched:
-        style = cascades.setdefault(pseudo_type, {})
-        for name, values, importance in declarations:
-            precedence = declaration_precedence(origin, importance)
-            weight = (precedence, layer_order, specificity)
-            old_weight = style.get(name, (None, None))[1]
-            if old_weight is None or old_weight <= weight:
-                style[name] = values, weight
+        _cascade(cascades.setdefault(pseudo_type, {}), declarations, origin, layer_order,
+                 specificity)
     return tuple(cascades.items())
+
+
+def _cascade(style: dict[str, Any], declarations: Any, origin: str, layer_order: Any,
+             specificity: Any) -> None:
+    """Cascade one rule's `declarations` into `style` ({property: (value, weight)}), as
+    WeasyPrint does: a later declaration of the same or a greater weight wins."""
+    declaration_precedence = css.declaration_precedence
+    for name, values, importance in declarations:
+        weight = (declaration_precedence(origin, importance), layer_order, specificity)
+        old_weight = style.get(name, (None, None))[1]
+        if old_weight is None or old_weight <= weight:
+            style[name] = values, weight
 
 
 def _match(sheets: Any, element: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -897,19 +903,13 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
     elements_declarations = {}
     for specificity, element, declarations, preprocessed in _attribute_declarations(
             html.etree_element, presentational_hints, html.base_url):
-        style = cascaded_styles.setdefault((element, None), {})
         elements_declarations[element] = _sharing_key(declarations)
-        for name, values, importance in preprocessed:
-            precedence = css.declaration_precedence('author', importance)
-            weight = (precedence, layer_order, specificity)
-            old_weight = style.get(name, (None, None))[1]
-            if old_weight is None or old_weight <= weight:
-                style[name] = values, weight
+        _cascade(cascaded_styles.setdefault((element, None), {}), preprocessed, 'author',
+                 layer_order, specificity)
 
     # Computed styles for "real" elements *in tree order*, so that parents have computed
     # styles before their children, for inheritance.
     computed_cache = {}
-    declaration_precedence = css.declaration_precedence
     kept_rules = _matched_rules(sheets)
     places: dict[Any, int] = {}
     root_place = _ROOT_PLACES[html.wrapper_element.in_html_document]
@@ -944,13 +944,8 @@ def quick_style_for_init(self: Any, html: Any, sheets: Any, presentational_hints
             for origin, specificity, pseudo_type, declarations, layer_order in matched:
                 if shared and pseudo_type is None:
                     continue
-                style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
-                for name, values, importance in declarations:
-                    precedence = declaration_precedence(origin, importance)
-                    weight = (precedence, layer_order, specificity)
-                    old_weight = style.get(name, (None, None))[1]
-                    if old_weight is None or old_weight <= weight:
-                        style[name] = values, weight
+                _cascade(cascaded_styles.setdefault((etree_element, pseudo_type), {}),
+                         declarations, origin, layer_order, specificity)
 
         # Store computed styles.
         if shared:
