@@ -179,7 +179,7 @@ class _SiblingPiece:
 
         kind, laid = self.conn.recv()
         assert kind == "piece"
-        return laid if laid is not None else LaidOut(None, 0)  # none: the one pass
+        return laid if laid is not None else LaidOut(None)  # none: the one pass
 
 
 class _SiblingLayouter:

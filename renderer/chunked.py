@@ -199,7 +199,6 @@ def page_rows(document: Any) -> list[list[int]]:
 @dataclass(frozen=True)
 class LaidOut:
     pdf: bytes | None  # None where the piece broke elsewhere than predicted
-    pages: int
 
 
 @on_roomy_stack
@@ -226,10 +225,9 @@ def lay_out_piece(renderer: Any, html: str, css: str, piece: Piece, total_pages:
                   and [page[:1] for page in own] == [[s] for s in piece.page_starts]
                   + [[piece.stop]])
         if not ok:
-            return LaidOut(None, 0)
+            return LaidOut(None)
         chosen = document.copy(document.pages[skip:skip + kept])
-        return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated, underlay),
-                       kept)
+        return LaidOut(renderer._write(chosen, pdf_variant, attachments, dated, underlay))
 
 
 class PieceLayouter(Protocol):
@@ -307,7 +305,7 @@ def measure(document: Any, kinds: Sequence[str]) -> Geometry | None:
 
 
 def split(renderer: Any, view: Any, sheet: Any, pdf_variant: Any,
-          attachments: Sequence[Any]) -> tuple[list[bytes], int]:
+          attachments: Sequence[Any]) -> list[bytes]:
     """The invoice laid out in one pass and written as its pieces would be (the same bytes),
     or whole where it is not cut (see `cut`)."""
 
@@ -320,13 +318,12 @@ def split(renderer: Any, view: Any, sheet: Any, pdf_variant: Any,
         dated = view.invoice.issue_date
         underlay = sheet.underlay(len(starts), view.fi_slip is not None)
         if at is None:
-            return [renderer._write(document, pdf_variant, attachments, dated, underlay)
-                    ], len(starts)
+            return [renderer._write(document, pdf_variant, attachments, dated, underlay)]
         head = renderer._write(document.copy(document.pages[:at]), pdf_variant, attachments,
                                dated, underlay.part(0, at))
         tail = renderer._write(document.copy(document.pages[at:]), pdf_variant, (), dated,
                                underlay.part(at))
-    return [head, tail], len(document.pages)
+    return [head, tail]
 
 
 def cut(page_starts: Sequence[int | None], rows: int) -> int | None:
@@ -349,9 +346,9 @@ _heights_lock = threading.Lock()
 
 
 def render(renderer: Any, layouter: PieceLayouter | None, view: Any, sheet: Any,
-           pdf_variant: Any, attachments: Sequence[Any]) -> tuple[list[bytes], int] | None:
+           pdf_variant: Any, attachments: Sequence[Any]) -> list[bytes] | None:
     """The content of a long invoice (MIN_ROWS rows or more): the PDF of each piece, in
-    order, and their pages together (one PDF where it is not cut); None for a shorter one,
+    order (one PDF where it is not cut); None for a shorter one,
     rendered as ever. Where a layouter is given and every cell holds one line, the pieces are
     laid out side by side; elsewhere, or where a prediction fails, the invoice is
     laid out in one pass and written in the same pieces: the same bytes either way."""
@@ -371,7 +368,7 @@ def render(renderer: Any, layouter: PieceLayouter | None, view: Any, sheet: Any,
 
 def _side_by_side(renderer: Any, layouter: PieceLayouter, view: Any, sheet: Any,
                   pdf_variant: Any, attachments: Sequence[Any], kinds: list[str]
-                  ) -> tuple[list[bytes], int] | None:
+                  ) -> list[bytes] | None:
     """The pieces as predicted, the second laid out by the layouter; None where the prediction
     does not cut the invoice or a piece breaks elsewhere."""
     rows = view.rows()
@@ -421,4 +418,4 @@ def _side_by_side(renderer: Any, layouter: PieceLayouter, view: Any, sheet: Any,
         return None
     if first.pdf is None or second.pdf is None:
         return None
-    return [first.pdf, second.pdf], first.pages + second.pages
+    return [first.pdf, second.pdf]

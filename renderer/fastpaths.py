@@ -4,8 +4,9 @@ The renderer replaces a few of WeasyPrint's functions with versions that skip wo
 documents never need (`renderer.styles`: computed styles; `renderer.layoutpaths`: layout;
 `renderer.drawpaths`, `renderer.writepaths`: drawing and writing). Each replacement is made
 here, with `replace`, so that every one can be undone at once: `as_it_comes()` runs WeasyPrint
-as it is released, for the tests that compare both paths' PDFs byte for byte. WeasyPrint is pinned to one minor release (`pyproject.toml`): a new release is taken
-once those tests pass on it.
+as it is released, for the tests that compare both paths' PDFs byte for byte. WeasyPrint is
+pinned to one minor release (`pyproject.toml`): a new release is taken once those tests pass
+on it.
 
 >>> import types
 >>> owner = types.SimpleNamespace(work=lambda: "general")

@@ -37,6 +37,9 @@ import pydyf
 
 #: How a sheet page's form is named in a content page's resources.
 FORM_NAME = "Sheet{}"
+#: How many sellers' sheets a process keeps: rendered (`renderer.sheet.SheetCache`) and
+#: prepared for laying under (`_PreparedSheets`), alike.
+SHEETS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ class _PreparedSheets:
     sheet bytes, the same object every render, so a look-up compares them by identity; a
     piece laid out in another process brings equal bytes)."""
 
-    def __init__(self, size: int = 8) -> None:
+    def __init__(self, size: int = SHEETS_KEPT) -> None:
         self._size = size
         self._lock = threading.Lock()
         self._prepared: OrderedDict[bytes, _PreparedSheet] = OrderedDict()

@@ -316,7 +316,7 @@ class Renderer:
         pieces = chunked.render(self, self.layout_helper, view, sheet, pdf_variant,
                                 attachments)
         if pieces is not None:
-            return join(pieces[0])
+            return join(pieces)
         html = self._template.render(view=view, stylesheet_href=None, layer="content",
                                      sheet=sheet)
         with collector_paused():

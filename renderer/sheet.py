@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from renderer.document import FiSlip
-from renderer.overlay import Underlay
+from renderer.overlay import SHEETS_KEPT, Underlay
 
 #: The slip's fields whose values differ per invoice (the sheet draws their empty boxes).
 SLOTS = ("payment_id", "kroner", "ore", "due_date", "message")
@@ -41,20 +41,15 @@ class Sheet:
     letterhead_height: float  # CSS px
     slip_places: dict[str, str]  # slot → "left: …px; top: …px; width: …px" in the slip
 
-    def pages_under(self, page_count: int, has_slip: bool) -> list[list[int]]:
-        """For each page of the content, the sheet's pages that go under it."""
+    def underlay(self, page_count: int, has_slip: bool) -> Underlay:
+        """The sheet and, for each page of the content, the sheet's pages that go under it
+        (the first on top), for writing it."""
         pages = []
         for index in range(page_count):
             last = index == page_count - 1
-            under = [SLIP if last and has_slip else FOOTER]
-            if index == 0:
-                under.append(LETTERHEAD)
-            pages.append(under)
-        return pages
-
-    def underlay(self, page_count: int, has_slip: bool) -> Underlay:
-        """The sheet and its pages under each page of the content, for writing it."""
-        return Underlay(self.pdf, tuple(map(tuple, self.pages_under(page_count, has_slip))))
+            under = (SLIP if last and has_slip else FOOTER,)
+            pages.append(under + (LETTERHEAD,) if index == 0 else under)
+        return Underlay(self.pdf, tuple(pages))
 
 
 def fits(slip: FiSlip | None, kroner: str) -> bool:
@@ -110,7 +105,7 @@ def _boxes(root: Any) -> Any:
 class SheetCache:
     """Rendered sheets by their HTML (which holds everything they print), the newest kept."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = SHEETS_KEPT) -> None:
         self._sheets: OrderedDict[str, Sheet] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()

@@ -81,7 +81,7 @@ def in_pieces(renderer: Renderer, view) -> bool:
     """Whether the renderer writes this invoice in two pieces (rather than in one)."""
     laid = chunked.render(renderer, None, view, renderer.sheet(view),
                           None, ())
-    return laid is not None and len(laid[0]) == 2
+    return laid is not None and len(laid) == 2
 
 
 def assert_single_pass(renderer: Renderer, helped: Renderer, view,

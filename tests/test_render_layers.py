@@ -177,7 +177,6 @@ def test_an_invoice_rendered_again_elsewhere_is_the_same_bytes(
     assert hashlib.sha256(here).hexdigest() == elsewhere
 
 
-
 def test_invoices_rendered_side_by_side_in_threads_are_the_same_bytes(
     renderer: Renderer, settings: Settings,
 ) -> None:
@@ -190,6 +189,7 @@ def test_invoices_rendered_side_by_side_in_threads_are_the_same_bytes(
         together = list(pool.map(lambda invoice: renderer.render(invoice, settings)[1],
                                  invoices))
     assert together == alone
+
 
 def tree(element) -> list:
     """Tags, attributes and text, whitespace runs as one space (what the layout reads)."""
